@@ -1,0 +1,239 @@
+#!/usr/bin/env node
+/**
+ * The entry point: the only place that prints fatal errors and sets the exit code. Command
+ * modules are imported lazily so that `--version` and `validate` start fast (issue 7).
+ */
+import { readFileSync } from "node:fs";
+import { Command, Option } from "commander";
+import { OrderformError } from "../core/errors.js";
+import type { CliContext, CommandResult, GlobalOptions } from "./context.js";
+
+const VERSION = readVersion();
+
+function readVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+const interrupt = new AbortController();
+let interrupts = 0;
+function onSignal(signal: NodeJS.Signals): void {
+  interrupts += 1;
+  if (interrupts === 1) {
+    process.stderr.write(
+      `\nReceived ${signal}: finishing the orders in flight and recording them; press Ctrl-C again to exit at once.\n`,
+    );
+    interrupt.abort(new OrderformError("cli.interrupted", `interrupted by ${signal}`));
+  } else {
+    // The intent journal keeps state correct: pending intents are resumed by the next run.
+    process.stderr.write("\nExiting at once; pending intents will be resumed by the next apply.\n");
+    process.exit(130);
+  }
+}
+
+function createContext(program: Command): CliContext {
+  const opts = program.opts<{ config?: string; chdir?: string; color?: boolean; json?: boolean }>();
+  const noColorEnv = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== "";
+  const global: GlobalOptions = {
+    config: opts.config,
+    chdir: opts.chdir,
+    color: opts.color !== false && !noColorEnv && process.stdout.isTTY === true,
+    json: opts.json === true,
+  };
+  return {
+    global,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdinIsTTY: process.stdin.isTTY === true,
+    env: process.env,
+    cwd: process.cwd(),
+    version: VERSION,
+    signal: interrupt.signal,
+  };
+}
+
+type Runner = (ctx: CliContext) => Promise<CommandResult>;
+
+function createProgram(run: (runner: Runner) => Promise<void>): Command {
+  const program = new Command("orderform")
+    .exitOverride()
+    .description("Orders as code for Microsoft Partner Center")
+    .version(VERSION, "-v, --version")
+    .option("--config <file>", "config file (default: searched from the project directory)")
+    .option("--chdir <dir>", "run as if started in this directory")
+    .option("--no-color", "disable colour (NO_COLOR is honoured too)")
+    .option("--json", "machine-readable output")
+    .showHelpAfterError();
+
+  program
+    .command("validate")
+    .description("check the config and every order file; talks to no API")
+    .option("--json", "print one JSON object with all diagnostics")
+    .action((opts: Record<string, unknown>) =>
+      run(async (ctx) => (await import("./commands/validate.js")).runValidate(withJson(ctx, opts), opts)),
+    );
+
+  program
+    .command("plan")
+    .description("compare declared orders with state and Partner Center, and show what would be bought")
+    .option("--out <file>", "save the plan for `orderform apply FILE`")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json", "markdown"]))
+    .option("--json", "same as --format json")
+    .option("--detailed-exitcode", "exit 0 with no changes, 2 with changes, 1 on error")
+    .option("--customer <id>", "only this customer (repeatable)", collect, [])
+    .option("--replace <name>", "place a new order for this drifted or conflicting declaration (repeatable)", collect, [])
+    .option("--lock-timeout <duration>", "wait this long for the state lock (e.g. 30s, 2m)", "0s")
+    .option("--parallelism <n>", "concurrent list requests", parseInteger)
+    .action((opts: Record<string, unknown>) =>
+      run(async (ctx) => (await import("./commands/plan.js")).runPlan(withJson(ctx, opts), opts)),
+    );
+
+  program
+    .command("apply")
+    .description("place the missing orders, exactly once, and record them in state")
+    .argument("[planfile]", "a plan saved by `orderform plan --out`")
+    .option("--auto-approve", "do not ask for approval (required without a TTY)")
+    .option("--parallelism <n>", "concurrent orders across customers", parseInteger)
+    .option("--lock-timeout <duration>", "wait this long for the state lock (e.g. 30s, 2m)", "0s")
+    .option("--customer <id>", "only this customer (repeatable)", collect, [])
+    .option("--replace <name>", "place a new order for this drifted or conflicting declaration (repeatable)", collect, [])
+    .option("--json", "stream one JSON event per line")
+    .action((planfile: string | undefined, opts: Record<string, unknown>) =>
+      run(async (ctx) => (await import("./commands/apply.js")).runApply(withJson(ctx, opts), planfile, opts)),
+    );
+
+  program
+    .command("show")
+    .description("print a saved plan, or the current state")
+    .argument("[planfile]", "a plan saved by `orderform plan --out`")
+    .option("--json", "print JSON")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json", "markdown"]))
+    .action((planfile: string | undefined, opts: Record<string, unknown>) =>
+      run(async (ctx) => (await import("./commands/show.js")).runShow(withJson(ctx, opts), planfile, opts)),
+    );
+
+  program
+    .command("import")
+    .description("bind an existing Partner Center order to a declared order")
+    .argument("<name>", "the declared order's name")
+    .argument("<orderId>", "the Partner Center order id")
+    .option("--lock-timeout <duration>", "wait this long for the state lock", "0s")
+    .action((name: string, orderId: string, opts: Record<string, unknown>) =>
+      run(async (ctx) => (await import("./commands/import.js")).runImport(ctx, name, orderId, opts)),
+    );
+
+  const state = program.command("state").description("inspect and maintain the state");
+  state
+    .command("list")
+    .description("list the orders in state")
+    .option("--json", "print JSON")
+    .action((opts: Record<string, unknown>) =>
+      run(async (ctx) => (await import("./commands/state.js")).runStateList(withJson(ctx, opts))),
+    );
+  state
+    .command("show")
+    .argument("<name>")
+    .description("show one order's record")
+    .option("--json", "print JSON")
+    .action((name: string, opts: Record<string, unknown>) =>
+      run(async (ctx) => (await import("./commands/state.js")).runStateShow(withJson(ctx, opts), name)),
+    );
+  state
+    .command("history")
+    .description("list every state version: who, when, command, commit")
+    .option("--json", "print JSON")
+    .action((opts: Record<string, unknown>) =>
+      run(async (ctx) => (await import("./commands/state.js")).runStateHistory(withJson(ctx, opts))),
+    );
+  state
+    .command("diff")
+    .argument("[a]", "serial of the older version (default: the one before b)")
+    .argument("[b]", "serial of the newer version (default: the current one)")
+    .description("unified diff between two state versions")
+    .action((a: string | undefined, b: string | undefined) =>
+      run(async (ctx) => (await import("./commands/state.js")).runStateDiff(ctx, a, b)),
+    );
+  state
+    .command("rm")
+    .argument("<name>")
+    .description("stop tracking an order (nothing is cancelled)")
+    .option("--lock-timeout <duration>", "wait this long for the state lock", "0s")
+    .action((name: string, opts: Record<string, unknown>) =>
+      run(async (ctx) => (await import("./commands/state.js")).runStateRm(ctx, name, opts)),
+    );
+
+  program
+    .command("force-unlock")
+    .argument("<lockId>")
+    .description("remove a lock left by a killed run")
+    .action((lockId: string) =>
+      run(async (ctx) => (await import("./commands/force-unlock.js")).runForceUnlock(ctx, lockId)),
+    );
+
+  program
+    .command("sandbox")
+    .description("run the built-in Partner Center emulator in the foreground")
+    .option("--port <n>", "port (0 picks a free one)", parseInteger, 0)
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--data <file>", "persist the store in this file across restarts")
+    .option("--list-delay <ms>", "delay before a new order shows in the customer's list", parseInteger, 0)
+    .option("--provisioning-delay <ms>", "delay before an order goes from pending to completed", parseInteger, 0)
+    .option("--token-lifetime <s>", "access token lifetime in seconds", parseInteger, 3600)
+    .option("--rate-limit <n>", "requests per minute per partner and customer on order routes", parseInteger, 500)
+    .option("--no-sandbox-limits", "turn off the integration sandbox's subscription and license limits")
+    .action((opts: Record<string, unknown>) =>
+      run(async (ctx) => (await import("./commands/sandbox.js")).runSandbox(ctx, opts)),
+    );
+
+  return program;
+}
+
+function withJson(ctx: CliContext, opts: Record<string, unknown>): CliContext {
+  return opts.json === true ? { ...ctx, global: { ...ctx.global, json: true } } : ctx;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new OrderformError("cli.invalid-number", `not a non-negative integer: ${value}`);
+  return n;
+}
+
+function printFatal(error: unknown): void {
+  if (error instanceof OrderformError) {
+    process.stderr.write(`Error: ${error.message}${error.code ? `  [${error.code}]` : ""}\n`);
+    if (error.hint) process.stderr.write(`  hint: ${error.hint}\n`);
+    return;
+  }
+  // Anything else is a bug in orderform: show the stack so it can be reported.
+  process.stderr.write(`orderform: internal error (please report this)\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+}
+
+async function main(): Promise<void> {
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let program: Command | undefined = undefined;
+  const run = async (runner: Runner): Promise<void> => {
+    if (program === undefined) throw new Error("program not created");
+    const code = await runner(createContext(program));
+    process.exitCode = code;
+  };
+  program = createProgram(run);
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    const commanderCode = (error as { code?: string }).code;
+    if (typeof commanderCode === "string" && commanderCode.startsWith("commander.")) {
+      const ok = commanderCode === "commander.helpDisplayed" || commanderCode === "commander.version" || commanderCode === "commander.help";
+      process.exitCode = ok ? 0 : 1;
+      return;
+    }
+    printFatal(error);
+    process.exitCode = 1;
+  }
+}
+
+await main();

@@ -1,0 +1,50 @@
+/** The validated, defaulted configuration (schemas/config.schema.json describes the file form). */
+
+export type AuthMode = "app" | "app+user" | "token";
+
+export interface AuthConfig {
+  mode: AuthMode;
+  tenantId?: string;
+  clientId?: string;
+  clientSecretEnv?: string; // name of the env var holding the secret, never the secret
+  refreshTokenEnv?: string;
+  tokenEnv?: string;
+  authorityHost?: string;
+}
+
+export interface StateConfig {
+  backend: "local";
+  path: string; // relative to the project root
+}
+
+export interface RateLimitConfig {
+  requestsPerMinute: number; // default 500, as documented for the Order resource
+  key: "partner" | "partner+customer";
+}
+
+export interface SandboxConfig {
+  dataDir: string; // default ".orderform"
+  listDelayMs: number;
+  provisioningDelayMs: number;
+}
+
+export interface OrderformConfig {
+  orders: string; // directory or glob, default "orders"
+  endpoint: string; // "sandbox" or an https:// URL (http:// only for loopback)
+  auth?: AuthConfig;
+  state: StateConfig;
+  parallelism: number;
+  rateLimit: RateLimitConfig;
+  locale: string;
+  /** Orders younger than this may be missing from the customer's list without being drift. */
+  visibilityWindowMs: number;
+  sandbox: SandboxConfig;
+}
+
+export interface LoadedConfig {
+  config: OrderformConfig;
+  /** The config file used, or null when the defaults apply. */
+  filepath: string | null;
+  /** Project root: --chdir, or the directory of the config file, or the cwd. */
+  rootDir: string;
+}

@@ -1,0 +1,126 @@
+/**
+ * The domain model shared by every layer. Pure types only: the core imports nothing from node:*,
+ * so these shapes are plain JSON-compatible data (dates are ISO-8601 strings).
+ */
+
+export type BillingCycle = "monthly" | "annual" | "triennial" | "one_time" | "none";
+export type TermDuration = "P1M" | "P1Y" | "P3Y";
+export type RenewalTermDuration = "P1M" | "P1Y";
+
+/** Where a declaration came from, for diagnostics and plan output. */
+export interface SourceLocation {
+  file: string; // relative to the project root, forward slashes
+  line: number; // 1-based
+  column: number; // 1-based
+}
+
+export interface DesiredLineItem {
+  lineItemNumber: number; // always equal to the position after normalization
+  offerId: string;
+  quantity: number;
+  termDuration?: TermDuration;
+  friendlyName?: string;
+  partnerIdOnRecord?: string;
+  additionalPartnerIdsOnRecord?: string[];
+  attestationAccepted?: boolean;
+  renewsTo?: { termDuration: RenewalTermDuration };
+  provisioningContext?: Record<string, string>;
+  promotionId?: string;
+}
+
+/** One declared order after loading and normalization (src/manifests produces these). */
+export interface DesiredOrder {
+  name: string;
+  customer: string; // lower-case GUID
+  billingCycle: BillingCycle;
+  partnerOnRecordAttestationAccepted?: boolean;
+  lineItems: DesiredLineItem[];
+  source?: SourceLocation;
+}
+
+/** The purchase content of an order: what is sent to Partner Center and what state records. */
+export type OrderContent = Omit<DesiredOrder, "name" | "source">;
+
+export type RemoteOrderStatus = "pending" | "completed" | "cancelled" | "unknown";
+
+export interface RemoteLineItem {
+  lineItemNumber: number;
+  offerId: string;
+  quantity: number;
+  termDuration?: string;
+  subscriptionId?: string;
+  friendlyName?: string;
+  partnerIdOnRecord?: string;
+}
+
+/** An order as Partner Center reports it, mapped from the wire shape by src/partner-center. */
+export interface RemoteOrder {
+  id: string;
+  alternateId?: string;
+  customer: string; // lower-case GUID
+  billingCycle: string;
+  status: RemoteOrderStatus;
+  creationDate: string;
+  lineItems: RemoteLineItem[];
+}
+
+export type StateOrderStatus = RemoteOrderStatus;
+
+/** A placed order recorded in state. */
+export interface StateOrder {
+  name: string;
+  customer: string;
+  orderId: string;
+  requestId: string;
+  creationDate: string; // Partner Center's creationDate of the order
+  recordedAt: string; // when orderform recorded it
+  status: StateOrderStatus; // last status seen
+  /** Exactly the content that was sent (or adopted/imported); compared to declarations for conflicts. */
+  applied: OrderContent;
+  /** Line items as Partner Center answered them (subscription ids once provisioned). */
+  remoteLineItems?: RemoteLineItem[];
+  /** How the record came to be. */
+  origin: "created" | "adopted" | "imported";
+}
+
+/**
+ * A create that was started and not yet confirmed. Written before any byte is sent, so that a
+ * killed run can re-send the same MS-RequestId (the service then answers with the order it made).
+ */
+export interface PendingIntent {
+  name: string;
+  customer: string;
+  requestId: string;
+  startedAt: string;
+  content: OrderContent;
+}
+
+/** The last business error for a declared order (nothing was bought). */
+export interface FailureRecord {
+  name: string;
+  customer: string;
+  requestId: string;
+  at: string;
+  httpStatus: number;
+  code: string;
+  description: string;
+}
+
+export const STATE_FORMAT_VERSION = 1;
+
+export interface StateFile {
+  version: typeof STATE_FORMAT_VERSION;
+  lineage: string;
+  serial: number;
+  orders: Record<string, StateOrder>;
+  pending: Record<string, PendingIntent>;
+  failures: Record<string, FailureRecord>;
+}
+
+/** What the planner knows of Partner Center: the customers' lists and any order fetched by id. */
+export interface RemoteSnapshot {
+  /** Customer id -> the orders in that customer's list. A customer not fetched is absent. */
+  lists: Record<string, RemoteOrder[]>;
+  /** Order id -> the order fetched by id, or null when Partner Center answered 404. */
+  byId: Record<string, RemoteOrder | null>;
+}

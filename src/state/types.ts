@@ -1,0 +1,72 @@
+/**
+ * The StateStore contract (DESIGN §2, §4; issue 6). Implementation for `backend: local`:
+ * ./local-store.ts. Remote backends (PostgreSQL, Azure Blob) implement the same interface.
+ */
+import type { FailureRecord, PendingIntent, StateFile, StateOrder, StateOrderStatus } from "../core/model.js";
+
+/**
+ * One journal record. Appended (one fsync each) while a run holds the lock, folded into the
+ * snapshot by commit() or by the next locked read after a crash. Folding is pure:
+ * src/core/state-journal.ts foldJournal(state, entries).
+ */
+export type JournalEntry =
+  | { type: "intent"; intent: PendingIntent }
+  | { type: "created"; order: StateOrder } // removes the pending intent and any failure of that name
+  | { type: "failed"; failure: FailureRecord } // removes the pending intent
+  | { type: "status"; name: string; status: StateOrderStatus }
+  | { type: "forget"; name: string }; // state rm: drops order, intent and failure of that name
+
+export interface LockInfo {
+  id: string;
+  owner: string; // user name
+  host: string;
+  pid: number;
+  started: string; // ISO time
+  operation: string; // "apply", "plan", "state rm", ...
+}
+
+export interface VersionMeta {
+  command: string; // e.g. "apply", "state rm contoso/x"
+  summary: string; // e.g. "2 created, 1 failed"
+}
+
+export interface HistoryEntry {
+  serial: number;
+  lineage: string;
+  time: string;
+  command: string;
+  user: string;
+  host: string;
+  gitCommit?: string;
+  summary: string;
+}
+
+/** A run holding the lock: journal appends and one commit at the end. */
+export interface StateSession {
+  readonly lock: LockInfo;
+  /** The state with every journal entry so far folded in. */
+  current(): StateFile;
+  /** Appends and fsyncs one record before returning: after it resolves, the record survives a kill. */
+  append(entry: JournalEntry): Promise<void>;
+  /**
+   * Folds the journal into a new snapshot (serial + 1, written atomically, kept in history) and
+   * clears the journal. Refuses when the serial on disk moved under us. A no-op when nothing changed.
+   */
+  commit(meta: VersionMeta): Promise<StateFile>;
+  /** Releases the lock (after commit, or leaving the journal for the next run). */
+  release(): Promise<void>;
+}
+
+export interface StateStore {
+  /** The current state with any leftover journal folded in (in memory only); null when none exists. */
+  read(): Promise<StateFile | null>;
+  /**
+   * Takes the write lock, waiting up to timeoutMs. A leftover journal from a killed run is folded and
+   * committed first. When the lock is held by a dead process on this host, the error says it is
+   * stale and gives the exact `orderform force-unlock ID` command.
+   */
+  open(operation: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<StateSession>;
+  forceUnlock(lockId: string): Promise<void>;
+  listHistory(): Promise<HistoryEntry[]>;
+  readVersion(serial: number): Promise<StateFile>;
+}
