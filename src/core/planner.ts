@@ -1,0 +1,542 @@
+/**
+ * The planner (DESIGN §3): a pure function of (desired orders, state, remote orders, now). No I/O,
+ * no clock, no randomness: the CLI fetches, this decides, the renderers print, the applier acts.
+ *
+ * The invariant everything else leans on: no create is ever proposed for a name that state records
+ * as placed (state.orders) or started (state.pending), except a create that --replace asked for in
+ * place of a drifted or conflicting placed order.
+ */
+import {
+  compareStrings,
+  contentOf,
+  diffContent,
+  diffRemoteLineItems,
+  matchesRemote,
+  parseTimestampMs,
+} from "./compare.js";
+import { createDiagnostic } from "./errors.js";
+import type { Diagnostic } from "./errors.js";
+import type {
+  DesiredOrder,
+  PendingIntent,
+  RemoteOrder,
+  RemoteSnapshot,
+  StateFile,
+  StateOrder,
+} from "./model.js";
+import { PLAN_FORMAT_VERSION, assertNever } from "./plan.js";
+import type { FieldDifference, NoOpAction, Plan, PlanAction, PlanSummary } from "./plan.js";
+
+/** Default allowance for clock skew between this machine and Partner Center when adopting. */
+export const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000;
+
+export interface PlanOptions {
+  /** When non-empty, only these customers' orders are planned (GUIDs, any case). */
+  customers: string[];
+  /** Names whose drift or conflict becomes a create (`--replace NAME`). */
+  replace: string[];
+  /** How long a new order may be missing from its customer's list (up to 15 minutes in production). */
+  visibilityWindowMs: number;
+  /** Allowed skew when deciding that a listed order was placed after an intent; default 5 minutes. */
+  clockSkewMs?: number;
+}
+
+export interface PlanInput {
+  desired: DesiredOrder[];
+  state: StateFile | null;
+  remote: RemoteSnapshot;
+  now: string;
+  toolVersion: string;
+  options: PlanOptions;
+}
+
+/** Everything known about one name within the customer filter. */
+interface Subject {
+  name: string;
+  declared?: DesiredOrder;
+  stateOrder?: StateOrder;
+  intent?: PendingIntent;
+}
+
+/** What the remote side says about a placed order. */
+type Observation =
+  | { kind: "found"; order: RemoteOrder; seen: "listed" | "fetched" }
+  | { kind: "gone" } // by-id lookup answered 404
+  | { kind: "absent-after-window" }
+  | { kind: "not-yet-visible" }
+  | { kind: "not-checked" };
+
+export function createPlan(input: PlanInput): Plan {
+  const { state, remote, options } = input;
+  const nowMs = requireTimestamp(input.now, "now");
+  const filter = createCustomerFilter(options.customers);
+  const replace = new Set(options.replace);
+  const diagnostics: Diagnostic[] = [];
+
+  const { declared, duplicates } = indexDesired(input.desired, filter);
+  for (const name of duplicates) {
+    diagnostics.push(
+      createDiagnostic(
+        "plan.duplicate-name",
+        `order "${name}" is declared more than once; only the first is planned`,
+        {
+          hint: "names are unique addresses: rename one of the declarations",
+        },
+      ),
+    );
+  }
+  const subjects = collectSubjects(declared, state, filter);
+  const adoptions = assignAdoptions(subjects, state, remote, options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS);
+  const actions: PlanAction[] = [];
+  const replaced = new Set<string>();
+
+  for (const subject of subjects) {
+    const action = decide(subject, { state, remote, nowMs, options, replace, adoptions });
+    if (action.kind === "create" && action.replaces !== undefined) replaced.add(subject.name);
+    actions.push(action);
+  }
+  actions.sort((a, b) => compareStrings(a.customer, b.customer) || compareStrings(a.name, b.name));
+
+  for (const name of [...replace].sort(compareStrings)) {
+    if (replaced.has(name)) continue;
+    const subject = subjects.find((s) => s.name === name);
+    const known = subject !== undefined || input.desired.some((d) => d.name === name);
+    diagnostics.push(
+      createDiagnostic(
+        "plan.replace-not-applicable",
+        known
+          ? `--replace ${name} has no effect: it only applies to a declared order that drifted or conflicts`
+          : `--replace ${name} names no order${filter === null ? "" : " of the selected customers"}`,
+        {
+          severity: "warning",
+          hint: "nothing extra is bought for it; check the name with `orderform state list`",
+        },
+      ),
+    );
+  }
+
+  return {
+    formatVersion: PLAN_FORMAT_VERSION,
+    toolVersion: input.toolVersion,
+    createdAt: input.now,
+    state: { lineage: state?.lineage ?? null, serial: state?.serial ?? 0 },
+    options: {
+      customers: filter === null ? [] : [...filter].sort(compareStrings),
+      replace: [...replace].sort(compareStrings),
+    },
+    desired: [...declared.values()].sort(compareOrders).map(cloneJson),
+    actions,
+    summary: summarizeActions(actions),
+    diagnostics,
+  };
+}
+
+/**
+ * The customers whose order lists the plan needs: those of the declared orders, the state orders and
+ * the pending intents, narrowed by options.customers. Sorted.
+ */
+export function selectCustomersToList(
+  desired: DesiredOrder[],
+  state: StateFile | null,
+  options: Pick<PlanOptions, "customers">,
+): string[] {
+  const filter = createCustomerFilter(options.customers);
+  const customers = new Set<string>();
+  const add = (customer: string): void => {
+    const c = customer.toLowerCase();
+    if (filter === null || filter.has(c)) customers.add(c);
+  };
+  for (const d of desired) add(d.customer);
+  for (const o of Object.values(state?.orders ?? {})) add(o.customer);
+  for (const i of Object.values(state?.pending ?? {})) add(i.customer);
+  return [...customers].sort(compareStrings);
+}
+
+/**
+ * The placed orders to GET by id: state orders the planner will check against Partner Center
+ * (declared, not pending, no conflict) whose customer was listed, that the list does not show, and
+ * that are older than the visibility window. Orders not listed at all stay "not-checked" instead.
+ */
+export function selectOrdersToFetch(input: {
+  desired: DesiredOrder[];
+  state: StateFile | null;
+  lists: RemoteSnapshot["lists"];
+  now: string;
+  options: Pick<PlanOptions, "customers" | "visibilityWindowMs">;
+}): { customer: string; orderId: string }[] {
+  const nowMs = requireTimestamp(input.now, "now");
+  const filter = createCustomerFilter(input.options.customers);
+  const { declared } = indexDesired(input.desired, filter);
+  const out: { customer: string; orderId: string }[] = [];
+  for (const subject of collectSubjects(declared, input.state, filter)) {
+    const { stateOrder, declared: decl } = subject;
+    if (stateOrder === undefined || decl === undefined || subject.intent !== undefined) continue;
+    if (diffContent(stateOrder.applied, contentOf(decl)).length > 0) continue;
+    const list = input.lists[stateOrder.customer.toLowerCase()];
+    if (list === undefined || list.some((o) => sameId(o.id, stateOrder.orderId))) continue;
+    if (isWithinWindow(stateOrder, nowMs, input.options.visibilityWindowMs)) continue;
+    out.push({ customer: stateOrder.customer.toLowerCase(), orderId: stateOrder.orderId });
+  }
+  return out.sort((a, b) => compareStrings(a.customer, b.customer) || compareStrings(a.orderId, b.orderId));
+}
+
+/** True when applying the plan would place or finish orders. */
+export function planHasChanges(plan: Plan): boolean {
+  return plan.actions.some((a) => a.kind === "create" || a.kind === "resume");
+}
+
+/** True when the plan must not be applied: a conflict, or an error diagnostic. */
+export function planHasErrors(plan: Plan): boolean {
+  return (
+    plan.actions.some((a) => a.kind === "conflict") || plan.diagnostics.some((d) => d.severity === "error")
+  );
+}
+
+export function summarizeActions(actions: readonly PlanAction[]): PlanSummary {
+  const summary: PlanSummary = { create: 0, resume: 0, noop: 0, drift: 0, conflict: 0, undeclared: 0 };
+  for (const action of actions) {
+    switch (action.kind) {
+      case "create":
+        summary.create += 1;
+        break;
+      case "resume":
+        summary.resume += 1;
+        break;
+      case "no-op":
+        summary.noop += 1;
+        break;
+      case "drift":
+        summary.drift += 1;
+        break;
+      case "conflict":
+        summary.conflict += 1;
+        break;
+      case "undeclared":
+        summary.undeclared += 1;
+        break;
+      default:
+        assertNever(action);
+    }
+  }
+  return summary;
+}
+
+interface DecideContext {
+  state: StateFile | null;
+  remote: RemoteSnapshot;
+  nowMs: number;
+  options: PlanOptions;
+  replace: Set<string>;
+  adoptions: Map<string, RemoteOrder>;
+}
+
+function decide(subject: Subject, ctx: DecideContext): PlanAction {
+  const { name, declared, stateOrder, intent } = subject;
+
+  // A started create comes first, declared or not: it may already have been bought, so it is
+  // finished as recorded (same MS-RequestId) and never replaced by a fresh create.
+  if (intent !== undefined) {
+    const adopted = ctx.adoptions.get(name);
+    const differences = declared === undefined ? [] : diffContent(intent.content, contentOf(declared));
+    const reason = [
+      `A create started at ${intent.startedAt} was not confirmed`,
+      adopted === undefined
+        ? `; apply re-sends it with the same request id ${intent.requestId}, so Partner Center answers with the order it already made, if any.`
+        : `; order ${adopted.id} (created ${adopted.creationDate}) in the customer's list matches it and will be recorded.`,
+      declared === undefined ? " It is no longer declared; it is finished anyway." : "",
+      differences.length > 0 ? " The declaration changed since; the intent is finished as recorded." : "",
+    ].join("");
+    return {
+      kind: "resume",
+      name,
+      customer: intent.customer,
+      reason,
+      intent: cloneJson(intent),
+      ...(adopted === undefined ? {} : { adopt: { orderId: adopted.id, order: cloneJson(adopted) } }),
+      ...(differences.length > 0 ? { differences } : {}),
+    };
+  }
+
+  if (stateOrder === undefined) {
+    if (declared === undefined) throw new Error(`subject ${name} has neither declaration, order nor intent`);
+    const failure = ctx.state?.failures[name];
+    const where = declared.source === undefined ? "" : ` in ${declared.source.file}`;
+    return {
+      kind: "create",
+      name,
+      customer: declared.customer,
+      reason:
+        failure === undefined
+          ? `Declared${where} and not in state.`
+          : `Declared${where} and not in state; the last attempt at ${failure.at} failed with ${failure.code} (${failure.description}) and bought nothing.`,
+      content: contentOf(declared),
+    };
+  }
+
+  if (declared === undefined) {
+    return {
+      kind: "undeclared",
+      name,
+      customer: stateOrder.customer,
+      reason: `Order ${stateOrder.orderId} is in state but no longer declared in any file; nothing is cancelled.`,
+      stateOrder: cloneJson(stateOrder),
+    };
+  }
+
+  const content = contentOf(declared);
+  const conflicts = diffContent(stateOrder.applied, content);
+  if (conflicts.length > 0) {
+    if (ctx.replace.has(name)) {
+      return {
+        kind: "create",
+        name,
+        customer: declared.customer,
+        reason: `The declaration differs from order ${stateOrder.orderId}; --replace places a new order and leaves that one as it is.`,
+        content,
+        replaces: { orderId: stateOrder.orderId },
+      };
+    }
+    return {
+      kind: "conflict",
+      name,
+      customer: declared.customer,
+      reason: `The declaration was edited after order ${stateOrder.orderId} was placed; orders are immutable purchases.`,
+      stateOrder: cloneJson(stateOrder),
+      content,
+      differences: conflicts,
+    };
+  }
+
+  const observation = observe(stateOrder, ctx);
+  const drift = describeDrift(stateOrder, observation);
+  if (drift !== undefined) {
+    if (ctx.replace.has(name)) {
+      return {
+        kind: "create",
+        name,
+        customer: declared.customer,
+        reason: `Order ${stateOrder.orderId} ${drift.what}; --replace places a new order and leaves that one as it is.`,
+        content,
+        replaces: { orderId: stateOrder.orderId },
+      };
+    }
+    return {
+      kind: "drift",
+      name,
+      customer: stateOrder.customer,
+      reason: `Order ${stateOrder.orderId} ${drift.what}.`,
+      stateOrder: cloneJson(stateOrder),
+      remote: observation.kind === "found" ? cloneJson(observation.order) : null,
+      differences: drift.differences,
+    };
+  }
+  return createNoOp(name, stateOrder, observation);
+}
+
+function createNoOp(name: string, stateOrder: StateOrder, observation: Observation): NoOpAction {
+  const base = {
+    kind: "no-op" as const,
+    name,
+    customer: stateOrder.customer,
+    stateOrder: cloneJson(stateOrder),
+  };
+  switch (observation.kind) {
+    case "found": {
+      const changed =
+        observation.order.status !== stateOrder.status && observation.order.status !== "unknown";
+      return {
+        ...base,
+        reason:
+          `Order ${stateOrder.orderId} matches the declaration` +
+          (changed ? ` (status ${stateOrder.status} -> ${observation.order.status}).` : "."),
+        seen: observation.seen,
+        ...(changed ? { remoteStatus: observation.order.status } : {}),
+      };
+    }
+    case "not-yet-visible":
+      return {
+        ...base,
+        reason: `Order ${stateOrder.orderId} is recent and not in the customer's list yet; it is not placed again.`,
+        seen: "not-yet-visible",
+      };
+    case "not-checked":
+      return {
+        ...base,
+        reason: `Order ${stateOrder.orderId} is in state; the customer's orders were not fetched.`,
+        seen: "not-checked",
+      };
+    case "gone":
+    case "absent-after-window":
+      throw new Error(`observation ${observation.kind} is drift, not a no-op`);
+    default:
+      return assertNever(observation);
+  }
+}
+
+function observe(stateOrder: StateOrder, ctx: DecideContext): Observation {
+  const list = ctx.remote.lists[stateOrder.customer.toLowerCase()];
+  const listed = list?.find((o) => sameId(o.id, stateOrder.orderId));
+  if (listed !== undefined) return { kind: "found", order: listed, seen: "listed" };
+  if (Object.prototype.hasOwnProperty.call(ctx.remote.byId, stateOrder.orderId)) {
+    const fetched = ctx.remote.byId[stateOrder.orderId];
+    return fetched === null || fetched === undefined
+      ? { kind: "gone" }
+      : { kind: "found", order: fetched, seen: "fetched" };
+  }
+  if (list === undefined) return { kind: "not-checked" };
+  return isWithinWindow(stateOrder, ctx.nowMs, ctx.options.visibilityWindowMs)
+    ? { kind: "not-yet-visible" }
+    : { kind: "absent-after-window" };
+}
+
+/** Drift as (what happened, differences with before = recorded, after = Partner Center now). */
+function describeDrift(
+  stateOrder: StateOrder,
+  observation: Observation,
+): { what: string; differences: FieldDifference[] } | undefined {
+  switch (observation.kind) {
+    case "gone":
+      return {
+        what: "was not found by Partner Center (404)",
+        differences: [{ path: "order", before: stateOrder.orderId, after: null }],
+      };
+    case "absent-after-window":
+      return {
+        what: "is missing from the customer's order list after the visibility window",
+        differences: [{ path: "order", before: stateOrder.orderId, after: null }],
+      };
+    case "found": {
+      const differences = diffRemoteLineItems(stateOrder.applied, observation.order);
+      const cancelled = observation.order.status === "cancelled";
+      if (cancelled) differences.unshift({ path: "status", before: stateOrder.status, after: "cancelled" });
+      if (differences.length === 0) return undefined;
+      return {
+        what: cancelled ? "was cancelled outside orderform" : "has line items that changed outside orderform",
+        differences,
+      };
+    }
+    case "not-yet-visible":
+    case "not-checked":
+      return undefined;
+    default:
+      return assertNever(observation);
+  }
+}
+
+/**
+ * Chooses, per pending intent, the listed order to adopt: one matching its content, created no
+ * earlier than the intent minus the skew allowance, and bound to no state order. Intents are served
+ * oldest first and each order is adopted at most once, so two identical intents never claim the
+ * same purchase (the second is re-sent instead, and its request id keeps that safe).
+ */
+function assignAdoptions(
+  subjects: readonly Subject[],
+  state: StateFile | null,
+  remote: RemoteSnapshot,
+  clockSkewMs: number,
+): Map<string, RemoteOrder> {
+  const taken = new Set(Object.values(state?.orders ?? {}).map((o) => o.orderId.toLowerCase()));
+  const intents = subjects
+    .map((s) => s.intent)
+    .filter((i): i is PendingIntent => i !== undefined)
+    .sort((a, b) => compareTimestamps(a.startedAt, b.startedAt) || compareStrings(a.name, b.name));
+  const adoptions = new Map<string, RemoteOrder>();
+  for (const intent of intents) {
+    const startedMs = parseTimestampMs(intent.startedAt);
+    if (startedMs === undefined) continue; // cannot tell before from after: re-send instead
+    const candidates = (remote.lists[intent.customer.toLowerCase()] ?? [])
+      .filter((order) => {
+        const createdMs = parseTimestampMs(order.creationDate);
+        return (
+          createdMs !== undefined &&
+          createdMs >= startedMs - clockSkewMs &&
+          !taken.has(order.id.toLowerCase()) &&
+          matchesRemote(intent.content, order)
+        );
+      })
+      .sort((a, b) => compareTimestamps(a.creationDate, b.creationDate) || compareStrings(a.id, b.id));
+    const chosen = candidates[0];
+    if (chosen !== undefined) {
+      adoptions.set(intent.name, chosen);
+      taken.add(chosen.id.toLowerCase());
+    }
+  }
+  return adoptions;
+}
+
+/** Young enough to be missing from the list. Unreadable timestamps count as old (looked up by id). */
+function isWithinWindow(stateOrder: StateOrder, nowMs: number, windowMs: number): boolean {
+  const times = [stateOrder.recordedAt, stateOrder.creationDate]
+    .map(parseTimestampMs)
+    .filter((t): t is number => t !== undefined);
+  if (times.length === 0) return false;
+  return nowMs - Math.max(...times) < windowMs;
+}
+
+function collectSubjects(
+  declared: ReadonlyMap<string, DesiredOrder>,
+  state: StateFile | null,
+  filter: ReadonlySet<string> | null,
+): Subject[] {
+  const selected = (customer: string): boolean => filter === null || filter.has(customer.toLowerCase());
+  const subjects = new Map<string, Subject>();
+  const get = (name: string): Subject => {
+    let subject = subjects.get(name);
+    if (subject === undefined) {
+      subject = { name };
+      subjects.set(name, subject);
+    }
+    return subject;
+  };
+  for (const [name, order] of declared) get(name).declared = order;
+  for (const [name, order] of Object.entries(state?.orders ?? {}))
+    if (selected(order.customer)) get(name).stateOrder = order;
+  for (const [name, intent] of Object.entries(state?.pending ?? {}))
+    if (selected(intent.customer)) get(name).intent = intent;
+  return [...subjects.values()].sort((a, b) => compareStrings(a.name, b.name));
+}
+
+function indexDesired(
+  desired: readonly DesiredOrder[],
+  filter: ReadonlySet<string> | null,
+): { declared: Map<string, DesiredOrder>; duplicates: string[] } {
+  const declared = new Map<string, DesiredOrder>();
+  const duplicates = new Set<string>();
+  for (const order of desired) {
+    if (filter !== null && !filter.has(order.customer.toLowerCase())) continue;
+    if (declared.has(order.name)) duplicates.add(order.name);
+    else declared.set(order.name, order);
+  }
+  return { declared, duplicates: [...duplicates].sort(compareStrings) };
+}
+
+function createCustomerFilter(customers: readonly string[]): Set<string> | null {
+  return customers.length === 0 ? null : new Set(customers.map((c) => c.toLowerCase()));
+}
+
+function compareOrders(a: DesiredOrder, b: DesiredOrder): number {
+  return compareStrings(a.customer, b.customer) || compareStrings(a.name, b.name);
+}
+
+function compareTimestamps(a: string, b: string): number {
+  const x = parseTimestampMs(a);
+  const y = parseTimestampMs(b);
+  if (x === undefined || y === undefined) return compareStrings(a, b);
+  return x - y;
+}
+
+function sameId(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+function requireTimestamp(text: string, what: string): number {
+  const ms = parseTimestampMs(text);
+  // A bad `now` is the caller's bug (it comes from the clock), not a user problem.
+  if (ms === undefined) throw new Error(`${what} is not an ISO-8601 timestamp: ${text}`);
+  return ms;
+}
+
+/** Plans hold copies, so that nothing the caller holds is shared with (or changed through) the plan. */
+function cloneJson<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
