@@ -2,19 +2,11 @@
  * The StateStore contract (DESIGN §2, §4; issue 6). Implementation for `backend: local`:
  * ./local-store.ts. Remote backends (PostgreSQL, Azure Blob) implement the same interface.
  */
-import type { FailureRecord, PendingIntent, StateFile, StateOrder, StateOrderStatus } from "../core/model.js";
+import type { StateFile } from "../core/model.js";
 
-/**
- * One journal record. Appended (one fsync each) while a run holds the lock, folded into the
- * snapshot by commit() or by the next locked read after a crash. Folding is pure:
- * src/core/state-journal.ts foldJournal(state, entries).
- */
-export type JournalEntry =
-  | { type: "intent"; intent: PendingIntent }
-  | { type: "created"; order: StateOrder } // removes the pending intent and any failure of that name
-  | { type: "failed"; failure: FailureRecord } // removes the pending intent
-  | { type: "status"; name: string; status: StateOrderStatus }
-  | { type: "forget"; name: string }; // state rm: drops order, intent and failure of that name
+// JournalEntry lives in the pure core (src/core/state-journal.ts folds it); re-exported here as part of the contract.
+export type { JournalEntry } from "../core/state-journal.js";
+import type { JournalEntry } from "../core/state-journal.js";
 
 export interface LockInfo {
   id: string;

@@ -1,0 +1,95 @@
+/**
+ * Pure state folding: the journal a run appends (src/state) is replayed onto a snapshot here.
+ *
+ * Every journal record sets or deletes whole map slots keyed by order name (it never edits a
+ * nested object in place), so replaying a journal onto a state that already contains it gives the
+ * same state. Recovery relies on that: a leftover journal is always folded, even when a kill came
+ * after the snapshot was renamed and before the journal was truncated.
+ */
+import type { FailureRecord, PendingIntent, StateFile, StateOrder, StateOrderStatus } from "./model.js";
+import { STATE_FORMAT_VERSION } from "./model.js";
+import { assertNever } from "./plan.js";
+
+/**
+ * One journal record. Appended (one fsync each) while a run holds the lock, folded into the
+ * snapshot by commit() or by the next locked read after a crash. Folding is pure:
+ * foldJournal(state, entries) below.
+ */
+export type JournalEntry =
+  | { type: "intent"; intent: PendingIntent }
+  | { type: "created"; order: StateOrder } // removes the pending intent and any failure of that name
+  | { type: "failed"; failure: FailureRecord } // removes the pending intent
+  | { type: "status"; name: string; status: StateOrderStatus }
+  | { type: "forget"; name: string }; // state rm: drops order, intent and failure of that name
+
+export function createEmptyState(lineage: string): StateFile {
+  return { version: STATE_FORMAT_VERSION, lineage, serial: 0, orders: {}, pending: {}, failures: {} };
+}
+
+/** Returns a new state with the entries applied in order; the input is not modified. */
+export function foldJournal(state: StateFile, entries: readonly JournalEntry[]): StateFile {
+  const next = copyStateMaps(state);
+  for (const entry of entries) foldJournalEntryInPlace(next, entry);
+  return next;
+}
+
+/**
+ * Copies the three maps (not the records, which are never mutated), so that the copy can be
+ * folded into with foldJournalEntryInPlace without touching the original. O(number of orders).
+ */
+export function copyStateMaps(state: StateFile): StateFile {
+  return {
+    ...state,
+    orders: { ...state.orders },
+    pending: { ...state.pending },
+    failures: { ...state.failures },
+  };
+}
+
+/**
+ * Applies one entry by replacing map slots of `state` (which the caller owns). O(1), so that a
+ * session can keep its in-memory state current at any state size. Records are replaced, never
+ * edited, so shallow copies taken earlier (copyStateMaps) stay unchanged.
+ */
+export function foldJournalEntryInPlace(state: StateFile, entry: JournalEntry): void {
+  switch (entry.type) {
+    case "intent":
+      state.pending[entry.intent.name] = entry.intent;
+      return;
+    case "created":
+      state.orders[entry.order.name] = entry.order;
+      delete state.pending[entry.order.name];
+      delete state.failures[entry.order.name];
+      return;
+    case "failed":
+      state.failures[entry.failure.name] = entry.failure;
+      delete state.pending[entry.failure.name];
+      return;
+    case "status": {
+      // A status for an order not (or no longer) in state carries no information: ignored.
+      const order = state.orders[entry.name];
+      if (order !== undefined) state.orders[entry.name] = { ...order, status: entry.status };
+      return;
+    }
+    case "forget":
+      delete state.orders[entry.name];
+      delete state.pending[entry.name];
+      delete state.failures[entry.name];
+      return;
+    default:
+      assertNever(entry);
+  }
+}
+
+/** Counts entries by type, for history summaries such as "recovered 3 journal records (1 intent, 2 created)". */
+export function countJournalEntries(entries: readonly JournalEntry[]): Record<JournalEntry["type"], number> {
+  const counts: Record<JournalEntry["type"], number> = {
+    intent: 0,
+    created: 0,
+    failed: 0,
+    status: 0,
+    forget: 0,
+  };
+  for (const entry of entries) counts[entry.type] += 1;
+  return counts;
+}
