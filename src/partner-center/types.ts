@@ -49,8 +49,16 @@ export interface PartnerCenterClient {
   getOrder(customerId: string, orderId: string, options?: RequestOptions): Promise<RemoteOrder | null>;
   /** Integration sandbox only: PATCH status cancelled. */
   cancelOrder(customerId: string, orderId: string, options?: RequestOptions): Promise<RemoteOrder>;
-  getProvisioningStatus(customerId: string, orderId: string, options?: RequestOptions): Promise<ProvisioningStatusItem[]>;
-  listSubscriptionsByOrder(customerId: string, orderId: string, options?: RequestOptions): Promise<SubscriptionSummary[]>;
+  getProvisioningStatus(
+    customerId: string,
+    orderId: string,
+    options?: RequestOptions,
+  ): Promise<ProvisioningStatusItem[]>;
+  listSubscriptionsByOrder(
+    customerId: string,
+    orderId: string,
+    options?: RequestOptions,
+  ): Promise<SubscriptionSummary[]>;
   readonly stats: ClientStats;
   close(): Promise<void>;
 }

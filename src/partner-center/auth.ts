@@ -1,0 +1,288 @@
+/**
+ * Access tokens for Partner Center from Microsoft Entra ID (research §3):
+ * - app: client credentials on the v2 endpoint, scope https://api.partnercenter.microsoft.com/.default;
+ * - app+user: refresh token on the v1 endpoint, resource https://api.partnercenter.microsoft.com;
+ * - token: a bearer token obtained elsewhere, read from an environment variable.
+ * Secrets are read only from the environment variables NAMED in config. They never appear in logs,
+ * error messages or files: token-endpoint failures are reported by Entra's error code and first
+ * description line, with every known secret value scrubbed out as a second line of defence.
+ */
+import { fetch as undiciFetch } from "undici";
+import type { AuthConfig } from "../config/types.js";
+import { OrderformError } from "../core/errors.js";
+import { parseErrorBody } from "./errors.js";
+import { computeBackoffMs, DEFAULT_RETRY_POLICY } from "./retry.js";
+import { describeWireProblem, validateWire } from "./validate.js";
+import { throwIfAborted, waitFor } from "./wait.js";
+
+export const PARTNER_CENTER_RESOURCE = "https://api.partnercenter.microsoft.com";
+export const PARTNER_CENTER_SCOPE = `${PARTNER_CENTER_RESOURCE}/.default`;
+export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
+
+/** Cached tokens are renewed this long before they expire (or at half their life, if shorter). */
+export const TOKEN_EXPIRY_MARGIN_MS = 60_000;
+
+export interface TokenProvider {
+  readonly mode: AuthConfig["mode"];
+  /** A valid bearer token, from cache when it has more than the margin left. */
+  getToken(signal?: AbortSignal): Promise<string>;
+  /**
+   * Drops `token` from the cache after Partner Center refused it with 401, so the next getToken
+   * fetches a new one. Returns false when no new token can be had (mode token).
+   */
+  invalidate(token: string): boolean;
+  /** Secret values this provider knows, for scrubbing text before it is shown. Never log this. */
+  secretValues(): string[];
+}
+
+/** The part of fetch the provider uses; undici's fetch by default. */
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal },
+) => Promise<{ status: number; text(): Promise<string> }>;
+
+export interface TokenProviderOptions {
+  fetchImpl?: FetchLike;
+  logger?: (line: string) => void;
+  /** Milliseconds clock for expiry; injectable for tests. */
+  now?: () => number;
+  random?: () => number;
+  /** Attempts per token fetch on transport errors, 429 and 5xx. */
+  maxAttempts?: number;
+}
+
+export function createTokenProvider(
+  auth: AuthConfig,
+  env: NodeJS.ProcessEnv,
+  options: TokenProviderOptions = {},
+): TokenProvider {
+  switch (auth.mode) {
+    case "token":
+      return createStaticTokenProvider(auth, env);
+    case "app":
+    case "app+user":
+      return createEntraTokenProvider(auth, env, options);
+    default:
+      throw new OrderformError(
+        "auth.invalid-mode",
+        `unknown auth mode ${JSON.stringify((auth as { mode: unknown }).mode)}`,
+      );
+  }
+}
+
+function readSecret(
+  env: NodeJS.ProcessEnv,
+  variable: string | undefined,
+  setting: string,
+  mode: string,
+): string {
+  if (variable === undefined || variable === "") {
+    throw new OrderformError("auth.missing-setting", `auth.${setting} is required for auth mode ${mode}`, {
+      hint: `set auth.${setting} to the NAME of the environment variable that holds the value`,
+    });
+  }
+  const value = env[variable];
+  if (value === undefined || value === "") {
+    throw new OrderformError(
+      "auth.missing-secret",
+      `environment variable ${variable} (auth.${setting}) is not set`,
+      {
+        hint: `export ${variable} before running orderform; secrets are never read from the config file`,
+      },
+    );
+  }
+  return value;
+}
+
+function requireSetting(value: string | undefined, setting: string, mode: string): string {
+  if (value === undefined || value === "") {
+    throw new OrderformError("auth.missing-setting", `auth.${setting} is required for auth mode ${mode}`);
+  }
+  return value;
+}
+
+function createStaticTokenProvider(auth: AuthConfig, env: NodeJS.ProcessEnv): TokenProvider {
+  const token = readSecret(env, auth.tokenEnv, "tokenEnv", "token");
+  return {
+    mode: "token",
+    getToken: (signal) => {
+      throwIfAborted(signal);
+      return Promise.resolve(token);
+    },
+    invalidate: () => false,
+    secretValues: () => [token],
+  };
+}
+
+interface CachedToken {
+  token: string;
+  renewAt: number;
+}
+
+function createEntraTokenProvider(
+  auth: AuthConfig,
+  env: NodeJS.ProcessEnv,
+  options: TokenProviderOptions,
+): TokenProvider {
+  const mode = auth.mode;
+  const tenantId = requireSetting(auth.tenantId, "tenantId", mode);
+  const clientId = requireSetting(auth.clientId, "clientId", mode);
+  const secrets: string[] = [];
+  const form = new URLSearchParams({ client_id: clientId });
+  let endpoint: string;
+  const authority = (auth.authorityHost ?? DEFAULT_AUTHORITY_HOST).replace(/\/+$/, "");
+  if (mode === "app") {
+    const secret = readSecret(env, auth.clientSecretEnv, "clientSecretEnv", mode);
+    secrets.push(secret);
+    endpoint = `${authority}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
+    form.set("grant_type", "client_credentials");
+    form.set("client_secret", secret);
+    form.set("scope", PARTNER_CENTER_SCOPE);
+  } else {
+    const refreshToken = readSecret(env, auth.refreshTokenEnv, "refreshTokenEnv", mode);
+    secrets.push(refreshToken);
+    endpoint = `${authority}/${encodeURIComponent(tenantId)}/oauth2/token`;
+    form.set("grant_type", "refresh_token");
+    form.set("resource", PARTNER_CENTER_RESOURCE);
+    form.set("refresh_token", refreshToken);
+    form.set("scope", "openid");
+    // A confidential client also proves itself with its secret; a public client has none.
+    if (auth.clientSecretEnv !== undefined && auth.clientSecretEnv !== "") {
+      const secret = readSecret(env, auth.clientSecretEnv, "clientSecretEnv", mode);
+      secrets.push(secret);
+      form.set("client_secret", secret);
+    }
+  }
+  const body = form.toString();
+  const fetchImpl: FetchLike = options.fetchImpl ?? ((url, init) => undiciFetch(url, init));
+  const now = options.now ?? (() => Date.now());
+  const random = options.random ?? Math.random;
+  const log = options.logger;
+  const maxAttempts = options.maxAttempts ?? 4;
+  const seen: string[] = [];
+  let cached: CachedToken | undefined;
+  let inFlight: Promise<CachedToken> | undefined;
+
+  const scrub = (text: string): string => scrubSecrets(text, [...secrets, ...seen]);
+
+  async function fetchOnce(signal: AbortSignal | undefined): Promise<CachedToken> {
+    for (let attempt = 1; ; attempt += 1) {
+      throwIfAborted(signal);
+      const started = now();
+      log?.(
+        `-> POST ${endpoint} grant_type=${form.get("grant_type") ?? ""} client_id=${clientId} attempt=${attempt}`,
+      );
+      let status: number;
+      let text: string;
+      try {
+        const response = await fetchImpl(endpoint, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+          body,
+          ...(signal === undefined ? {} : { signal }),
+        });
+        status = response.status;
+        text = await response.text();
+      } catch (error) {
+        throwIfAborted(signal);
+        const code =
+          (error as { cause?: { code?: string }; code?: string }).cause?.code ??
+          (error as { code?: string }).code ??
+          "network error";
+        log?.(`<- POST ${endpoint} failed: ${code}`);
+        if (attempt >= maxAttempts) {
+          throw new OrderformError(
+            "auth.token-failed",
+            `could not reach the token endpoint ${endpoint}: ${scrub(code)}`,
+          );
+        }
+        await waitFor(computeBackoffMs(attempt, DEFAULT_RETRY_POLICY, random), signal);
+        continue;
+      }
+      log?.(`<- ${status} POST ${endpoint} ${Math.round(now() - started)}ms`);
+      if (status >= 200 && status < 300) {
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        if (!validateWire("token", json)) {
+          throw new OrderformError(
+            "auth.token-invalid-response",
+            `the token endpoint ${endpoint} answered with an unexpected body: ${describeWireProblem("token", json) ?? "not JSON"}`,
+          );
+        }
+        seen.push(json.access_token);
+        const lifetimeMs = Number(json.expires_in) * 1000;
+        const margin = Math.min(TOKEN_EXPIRY_MARGIN_MS, lifetimeMs / 2);
+        return { token: json.access_token, renewAt: now() + lifetimeMs - margin };
+      }
+      if ((status === 429 || status >= 500) && attempt < maxAttempts) {
+        await waitFor(computeBackoffMs(attempt, DEFAULT_RETRY_POLICY, random), signal);
+        continue;
+      }
+      const parsed = parseErrorBody(status, text);
+      const code = parsed.serviceCode === undefined ? "" : ` ${String(parsed.serviceCode)}`;
+      throw new OrderformError(
+        "auth.token-failed",
+        scrub(
+          `the token endpoint ${endpoint} refused ${mode} sign-in for client ${clientId}: HTTP ${status}${code}: ${parsed.description}`,
+        ),
+        { hint: "check auth.tenantId, auth.clientId and the secret's environment variable" },
+      );
+    }
+  }
+
+  return {
+    mode,
+    async getToken(signal?: AbortSignal): Promise<string> {
+      throwIfAborted(signal);
+      if (cached !== undefined && now() < cached.renewAt) return cached.token;
+      // One refresh in flight at a time: concurrent callers share it. It is not bound to any one
+      // caller's signal, so one caller aborting does not fail the others.
+      inFlight ??= fetchOnce(undefined).finally(() => {
+        inFlight = undefined;
+      });
+      const pending = inFlight;
+      const fresh = await raceAbort(pending, signal);
+      cached = fresh;
+      return fresh.token;
+    },
+    invalidate(token: string): boolean {
+      if (cached?.token === token) cached = undefined;
+      return true;
+    },
+    secretValues: () => [...secrets, ...seen],
+  };
+}
+
+async function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  throwIfAborted(signal);
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      try {
+        throwIfAborted(signal);
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([promise, aborted]);
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Replaces every occurrence of each secret (at least 4 characters long) with [redacted]. */
+export function scrubSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length >= 4) out = out.split(secret).join("[redacted]");
+  }
+  return out;
+}

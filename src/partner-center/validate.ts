@@ -1,0 +1,127 @@
+/**
+ * Response validation against schemas/partner-center/*.json. Extra fields are tolerated (the
+ * service adds links, attributes, pricing...); a missing required field is reported with its path
+ * so that a changed API fails loudly instead of being half-read.
+ */
+import { readFileSync } from "node:fs";
+import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+
+export interface WireLink {
+  uri: string;
+  method?: string;
+  headers?: { key: string; value: string }[];
+}
+
+export interface WireLineItem {
+  lineItemNumber: number;
+  offerId: string;
+  quantity: number;
+  termDuration?: string;
+  subscriptionId?: string;
+  friendlyName?: string;
+  partnerIdOnRecord?: string;
+}
+
+export interface WireOrder {
+  id: string;
+  alternateId?: string;
+  referenceCustomerId?: string;
+  billingCycle?: string;
+  status: string;
+  creationDate: string;
+  lineItems: WireLineItem[];
+}
+
+export interface WireCollection {
+  totalCount?: number;
+  items: unknown[];
+  links?: { self?: WireLink; next?: WireLink; previous?: WireLink };
+}
+
+export interface WireProvisioningStatusItem {
+  lineItemNumber: number;
+  status: string;
+  quantityProvisioningInformation?: { quantity: number; status: string }[];
+}
+
+export interface WireSubscription {
+  id: string;
+  offerId?: string;
+  quantity?: number;
+  status?: string;
+  orderId?: string;
+  friendlyName?: string;
+}
+
+export type WireErrorBody =
+  | { code: string | number; description?: string; data?: unknown[]; source?: string }
+  | { statusCode: number; message: string };
+
+export interface WireToken {
+  access_token: string;
+  expires_in: number | string;
+  token_type?: string;
+}
+
+export type WireShape = "order" | "collection" | "provisioningStatusItem" | "subscription" | "token";
+
+function readSchema(name: string): Record<string, unknown> {
+  // src/partner-center and dist/partner-center are both two levels below the package root.
+  const url = new URL(`../../schemas/partner-center/${name}.json`, import.meta.url);
+  return JSON.parse(readFileSync(url, "utf8")) as Record<string, unknown>;
+}
+
+const ajv = new Ajv2020({ allErrors: false, strict: false });
+for (const name of ["order", "collection", "error", "token"]) ajv.addSchema(readSchema(name));
+
+const BASE = "https://orderform.dev/schemas/partner-center";
+
+function compile<T>(ref: string): ValidateFunction<T> {
+  const validate = ajv.getSchema<T>(ref);
+  if (validate === undefined) throw new Error(`schema ${ref} is not registered`);
+  return validate;
+}
+
+const validators = {
+  order: compile<WireOrder>(`${BASE}/order.json`),
+  collection: compile<WireCollection>(`${BASE}/collection.json`),
+  provisioningStatusItem: compile<WireProvisioningStatusItem>(
+    `${BASE}/collection.json#/$defs/provisioningStatusItem`,
+  ),
+  subscription: compile<WireSubscription>(`${BASE}/collection.json#/$defs/subscription`),
+  token: compile<WireToken>(`${BASE}/token.json`),
+  error: compile<WireErrorBody>(`${BASE}/error.json`),
+};
+
+export interface ShapeTypes {
+  order: WireOrder;
+  collection: WireCollection;
+  provisioningStatusItem: WireProvisioningStatusItem;
+  subscription: WireSubscription;
+  token: WireToken;
+}
+
+/** Returns null when valid, else a one-line description naming the first offending field. */
+export function validateWire<S extends WireShape>(shape: S, value: unknown): value is ShapeTypes[S] {
+  return validators[shape](value);
+}
+
+export function describeWireProblem(shape: WireShape, value: unknown): string | null {
+  const validate = validators[shape];
+  if (validate(value)) return null;
+  return renderAjvError(validate.errors?.[0]);
+}
+
+export function validateErrorBody(value: unknown): value is WireErrorBody {
+  return validators.error(value);
+}
+
+function renderAjvError(error: ErrorObject | undefined): string {
+  if (error === undefined) return "does not match the expected shape";
+  const at = error.instancePath === "" ? "the response" : error.instancePath;
+  if (error.keyword === "required") {
+    const missing = (error.params as { missingProperty?: string }).missingProperty;
+    return `${at} is missing the required field "${missing ?? "?"}"`;
+  }
+  return `${at} ${error.message ?? "is invalid"}`;
+}

@@ -1,0 +1,155 @@
+/**
+ * Mapping between orderform's model and Partner Center's JSON. Requests are sent camelCase (the
+ * service matches names case-insensitively, research §5); responses are mapped to RemoteOrder so
+ * that the planner never sees wire shapes.
+ */
+import type {
+  DesiredLineItem,
+  OrderContent,
+  RemoteLineItem,
+  RemoteOrder,
+  RemoteOrderStatus,
+} from "../core/model.js";
+import type { ProvisioningStatusItem, SubscriptionSummary } from "./types.js";
+import type { WireLineItem, WireOrder, WireProvisioningStatusItem, WireSubscription } from "./validate.js";
+
+export interface CreateOrderBody {
+  billingCycle: string;
+  partnerOnRecordAttestationAccepted?: boolean;
+  lineItems: CreateLineItemBody[];
+}
+
+export interface CreateLineItemBody {
+  lineItemNumber: number;
+  offerId: string;
+  quantity: number;
+  termDuration?: string;
+  friendlyName?: string;
+  partnerIdOnRecord?: string;
+  additionalPartnerIdsOnRecord?: string[];
+  attestationAccepted?: boolean;
+  renewsTo?: { termDuration: string };
+  provisioningContext?: Record<string, string>;
+  promotionId?: string;
+}
+
+/** The create body. Absent optional fields are left out, not sent as null (the service validates them). */
+export function createOrderBody(content: OrderContent): CreateOrderBody {
+  return {
+    billingCycle: content.billingCycle,
+    ...(content.partnerOnRecordAttestationAccepted === undefined
+      ? {}
+      : { partnerOnRecordAttestationAccepted: content.partnerOnRecordAttestationAccepted }),
+    lineItems: content.lineItems.map(createLineItemBody),
+  };
+}
+
+function createLineItemBody(item: DesiredLineItem): CreateLineItemBody {
+  const body: CreateLineItemBody = {
+    lineItemNumber: item.lineItemNumber,
+    offerId: item.offerId,
+    quantity: item.quantity,
+  };
+  if (item.termDuration !== undefined) body.termDuration = item.termDuration;
+  if (item.friendlyName !== undefined) body.friendlyName = item.friendlyName;
+  if (item.partnerIdOnRecord !== undefined) body.partnerIdOnRecord = item.partnerIdOnRecord;
+  if (item.additionalPartnerIdsOnRecord !== undefined)
+    body.additionalPartnerIdsOnRecord = [...item.additionalPartnerIdsOnRecord];
+  if (item.attestationAccepted !== undefined) body.attestationAccepted = item.attestationAccepted;
+  if (item.renewsTo !== undefined) body.renewsTo = { termDuration: item.renewsTo.termDuration };
+  if (item.provisioningContext !== undefined) body.provisioningContext = { ...item.provisioningContext };
+  if (item.promotionId !== undefined) body.promotionId = item.promotionId;
+  return body;
+}
+
+export function normalizeOrderStatus(status: string): RemoteOrderStatus {
+  const lower = status.toLowerCase();
+  switch (lower) {
+    case "pending":
+    case "completed":
+    case "cancelled":
+      return lower;
+    default:
+      return "unknown";
+  }
+}
+
+/** Lower snake case as the SDK's enum converter writes it ("OneTime" and "onetime" -> "one_time"). */
+export function normalizeBillingCycle(billingCycle: string | undefined): string {
+  if (billingCycle === undefined || billingCycle === "") return "unknown";
+  const snake = billingCycle.replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
+  return snake === "onetime" ? "one_time" : snake;
+}
+
+/**
+ * `customerId` is the customer the call was made for; it is used when the service leaves out
+ * referenceCustomerId (list items often do).
+ */
+export function mapRemoteOrder(wire: WireOrder, customerId: string): RemoteOrder {
+  const order: RemoteOrder = {
+    id: wire.id,
+    customer: (wire.referenceCustomerId ?? customerId).toLowerCase(),
+    billingCycle: normalizeBillingCycle(wire.billingCycle),
+    status: normalizeOrderStatus(wire.status),
+    creationDate: wire.creationDate,
+    lineItems: wire.lineItems.map(mapRemoteLineItem),
+  };
+  if (wire.alternateId !== undefined) order.alternateId = wire.alternateId;
+  return order;
+}
+
+function mapRemoteLineItem(wire: WireLineItem): RemoteLineItem {
+  const item: RemoteLineItem = {
+    lineItemNumber: wire.lineItemNumber,
+    offerId: wire.offerId,
+    quantity: wire.quantity,
+  };
+  if (wire.termDuration !== undefined) item.termDuration = wire.termDuration;
+  if (wire.subscriptionId !== undefined) item.subscriptionId = wire.subscriptionId;
+  if (wire.friendlyName !== undefined) item.friendlyName = wire.friendlyName;
+  if (wire.partnerIdOnRecord !== undefined) item.partnerIdOnRecord = wire.partnerIdOnRecord;
+  return item;
+}
+
+export function mapProvisioningStatusItem(wire: WireProvisioningStatusItem): ProvisioningStatusItem {
+  const item: ProvisioningStatusItem = {
+    lineItemNumber: wire.lineItemNumber,
+    status: wire.status.toLowerCase(),
+  };
+  if (wire.quantityProvisioningInformation !== undefined) {
+    item.quantityProvisioningInformation = wire.quantityProvisioningInformation.map((q) => ({
+      quantity: q.quantity,
+      status: q.status.toLowerCase(),
+    }));
+  }
+  return item;
+}
+
+export function mapSubscription(wire: WireSubscription): SubscriptionSummary {
+  const summary: SubscriptionSummary = { id: wire.id };
+  if (wire.offerId !== undefined) summary.offerId = wire.offerId;
+  if (wire.quantity !== undefined) summary.quantity = wire.quantity;
+  if (wire.status !== undefined) summary.status = wire.status.toLowerCase();
+  if (wire.orderId !== undefined) summary.orderId = wire.orderId;
+  if (wire.friendlyName !== undefined) summary.friendlyName = wire.friendlyName;
+  return summary;
+}
+
+/**
+ * Resolves a collection's `links.next.uri` against the API base. Link URIs are relative and have
+ * no /v1 prefix (research §5). Returns null for a link to another origin: the bearer token must
+ * never be sent anywhere but the configured endpoint.
+ */
+export function resolveLinkPath(uri: string, baseUrl: string): string | null {
+  const base = new URL(baseUrl);
+  const resolved = new URL(uri, base);
+  if (resolved.origin !== base.origin) return null;
+  const basePath = base.pathname.replace(/\/+$/, "");
+  let path = resolved.pathname;
+  if (/^https?:/i.test(uri) || path.startsWith(`${basePath}/v1/`)) {
+    // Absolute link, or already carries the version prefix.
+  } else {
+    path = `${basePath}/v1${path.startsWith("/") ? "" : "/"}${path}`;
+  }
+  return `${path}${resolved.search}`;
+}
