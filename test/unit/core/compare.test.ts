@@ -1,0 +1,231 @@
+import { createHash } from "node:crypto";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { createCanonicalJson, createFingerprint, createSha256Hex } from "../../../src/core/canonical.js";
+import {
+  contentOf,
+  diffContent,
+  diffRemoteLineItems,
+  matchesRemote,
+  parseTimestampMs,
+} from "../../../src/core/compare.js";
+import type { OrderContent } from "../../../src/core/model.js";
+import { CONTOSO, OFFER, buildDesired, buildRemote } from "./builders.js";
+
+const base = (): OrderContent => contentOf(buildDesired("contoso/seats"));
+
+describe("contentOf", () => {
+  it("drops name and source and keeps the purchase fields in YAML order", () => {
+    const content = contentOf(
+      buildDesired("contoso/seats", { source: { file: "x.yaml", line: 3, column: 1 } }),
+    );
+    expect(Object.keys(content)).toEqual([
+      "customer",
+      "billingCycle",
+      "partnerOnRecordAttestationAccepted",
+      "lineItems",
+    ]);
+    expect(Object.keys(content.lineItems[0] ?? {})).toEqual([
+      "lineItemNumber",
+      "offerId",
+      "quantity",
+      "termDuration",
+      "friendlyName",
+    ]);
+    expect(content).not.toHaveProperty("name");
+    expect(content).not.toHaveProperty("source");
+  });
+
+  it("copies: changing the content does not change the declaration", () => {
+    const desired = buildDesired("contoso/seats");
+    const content = contentOf(desired);
+    (content.lineItems[0] as { quantity: number }).quantity = 99;
+    expect(desired.lineItems[0]?.quantity).toBe(25);
+  });
+});
+
+describe("diffContent", () => {
+  const cases: {
+    name: string;
+    edit: (c: OrderContent) => void;
+    expected: { path: string; before: unknown; after: unknown }[];
+  }[] = [
+    { name: "identical", edit: () => {}, expected: [] },
+    {
+      name: "quantity",
+      edit: (c) => ((c.lineItems[0] as { quantity: number }).quantity = 30),
+      expected: [{ path: "lineItems[0].quantity", before: 25, after: 30 }],
+    },
+    {
+      name: "offer id case only is not a difference",
+      edit: (c) => ((c.lineItems[0] as { offerId: string }).offerId = OFFER.toLowerCase()),
+      expected: [],
+    },
+    {
+      name: "customer case only is not a difference",
+      edit: (c) => (c.customer = CONTOSO.toUpperCase()),
+      expected: [],
+    },
+    {
+      name: "billing cycle",
+      edit: (c) => (c.billingCycle = "annual"),
+      expected: [{ path: "billingCycle", before: "monthly", after: "annual" }],
+    },
+    {
+      name: "field removed shows null",
+      edit: (c) => delete (c.lineItems[0] as { friendlyName?: string }).friendlyName,
+      expected: [{ path: "lineItems[0].friendlyName", before: "Seats", after: null }],
+    },
+    {
+      name: "nested object field",
+      edit: (c) => ((c.lineItems[0] as { renewsTo?: object }).renewsTo = { termDuration: "P1Y" }),
+      expected: [{ path: "lineItems[0].renewsTo", before: null, after: { termDuration: "P1Y" } }],
+    },
+    {
+      name: "scalar arrays compare whole",
+      edit: (c) =>
+        ((c.lineItems[0] as { additionalPartnerIdsOnRecord?: string[] }).additionalPartnerIdsOnRecord = [
+          "1",
+        ]),
+      expected: [{ path: "lineItems[0].additionalPartnerIdsOnRecord", before: null, after: ["1"] }],
+    },
+    {
+      name: "line item added",
+      edit: (c) => c.lineItems.push({ lineItemNumber: 1, offerId: "X", quantity: 1 }),
+      expected: [
+        { path: "lineItems[1]", before: null, after: { lineItemNumber: 1, offerId: "X", quantity: 1 } },
+      ],
+    },
+    {
+      name: "several fields, in YAML order",
+      edit: (c) => {
+        c.billingCycle = "annual";
+        (c.lineItems[0] as { termDuration?: string }).termDuration = "P1Y";
+        (c.lineItems[0] as { quantity: number }).quantity = 1;
+      },
+      expected: [
+        { path: "billingCycle", before: "monthly", after: "annual" },
+        { path: "lineItems[0].quantity", before: 25, after: 1 },
+        { path: "lineItems[0].termDuration", before: "P1M", after: "P1Y" },
+      ],
+    },
+  ];
+  it.each(cases)("$name", ({ edit, expected }) => {
+    const after = base();
+    edit(after);
+    expect(diffContent(base(), after)).toEqual(expected);
+  });
+});
+
+describe("matchesRemote", () => {
+  const content = base();
+  const cases: { name: string; remote: Parameters<typeof buildRemote>[2]; expected: boolean }[] = [
+    { name: "same content", remote: {}, expected: true },
+    { name: "billing cycle in PascalCase", remote: { billingCycle: "Monthly" }, expected: true },
+    { name: "other billing cycle", remote: { billingCycle: "annual" }, expected: false },
+    {
+      name: "offer id in other case",
+      remote: {
+        lineItems: [{ lineItemNumber: 0, offerId: OFFER.toLowerCase(), quantity: 25, termDuration: "p1m" }],
+      },
+      expected: true,
+    },
+    {
+      name: "other quantity",
+      remote: { lineItems: [{ lineItemNumber: 0, offerId: OFFER, quantity: 24, termDuration: "P1M" }] },
+      expected: false,
+    },
+    {
+      name: "other term",
+      remote: { lineItems: [{ lineItemNumber: 0, offerId: OFFER, quantity: 25, termDuration: "P1Y" }] },
+      expected: false,
+    },
+    {
+      name: "extra line item",
+      remote: {
+        lineItems: [
+          { lineItemNumber: 0, offerId: OFFER, quantity: 25, termDuration: "P1M" },
+          { lineItemNumber: 1, offerId: OFFER, quantity: 1, termDuration: "P1M" },
+        ],
+      },
+      expected: false,
+    },
+    { name: "other customer", remote: { customer: "00000000-0000-4000-8000-000000000009" }, expected: false },
+  ];
+  it.each(cases)("$name -> $expected", ({ remote, expected }) => {
+    expect(matchesRemote(content, buildRemote("o1", content, remote))).toBe(expected);
+  });
+});
+
+describe("diffRemoteLineItems", () => {
+  it("reports offer and quantity changes and a changed count, before = applied", () => {
+    const content = base();
+    const remote = buildRemote("o1", content, {
+      lineItems: [
+        { lineItemNumber: 1, offerId: "OTHER", quantity: 1 },
+        { lineItemNumber: 0, offerId: OFFER.toLowerCase(), quantity: 20 },
+      ],
+    });
+    expect(diffRemoteLineItems(content, remote)).toEqual([
+      { path: "lineItems.length", before: 1, after: 2 },
+      { path: "lineItems[0].quantity", before: 25, after: 20 },
+    ]);
+  });
+});
+
+describe("parseTimestampMs", () => {
+  const cases: [string, number | undefined][] = [
+    ["1970-01-01T00:00:00Z", 0],
+    ["2025-03-01T12:00:00Z", Date.parse("2025-03-01T12:00:00Z")],
+    ["2019-04-02T20:36:29.2066666Z", Date.parse("2019-04-02T20:36:29.206Z")],
+    ["2017-10-02T09:46:06.96-08:00", Date.parse("2017-10-02T17:46:06.960Z")],
+    ["2024-02-29T23:59:59+05:30", Date.parse("2024-02-29T18:29:59Z")],
+    ["1969-12-31T23:59:59.5Z", -500],
+    ["2023-02-29T00:00:00Z", undefined],
+    ["2025-13-01T00:00:00Z", undefined],
+    ["2025-03-01T24:00:00Z", undefined],
+    ["2025-03-01T12:00:00", undefined],
+    ["2025-03-01", undefined],
+    ["not a date", undefined],
+  ];
+  it.each(cases)("%s -> %s", (text, expected) => {
+    expect(parseTimestampMs(text)).toBe(expected);
+  });
+
+  it("agrees with Date for every instant it is given in toISOString form", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -62_135_596_800_000, max: 253_402_300_799_000 }), (ms) => {
+        expect(parseTimestampMs(new Date(ms).toISOString())).toBe(ms);
+      }),
+    );
+  });
+});
+
+describe("canonical JSON and fingerprints", () => {
+  it("sorts keys at every level and drops undefined members", () => {
+    expect(createCanonicalJson({ b: 1, a: { d: [1, { z: true, y: null }], c: undefined } })).toBe(
+      '{"a":{"d":[1,{"y":null,"z":true}]},"b":1}',
+    );
+  });
+
+  it("gives the same fingerprint for the same data in another key order", () => {
+    expect(createFingerprint({ a: 1, b: [2] })).toBe(createFingerprint({ b: [2], a: 1 }));
+    expect(createFingerprint({ a: 1 })).not.toBe(createFingerprint({ a: 2 }));
+  });
+
+  it("computes SHA-256 as node:crypto does", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        expect(createSha256Hex(bytes)).toBe(createHash("sha256").update(bytes).digest("hex"));
+      }),
+    );
+    expect(createSha256Hex(new Uint8Array())).toBe(
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    );
+  });
+
+  it("refuses values JSON cannot hold", () => {
+    expect(() => createCanonicalJson(Number.NaN)).toThrow();
+    expect(() => createCanonicalJson(() => 1)).toThrow();
+  });
+});
