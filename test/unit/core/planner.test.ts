@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { contentOf } from "../../../src/core/compare.js";
-import type { DesiredOrder, RemoteOrder } from "../../../src/core/model.js";
+import type { DesiredOrder, RemoteOrder, StateOrder } from "../../../src/core/model.js";
 import type { Plan, PlanAction } from "../../../src/core/plan.js";
 import {
   createPlan,
@@ -270,7 +270,7 @@ describe("createPlan: adoption of a pending intent", () => {
   const cases: {
     name: string;
     list: RemoteOrder[];
-    stateOrders?: Parameters<typeof byName>;
+    stateOrders?: StateOrder[];
     adopt: string | undefined;
     skewMs?: number;
   }[] = [
