@@ -1,0 +1,10 @@
+export { startSandbox } from "./server.js";
+export type { RunningSandbox, SandboxOptions } from "./server.js";
+export {
+  SANDBOX_CUSTOMERS,
+  SANDBOX_NON_RI_SUBSCRIPTION,
+  SANDBOX_OTHER_PARTNER,
+  SANDBOX_PARTNER,
+} from "./defaults.js";
+export type { SandboxAzureSubscription, SandboxCustomer, SandboxPartner } from "./defaults.js";
+export type { FaultConfig, RouteFilter } from "./faults.js";
