@@ -1,0 +1,219 @@
+/**
+ * The config vocabulary: diagnostic codes for schema failures, the checks a schema cannot
+ * express (endpoint schemes, auth completeness, durations), and merging over the defaults.
+ * Messages about auth never quote values: a secret pasted into the wrong key must not be echoed.
+ */
+import { createDiagnostic } from "../core/errors.js";
+import type { Diagnostic } from "../core/errors.js";
+import { renderDataPath, renderValue } from "../manifests/schema-diagnostics.js";
+import type { SchemaDiagnosticRules } from "../manifests/schema-diagnostics.js";
+import type { DataPath, SourceDocument } from "../manifests/yaml-source.js";
+import { createDefaultConfig } from "./defaults.js";
+import { parseDuration } from "./duration.js";
+import type { AuthConfig, OrderformConfig, RateLimitConfig, SandboxConfig } from "./types.js";
+
+/** Keys people use when they paste a secret into config; each maps to the *Env key to use instead. */
+const SECRET_KEYS: Record<string, string> = {
+  clientsecret: "clientSecretEnv",
+  secret: "clientSecretEnv",
+  password: "clientSecretEnv",
+  refreshtoken: "refreshTokenEnv",
+  token: "tokenEnv",
+  accesstoken: "tokenEnv",
+};
+
+const ENV_KEYS = new Set(["clientSecretEnv", "refreshTokenEnv", "tokenEnv"]);
+
+export const configSchemaRules: SchemaDiagnosticRules = {
+  describeUnknownKey(path, key, suggestion, allowed) {
+    const envKey = SECRET_KEYS[key.toLowerCase()];
+    if (envKey !== undefined) {
+      return {
+        code: "config.secret-in-config",
+        message: `${renderDataPath(path)} looks like a secret; secrets never go in the config file`,
+        hint: `put the secret in an environment variable and name it with ${envKey}, e.g. ${envKey}: ORDERFORM_${envKey
+          .replace(/Env$/, "")
+          .replace(/[A-Z]/g, (c) => `_${c}`)
+          .toUpperCase()}`,
+        omitSourceLine: true,
+      };
+    }
+    return {
+      code: "config.unknown-key",
+      message: `unknown config key "${key}"${path.length > 1 ? ` in ${renderDataPath(path.slice(0, -1))}` : ""}`,
+      hint:
+        suggestion !== undefined
+          ? `did you mean "${suggestion}"?`
+          : allowed.length > 0
+            ? `allowed keys: ${allowed.filter((k) => k !== "$schema").join(", ")}`
+            : undefined,
+    };
+  },
+
+  describeMissingKey(path, key) {
+    return {
+      code: "config.missing-field",
+      message: `${path.length === 0 ? "config" : renderDataPath(path)} is missing the required key "${key}"`,
+      hint: key === "mode" ? "set mode to app, app+user or token" : undefined,
+    };
+  },
+
+  describeInvalidValue(path, error, value) {
+    const where = renderDataPath(path);
+    const last = path[path.length - 1];
+    if (path.length === 0) {
+      return { code: "config.invalid-type", message: "the config must be a mapping of keys to values" };
+    }
+    if (typeof last === "string" && ENV_KEYS.has(last)) {
+      return {
+        code: "config.invalid-env-name",
+        message: `${where} must be the name of an environment variable (letters, digits, _)`,
+        hint: `if you pasted the secret itself, rotate it, and set ${last} to a variable name such as ORDERFORM_CLIENT_SECRET`,
+        omitSourceLine: true,
+      };
+    }
+    const sensitive = path[0] === "auth";
+    const shown = sensitive ? "" : `, got ${renderValue(value)}`;
+    const allowed = (error.params as { allowedValues?: unknown[] }).allowedValues;
+    const expectation =
+      allowed !== undefined
+        ? `one of ${allowed.map((v) => renderValue(v)).join(", ")}`
+        : (error.message ?? error.keyword);
+    return {
+      code: "config.invalid-value",
+      message: `${where} must be ${expectation.replace(/^must be /, "")}${shown}`,
+    };
+  },
+};
+
+/** The file's keys, as the schema accepted them. */
+export interface SchemaValidConfig {
+  orders?: string;
+  endpoint?: string;
+  auth?: AuthConfig;
+  state?: { backend?: "local"; path?: string };
+  parallelism?: number;
+  rateLimit?: Partial<RateLimitConfig>;
+  locale?: string;
+  visibilityWindowMs?: number;
+  visibilityWindow?: string;
+  sandbox?: Partial<SandboxConfig>;
+}
+
+/** Semantic checks on a schema-valid config; `doc` locates the offending keys. */
+export function checkConfigRules(value: SchemaValidConfig, doc: SourceDocument, file: string): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const at = (path: DataPath, code: string, message: string, hint?: string, omitSourceLine = false): void => {
+    const located = doc.locate(path);
+    diagnostics.push(
+      createDiagnostic(code, message, {
+        file,
+        ...located.position,
+        hint,
+        sourceLine: omitSourceLine ? undefined : located.sourceLine,
+      }),
+    );
+  };
+
+  const endpoint = value.endpoint;
+  if (endpoint !== undefined && endpoint !== "sandbox") {
+    const problem = checkServiceUrl(endpoint);
+    if (problem !== null) {
+      at(
+        ["endpoint"],
+        "config.invalid-endpoint",
+        `endpoint ${problem}`,
+        "use sandbox, https://api.partnercenter.microsoft.com, or http://127.0.0.1:PORT for a local sandbox",
+      );
+    } else if (value.auth === undefined) {
+      at(
+        ["endpoint"],
+        "config.missing-auth",
+        "a Partner Center endpoint needs an auth section",
+        "add auth: { mode: app, tenantId: ..., clientId: ..., clientSecretEnv: ORDERFORM_CLIENT_SECRET }",
+      );
+    }
+  }
+  if (value.auth?.authorityHost !== undefined) {
+    const problem = checkServiceUrl(value.auth.authorityHost);
+    if (problem !== null) {
+      at(
+        ["auth", "authorityHost"],
+        "config.invalid-authority-host",
+        `auth.authorityHost ${problem}`,
+        "use https://login.microsoftonline.com, or the sandbox URL for a local sandbox",
+        true,
+      );
+    }
+  }
+  if (value.auth !== undefined) {
+    const required: Record<AuthConfig["mode"], (keyof AuthConfig)[]> = {
+      app: ["tenantId", "clientId", "clientSecretEnv"],
+      "app+user": ["tenantId", "clientId", "clientSecretEnv", "refreshTokenEnv"],
+      token: ["tokenEnv"],
+    };
+    const auth = value.auth;
+    const missing = required[auth.mode].filter((key) => auth[key] === undefined);
+    if (missing.length > 0) {
+      at(
+        ["auth", "mode"],
+        "config.auth-incomplete",
+        `auth mode ${auth.mode} also needs ${missing.join(", ")}`,
+        "the *Env keys name environment variables that hold the secrets",
+      );
+    }
+  }
+  if (value.visibilityWindow !== undefined) {
+    if (value.visibilityWindowMs !== undefined) {
+      at(
+        ["visibilityWindow"],
+        "config.conflicting-keys",
+        "visibilityWindow and visibilityWindowMs both set",
+        "keep one of them",
+      );
+    } else if (parseDuration(value.visibilityWindow) === null) {
+      at(
+        ["visibilityWindow"],
+        "config.invalid-duration",
+        `visibilityWindow ${renderValue(value.visibilityWindow)} is not a duration`,
+        "write a number with a unit: 500ms, 90s, 15m or 1h",
+      );
+    }
+  }
+  return diagnostics;
+}
+
+/** Null when acceptable: https anywhere, plain http only to loopback (tokens travel on it). */
+function checkServiceUrl(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return "is not a URL";
+  }
+  if (url.username !== "" || url.password !== "") return "must not carry credentials";
+  if (url.protocol === "https:") return null;
+  if (url.protocol === "http:") {
+    const host = url.hostname.replace(/^\[|\]$/g, "");
+    const loopback = host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+    return loopback ? null : "may use plain http:// only for loopback hosts (127.0.0.1, localhost, [::1])";
+  }
+  return `must be an https:// URL, not ${url.protocol}`;
+}
+
+/** Defaults first, then the file's values. Assumes checkConfigRules found nothing. */
+export function mergeConfig(value: SchemaValidConfig): OrderformConfig {
+  const config = createDefaultConfig();
+  if (value.orders !== undefined) config.orders = value.orders;
+  if (value.endpoint !== undefined) config.endpoint = value.endpoint.replace(/\/+$/, "");
+  if (value.auth !== undefined) config.auth = { ...value.auth };
+  if (value.state !== undefined) config.state = { ...config.state, ...value.state };
+  if (value.parallelism !== undefined) config.parallelism = value.parallelism;
+  if (value.rateLimit !== undefined) config.rateLimit = { ...config.rateLimit, ...value.rateLimit };
+  if (value.locale !== undefined) config.locale = value.locale;
+  if (value.visibilityWindowMs !== undefined) config.visibilityWindowMs = value.visibilityWindowMs;
+  if (value.visibilityWindow !== undefined)
+    config.visibilityWindowMs = parseDuration(value.visibilityWindow) ?? config.visibilityWindowMs;
+  if (value.sandbox !== undefined) config.sandbox = { ...config.sandbox, ...value.sandbox };
+  return config;
+}

@@ -1,0 +1,133 @@
+/**
+ * Finds order files: `orders` in config is a directory (searched recursively), a single file, or
+ * a glob (`*`, `**`, `?`, `{a,b}`), relative to the project root. Results are root-relative with
+ * forward slashes and sorted by code unit, so every platform and run sees the same order.
+ * Hidden entries (names starting with ".") are skipped: editors and VCS keep their files there.
+ */
+import { readdir, stat } from "node:fs/promises";
+import path from "node:path";
+import { createDiagnostic } from "../core/errors.js";
+import type { Diagnostic } from "../core/errors.js";
+
+export interface OrderFileList {
+  /** Root-relative, forward slashes, sorted. */
+  files: string[];
+  diagnostics: Diagnostic[];
+}
+
+const ORDER_FILE = /\.ya?ml$/i;
+const GLOB_CHARS = /[*?[{]/;
+
+export async function loadOrderFileList(rootDir: string, pattern: string): Promise<OrderFileList> {
+  const normalized = pattern.replace(/\\/g, "/");
+  if (!GLOB_CHARS.test(normalized)) return loadFromPath(rootDir, normalized);
+  const segments = normalized.split("/");
+  const firstGlob = segments.findIndex((s) => GLOB_CHARS.test(s));
+  const base = segments.slice(0, firstGlob).join("/");
+  const matcher = createGlobMatcher(segments.slice(firstGlob).join("/"));
+  const baseAbs = path.resolve(rootDir, base === "" ? "." : base);
+  const entries = await readTree(baseAbs);
+  if (entries === null) return { files: [], diagnostics: [createNotFound(pattern)] };
+  const files = entries
+    .filter((rel) => matcher.test(rel))
+    .map((rel) => toRootRelative(rootDir, path.join(baseAbs, rel)))
+    .sort(compareCodeUnits);
+  if (files.length === 0) return { files, diagnostics: [createNoFiles(pattern)] };
+  return { files, diagnostics: [] };
+}
+
+async function loadFromPath(rootDir: string, relative: string): Promise<OrderFileList> {
+  const abs = path.resolve(rootDir, relative);
+  const info = await stat(abs).catch(() => null);
+  if (info === null) return { files: [], diagnostics: [createNotFound(relative)] };
+  if (info.isFile()) return { files: [toRootRelative(rootDir, abs)], diagnostics: [] };
+  const entries = (await readTree(abs)) ?? [];
+  const files = entries
+    .filter((rel) => ORDER_FILE.test(rel))
+    .map((rel) => toRootRelative(rootDir, path.join(abs, rel)))
+    .sort(compareCodeUnits);
+  if (files.length === 0) return { files, diagnostics: [createNoFiles(relative)] };
+  return { files, diagnostics: [] };
+}
+
+/** Every regular file under dir, dir-relative with forward slashes; null when dir does not exist. */
+async function readTree(dir: string): Promise<string[] | null> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => null);
+  if (entries === null) return null;
+  const out: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    // Dirent.parentPath is Node >= 20.12; `path` is its older, deprecated name.
+    const parent =
+      (entry as { parentPath?: string }).parentPath ?? (entry as unknown as { path: string }).path;
+    const rel = path.relative(dir, path.join(parent, entry.name)).split(path.sep).join("/");
+    if (rel.split("/").some((segment) => segment.startsWith("."))) continue;
+    out.push(rel);
+  }
+  return out;
+}
+
+/** Glob to RegExp over forward-slash paths: `**` spans directories, `*` and `?` do not. */
+export function createGlobMatcher(glob: string): RegExp {
+  let re = "";
+  for (let i = 0; i < glob.length; i += 1) {
+    const c = glob[i]!;
+    if (c === "*") {
+      if (glob[i + 1] === "*") {
+        const slash = glob[i + 2] === "/";
+        re += slash ? "(?:[^/]*/)*" : ".*";
+        i += slash ? 2 : 1;
+      } else {
+        re += "[^/]*";
+      }
+    } else if (c === "?") {
+      re += "[^/]";
+    } else if (c === "{") {
+      const end = glob.indexOf("}", i);
+      if (end === -1) {
+        re += "\\{";
+      } else {
+        re += `(?:${glob
+          .slice(i + 1, end)
+          .split(",")
+          .map((alt) => alt.replace(/[.+^$()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*"))
+          .join("|")})`;
+        i = end;
+      }
+    } else if (c === "[") {
+      const end = glob.indexOf("]", i);
+      if (end === -1) re += "\\[";
+      else {
+        re += `[${glob
+          .slice(i + 1, end)
+          .replace(/^!/, "^")
+          .replace(/\\/g, "\\\\")}]`;
+        i = end;
+      }
+    } else {
+      re += c.replace(/[.+^$()|\\]/g, "\\$&");
+    }
+  }
+  return new RegExp(`^${re}$`);
+}
+
+function toRootRelative(rootDir: string, abs: string): string {
+  return path.relative(rootDir, abs).split(path.sep).join("/");
+}
+
+function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function createNotFound(pattern: string): Diagnostic {
+  return createDiagnostic("config.orders-not-found", `the orders path "${pattern}" does not exist`, {
+    hint: "create the directory, or set `orders:` in the config to where the order files are",
+  });
+}
+
+function createNoFiles(pattern: string): Diagnostic {
+  return createDiagnostic("config.no-order-files", `no order files (*.yaml, *.yml) found in "${pattern}"`, {
+    severity: "warning",
+    hint: "add order files, or set `orders:` in the config to where they are",
+  });
+}

@@ -1,0 +1,32 @@
+/**
+ * The project's JSON Schemas, compiled by ajv once per process and only when first needed, so
+ * that commands which never validate (e.g. `--version`) do not pay for compilation.
+ */
+import { readFileSync } from "node:fs";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
+
+export type SchemaName = "order" | "config";
+
+export interface SchemaValidator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+
+let ajv: Ajv2020 | undefined;
+const validators = new Map<SchemaName, ValidateFunction>();
+
+/** Reads schemas/<name>.schema.json (next to dist/ and src/ alike) and compiles it on first use. */
+export function loadSchemaValidator(name: SchemaName): SchemaValidator {
+  const cached = validators.get(name);
+  if (cached !== undefined) return cached;
+  // strict: unknown keywords and ambiguous types are schema bugs; verbose: errors carry their
+  // parent schema, whose property names feed the "did you mean" hints.
+  ajv ??= new Ajv2020({ strict: true, allErrors: true, verbose: true });
+  const schema = JSON.parse(
+    readFileSync(new URL(`../../schemas/${name}.schema.json`, import.meta.url), "utf8"),
+  ) as object;
+  const validate = ajv.compile(schema);
+  validators.set(name, validate);
+  return validate;
+}

@@ -1,0 +1,205 @@
+/**
+ * YAML parsing that keeps positions, shared by order files and YAML/JSON config files.
+ *
+ * Safety: YAML 1.2 core schema only (no custom tags, no `<<` merge keys), duplicate keys are
+ * errors, and alias expansion is bounded so that a "billion laughs" document is rejected while
+ * converting instead of exhausting memory. The `yaml` library defines `__proto__` and
+ * `constructor` keys as own data properties, so a document cannot reach any prototype.
+ */
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseAllDocuments } from "yaml";
+import type { Document, Node, Pair } from "yaml";
+import { createDiagnostic } from "../core/errors.js";
+import type { Diagnostic } from "../core/errors.js";
+
+/** Aliases a document may expand in total; real order files need none, configs at most a few. */
+export const MAX_ALIAS_COUNT = 100;
+
+export interface Position {
+  line: number; // 1-based
+  column: number; // 1-based
+}
+
+/** A path into a document's data: map keys and sequence indexes. */
+export type DataPath = readonly (string | number)[];
+
+export interface LocatedNode {
+  position: Position;
+  sourceLine: string;
+}
+
+/** One YAML document of a file, with its plain value and a way back to positions. */
+export interface SourceDocument {
+  /** The converted value; undefined when the document has no content. */
+  value: unknown;
+  /** Position of the document's first content node (or of the document when it is empty). */
+  start: Position;
+  /**
+   * The position of the node at `path`: with `at: "key"` the key of the last segment (for
+   * unknown keys); by default its value. Falls back to the nearest existing ancestor.
+   */
+  locate(path: DataPath, at?: "key" | "value"): LocatedNode;
+}
+
+export interface ParsedSource {
+  documents: SourceDocument[];
+  diagnostics: Diagnostic[];
+}
+
+/** Codes the parse layer emits; `prefix` is "yaml" for order files and "config" for config files. */
+export function parseYamlSource(
+  text: string,
+  file: string,
+  prefix: "yaml" | "config" = "yaml",
+): ParsedSource {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, {
+    lineCounter,
+    uniqueKeys: true,
+    prettyErrors: true,
+    version: "1.2",
+    schema: "core",
+    merge: false,
+    strict: true,
+    logLevel: "silent",
+  });
+  const lines = createLineReader(text, lineCounter);
+  const diagnostics: Diagnostic[] = [];
+  const documents: SourceDocument[] = [];
+  for (const doc of docs) {
+    let broken = false;
+    for (const error of doc.errors) {
+      broken = true;
+      diagnostics.push(createYamlDiagnostic(error, file, lines, lineCounter, prefix));
+    }
+    for (const warning of doc.warnings) {
+      diagnostics.push({
+        ...createYamlDiagnostic(warning, file, lines, lineCounter, prefix),
+        severity: "warning",
+      });
+    }
+    if (broken) continue;
+    const contents = doc.contents as Node | null;
+    const startOffset = contents?.range?.[0] ?? doc.range[0];
+    const start = toPosition(lineCounter, startOffset);
+    let value: unknown;
+    try {
+      value = contents === null ? undefined : doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+      // yaml throws a ReferenceError when expansion passes maxAliasCount ("resource exhaustion").
+      const message = error instanceof Error ? error.message : String(error);
+      const isAliasLimit = /alias/i.test(message);
+      diagnostics.push(
+        createDiagnostic(
+          isAliasLimit ? `${prefix}.alias-limit` : `${prefix}.syntax`,
+          isAliasLimit
+            ? `aliases expand to more than ${MAX_ALIAS_COUNT} nodes; refusing to expand this document`
+            : message,
+          {
+            file,
+            ...start,
+            sourceLine: lines(start.line),
+            hint: isAliasLimit ? "write the values out instead of using anchors and aliases" : undefined,
+          },
+        ),
+      );
+      continue;
+    }
+    documents.push({ value, start, locate: createLocator(doc, lineCounter, lines, start) });
+  }
+  return { documents, diagnostics };
+}
+
+function createYamlDiagnostic(
+  error: { code: string; message: string; pos: [number, number] },
+  file: string,
+  lines: (line: number) => string,
+  lineCounter: LineCounter,
+  prefix: string,
+): Diagnostic {
+  const position = toPosition(lineCounter, error.pos[0]);
+  // prettyErrors appends a position and a code excerpt; the renderer shows its own.
+  const message = error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? error.message;
+  if (error.code === "DUPLICATE_KEY") {
+    return createDiagnostic(`${prefix}.duplicate-key`, "duplicate key in a mapping", {
+      file,
+      ...position,
+      sourceLine: lines(position.line),
+      hint: "each key may appear once per mapping; remove or merge the repeated one",
+    });
+  }
+  if (error.code === "RESOURCE_EXHAUSTION") {
+    return createDiagnostic(`${prefix}.alias-limit`, message, {
+      file,
+      ...position,
+      sourceLine: lines(position.line),
+    });
+  }
+  if (error.code === "TAG_RESOLVE_FAILED") {
+    return createDiagnostic(`${prefix}.unsupported-tag`, message, {
+      file,
+      ...position,
+      sourceLine: lines(position.line),
+      hint: "only plain YAML 1.2 values are supported; remove the tag",
+    });
+  }
+  return createDiagnostic(`${prefix}.syntax`, message, {
+    file,
+    ...position,
+    sourceLine: lines(position.line),
+  });
+}
+
+function toPosition(lineCounter: LineCounter, offset: number): Position {
+  const { line, col } = lineCounter.linePos(offset);
+  // line 0 means the text has no newline before offset: it is on the first line.
+  return { line: Math.max(line, 1), column: Math.max(col, 1) };
+}
+
+function createLineReader(text: string, lineCounter: LineCounter): (line: number) => string {
+  return (line) => {
+    const starts = lineCounter.lineStarts;
+    const begin = starts[line - 1] ?? 0;
+    const end = starts[line] ?? text.length;
+    return text.slice(begin, end).replace(/\r?\n$/, "");
+  };
+}
+
+function createLocator(
+  doc: Document.Parsed,
+  lineCounter: LineCounter,
+  lines: (line: number) => string,
+  start: Position,
+): SourceDocument["locate"] {
+  return (path, at = "value") => {
+    let node: unknown = doc.contents;
+    let found: Node | undefined = isNode(node) ? node : undefined;
+    for (let i = 0; i < path.length; i += 1) {
+      const segment = path[i];
+      const last = i === path.length - 1;
+      if (isMap(node)) {
+        const pair = node.items.find((p: Pair) => keyText(p.key) === String(segment));
+        if (pair === undefined) break;
+        if (last && at === "key" && isNode(pair.key)) {
+          found = pair.key;
+          break;
+        }
+        node = pair.value;
+        found = isNode(pair.value) ? pair.value : isNode(pair.key) ? pair.key : found;
+      } else if (isSeq(node) && typeof segment === "number") {
+        node = node.items[segment];
+        if (!isNode(node)) break;
+        found = node;
+      } else {
+        break;
+      }
+    }
+    const offset = found?.range?.[0];
+    const position = offset === undefined ? start : toPosition(lineCounter, offset);
+    return { position, sourceLine: lines(position.line) };
+  };
+}
+
+function keyText(key: unknown): string | undefined {
+  if (isScalar(key)) return String(key.value);
+  return typeof key === "string" ? key : undefined;
+}

@@ -1,0 +1,87 @@
+/**
+ * Diagnostics to text (`file:line:col  code  message`, the source line with a caret, the hint)
+ * and to JSON. Every command prints diagnostics through these two functions.
+ */
+import type { Diagnostic } from "../core/errors.js";
+
+export interface RenderDiagnosticsOptions {
+  color: boolean;
+}
+
+const ANSI = {
+  red: "\u001b[31m",
+  yellow: "\u001b[33m",
+  cyan: "\u001b[36m",
+  dim: "\u001b[2m",
+  bold: "\u001b[1m",
+  reset: "\u001b[0m",
+};
+
+/** Text form; ends with a newline, or is "" when there is nothing to say. */
+export function renderDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  options: RenderDiagnosticsOptions,
+): string {
+  const paint = (style: keyof typeof ANSI, text: string): string =>
+    options.color ? `${ANSI[style]}${text}${ANSI.reset}` : text;
+  let out = "";
+  for (const d of diagnostics) {
+    const location = renderLocation(d);
+    const severity = d.severity === "warning" ? paint("yellow", "warning ") : "";
+    const code = paint(d.severity === "warning" ? "yellow" : "red", d.code);
+    out += `${location === "" ? "" : `${paint("bold", location)}  `}${code}  ${severity}${sanitize(d.message)}\n`;
+    if (d.sourceLine !== undefined && d.sourceLine !== "" && d.line !== undefined) {
+      const gutter = String(d.line);
+      const source = sanitize(d.sourceLine).replace(/\t/g, " ");
+      out += `  ${paint("dim", `${gutter} |`)} ${source}\n`;
+      if (d.column !== undefined) {
+        out += `  ${" ".repeat(gutter.length)} ${paint("dim", "|")} ${" ".repeat(Math.max(0, d.column - 1))}${paint(d.severity === "warning" ? "yellow" : "red", "^")}\n`;
+      }
+    }
+    if (d.hint !== undefined) out += `  ${paint("cyan", "hint:")} ${sanitize(d.hint)}\n`;
+  }
+  return out;
+}
+
+/**
+ * JSON form: one object, `diagnostics` plus counts; `extra` adds command-specific fields (e.g.
+ * validate's file and order counts). Ends with a newline.
+ */
+export function renderDiagnosticsJson(
+  diagnostics: readonly Diagnostic[],
+  extra: Record<string, unknown> = {},
+): string {
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  const body = {
+    ...extra,
+    ok: errors === 0,
+    errors,
+    warnings: diagnostics.length - errors,
+    diagnostics: diagnostics.map((d) => ({
+      severity: d.severity,
+      code: d.code,
+      message: d.message,
+      ...(d.hint === undefined ? {} : { hint: d.hint }),
+      ...(d.file === undefined ? {} : { file: d.file }),
+      ...(d.line === undefined ? {} : { line: d.line }),
+      ...(d.column === undefined ? {} : { column: d.column }),
+      ...(d.sourceLine === undefined ? {} : { sourceLine: d.sourceLine }),
+    })),
+  };
+  return `${JSON.stringify(body, null, 2)}\n`;
+}
+
+/** "file:line:col", "file", or "" for project-wide diagnostics. */
+export function renderLocation(d: Diagnostic): string {
+  if (d.file === undefined) return "";
+  if (d.line === undefined) return d.file;
+  return `${d.file}:${d.line}:${d.column ?? 1}`;
+}
+
+// Order files are user input: control characters (ANSI escapes) must not reach the terminal.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+function sanitize(text: string): string {
+  return text.replace(CONTROL, "?");
+}
