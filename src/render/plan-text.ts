@@ -1,0 +1,254 @@
+/**
+ * The plan in Terraform's words and layout, for terminals and CI logs. Reads only the Plan.
+ * describeAction() is shared with the markdown renderer so both say the same thing.
+ */
+import { assertNever } from "../core/plan.js";
+import type { Diagnostic } from "../core/errors.js";
+import type { DesiredLineItem, OrderContent } from "../core/model.js";
+import type { FieldDifference, Plan, PlanAction } from "../core/plan.js";
+import { createColors } from "./colors.js";
+import type { Colors } from "./colors.js";
+
+/** The symbol Terraform-style output puts before each action. */
+export const ACTION_SYMBOLS: Record<PlanAction["kind"], string> = {
+  create: "+",
+  resume: "~",
+  "no-op": " ",
+  drift: "!",
+  conflict: "x",
+  undeclared: "-",
+};
+
+export interface ActionDescription {
+  /** e.g. "contoso/seats will be created" (without the leading "# "). */
+  heading: string;
+  /** e.g. "create contoso/seats" (without the symbol). */
+  title: string;
+  /** Indented detail lines: content, differences, ids. */
+  details: string[];
+  /** What the reader can do about it (remedies, hints). */
+  remedies: string[];
+}
+
+/** What to say about one action; the plan is passed for the declarations' source locations. */
+export function describeAction(action: PlanAction, plan: Plan): ActionDescription {
+  const where = `customer ${action.customer}`;
+  switch (action.kind) {
+    case "create":
+      return {
+        heading:
+          action.replaces === undefined
+            ? `${action.name} will be created`
+            : `${action.name} will be created again, replacing order ${action.replaces.orderId}`,
+        title: `create ${action.name}`,
+        details: [...describeContent(action.content), `reason: ${action.reason}`],
+        remedies: [],
+      };
+    case "resume": {
+      const details = [
+        `request id: ${action.intent.requestId}`,
+        `started at: ${action.intent.startedAt}`,
+        ...(action.adopt === undefined
+          ? []
+          : [`adopts order: ${action.adopt.orderId} (created ${action.adopt.order.creationDate})`]),
+        ...describeContent(action.intent.content),
+        `reason: ${action.reason}`,
+      ];
+      if (action.differences !== undefined && action.differences.length > 0) {
+        details.push("declaration changed since the create started (finished as recorded):");
+        details.push(...action.differences.map((d) => `  ${describeDifference(d)}`));
+      }
+      return {
+        heading:
+          action.adopt === undefined
+            ? `${action.name} will be resumed (a create that was started and not confirmed)`
+            : `${action.name} will be resumed by recording order ${action.adopt.orderId}`,
+        title: `resume ${action.name}`,
+        details,
+        remedies: [],
+      };
+    }
+    case "no-op":
+      return {
+        heading: `${action.name} is unchanged (order ${action.stateOrder.orderId}, ${where})`,
+        title: `no-op ${action.name}`,
+        details: [`reason: ${action.reason}`],
+        remedies: [],
+      };
+    case "drift":
+      return {
+        heading: `${action.name} (order ${action.stateOrder.orderId}, ${where}) has changed outside orderform`,
+        title: `drift ${action.name}`,
+        details: [...action.differences.map(describeDifference), `reason: ${action.reason}`],
+        remedies: [
+          `Nothing is bought for it. To place a new order, run with --replace ${action.name}; or leave it as it is.`,
+        ],
+      };
+    case "conflict": {
+      const source = plan.desired.find((d) => d.name === action.name)?.source;
+      const where = source === undefined ? "" : ` in ${source.file}:${source.line}:${source.column}`;
+      return {
+        heading: `${action.name} (order ${action.stateOrder.orderId}, ${where}) conflicts with its declaration`,
+        title: `conflict ${action.name}`,
+        details: [...action.differences.map(describeDifference), `reason: ${action.reason}`],
+        remedies: [
+          `Orders are immutable purchases. Either restore the declaration${where} to match order ${action.stateOrder.orderId},`,
+          `or run with --replace ${action.name} to place a new order (order ${action.stateOrder.orderId} stays as it is).`,
+        ],
+      };
+    }
+    case "undeclared": {
+      const orderId = action.stateOrder?.orderId ?? action.intent?.requestId ?? "?";
+      return {
+        heading: `${action.name} (order ${orderId}, ${where}) is in state but no longer declared`,
+        title: `undeclared ${action.name}`,
+        details: [`reason: ${action.reason}`],
+        remedies: [`Nothing is cancelled. Run \`orderform state rm ${action.name}\` to stop tracking it.`],
+      };
+    }
+    default:
+      return assertNever(action);
+  }
+}
+
+export function describeContent(content: OrderContent): string[] {
+  const lines = [`customer: ${content.customer}`, `billingCycle: ${content.billingCycle}`];
+  if (content.partnerOnRecordAttestationAccepted !== undefined) {
+    lines.push(`partnerOnRecordAttestationAccepted: ${String(content.partnerOnRecordAttestationAccepted)}`);
+  }
+  content.lineItems.forEach((item, i) => lines.push(...describeLineItem(item, i)));
+  return lines;
+}
+
+const MAIN_LINE_ITEM_KEYS = new Set(["lineItemNumber", "offerId", "quantity", "termDuration"]);
+
+function describeLineItem(item: DesiredLineItem, index: number): string[] {
+  const term = item.termDuration === undefined ? "" : `, ${item.termDuration}`;
+  const lines = [`lineItems[${index}]: ${item.quantity} x ${item.offerId}${term}`];
+  for (const [key, value] of Object.entries(item)) {
+    if (MAIN_LINE_ITEM_KEYS.has(key) || value === undefined) continue;
+    lines.push(`  ${key}: ${formatValue(value)}`);
+  }
+  return lines;
+}
+
+export function describeDifference(d: FieldDifference): string {
+  return `${d.path}: ${formatValue(d.before)} -> ${formatValue(d.after)}`;
+}
+
+function formatValue(value: unknown): string {
+  if (value === null || value === undefined) return "(none)";
+  return JSON.stringify(value);
+}
+
+export function renderPlanText(plan: Plan, options: { color: boolean }): string {
+  return renderSections(plan, createColors(options.color)).join("\n") + "\n";
+}
+
+function renderSections(plan: Plan, c: Colors): string[] {
+  const out: string[] = [];
+  const of = <K extends PlanAction["kind"]>(kind: K): Extract<PlanAction, { kind: K }>[] =>
+    plan.actions.filter((a): a is Extract<PlanAction, { kind: K }> => a.kind === kind);
+  const drifts = of("drift");
+  const conflicts = of("conflict");
+  const changes = plan.actions.filter((a) => a.kind === "create" || a.kind === "resume");
+  const undeclared = of("undeclared");
+  const unseen = of("no-op").filter((a) => a.seen === "not-yet-visible" || a.seen === "not-checked");
+
+  if (drifts.length > 0) {
+    out.push(c.bold("Note: Objects have changed outside orderform"), "");
+    out.push(
+      "orderform detected the following changes made outside orderform since the orders were placed:",
+      "",
+    );
+    for (const action of drifts) out.push(...renderAction(action, plan, c), "");
+  }
+
+  if (conflicts.length > 0) {
+    out.push(c.red(c.bold("Error: declarations were edited after their orders were placed")), "");
+    for (const action of conflicts) out.push(...renderAction(action, plan, c), "");
+  }
+
+  if (changes.length > 0) {
+    out.push("orderform will perform the following actions:", "");
+    let customer: string | undefined;
+    for (const action of changes) {
+      if (action.customer !== customer) {
+        customer = action.customer;
+        out.push(c.bold(`  Customer ${customer}`), "");
+      }
+      out.push(...renderAction(action, plan, c), "");
+    }
+  }
+
+  if (undeclared.length > 0) {
+    out.push(c.bold("Undeclared orders (in state, no longer in any file):"), "");
+    for (const action of undeclared) out.push(...renderAction(action, plan, c), "");
+  }
+
+  if (unseen.length > 0) {
+    out.push(c.dim("Not checked against Partner Center:"));
+    for (const action of unseen) out.push(c.dim(`  ${action.name}: ${action.reason}`));
+    out.push("");
+  }
+
+  for (const d of plan.diagnostics) out.push(...renderDiagnostic(d, c), "");
+
+  const s = plan.summary;
+  if (changes.length === 0 && drifts.length === 0 && conflicts.length === 0) {
+    out.push(c.green(c.bold("No changes.")) + " Your orders match the declarations.");
+    return out;
+  }
+  out.push(c.bold(`Plan: ${s.create} to create, ${s.resume} to resume, ${s.noop} unchanged.`));
+  if (drifts.length > 0) {
+    out.push(`${plural(drifts.length, "order")} changed outside orderform; nothing is bought for them.`);
+  }
+  if (conflicts.length > 0) {
+    out.push(
+      c.red(
+        `${plural(conflicts.length, "declaration")} in conflict: resolve them before this plan can be applied.`,
+      ),
+    );
+  }
+  return out;
+}
+
+function renderAction(action: PlanAction, plan: Plan, c: Colors): string[] {
+  const d = describeAction(action, plan);
+  const paint = paintFor(action, c);
+  return [
+    c.bold(`  # ${d.heading}`),
+    paint(`  ${ACTION_SYMBOLS[action.kind]} ${d.title}`),
+    ...d.details.map((line) => `      ${line}`),
+    ...d.remedies.map((line) => `  ${line}`),
+  ];
+}
+
+function paintFor(action: PlanAction, c: Colors): (text: string) => string {
+  switch (action.kind) {
+    case "create":
+      return c.green;
+    case "resume":
+      return c.yellow;
+    case "drift":
+      return c.magenta;
+    case "conflict":
+      return c.red;
+    case "undeclared":
+    case "no-op":
+      return c.dim;
+    default:
+      return assertNever(action);
+  }
+}
+
+function renderDiagnostic(d: Diagnostic, c: Colors): string[] {
+  const label = d.severity === "error" ? c.red(c.bold("Error:")) : c.yellow(c.bold("Warning:"));
+  const at =
+    d.file === undefined ? "" : ` (${d.file}${d.line === undefined ? "" : `:${d.line}:${d.column ?? 1}`})`;
+  return [`${label} ${d.message} [${d.code}]${at}`, ...(d.hint === undefined ? [] : [`  ${d.hint}`])];
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
