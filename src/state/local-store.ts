@@ -11,6 +11,8 @@ import { randomUUID } from "node:crypto";
 import { readFile, stat, unlink } from "node:fs/promises";
 import { hostname, userInfo } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { OrderformError } from "../core/errors.js";
 import type { StateFile } from "../core/model.js";
 import {
   copyStateMaps,
@@ -158,10 +160,8 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
       return parseStateText(text, paths.state);
     } catch (error) {
       // Only build the hint (a directory listing) on the failure path.
-      throw createStateError((error as { code: "state.corrupt" }).code, (error as Error).message, {
-        hint: await createCorruptHint(),
-        cause: error,
-      });
+      if (!(error instanceof OrderformError)) throw error;
+      throw new OrderformError(error.code, error.message, { hint: await createCorruptHint(), cause: error });
     }
   }
 
@@ -243,7 +243,8 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
       paths.lock,
       lock,
       { host, isProcessAlive },
-      { timeoutMs: openOptions.timeoutMs, signal: openOptions.signal, now: () => now().getTime() },
+      // The wait runs on the monotonic clock, not the injected `now` (which only stamps records).
+      { timeoutMs: openOptions.timeoutMs, signal: openOptions.signal, now: () => performance.now() },
     );
     let session: LocalSession | undefined;
     try {
