@@ -181,8 +181,12 @@ export function createPartnerCenterClient(options: ClientOptions): PartnerCenter
   }
 
   /** Runs one logical operation: rate limit, auth, attempts and retries. */
-  async function run(op: Operation, path: string): Promise<Answer | null> {
+  async function run(shared: Operation, path: string): Promise<Answer | null> {
     if (closed) throw new OrderformError("partner-center.closed", "the Partner Center client is closed");
+    // Many operations share the CLI's one signal. Each gets its own dependent signal, so that the
+    // listeners its waits and sockets add do not pile up on the shared one (Node warns past 10).
+    const op: Operation =
+      shared.signal === undefined ? shared : { ...shared, signal: AbortSignal.any([shared.signal]) };
     const started = performance.now();
     let failures = 0;
     let throttles = 0;

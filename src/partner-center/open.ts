@@ -3,6 +3,7 @@
  * logging settings meet. With `endpoint: sandbox` the built-in emulator is started in-process
  * (its store under <rootDir>/<sandbox.dataDir>/ so that successive runs see the same orders).
  */
+import { mkdirSync } from "node:fs";
 import { isIP } from "node:net";
 import path from "node:path";
 import type { AuthConfig, LoadedConfig } from "../config/types.js";
@@ -58,9 +59,11 @@ export async function openPartnerCenter(
     // Dynamic: the sandbox's code is loaded only when it is used.
     const sandbox = (await import("../sandbox/index.js")) as unknown as SandboxModule;
     const { SANDBOX_PARTNER } = (await import("../sandbox/defaults.js")) as unknown as SandboxDefaults;
+    const dataDir = path.join(loaded.rootDir, config.sandbox.dataDir);
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const server = await sandbox.startSandbox({
       port: 0,
-      dataFile: path.join(loaded.rootDir, config.sandbox.dataDir, "sandbox.json"),
+      dataFile: path.join(dataDir, "sandbox.json"),
       listDelayMs: config.sandbox.listDelayMs,
       provisioningDelayMs: config.sandbox.provisioningDelayMs,
     });
