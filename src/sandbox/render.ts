@@ -47,7 +47,11 @@ export function createSubscriptionId(orderId: string, lineItemNumber: number): s
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-export function renderOrder(order: StoredOrder, catalog: Catalog, nowMs: number): Json {
+/**
+ * `asCreated`: the create answer always says "pending" (as the documented 201 examples do), while
+ * subscription ids already show when provisioning is immediate (the attestation example has both).
+ */
+export function renderOrder(order: StoredOrder, catalog: Catalog, nowMs: number, asCreated = false): Json {
   const base = `/customers/${order.customerId}/orders/${order.id}`;
   const provisioned = isProvisioned(order, nowMs);
   const lineItems = order.lineItems.map((item) => {
@@ -92,7 +96,7 @@ export function renderOrder(order: StoredOrder, catalog: Catalog, nowMs: number)
   out.currencySymbol = "$";
   out.lineItems = lineItems;
   out.creationDate = order.creationDate;
-  out.status = readOrderStatus(order, nowMs);
+  out.status = asCreated && order.status === "pending" ? "pending" : readOrderStatus(order, nowMs);
   out.transactionType = "UserPurchase";
   out.links = {
     self: createLink(base),

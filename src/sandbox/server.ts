@@ -529,7 +529,7 @@ class Sandbox {
       provisionAtMs: now + (this.options.provisioningDelayMs ?? 0),
       status: "pending",
     });
-    return { ok: true, order, body: renderOrder(order, this.catalog, now) };
+    return { ok: true, order, body: renderOrder(order, this.catalog, now, true) };
   }
 
   private checkSandboxLimits(
@@ -917,7 +917,7 @@ class Sandbox {
           requestId,
           fingerprint: createBodyFingerprint(customerId, orderBody),
           status: 201,
-          body: JSON.stringify(renderOrder(order, this.catalog, createdAt)),
+          body: JSON.stringify(renderOrder(order, this.catalog, createdAt, true)),
           orderId: order.id,
           expiresAtMs: now + (this.options.requestIdTtlMs ?? DEFAULT_REQUEST_ID_TTL_MS),
         });
