@@ -86,13 +86,13 @@ export function describeAction(action: PlanAction, plan: Plan): ActionDescriptio
       };
     case "conflict": {
       const source = plan.desired.find((d) => d.name === action.name)?.source;
-      const where = source === undefined ? "" : ` in ${source.file}:${source.line}:${source.column}`;
+      const location = source === undefined ? "" : ` in ${source.file}:${source.line}:${source.column}`;
       return {
         heading: `${action.name} (order ${action.stateOrder.orderId}, ${where}) conflicts with its declaration`,
         title: `conflict ${action.name}`,
         details: [...action.differences.map(describeDifference), `reason: ${action.reason}`],
         remedies: [
-          `Orders are immutable purchases. Either restore the declaration${where} to match order ${action.stateOrder.orderId},`,
+          `Orders are immutable purchases. Either restore the declaration${location} to match order ${action.stateOrder.orderId},`,
           `or run with --replace ${action.name} to place a new order (order ${action.stateOrder.orderId} stays as it is).`,
         ],
       };
@@ -103,7 +103,7 @@ export function describeAction(action: PlanAction, plan: Plan): ActionDescriptio
         heading: `${action.name} (order ${orderId}, ${where}) is in state but no longer declared`,
         title: `undeclared ${action.name}`,
         details: [`reason: ${action.reason}`],
-        remedies: [`Nothing is cancelled. Run \`orderform state rm ${action.name}\` to stop tracking it.`],
+        remedies: [`Run \`orderform state rm ${action.name}\` to stop tracking it.`],
       };
     }
     default:
@@ -201,12 +201,14 @@ function renderSections(plan: Plan, c: Colors): string[] {
   }
   out.push(c.bold(`Plan: ${s.create} to create, ${s.resume} to resume, ${s.noop} unchanged.`));
   if (drifts.length > 0) {
-    out.push(`${plural(drifts.length, "order")} changed outside orderform; nothing is bought for them.`);
+    const them = drifts.length === 1 ? "it" : "them";
+    out.push(`${plural(drifts.length, "order")} changed outside orderform; nothing is bought for ${them}.`);
   }
   if (conflicts.length > 0) {
+    const them = conflicts.length === 1 ? "it" : "them";
     out.push(
       c.red(
-        `${plural(conflicts.length, "declaration")} in conflict: resolve them before this plan can be applied.`,
+        `${plural(conflicts.length, "declaration")} in conflict: resolve ${them} before this plan can be applied.`,
       ),
     );
   }

@@ -1,0 +1,77 @@
+/** Text views of the state for `show` and `state list|show|history`. Renderers only read. */
+import type { StateFile, StateOrder } from "../core/model.js";
+import type { HistoryEntry } from "../state/types.js";
+
+export function renderStateText(state: StateFile, _options: { color: boolean }): string {
+  const lines = [`State lineage ${state.lineage}, serial ${state.serial}`, ""];
+  const orders = Object.values(state.orders).sort(compareOrders);
+  lines.push(orders.length === 0 ? "No orders recorded." : `${orders.length} order(s):`);
+  for (const order of orders)
+    lines.push(`  ${order.name}  ${order.orderId}  ${order.status}  customer ${order.customer}`);
+  const pending = Object.values(state.pending).sort((a, b) => a.name.localeCompare(b.name));
+  if (pending.length > 0) {
+    lines.push(
+      "",
+      `${pending.length} pending intent(s) (started, not confirmed; the next apply resumes them):`,
+    );
+    for (const intent of pending)
+      lines.push(`  ${intent.name}  MS-RequestId ${intent.requestId}  started ${intent.startedAt}`);
+  }
+  const failures = Object.values(state.failures).sort((a, b) => a.name.localeCompare(b.name));
+  if (failures.length > 0) {
+    lines.push("", `${failures.length} failed order(s) (nothing was bought):`);
+    for (const f of failures) lines.push(`  ${f.name}  HTTP ${f.httpStatus} ${f.code}: ${f.description}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+export function renderStateList(state: StateFile | null): string {
+  if (state === null) return "";
+  const names = [
+    ...Object.values(state.orders).map((o) => o.name),
+    ...Object.values(state.pending).map((p) => `${p.name} (pending)`),
+  ];
+  return names
+    .sort()
+    .map((n) => `${n}\n`)
+    .join("");
+}
+
+export function renderStateOrder(order: StateOrder): string {
+  const lines = [
+    `# ${order.name}`,
+    `order id:       ${order.orderId}`,
+    `customer:       ${order.customer}`,
+    `status:         ${order.status}`,
+    `MS-RequestId:   ${order.requestId}`,
+    `created:        ${order.creationDate}`,
+    `recorded:       ${order.recordedAt} (${order.origin})`,
+    `billing cycle:  ${order.applied.billingCycle}`,
+    "line items:",
+  ];
+  for (const item of order.applied.lineItems) {
+    const subscription = order.remoteLineItems?.find(
+      (r) => r.lineItemNumber === item.lineItemNumber,
+    )?.subscriptionId;
+    lines.push(
+      `  [${item.lineItemNumber}] ${item.offerId} x${item.quantity}${item.termDuration ? ` ${item.termDuration}` : ""}${
+        subscription ? `  subscription ${subscription}` : ""
+      }`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+export function renderHistory(entries: HistoryEntry[]): string {
+  const lines = ["SERIAL  TIME                      USER@HOST                 COMMIT    COMMAND / SUMMARY"];
+  for (const e of entries) {
+    lines.push(
+      `${String(e.serial).padEnd(7)} ${e.time.padEnd(25)} ${`${e.user}@${e.host}`.padEnd(25)} ${(e.gitCommit ?? "-").slice(0, 8).padEnd(9)} ${e.command}: ${e.summary}`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+function compareOrders(a: StateOrder, b: StateOrder): number {
+  return a.customer.localeCompare(b.customer) || a.name.localeCompare(b.name);
+}

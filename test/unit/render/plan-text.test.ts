@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { createPlan } from "../../../src/core/planner.js";
+import { createColors, stripColors } from "../../../src/render/colors.js";
+import { renderPlanText } from "../../../src/render/plan-text.js";
+import { buildDesired, buildInput } from "../core/builders.js";
+import { createEveryKindPlan, createNoChangesPlan } from "./sample-plans.js";
+
+const ESC = "\u001b[";
+
+describe("createColors", () => {
+  it.each([
+    { enabled: false, expected: "go" },
+    { enabled: true, expected: `${ESC}32mgo${ESC}39m` },
+  ])("enabled=$enabled", ({ enabled, expected }) => {
+    expect(createColors(enabled).green("go")).toBe(expected);
+    expect(stripColors(createColors(enabled).red(createColors(enabled).bold("x")))).toBe("x");
+  });
+});
+
+describe("renderPlanText", () => {
+  it("renders every kind, colour off", () => {
+    const text = renderPlanText(createEveryKindPlan(), { color: false });
+    expect(text).not.toContain(ESC);
+    expect(text).toMatchSnapshot();
+  });
+
+  it("renders every kind, colour on, with the same words", () => {
+    const plan = createEveryKindPlan();
+    const colored = renderPlanText(plan, { color: true });
+    expect(colored).toContain(ESC);
+    expect(stripColors(colored)).toBe(renderPlanText(plan, { color: false }));
+    expect(colored).toMatchSnapshot();
+  });
+
+  it("says the essentials in Terraform's words", () => {
+    const text = renderPlanText(createEveryKindPlan(), { color: false });
+    for (const expected of [
+      "Note: Objects have changed outside orderform",
+      "  + create contoso/new-seats",
+      "  ~ resume fabrikam/resumed",
+      "  ! drift contoso/cancelled",
+      "  x conflict contoso/edited",
+      "--replace contoso/edited",
+      "restore the declaration in orders/contoso.yaml:14:1",
+      "`orderform state rm contoso/old`",
+      "adopts order: ord-adopted",
+      "\nPlan: 1 to create, 2 to resume, 1 unchanged.\n",
+    ]) {
+      expect(text).toContain(expected);
+    }
+  });
+
+  it("says there is nothing to do", () => {
+    expect(renderPlanText(createNoChangesPlan(), { color: false })).toBe(
+      "No changes. Your orders match the declarations.\n",
+    );
+  });
+
+  it("shows the summary line for a plain create", () => {
+    const text = renderPlanText(createPlan(buildInput({ desired: [buildDesired("contoso/seats")] })), {
+      color: false,
+    });
+    expect(text.trimEnd().split("\n").at(-1)).toBe("Plan: 1 to create, 0 to resume, 0 unchanged.");
+  });
+});
