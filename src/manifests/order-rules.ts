@@ -44,6 +44,8 @@ export const orderSchemaRules: SchemaDiagnosticRules = {
   },
 };
 
+const PARTNER_ID_HINT = 'a Partner ID (MPN ID) is digits only, written as a quoted string such as "4847383"';
+
 const MISSING_HINTS: Record<string, string> = {
   name: "give the order a unique name such as contoso/m365-business",
   customer: "set customer to the customer's tenant id (a GUID)",
@@ -114,7 +116,10 @@ function describeOrderValue(path: DataPath, error: ErrorObject, value: unknown):
       return {
         code: "order.invalid-quantity",
         message: `${where} must be a positive integer, got ${got}`,
-        hint: typeof value === "string" ? "write the number without quotes" : undefined,
+        hint:
+          typeof value === "string"
+            ? "write the number without quotes"
+            : "quantity counts licenses (or instances): a whole number of at least 1",
       };
     case "termDuration":
       return parent === "renewsTo"
@@ -132,7 +137,7 @@ function describeOrderValue(path: DataPath, error: ErrorObject, value: unknown):
       return {
         code: "order.invalid-partner-id",
         message: `${where} must be a Partner ID (digits) as a string, got ${got}`,
-        hint: typeof value === "number" ? `quote it: partnerIdOnRecord: "${value}"` : undefined,
+        hint: typeof value === "number" ? `quote it: partnerIdOnRecord: "${value}"` : PARTNER_ID_HINT,
       };
     case "additionalPartnerIdsOnRecord":
       if (error.keyword === "maxItems") {
@@ -181,7 +186,7 @@ function describeOrderValue(path: DataPath, error: ErrorObject, value: unknown):
     return {
       code: "order.invalid-partner-id",
       message: `${where} must be a Partner ID (digits) as a string, got ${got}`,
-      hint: typeof value === "number" ? `quote it: "${value}"` : undefined,
+      hint: typeof value === "number" ? `quote it: "${value}"` : PARTNER_ID_HINT,
     };
   }
   if (path.includes("provisioningContext")) {

@@ -69,13 +69,14 @@ export function parseYamlSource(
     let broken = false;
     for (const error of doc.errors) {
       broken = true;
-      diagnostics.push(createYamlDiagnostic(error, file, lines, lineCounter, prefix));
+      diagnostics.push(createYamlDiagnostic(error, text, file, lines, lineCounter, prefix));
     }
     for (const warning of doc.warnings) {
-      diagnostics.push({
-        ...createYamlDiagnostic(warning, file, lines, lineCounter, prefix),
-        severity: "warning",
-      });
+      // A tag yaml cannot resolve (e.g. !!js/function) would silently become a string; refuse it.
+      const isTag = warning.code === "TAG_RESOLVE_FAILED";
+      if (isTag) broken = true;
+      const diagnostic = createYamlDiagnostic(warning, text, file, lines, lineCounter, prefix);
+      diagnostics.push(isTag ? diagnostic : { ...diagnostic, severity: "warning" });
     }
     if (broken) continue;
     const contents = doc.contents as Node | null;
@@ -111,14 +112,15 @@ export function parseYamlSource(
 
 function createYamlDiagnostic(
   error: { code: string; message: string; pos: [number, number] },
+  text: string,
   file: string,
   lines: (line: number) => string,
   lineCounter: LineCounter,
   prefix: string,
 ): Diagnostic {
-  const position = toPosition(lineCounter, error.pos[0]);
   // prettyErrors appends a position and a code excerpt; the renderer shows its own.
   const message = error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? error.message;
+  const position = toPosition(lineCounter, findErrorOffset(error, message, text));
   if (error.code === "DUPLICATE_KEY") {
     return createDiagnostic(`${prefix}.duplicate-key`, "duplicate key in a mapping", {
       file,
@@ -147,6 +149,26 @@ function createYamlDiagnostic(
     ...position,
     sourceLine: lines(position.line),
   });
+}
+
+/**
+ * yaml reports an unclosed quote where the input ends; the useful place is the opening quote,
+ * which is the last unescaped quote character before that point (any later one would have closed
+ * it). Other errors reported on indentation are moved to the line's first non-blank character.
+ */
+function findErrorOffset(error: { code: string; pos: [number, number] }, message: string, text: string): number {
+  const offset = Math.min(error.pos[0], text.length);
+  const quote = /^Missing closing (["'])quote/.exec(message)?.[1];
+  if (quote !== undefined) {
+    for (let i = offset - 1; i >= 0; i -= 1) {
+      if (text[i] === quote && !(quote === '"' && text[i - 1] === "\\")) return i;
+    }
+    return offset;
+  }
+  if (error.code === "TAB_AS_INDENT") return offset;
+  let i = offset;
+  while (text[i] === " ") i += 1;
+  return text[i] === "\n" || text[i] === "\r" || i >= text.length ? offset : i;
 }
 
 function toPosition(lineCounter: LineCounter, offset: number): Position {
