@@ -1,7 +1,177 @@
+/**
+ * `orderform apply [PLANFILE]` (DESIGN §4). Takes the state's write lock for the whole run, so the
+ * plan it executes cannot go stale underneath it. A saved plan is refused unless the state's lineage
+ * and serial are exactly those it was made against, including "no state yet" (terraform#24078).
+ */
+import { createInterface } from "node:readline/promises";
+import { applyPlan, selectApplyWork } from "../../apply/applier.js";
+import type { ApplySummary } from "../../apply/events.js";
 import { OrderformError } from "../../core/errors.js";
+import type { Plan } from "../../core/plan.js";
+import { planHasChanges, planHasErrors } from "../../core/planner.js";
+import { openPartnerCenter } from "../../partner-center/open.js";
+import { renderPlanText } from "../../render/plan-text.js";
+import type { StateSession } from "../../state/types.js";
+import { createProgressReporter } from "../apply-progress.js";
 import type { CliContext, CommandResult } from "../context.js";
+import { fetchAndCreatePlan } from "../make-plan.js";
+import { readPlanFile } from "../plan-file.js";
+import {
+  createRequestId,
+  loadConfigForCommand,
+  loadProjectForCommand,
+  openStateStore,
+  parseLockTimeout,
+  parseParallelism,
+  readStringList,
+  resolveFromCwd,
+  writeDiagnostics,
+} from "../project.js";
 
-// Placeholder until this command lands; replaced by its implementation.
-export async function runApply(_ctx: CliContext, ..._args: unknown[]): Promise<CommandResult> {
-  throw new OrderformError("cli.not-implemented", "this command is not implemented yet");
+export async function runApply(ctx: CliContext, planfile: string | undefined, opts: Record<string, unknown>): Promise<CommandResult> {
+  const lockTimeoutMs = parseLockTimeout(opts.lockTimeout);
+  const savedPlan = planfile === undefined ? null : await readPlanFile(resolveFromCwd(ctx, planfile));
+  const project = savedPlan === null ? await loadProjectForCommand(ctx) : null;
+  const loaded = project?.loaded ?? (savedPlan === null ? null : await loadConfigForCommand(ctx));
+  if (loaded === null) return 1;
+  const parallelism = parseParallelism(opts.parallelism, loaded);
+  if (savedPlan === null && !ctx.stdinIsTTY && opts.autoApprove !== true) {
+    throw new OrderformError("apply.approval-required", "apply needs approval, and there is no terminal to ask on", {
+      hint: "Run `orderform apply --auto-approve`, or save a reviewed plan with `orderform plan --out FILE` and run `orderform apply FILE`.",
+    });
+  }
+
+  const session = await openStateStore(loaded).open(planfile === undefined ? "apply" : `apply ${planfile}`, {
+    timeoutMs: lockTimeoutMs,
+    signal: ctx.signal,
+  });
+  const pc = await openPartnerCenter(loaded, ctx.env, ctx.version).catch(async (error: unknown) => {
+    await session.release();
+    throw error;
+  });
+  try {
+    let plan: Plan;
+    if (savedPlan !== null) {
+      refuseStalePlan(savedPlan, session, planfile ?? "");
+      plan = savedPlan;
+    } else {
+      if (project === null) return 1;
+      const result = await fetchAndCreatePlan({
+        ctx,
+        project,
+        state: session.current().serial === 0 ? null : session.current(),
+        client: pc.client,
+        customers: readStringList(opts.customer),
+        replace: readStringList(opts.replace),
+        parallelism,
+      });
+      if (result.plan === null) {
+        writeDiagnostics(ctx, result.diagnostics);
+        return 1;
+      }
+      plan = result.plan;
+      if (!ctx.global.json) ctx.stdout.write(renderPlanText(plan, { color: ctx.global.color }));
+      if (planHasErrors(plan)) return 1;
+      if (!planHasChanges(plan)) {
+        await session.commit({ command: "apply", summary: "no changes" });
+        return 0;
+      }
+      if (opts.autoApprove !== true && !(await askApproval(ctx))) {
+        ctx.stdout.write("\nApply cancelled. Nothing was bought.\n");
+        return 1;
+      }
+    }
+
+    const summary = await runApplyWork(ctx, plan, session, pc.client, parallelism);
+    await session.commit({ command: planfile === undefined ? "apply" : `apply ${planfile}`, summary: describeSummary(summary) });
+    if (!ctx.global.json) writeOutcome(ctx, summary);
+    return summary.failed > 0 || summary.pending > 0 ? 1 : 0;
+  } finally {
+    await pc.close();
+    await session.release();
+  }
+}
+
+function refuseStalePlan(plan: Plan, session: StateSession, planfile: string): void {
+  const current = session.current();
+  const stateExists = current.serial > 0;
+  const hint = "Run `orderform plan --out FILE` again, review it, and apply the new plan.";
+  if (plan.state.lineage === null) {
+    if (stateExists) {
+      throw new OrderformError(
+        "apply.stale-plan",
+        `the saved plan ${planfile} was made when there was no state, but state now exists (serial ${current.serial})`,
+        { hint },
+      );
+    }
+    return;
+  }
+  if (plan.state.lineage !== current.lineage) {
+    throw new OrderformError(
+      "apply.stale-plan",
+      `the saved plan ${planfile} was made against state lineage ${plan.state.lineage}, but the state's lineage is ${current.lineage}`,
+      { hint },
+    );
+  }
+  if (plan.state.serial !== current.serial) {
+    throw new OrderformError(
+      "apply.stale-plan",
+      `the saved plan ${planfile} is stale: it was made against state serial ${plan.state.serial}, and the state is now at serial ${current.serial}`,
+      { hint },
+    );
+  }
+}
+
+async function runApplyWork(
+  ctx: CliContext,
+  plan: Plan,
+  session: StateSession,
+  client: Parameters<typeof applyPlan>[0]["client"],
+  parallelism: number,
+): Promise<ApplySummary> {
+  const work = selectApplyWork(plan);
+  const reporter = createProgressReporter(
+    ctx,
+    work.map((action) => ({ name: action.name, customer: action.customer, mode: action.kind })),
+  );
+  try {
+    return await applyPlan({
+      plan,
+      session,
+      client,
+      parallelism,
+      stopSignal: ctx.signal,
+      now: () => new Date(),
+      newRequestId: createRequestId,
+      onEvent: (event) => reporter.onEvent(event),
+    });
+  } finally {
+    await reporter.finish();
+  }
+}
+
+async function askApproval(ctx: CliContext): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: ctx.stdout });
+  try {
+    const answer = await rl.question(
+      "\nDo you want to place these orders?\n  orderform will buy exactly the orders shown above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
+    );
+    return answer.trim() === "yes";
+  } finally {
+    rl.close();
+  }
+}
+
+function describeSummary(summary: ApplySummary): string {
+  return `${summary.created} created, ${summary.adopted} adopted, ${summary.failed} failed, ${summary.pending} pending, ${summary.skipped} skipped`;
+}
+
+function writeOutcome(ctx: CliContext, summary: ApplySummary): void {
+  const complete = summary.failed === 0 && summary.pending === 0 && summary.skipped === 0;
+  ctx.stdout.write(`\n${complete ? "Apply complete!" : "Apply finished with problems."} Orders: ${describeSummary(summary)}.\n`);
+  if (summary.pending > 0) {
+    ctx.stdout.write(
+      "Orders whose outcome is unknown are kept as pending intents; run `orderform apply` again to resume them with the same request id.\n",
+    );
+  }
 }

@@ -1,0 +1,226 @@
+/**
+ * The applier (DESIGN §4): executes a plan's create and resume actions exactly once.
+ *
+ * The order of durable steps is the whole point:
+ *   1. append the intent (fsync) before any byte of the POST is sent;
+ *   2. POST with MS-RequestId = the intent's id (the client reuses it on every retry);
+ *   3. append the created order (fsync) as soon as the 201 arrives.
+ * A kill between 1 and 3 leaves a pending intent; the next plan resumes it with the same request id
+ * (the service replays the original answer) or adopts the order if the customer's list shows it.
+ */
+import type { OrderContent, StateOrder } from "../core/model.js";
+import type { CreateAction, Plan, PlanAction, ResumeAction } from "../core/plan.js";
+import { assertNever } from "../core/plan.js";
+import { OrderformError } from "../core/errors.js";
+import type { PartnerCenterClient } from "../partner-center/types.js";
+import type { StateSession } from "../state/types.js";
+import type { ApplyEvent, ApplySummary } from "./events.js";
+
+export interface ApplyOptions {
+  plan: Plan;
+  session: StateSession;
+  client: PartnerCenterClient;
+  parallelism: number;
+  /** Aborted on the first Ctrl-C: no new order starts; the ones in flight finish and are recorded. */
+  stopSignal: AbortSignal;
+  now: () => Date;
+  newRequestId: () => string;
+  onEvent: (event: ApplyEvent) => void;
+}
+
+type Work = CreateAction | ResumeAction;
+
+export function selectApplyWork(plan: Plan): Work[] {
+  const work: Work[] = [];
+  for (const action of plan.actions) {
+    if (isWork(action)) work.push(action);
+  }
+  return work;
+}
+
+function isWork(action: PlanAction): action is Work {
+  switch (action.kind) {
+    case "create":
+    case "resume":
+      return true;
+    case "no-op":
+    case "drift":
+    case "conflict":
+    case "undeclared":
+      return false;
+    default:
+      return assertNever(action);
+  }
+}
+
+/** Status changes seen while planning (pending -> completed) are recorded as cheap journal entries. */
+async function applyStatusUpdates(plan: Plan, session: StateSession): Promise<void> {
+  for (const action of plan.actions) {
+    if (action.kind === "no-op" && action.remoteStatus !== undefined && action.remoteStatus !== action.stateOrder.status) {
+      await session.append({ type: "status", name: action.name, status: action.remoteStatus });
+    }
+  }
+}
+
+export async function applyPlan(options: ApplyOptions): Promise<ApplySummary> {
+  const { plan, session, onEvent } = options;
+  const summary: ApplySummary = { created: 0, adopted: 0, failed: 0, pending: 0, skipped: 0 };
+  await applyStatusUpdates(plan, session);
+
+  // Orders of one customer go one after another (the service's per-customer limits and ordering);
+  // customers run concurrently up to --parallelism, all sharing the client's rate limiter.
+  const queues = new Map<string, Work[]>();
+  for (const action of selectApplyWork(plan)) {
+    const queue = queues.get(action.customer) ?? [];
+    queue.push(action);
+    queues.set(action.customer, queue);
+  }
+  const customers = [...queues.keys()];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const customer = customers[next++];
+      if (customer === undefined) return;
+      for (const action of queues.get(customer) ?? []) {
+        if (options.stopSignal.aborted) {
+          summary.skipped += 1;
+          onEvent({ type: "order_skipped", name: action.name, customer, reason: "interrupted before it started" });
+          continue;
+        }
+        const outcome = await applyAction(action, options);
+        summary[outcome] += 1;
+      }
+    }
+  };
+  const workers = Array.from({ length: Math.max(1, Math.min(options.parallelism, customers.length)) }, worker);
+  await Promise.all(workers);
+  onEvent({ type: "summary", ...summary });
+  return summary;
+}
+
+type Outcome = "created" | "adopted" | "failed" | "pending";
+
+async function applyAction(action: Work, options: ApplyOptions): Promise<Outcome> {
+  const { session, onEvent } = options;
+  if (action.kind === "resume" && action.adopt !== undefined) {
+    const order = action.adopt.order;
+    await session.append({
+      type: "created",
+      order: createStateOrder(action.name, action.intent.content, action.intent.requestId, order, "adopted", options.now()),
+    });
+    onEvent({
+      type: "order_created",
+      name: action.name,
+      customer: action.customer,
+      orderId: order.id,
+      requestId: action.intent.requestId,
+      origin: "adopted",
+    });
+    return "adopted";
+  }
+
+  let requestId: string;
+  let content: OrderContent;
+  if (action.kind === "resume") {
+    // Same request id and the same body as first sent: the service answers with the order it made.
+    requestId = action.intent.requestId;
+    content = action.intent.content;
+  } else {
+    requestId = options.newRequestId();
+    content = action.content;
+    await session.append({
+      type: "intent",
+      intent: { name: action.name, customer: action.customer, requestId, startedAt: options.now().toISOString(), content },
+    });
+  }
+  onEvent({ type: "order_started", name: action.name, customer: action.customer, requestId, mode: action.kind });
+
+  try {
+    const order = await options.client.createOrder(action.customer, content, {
+      requestId,
+      onRetry: (info) =>
+        onEvent({
+          type: "order_retrying",
+          name: action.name,
+          customer: action.customer,
+          attempt: info.attempt,
+          delayMs: info.delayMs,
+          reason: info.reason,
+        }),
+    });
+    await session.append({
+      type: "created",
+      order: createStateOrder(action.name, content, requestId, order, "created", options.now()),
+    });
+    onEvent({ type: "order_created", name: action.name, customer: action.customer, orderId: order.id, requestId, origin: "created" });
+    return "created";
+  } catch (error) {
+    const failure = describeFailure(error);
+    if (failure.business) {
+      // The service refused the order: nothing was bought, so the intent is dropped and the failure kept.
+      await session.append({
+        type: "failed",
+        failure: {
+          name: action.name,
+          customer: action.customer,
+          requestId,
+          at: options.now().toISOString(),
+          httpStatus: failure.httpStatus ?? 0,
+          code: failure.code,
+          description: failure.message,
+        },
+      });
+      onEvent({ type: "order_failed", name: action.name, customer: action.customer, requestId, pending: false, ...failure.fields });
+      return "failed";
+    }
+    // Unknown outcome (retries exhausted, connection lost): the order may exist. Keep the intent so
+    // the next run re-sends the same request id or adopts the order.
+    onEvent({ type: "order_failed", name: action.name, customer: action.customer, requestId, pending: true, ...failure.fields });
+    return "pending";
+  }
+}
+
+interface FailureDescription {
+  business: boolean;
+  httpStatus?: number;
+  code: string;
+  message: string;
+  fields: { httpStatus?: number; code: string; message: string };
+}
+
+function describeFailure(error: unknown): FailureDescription {
+  const e = error as { httpStatus?: unknown; serviceCode?: unknown; description?: unknown; retryable?: unknown };
+  if (error instanceof OrderformError && typeof e.httpStatus === "number") {
+    const httpStatus = e.httpStatus;
+    const code = e.serviceCode === undefined ? error.code : String(e.serviceCode);
+    const message = typeof e.description === "string" && e.description !== "" ? e.description : error.message;
+    // 4xx other than 408/409/429 is the service's definite "no": nothing was created.
+    const business = httpStatus >= 400 && httpStatus < 500 && ![401, 408, 409, 429].includes(httpStatus) && e.retryable !== true;
+    return { business, httpStatus, code, message, fields: { httpStatus, code, message } };
+  }
+  const code = error instanceof OrderformError ? error.code : "apply.unknown-outcome";
+  const message = error instanceof Error ? error.message : String(error);
+  return { business: false, code, message, fields: { code, message } };
+}
+
+export function createStateOrder(
+  name: string,
+  content: OrderContent,
+  requestId: string,
+  order: { id: string; creationDate: string; status: StateOrder["status"]; lineItems: StateOrder["remoteLineItems"] },
+  origin: StateOrder["origin"],
+  now: Date,
+): StateOrder {
+  return {
+    name,
+    customer: content.customer,
+    orderId: order.id,
+    requestId,
+    creationDate: order.creationDate,
+    recordedAt: now.toISOString(),
+    status: order.status,
+    applied: content,
+    ...(order.lineItems === undefined ? {} : { remoteLineItems: order.lineItems }),
+    origin,
+  };
+}

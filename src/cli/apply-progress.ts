@@ -1,0 +1,100 @@
+/**
+ * Progress for apply: listr2 on a TTY (animated), its plain "simple" renderer when CI is set or
+ * stdout is not a TTY (listr2 picks by TTY alone, so the choice is explicit here), or one JSON object
+ * per line with --json. Every view is driven by the same ApplyEvent stream.
+ */
+import { Listr } from "listr2";
+import type { ApplyEvent } from "../apply/events.js";
+import type { CliContext } from "./context.js";
+
+export interface ProgressItem {
+  name: string;
+  customer: string;
+  mode: "create" | "resume";
+}
+
+export interface ProgressReporter {
+  onEvent(event: ApplyEvent): void;
+  finish(): Promise<void>;
+}
+
+export function createProgressReporter(ctx: CliContext, items: ProgressItem[]): ProgressReporter {
+  if (ctx.global.json) {
+    return {
+      onEvent: (event) => ctx.stdout.write(JSON.stringify({ ...event, timestamp: new Date().toISOString() }) + "\n"),
+      finish: async () => undefined,
+    };
+  }
+  if (items.length === 0) return { onEvent: () => undefined, finish: async () => undefined };
+
+  interface Waiter {
+    resolve: (outcome: { skipped?: string }) => void;
+    reject: (error: Error) => void;
+    output: (text: string) => void;
+  }
+  const waiters = new Map<string, Waiter>();
+  const early = new Map<string, ApplyEvent[]>();
+  const plain = ctx.env.CI !== undefined && ctx.env.CI !== "" && ctx.env.CI !== "false" ? true : ctx.stdout.isTTY !== true;
+
+  const listr = new Listr(
+    items.map((item) => ({
+      title: `${item.mode === "resume" ? "Resuming" : "Placing"} ${item.name} (customer ${item.customer})`,
+      task: async (_: unknown, task: { output: string; title: string; skip: (message?: string) => void }) => {
+        const outcome = await new Promise<{ skipped?: string }>((resolve, reject) => {
+          waiters.set(item.name, { resolve, reject, output: (text) => (task.output = text) });
+          for (const event of early.get(item.name) ?? []) deliver(event);
+        });
+        if (outcome.skipped !== undefined) task.skip(outcome.skipped);
+      },
+    })),
+    {
+      concurrent: true,
+      exitOnError: false,
+      registerSignalListeners: false,
+      renderer: plain ? "simple" : "default",
+      rendererOptions: { collapseErrors: false },
+    },
+  );
+  const running = listr.run().catch(() => undefined);
+
+  function deliver(event: ApplyEvent): void {
+    if (event.type === "summary") return;
+    const waiter = waiters.get(event.name);
+    if (waiter === undefined) {
+      early.set(event.name, [...(early.get(event.name) ?? []), event]);
+      return;
+    }
+    switch (event.type) {
+      case "order_started":
+        waiter.output(`MS-RequestId ${event.requestId}`);
+        break;
+      case "order_retrying":
+        waiter.output(`retrying after ${event.reason} (attempt ${event.attempt}, waiting ${Math.round(event.delayMs)} ms)`);
+        break;
+      case "order_created":
+        waiter.resolve({});
+        break;
+      case "order_failed":
+        waiter.reject(
+          new Error(
+            `${event.name}: ${event.message} [${event.code}]${event.pending ? " (outcome unknown: kept pending, the next apply resumes it)" : ""}`,
+          ),
+        );
+        break;
+      case "order_skipped":
+        waiter.resolve({ skipped: event.reason });
+        break;
+      default: {
+        const never: never = event;
+        throw new Error(`unknown event ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  return {
+    onEvent: deliver,
+    finish: async () => {
+      await running;
+    },
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * Saved plans (`plan --out`, `apply PLANFILE`, `show PLANFILE`): the Plan document as JSON,
+ * validated against schemas/plan.schema.json when read back. An unknown format version is refused.
+ */
+import { readFile, rename, writeFile } from "node:fs/promises";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import type { ValidateFunction } from "ajv";
+import { OrderformError } from "../core/errors.js";
+import type { Plan } from "../core/plan.js";
+import { PLAN_FORMAT_VERSION } from "../core/plan.js";
+import { renderPlanJson } from "../render/plan-json.js";
+
+let validatePlan: ValidateFunction | undefined;
+
+async function loadPlanValidator(): Promise<ValidateFunction> {
+  if (validatePlan !== undefined) return validatePlan;
+  const schema = JSON.parse(await readFile(new URL("../../schemas/plan.schema.json", import.meta.url), "utf8")) as object;
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  validatePlan = ajv.compile(schema);
+  return validatePlan;
+}
+
+export async function writePlanFile(path: string, plan: Plan): Promise<void> {
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, renderPlanJson(plan) + "\n", { mode: 0o600 });
+  await rename(temp, path);
+}
+
+export async function readPlanFile(path: string): Promise<Plan> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new OrderformError("plan.file-unreadable", `cannot read the plan file ${path}: ${(error as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new OrderformError("plan.file-corrupt", `the plan file ${path} is not valid JSON: ${(error as Error).message}`, {
+      hint: "Make a new plan with `orderform plan --out FILE`.",
+    });
+  }
+  const version = (data as { formatVersion?: unknown } | null)?.formatVersion;
+  if (version !== PLAN_FORMAT_VERSION) {
+    throw new OrderformError(
+      "plan.unknown-version",
+      `the plan file ${path} has format version ${JSON.stringify(version)}; this orderform reads version ${PLAN_FORMAT_VERSION}`,
+      { hint: "Make a new plan with this version of orderform." },
+    );
+  }
+  const validate = await loadPlanValidator();
+  if (!validate(data)) {
+    const first = validate.errors?.[0];
+    throw new OrderformError(
+      "plan.file-invalid",
+      `the plan file ${path} is not a valid plan: ${first?.instancePath ?? ""} ${first?.message ?? ""}`.trim(),
+      { hint: "Make a new plan with `orderform plan --out FILE`." },
+    );
+  }
+  return data as Plan;
+}

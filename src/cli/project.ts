@@ -1,0 +1,87 @@
+/**
+ * What commands share: load the project (config + orders), open the state store, and build the
+ * Partner Center client. Each helper returns diagnostics for user problems; only bugs throw.
+ */
+import { randomUUID } from "node:crypto";
+import { isAbsolute, resolve } from "node:path";
+import type { LoadedConfig } from "../config/types.js";
+import { loadConfig } from "../config/load-config.js";
+import { loadProject } from "../config/load-project.js";
+import { parseDuration } from "../config/duration.js";
+import type { Diagnostic } from "../core/errors.js";
+import { OrderformError, hasErrors } from "../core/errors.js";
+import type { DesiredOrder } from "../core/model.js";
+import { renderDiagnostics, renderDiagnosticsJson } from "../render/diagnostics.js";
+import { createLocalStateStore } from "../state/local-store.js";
+import type { StateStore } from "../state/types.js";
+import type { CliContext } from "./context.js";
+
+export interface Project {
+  loaded: LoadedConfig;
+  orders: DesiredOrder[];
+  diagnostics: Diagnostic[];
+}
+
+/** Loads config and orders; prints diagnostics; returns null when there are errors. */
+export async function loadProjectForCommand(ctx: CliContext): Promise<Project | null> {
+  const result = await loadProject({ cwd: ctx.cwd, configPath: ctx.global.config, chdir: ctx.global.chdir });
+  if (result.loaded === null || hasErrors(result.diagnostics)) {
+    writeDiagnostics(ctx, result.diagnostics);
+    return null;
+  }
+  if (result.diagnostics.length > 0) writeDiagnostics(ctx, result.diagnostics);
+  return { loaded: result.loaded, orders: result.orders, diagnostics: result.diagnostics };
+}
+
+/** Config only (commands that do not need the order files: state, force-unlock, show). */
+export async function loadConfigForCommand(ctx: CliContext): Promise<LoadedConfig | null> {
+  const result = await loadConfig({ cwd: ctx.cwd, configPath: ctx.global.config, chdir: ctx.global.chdir });
+  if (result.loaded === null || hasErrors(result.diagnostics)) {
+    writeDiagnostics(ctx, result.diagnostics);
+    return null;
+  }
+  return result.loaded;
+}
+
+export function writeDiagnostics(ctx: CliContext, diagnostics: Diagnostic[]): void {
+  if (diagnostics.length === 0) return;
+  if (ctx.global.json) ctx.stderr.write(renderDiagnosticsJson(diagnostics) + "\n");
+  else ctx.stderr.write(renderDiagnostics(diagnostics, { color: ctx.global.color }));
+}
+
+export function openStateStore(loaded: LoadedConfig): StateStore {
+  const path = isAbsolute(loaded.config.state.path) ? loaded.config.state.path : resolve(loaded.rootDir, loaded.config.state.path);
+  return createLocalStateStore({ rootDir: loaded.rootDir, path });
+}
+
+export function parseLockTimeout(value: unknown): number {
+  const text = typeof value === "string" ? value : "0s";
+  const ms = parseDuration(text);
+  if (ms === null) {
+    throw new OrderformError("cli.invalid-duration", `--lock-timeout: not a duration: ${text}`, {
+      hint: "Use a number with a unit, e.g. 500ms, 30s, 2m, 1h.",
+    });
+  }
+  return ms;
+}
+
+export function parseParallelism(value: unknown, loaded: LoadedConfig): number {
+  const n = typeof value === "number" ? value : loaded.config.parallelism;
+  if (!Number.isInteger(n) || n < 1) {
+    throw new OrderformError("cli.invalid-parallelism", `--parallelism must be a positive integer, got ${String(value)}`);
+  }
+  return n;
+}
+
+export function readStringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}
+
+export function createRequestId(): string {
+  return randomUUID();
+}
+
+export function resolveFromCwd(ctx: CliContext, file: string): string {
+  const base = ctx.global.chdir === undefined ? ctx.cwd : resolve(ctx.cwd, ctx.global.chdir);
+  return resolve(base, file);
+}

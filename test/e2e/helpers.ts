@@ -1,0 +1,126 @@
+/**
+ * End-to-end helpers: a temporary project pointed at a real sandbox over loopback, and the built
+ * CLI run as a user would (node dist/cli/main.js), with CI set so output is plain.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const CLI = join(REPO_ROOT, "dist/cli/main.js");
+export const SANDBOX_TENANT = "00000000-0000-4000-8000-000000000001";
+export const CONTOSO = "b0d70a69-4c42-4b27-b17b-91a835d8686a";
+export const TAILSPIN = "f81d98dd-c2f4-499e-a194-5619e260344e";
+export const FABRIKAM = "3f2b8a1c-5e7d-4c9a-9b1e-2d4f6a8c0e13";
+export const LICENSE_OFFER = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
+export const LEGACY_OFFER = "84A03D81-6B37-4D66-8D4A-FAEA24541538";
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface TestProject {
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  run(args: string[], options?: { input?: string; env?: NodeJS.ProcessEnv }): Promise<RunResult>;
+  spawn(args: string[]): ChildProcess & { output: () => RunResult };
+  writeOrder(file: string, yaml: string): Promise<void>;
+  removeOrder(file: string): Promise<void>;
+  readState(): Promise<Record<string, unknown> | null>;
+  cleanup(): Promise<void>;
+}
+
+export async function createTestProject(sandboxUrl: string, extraConfig = ""): Promise<TestProject> {
+  const dir = await mkdtemp(join(tmpdir(), "orderform-e2e-"));
+  await mkdir(join(dir, "orders"), { recursive: true });
+  await writeFile(
+    join(dir, "orderform.config.yaml"),
+    [
+      `endpoint: ${sandboxUrl}`,
+      "auth:",
+      "  mode: app",
+      `  tenantId: ${SANDBOX_TENANT}`,
+      "  clientId: orderform-sandbox",
+      "  clientSecretEnv: ORDERFORM_TEST_SECRET",
+      `  authorityHost: ${sandboxUrl}`,
+      "state:",
+      "  backend: local",
+      "  path: orderform.state.json",
+      extraConfig,
+    ].join("\n") + "\n",
+  );
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    CI: "true",
+    NO_COLOR: "1",
+    ORDERFORM_TEST_SECRET: "sandbox-secret",
+  };
+  const spawnCli = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: { ...env, ...extraEnv }, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const output = (): RunResult => ({ code: child.exitCode, signal: child.signalCode, stdout, stderr });
+    return Object.assign(child, { output });
+  };
+  return {
+    dir,
+    env,
+    run: (args, options = {}) =>
+      new Promise((resolvePromise, reject) => {
+        const child = spawnCli(args, options.env);
+        child.on("error", reject);
+        child.on("close", () => resolvePromise(child.output()));
+        child.stdin.end(options.input ?? "");
+      }),
+    spawn: (args) => {
+      const child = spawnCli(args);
+      child.stdin.end();
+      return child;
+    },
+    writeOrder: (file, yaml) => writeFile(join(dir, "orders", file), yaml),
+    removeOrder: (file) => rm(join(dir, "orders", file)),
+    readState: async () => {
+      try {
+        return JSON.parse(await readFile(join(dir, "orderform.state.json"), "utf8")) as Record<string, unknown>;
+      } catch {
+        return null;
+      }
+    },
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+export function createOrderYaml(name: string, customer: string, offerId: string, quantity: number, extra = ""): string {
+  return [
+    `name: ${name}`,
+    `customer: ${customer}`,
+    "billingCycle: monthly",
+    "partnerOnRecordAttestationAccepted: true",
+    "lineItems:",
+    `  - offerId: "${offerId}"`,
+    `    quantity: ${quantity}`,
+    ...(offerId === LICENSE_OFFER ? ["    termDuration: P1M", "    attestationAccepted: true"] : []),
+    extra,
+  ].join("\n") + "\n";
+}
+
+export interface SandboxOrderRecord {
+  id: string;
+  customer: string;
+  requestId?: string;
+  [key: string]: unknown;
+}
+
+export async function fetchJson<T>(url: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(url, init);
+  if (!response.ok) throw new Error(`${init?.method ?? "GET"} ${url}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
