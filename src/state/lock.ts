@@ -6,7 +6,7 @@
  * such a lock waits for the timeout and then names its holder; it is never broken automatically,
  * since breaking the lock of a run that is still placing orders could place them twice.
  */
-import { open, readFile, unlink } from "node:fs/promises";
+import { link, open, readFile, unlink } from "node:fs/promises";
 import type { LockInfo } from "./types.js";
 import { FILE_MODE, isNotFound, syncDirectory } from "./atomic-file.js";
 import { createStateError } from "./errors.js";
@@ -37,20 +37,27 @@ export async function readLockInfo(lockPath: string): Promise<LockInfo | "unread
   return "unreadable";
 }
 
-/** Creates the lock file; false when it already exists. */
+/**
+ * Creates the lock file; false when it already exists. The record is written and fsynced to a
+ * temporary file first and then hard-linked into place (link fails with EEXIST when the lock exists),
+ * so the lock file appears complete or not at all: a kill can never leave an empty lock behind.
+ */
 async function tryCreateLock(lockPath: string, info: LockInfo): Promise<boolean> {
-  let handle;
-  try {
-    handle = await open(lockPath, "wx", FILE_MODE);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw error;
-  }
+  const temp = `${lockPath}.${info.pid}.${info.id}.tmp`;
+  const handle = await open(temp, "w", FILE_MODE);
   try {
     await handle.writeFile(`${JSON.stringify(info, null, 2)}\n`, "utf8");
     await handle.sync();
   } finally {
     await handle.close();
+  }
+  try {
+    await link(temp, lockPath);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  } finally {
+    await unlink(temp).catch(() => undefined);
   }
   await syncDirectory(dirname(lockPath));
   return true;
