@@ -92,7 +92,7 @@ export function describeAction(action: PlanAction, plan: Plan): ActionDescriptio
         title: `conflict ${action.name}`,
         details: [...action.differences.map(describeDifference), `reason: ${action.reason}`],
         remedies: [
-          `Orders are immutable purchases. Either restore the declaration${location} to match order ${action.stateOrder.orderId},`,
+          `Restore the declaration${location} to match order ${action.stateOrder.orderId},`,
           `or run with --replace ${action.name} to place a new order (order ${action.stateOrder.orderId} stays as it is).`,
         ],
       };
@@ -187,7 +187,7 @@ function renderSections(plan: Plan, c: Colors): string[] {
   }
 
   if (unseen.length > 0) {
-    out.push(c.dim("Not checked against Partner Center:"));
+    out.push(c.dim("Not yet confirmed by Partner Center (never placed again):"));
     for (const action of unseen) out.push(c.dim(`  ${action.name}: ${action.reason}`));
     out.push("");
   }

@@ -41,10 +41,11 @@ describe("renderPlanText", () => {
       "  ! drift contoso/cancelled",
       "  x conflict contoso/edited",
       "--replace contoso/edited",
-      "restore the declaration in orders/contoso.yaml:14:1",
+      "Restore the declaration in orders/contoso.yaml:14:1",
       "`orderform state rm contoso/old`",
       "adopts order: ord-adopted",
-      "\nPlan: 1 to create, 2 to resume, 1 unchanged.\n",
+      "contoso/recent: Order ord-recent is recent and not in the customer's list yet; it is not placed again.",
+      "\nPlan: 1 to create, 2 to resume, 2 unchanged.\n",
     ]) {
       expect(text).toContain(expected);
     }

@@ -36,6 +36,7 @@ export function createEveryKindPlan(): Plan {
     ],
   });
   const unchanged = buildDesired("contoso/unchanged");
+  const recent = buildDesired("contoso/recent");
   const cancelled = buildDesired("contoso/cancelled");
   const edited = buildDesired("contoso/edited", {
     source: { file: "orders/contoso.yaml", line: 14, column: 1 },
@@ -47,13 +48,18 @@ export function createEveryKindPlan(): Plan {
     cancelled: buildStateOrder(cancelled, { orderId: "ord-cancelled" }),
     edited: buildStateOrder(edited, { orderId: "ord-edited" }),
     old: buildStateOrder(buildDesired("contoso/old"), { orderId: "ord-old" }),
+    recent: buildStateOrder(recent, {
+      orderId: "ord-recent",
+      creationDate: "2025-03-01T11:58:00Z",
+      recordedAt: "2025-03-01T11:58:01Z",
+    }),
   };
   const adoptIntent = buildIntent(adopted, { requestId: "req-adopted", startedAt: "2025-03-01T11:50:00Z" });
   return createPlan(
     buildInput({
-      desired: [create, unchanged, cancelled, withQuantity(edited, 30), resumed, adopted],
+      desired: [create, unchanged, recent, cancelled, withQuantity(edited, 30), resumed, adopted],
       state: buildState({
-        orders: byName(placed.unchanged, placed.cancelled, placed.edited, placed.old),
+        orders: byName(placed.unchanged, placed.cancelled, placed.edited, placed.old, placed.recent),
         pending: byName(buildIntent(resumed, { requestId: "req-resumed" }), adoptIntent),
       }),
       remote: {
