@@ -213,7 +213,9 @@ function createEntraTokenProvider(
             `the token endpoint ${endpoint} answered with an unexpected body: ${describeWireProblem("token", json) ?? "not JSON"}`,
           );
         }
+        // Remember recent tokens only for scrubbing text; older ones have expired anyway.
         seen.push(json.access_token);
+        if (seen.length > 8) seen.shift();
         const lifetimeMs = Number(json.expires_in) * 1000;
         const margin = Math.min(TOKEN_EXPIRY_MARGIN_MS, lifetimeMs / 2);
         return { token: json.access_token, renewAt: now() + lifetimeMs - margin };

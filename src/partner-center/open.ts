@@ -20,19 +20,6 @@ export interface OpenedPartnerCenter {
   endpoint: string;
 }
 
-interface SandboxModule {
-  startSandbox(options: {
-    port: number;
-    dataFile?: string;
-    listDelayMs?: number;
-    provisioningDelayMs?: number;
-  }): Promise<{ url: string; close(): Promise<void> }>;
-}
-
-interface SandboxDefaults {
-  SANDBOX_PARTNER: { tenantId: string; clientId: string; clientSecret: string };
-}
-
 /** The variable name under which the sandbox's public secret is handed to the token provider. */
 const SANDBOX_SECRET_VARIABLE = "ORDERFORM_SANDBOX_CLIENT_SECRET";
 
@@ -57,11 +44,10 @@ export async function openPartnerCenter(
 
   if (config.endpoint === "sandbox") {
     // Dynamic: the sandbox's code is loaded only when it is used.
-    const sandbox = (await import("../sandbox/index.js")) as unknown as SandboxModule;
-    const { SANDBOX_PARTNER } = (await import("../sandbox/defaults.js")) as unknown as SandboxDefaults;
+    const { startSandbox, SANDBOX_PARTNER } = await import("../sandbox/index.js");
     const dataDir = path.join(loaded.rootDir, config.sandbox.dataDir);
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const server = await sandbox.startSandbox({
+    const server = await startSandbox({
       port: 0,
       dataFile: path.join(dataDir, "sandbox.json"),
       listDelayMs: config.sandbox.listDelayMs,

@@ -101,11 +101,12 @@ export interface ShapeTypes {
   token: WireToken;
 }
 
-/** Returns null when valid, else a one-line description naming the first offending field. */
+/** Type guard: true when `value` has the wire shape (extra fields allowed). */
 export function validateWire<S extends WireShape>(shape: S, value: unknown): value is ShapeTypes[S] {
   return validators[shape](value);
 }
 
+/** Null when valid, else a one-line description naming the first offending field. */
 export function describeWireProblem(shape: WireShape, value: unknown): string | null {
   const validate = validators[shape];
   if (validate(value)) return null;
