@@ -156,7 +156,11 @@ function createYamlDiagnostic(
  * which is the last unescaped quote character before that point (any later one would have closed
  * it). Other errors reported on indentation are moved to the line's first non-blank character.
  */
-function findErrorOffset(error: { code: string; pos: [number, number] }, message: string, text: string): number {
+function findErrorOffset(
+  error: { code: string; pos: [number, number] },
+  message: string,
+  text: string,
+): number {
   const offset = Math.min(error.pos[0], text.length);
   const quote = /^Missing closing (["'])quote/.exec(message)?.[1];
   if (quote !== undefined) {
@@ -164,6 +168,12 @@ function findErrorOffset(error: { code: string; pos: [number, number] }, message
       if (text[i] === quote && !(quote === '"' && text[i - 1] === "\\")) return i;
     }
     return offset;
+  }
+  // Likewise an unclosed flow collection is reported where the input ends; point at its opener.
+  const opener = /^Flow (sequence|map) in block collection/.exec(message)?.[1];
+  if (opener !== undefined) {
+    const at = text.lastIndexOf(opener === "sequence" ? "[" : "{", offset - 1);
+    if (at !== -1) return at;
   }
   if (error.code === "TAB_AS_INDENT") return offset;
   let i = offset;

@@ -8,7 +8,9 @@ import { loadOrders } from "../../../src/manifests/load-orders.js";
 // "# expect: <code> <line>:<column>". The file name says which defect it is.
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 const DIR = "test/fixtures/orders-invalid";
-const files = readdirSync(path.join(ROOT, DIR)).filter((f) => /\.ya?ml$/.test(f)).sort();
+const files = readdirSync(path.join(ROOT, DIR))
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
 
 function readExpectation(file: string): { code: string; line: number; column: number } {
   const first = readFileSync(path.join(ROOT, DIR, file), "utf8").split("\n")[0] ?? "";
@@ -26,9 +28,9 @@ describe("invalid order corpus", () => {
     const expected = readExpectation(file);
     const config = { ...createDefaultConfig(), orders: `${DIR}/${file}` };
     const result = await loadOrders({ config, filepath: null, rootDir: ROOT });
-    expect(result.diagnostics.map((d) => ({ code: d.code, line: d.line, column: d.column, file: d.file }))).toEqual([
-      { ...expected, file: `${DIR}/${file}` },
-    ]);
+    expect(
+      result.diagnostics.map((d) => ({ code: d.code, line: d.line, column: d.column, file: d.file })),
+    ).toEqual([{ ...expected, file: `${DIR}/${file}` }]);
     const [diagnostic] = result.diagnostics;
     expect(diagnostic?.severity).toBe("error");
     expect(diagnostic?.message.length).toBeGreaterThan(10);
