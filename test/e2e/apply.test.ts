@@ -1,0 +1,221 @@
+/**
+ * apply end to end: the built CLI against a real sandbox over loopback. Every test checks the
+ * sandbox's own record of orders (GET /_sandbox/orders) for duplicates, not only orderform's output.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startSandbox, type RunningSandbox } from "../../src/sandbox/index.js";
+import {
+  CONTOSO,
+  FABRIKAM,
+  LEGACY_OFFER,
+  LICENSE_OFFER,
+  TAILSPIN,
+  createOrderYaml,
+  createTestProject,
+  fetchJson,
+  type TestProject,
+} from "./helpers.js";
+
+interface AdminOrder {
+  customerId: string;
+  requestId: string | null;
+  order: { id: string; status: string; lineItems: { offerId: string; quantity: number }[] };
+}
+
+let sandbox: RunningSandbox;
+let project: TestProject;
+
+async function listSandboxOrders(): Promise<AdminOrder[]> {
+  return (await fetchJson<{ items: AdminOrder[] }>(`${sandbox.url}/_sandbox/orders`)).items;
+}
+
+async function setFaults(faults: object): Promise<void> {
+  await fetchJson(`${sandbox.url}/_sandbox/faults`, { method: "PUT", body: JSON.stringify(faults), headers: { "content-type": "application/json" } });
+}
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0 });
+});
+afterAll(async () => {
+  await sandbox.close();
+});
+beforeEach(async () => {
+  await fetchJson(`${sandbox.url}/_sandbox/reset`, { method: "POST" });
+  project = await createTestProject(sandbox.url);
+  await project.writeOrder("contoso.yaml", createOrderYaml("contoso/seats", CONTOSO, LICENSE_OFFER, 7));
+  await project.writeOrder("tailspin.yaml", createOrderYaml("tailspin/legacy", TAILSPIN, LEGACY_OFFER, 3));
+  await project.writeOrder("fabrikam.yaml", createOrderYaml("fabrikam/seats", FABRIKAM, LICENSE_OFFER, 4));
+});
+afterEach(async () => {
+  await project.cleanup();
+});
+
+describe("apply", () => {
+  it("places every declared order once, records it, and a second apply changes nothing", async () => {
+    const first = await project.run(["apply", "--auto-approve"]);
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain("Plan: 3 to create, 0 to resume, 0 unchanged.");
+    expect(first.stdout).toContain("Apply complete! Orders: 3 created");
+
+    const orders = await listSandboxOrders();
+    expect(orders).toHaveLength(3);
+    const state = (await project.readState()) as { serial: number; orders: Record<string, { orderId: string; requestId: string }>; pending: object };
+    expect(Object.keys(state.orders).sort()).toEqual(["contoso/seats", "fabrikam/seats", "tailspin/legacy"]);
+    expect(state.pending).toEqual({});
+    // The state's ids and request ids are the sandbox's.
+    for (const recorded of Object.values(state.orders)) {
+      const match = orders.find((o) => o.order.id === recorded.orderId);
+      expect(match?.requestId).toBe(recorded.requestId);
+    }
+
+    const second = await project.run(["apply", "--auto-approve"]);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain("No changes.");
+    expect(await listSandboxOrders()).toHaveLength(3);
+    const plan = await project.run(["plan", "--detailed-exitcode"]);
+    expect(plan.code).toBe(0);
+  });
+
+  it("refuses to apply without a terminal unless --auto-approve is given, and buys nothing", async () => {
+    const result = await project.run(["apply"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("--auto-approve");
+    expect(await listSandboxOrders()).toHaveLength(0);
+    expect(await project.readState()).toBeNull();
+  });
+
+  it("streams one JSON event per line with --json", async () => {
+    const result = await project.run(["apply", "--auto-approve", "--json"]);
+    expect(result.code).toBe(0);
+    const events = result.stdout.trim().split("\n").map((line) => JSON.parse(line) as { type: string });
+    expect(events.filter((e) => e.type === "order_started")).toHaveLength(3);
+    expect(events.filter((e) => e.type === "order_created")).toHaveLength(3);
+    expect(events.at(-1)).toMatchObject({ type: "summary", created: 3, failed: 0, pending: 0 });
+  });
+
+  it("records a business error and goes on with the other orders", async () => {
+    // 30 licenses exceed the integration sandbox's 25 per subscription: 400/800018.
+    await project.writeOrder("contoso.yaml", createOrderYaml("contoso/seats", CONTOSO, LICENSE_OFFER, 30));
+    const result = await project.run(["apply", "--auto-approve"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("2 created");
+    expect(result.stdout).toContain("1 failed");
+    const state = (await project.readState()) as { orders: object; pending: object; failures: Record<string, { code: string; httpStatus: number }> };
+    expect(Object.keys(state.orders)).toHaveLength(2);
+    expect(state.pending).toEqual({});
+    expect(state.failures["contoso/seats"]).toMatchObject({ code: "800018", httpStatus: 400 });
+    expect(await listSandboxOrders()).toHaveLength(2);
+  });
+
+  it("places each order exactly once with commit-then-drop and 5xx faults on", async () => {
+    await setFaults({
+      seed: 7,
+      commitThenDrop: { probability: 0.5, route: { method: "POST", pathPattern: "/orders$" } },
+      errorRate: { probability: 0.3, status: 503 },
+    });
+    let result = await project.run(["apply", "--auto-approve"]);
+    // Retries are bounded: an order whose outcome stays unknown is kept pending and resumed.
+    for (let i = 0; i < 5 && result.code !== 0; i += 1) result = await project.run(["apply", "--auto-approve"]);
+    expect(result.code).toBe(0);
+    await setFaults({});
+    const orders = await listSandboxOrders();
+    expect(orders).toHaveLength(3);
+    expect(new Set(orders.map((o) => o.requestId)).size).toBe(3);
+    const plan = await project.run(["plan", "--detailed-exitcode"]);
+    expect(plan.code).toBe(0);
+  });
+
+  it("lets one of two concurrent applies proceed; the other fails naming the lock holder", async () => {
+    await setFaults({ latency: { fixedMs: 700, jitterMs: 0, route: { method: "POST" } } });
+    const first = project.spawn(["apply", "--auto-approve"]);
+    // Wait until the first run holds the lock.
+    const { access } = await import("node:fs/promises");
+    for (let i = 0; i < 200; i += 1) {
+      if (await access(`${project.dir}/orderform.state.json.lock`).then(() => true, () => false)) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const second = await project.run(["apply", "--auto-approve", "--lock-timeout", "0s"]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/locked by .*pid \d+.*operation "apply"/);
+    await new Promise((resolve) => first.on("close", resolve));
+    expect(first.output().code).toBe(0);
+    expect(await listSandboxOrders()).toHaveLength(3);
+
+    // A waiting apply gets the lock once the holder is done, and finds nothing to do.
+    await setFaults({});
+  });
+
+  it("refuses a saved plan made before the state existed, and a plan whose serial moved", async () => {
+    const planNoState = await project.run(["plan", "--out", "first.plan"]);
+    expect(planNoState.code).toBe(0);
+    const copy = await project.run(["plan", "--out", "copy.plan"]);
+    expect(copy.code).toBe(0);
+
+    const applied = await project.run(["apply", "first.plan"]);
+    expect(applied.code).toBe(0);
+    expect(await listSandboxOrders()).toHaveLength(3);
+
+    // terraform#24078: a plan made with no state must not apply once state exists.
+    const again = await project.run(["apply", "copy.plan"]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("no state");
+    expect(await listSandboxOrders()).toHaveLength(3);
+
+    await project.writeOrder("more.yaml", createOrderYaml("contoso/legacy", CONTOSO, LEGACY_OFFER, 2));
+    const planned = await project.run(["plan", "--out", "second.plan"]);
+    expect(planned.stdout).toContain("Plan: 1 to create");
+    await project.writeOrder("even-more.yaml", createOrderYaml("tailspin/seats", TAILSPIN, LICENSE_OFFER, 2));
+    expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
+    const stale = await project.run(["apply", "second.plan"]);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/stale: it was made against state serial 1, and the state is now at serial 2/);
+    expect(await listSandboxOrders()).toHaveLength(5);
+  });
+
+  it("keeps every state version in history and diffs two of them", async () => {
+    expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
+    await project.writeOrder("more.yaml", createOrderYaml("contoso/legacy", CONTOSO, LEGACY_OFFER, 2));
+    expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
+    expect((await project.run(["state", "rm", "tailspin/legacy"])).code).toBe(0);
+
+    const history = await project.run(["state", "history", "--json"]);
+    const entries = JSON.parse(history.stdout) as { serial: number; command: string; summary: string }[];
+    expect(entries.map((e) => e.serial)).toEqual([1, 2, 3]);
+    expect(entries.map((e) => e.command)).toEqual(["apply", "apply", "state rm tailspin/legacy"]);
+
+    const diff = await project.run(["state", "diff", "1", "2"]);
+    expect(diff.code).toBe(0);
+    expect(diff.stdout).toContain("--- serial 1");
+    expect(diff.stdout).toContain("+++ serial 2");
+    expect(diff.stdout).toMatch(/^\+ {4}"contoso\/legacy": \{/m);
+    const rmDiff = await project.run(["state", "diff"]);
+    expect(rmDiff.stdout).toMatch(/^- {4}"tailspin\/legacy": \{/m);
+
+    // state rm cancels nothing: the order is still there, and plan now reports it to create again.
+    expect(await listSandboxOrders()).toHaveLength(4);
+    const list = await project.run(["state", "list"]);
+    expect(list.stdout).not.toContain("tailspin/legacy");
+  });
+
+  it("imports an existing order that matches the declaration, and refuses one that does not", async () => {
+    const inserted = await fetchJson<{ items: { order: { id: string } }[] }>(`${sandbox.url}/_sandbox/orders`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify([
+        { customer: TAILSPIN, order: { billingCycle: "monthly", lineItems: [{ lineItemNumber: 0, offerId: LEGACY_OFFER, quantity: 3 }] } },
+        { customer: TAILSPIN, order: { billingCycle: "monthly", lineItems: [{ lineItemNumber: 0, offerId: LEGACY_OFFER, quantity: 9 }] } },
+      ]),
+    });
+    const [matching, other] = inserted.items.map((i) => i.order.id);
+    const refused = await project.run(["import", "tailspin/legacy", other ?? ""]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("lineItems[0].quantity: order has 9, declaration has 3");
+    const imported = await project.run(["import", "tailspin/legacy", matching ?? ""]);
+    expect(imported.code).toBe(0);
+    const state = (await project.readState()) as { orders: Record<string, { orderId: string; origin: string }> };
+    expect(state.orders["tailspin/legacy"]).toMatchObject({ orderId: matching, origin: "imported" });
+    const plan = await project.run(["plan"]);
+    expect(plan.stdout).toContain("Plan: 2 to create, 0 to resume, 1 unchanged.");
+  });
+});
