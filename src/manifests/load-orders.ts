@@ -57,7 +57,15 @@ export async function loadOrders(loaded: LoadedConfig): Promise<LoadedOrders> {
     .filter((e) => counts.get(e.order.name) === 1)
     .map((e) => e.order)
     .sort(compareOrders);
-  return { orders, diagnostics, files: listed.files };
+  return { orders, diagnostics: diagnostics.sort(compareDiagnostics), files: listed.files };
+}
+
+/** Project-wide diagnostics first, then by file, line and column (the sort is stable). */
+function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
+  const fa = a.file ?? "";
+  const fb = b.file ?? "";
+  if (fa !== fb) return fa < fb ? -1 : 1;
+  return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
 }
 
 /** Every declaration of a name after the first (in file order) gets a diagnostic pointing back. */
