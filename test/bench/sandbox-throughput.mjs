@@ -5,8 +5,9 @@
 // Usage: node test/bench/sandbox-throughput.mjs [requests=20000] [connections=16]
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { fileURLToPath } from "node:url";
-import { Pool } from "undici";
+import { performance } from "node:perf_hooks";
+import { URLSearchParams, fileURLToPath } from "node:url";
+import { Pool, fetch } from "undici";
 
 const REQUESTS = Number(process.argv[2] ?? 20_000);
 const CONNECTIONS = Number(process.argv[3] ?? 16);
@@ -32,16 +33,27 @@ async function json(method, path, body) {
 }
 
 const customerId = (i) => `${i.toString(16).padStart(8, "0")}-aaaa-4bbb-8ccc-000000000000`;
-const order = { billingCycle: "monthly", lineItems: [{ lineItemNumber: 0, offerId: "CFQ7TTC0LH18:0001:CFQ7TTC0K59S", quantity: 5 }] };
+const order = {
+  billingCycle: "monthly",
+  lineItems: [{ lineItemNumber: 0, offerId: "CFQ7TTC0LH18:0001:CFQ7TTC0K59S", quantity: 5 }],
+};
 
 // 1,000 orders over 100 customers: 10 orders per listed customer.
 let t0 = performance.now();
-await json("POST", "/_sandbox/orders", Array.from({ length: 1000 }, (_, i) => ({ customer: customerId(i % 100), ...order })));
+await json(
+  "POST",
+  "/_sandbox/orders",
+  Array.from({ length: 1000 }, (_, i) => ({ customer: customerId(i % 100), ...order })),
+);
 const seed1k = performance.now() - t0;
 
 const tokenRes = await fetch(`${url}/00000000-0000-4000-8000-000000000001/oauth2/token`, {
   method: "POST",
-  body: new URLSearchParams({ grant_type: "client_credentials", client_id: "orderform-sandbox", client_secret: "sandbox-secret" }),
+  body: new URLSearchParams({
+    grant_type: "client_credentials",
+    client_id: "orderform-sandbox",
+    client_secret: "sandbox-secret",
+  }),
 });
 const { access_token: token } = await tokenRes.json();
 
@@ -71,10 +83,18 @@ await pool.close();
 // Bulk seeding as the plan benchmarks do it: 10,000 customers, then 20,000 orders.
 await json("POST", "/_sandbox/reset");
 t0 = performance.now();
-await json("POST", "/_sandbox/customers", Array.from({ length: 10_000 }, (_, i) => ({ id: customerId(i), companyName: `Customer ${i}` })));
+await json(
+  "POST",
+  "/_sandbox/customers",
+  Array.from({ length: 10_000 }, (_, i) => ({ id: customerId(i), companyName: `Customer ${i}` })),
+);
 const seedCustomers = performance.now() - t0;
 t0 = performance.now();
-await json("POST", "/_sandbox/orders", Array.from({ length: 20_000 }, (_, i) => ({ customer: customerId(i % 10_000), ...order })));
+await json(
+  "POST",
+  "/_sandbox/orders?compact=1",
+  Array.from({ length: 20_000 }, (_, i) => ({ customer: customerId(i % 10_000), ...order })),
+);
 const seed20k = performance.now() - t0;
 
 child.kill("SIGTERM");

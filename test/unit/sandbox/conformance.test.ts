@@ -128,7 +128,7 @@ describe("token endpoints", () => {
   });
 
   it("/v1 without a token, or with an unknown one, gets 401 with WWW-Authenticate", async () => {
-    for (const headers of [{}, { Authorization: "Bearer forged" }]) {
+    for (const headers of [{}, { Authorization: "Bearer forged" }] as Record<string, string>[]) {
       const res = await fetch(`${t.url}/v1/customers/${CONTOSO}/orders`, { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get("www-authenticate")).toMatch(/^OAuth realm=urn:cpsvc:cpid:/);

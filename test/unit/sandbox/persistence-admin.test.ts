@@ -128,6 +128,15 @@ describe("admin API", () => {
       (await s.admin("POST", "/_sandbox/orders", [{ customer: "nope", ...createLicenseOrder(BASIC) }]))
         .status,
     ).toBe(400);
+    const compact = await s.admin("POST", "/_sandbox/orders?compact=1", [
+      { customer: CONTOSO, ...createLicenseOrder(BASIC) },
+    ]);
+    expect(Object.keys((compact.body.items as Record<string, unknown>[])[0] ?? {}).sort()).toEqual([
+      "customerId",
+      "id",
+      "partnerTenantId",
+      "requestId",
+    ]);
   });
 
   it("stats count requests by route and status; reset clears orders and stats", async () => {
