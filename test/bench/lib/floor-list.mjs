@@ -1,0 +1,45 @@
+// The floor for `orderform plan`: the least a program can do to read the same customers' order
+// lists. One token request, then GET /v1/customers/{id}/orders for each customer, `concurrency`
+// at a time over one undici Pool, bodies read as text and discarded. Run as its own process so
+// that it pays the same Node start-up as the CLI.
+// argv: url customers concurrency [firstIndex=0]
+import { Pool, request } from "undici";
+import { createCustomerId, SANDBOX_CLIENT_ID, SANDBOX_SECRET, SANDBOX_TENANT } from "./common.mjs";
+
+const [url, customersArg, concurrencyArg] = process.argv.slice(2);
+const CUSTOMERS = Number(customersArg);
+const CONCURRENCY = Number(concurrencyArg);
+
+const tokenRes = await request(`${url}/${SANDBOX_TENANT}/oauth2/token`, {
+  method: "POST",
+  headers: { "content-type": "application/x-www-form-urlencoded" },
+  body: new URLSearchParams({
+    grant_type: "client_credentials",
+    client_id: SANDBOX_CLIENT_ID,
+    client_secret: SANDBOX_SECRET,
+  }).toString(),
+});
+const { access_token: token } = await tokenRes.body.json();
+
+const pool = new Pool(url, { connections: CONCURRENCY });
+let next = 0;
+let failures = 0;
+async function worker() {
+  for (;;) {
+    const i = next++;
+    if (i >= CUSTOMERS) return;
+    const { statusCode, body } = await pool.request({
+      method: "GET",
+      path: `/v1/customers/${createCustomerId(i)}/orders`,
+      headers: { authorization: `Bearer ${token}`, accept: "application/json" },
+    });
+    await body.text();
+    if (statusCode !== 200) failures++;
+  }
+}
+await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+await pool.close();
+if (failures > 0) {
+  console.error(`${failures} list requests failed`);
+  process.exitCode = 1;
+}
