@@ -4,6 +4,7 @@
 // a token, then the same GET list requests at the same concurrency over undici), alternating in
 // the same run. Reports the median ratio (target <= 1.3x), orderform's peak RSS (target <= 300 MB)
 // and the requests plan issued (target: one list request per customer, no per-order GETs).
+// BENCH_PROFILE_DIR=DIR adds one plan run under node --cpu-prof writing its profile to DIR.
 // Run: npx tsc -p tsconfig.build.json && node test/bench/plan-bench.mjs [customers=10000] [ordersPerCustomer=2] [rounds=3]
 import { randomUUID } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
@@ -130,9 +131,9 @@ try {
   await Promise.all(writes);
   const setupMs = performance.now() - t0;
 
-  const runPlan = async () => {
+  const runPlan = async (nodeFlags = []) => {
     const before = await readSandboxStats(sandbox.url);
-    const run = await runNode([CLI, "plan", "--parallelism", String(PARALLELISM)], { cwd: dir });
+    const run = await runNode([...nodeFlags, CLI, "plan", "--parallelism", String(PARALLELISM)], { cwd: dir });
     const after = await readSandboxStats(sandbox.url);
     if (run.code !== 0 || !run.stdout.includes("No changes.")) {
       throw new Error(`plan failed (exit ${run.code}):\n${run.stdout.slice(0, 2000)}\n${run.stderr.slice(0, 2000)}`);
@@ -154,6 +155,8 @@ try {
     floors.push(await runFloor());
     plans.push(await runPlan());
   }
+  // BENCH_PROFILE_DIR=DIR: one more plan under --cpu-prof, for finding hot spots.
+  if (process.env.BENCH_PROFILE_DIR) await runPlan(["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]);
   const planMs = median(plans.map((p) => p.ms));
   const floorMs = median(floors.map((f) => f.ms));
   const peakRssMb = Math.max(warm.peakRssBytes, ...plans.map((p) => p.peakRssBytes)) / 1024 / 1024;
