@@ -3,8 +3,9 @@
  * that commands which never validate (e.g. `--version`) do not pay for compilation.
  */
 import { readFileSync } from "node:fs";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
+import { createRequire } from "node:module";
+import type { Ajv2020, ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
+import type * as AjvModule from "ajv/dist/2020.js";
 
 export type SchemaName = "order" | "config";
 
@@ -22,11 +23,22 @@ export function loadSchemaValidator(name: SchemaName): SchemaValidator {
   if (cached !== undefined) return cached;
   // strict: unknown keywords and ambiguous types are schema bugs; verbose: errors carry their
   // parent schema, whose property names feed the "did you mean" hints.
-  ajv ??= new Ajv2020({ strict: true, allErrors: true, verbose: true });
+  ajv ??= createAjv();
   const schema = JSON.parse(
     readFileSync(new URL(`../../schemas/${name}.schema.json`, import.meta.url), "utf8"),
   ) as object;
   const validate = ajv.compile(schema);
   validators.set(name, validate);
   return validate;
+}
+
+/**
+ * ajv is required on first use, not imported: evaluating its modules costs about 100 ms, which
+ * would triple the start-up of commands that validate nothing (issue 7, start-up benchmark).
+ * ajv is CommonJS, so a synchronous require keeps this function synchronous.
+ */
+function createAjv(): Ajv2020 {
+  const require = createRequire(import.meta.url);
+  const { Ajv2020: AjvClass } = require("ajv/dist/2020.js") as typeof AjvModule;
+  return new AjvClass({ strict: true, allErrors: true, verbose: true });
 }
