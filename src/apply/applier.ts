@@ -54,7 +54,7 @@ function isWork(action: PlanAction): action is Work {
 }
 
 /** Status changes seen while planning (pending -> completed) are recorded as cheap journal entries. */
-async function applyStatusUpdates(plan: Plan, session: StateSession): Promise<void> {
+export async function recordStatusChanges(plan: Plan, session: StateSession): Promise<void> {
   for (const action of plan.actions) {
     if (action.kind === "no-op" && action.remoteStatus !== undefined && action.remoteStatus !== action.stateOrder.status) {
       await session.append({ type: "status", name: action.name, status: action.remoteStatus });
@@ -65,7 +65,7 @@ async function applyStatusUpdates(plan: Plan, session: StateSession): Promise<vo
 export async function applyPlan(options: ApplyOptions): Promise<ApplySummary> {
   const { plan, session, onEvent } = options;
   const summary: ApplySummary = { created: 0, adopted: 0, failed: 0, pending: 0, skipped: 0 };
-  await applyStatusUpdates(plan, session);
+  await recordStatusChanges(plan, session);
 
   // Orders of one customer go one after another (the service's per-customer limits and ordering);
   // customers run concurrently up to --parallelism, all sharing the client's rate limiter.

@@ -22,7 +22,7 @@ async function loadPlanValidator(): Promise<ValidateFunction> {
 
 export async function writePlanFile(path: string, plan: Plan): Promise<void> {
   const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, renderPlanJson(plan) + "\n", { mode: 0o600 });
+  await writeFile(temp, renderPlanJson(plan), { mode: 0o600 });
   await rename(temp, path);
 }
 

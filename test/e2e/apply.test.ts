@@ -73,6 +73,10 @@ describe("apply", () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toContain("No changes.");
     expect(await listSandboxOrders()).toHaveLength(3);
+    // Nothing to buy, but the statuses seen (pending -> completed) are recorded.
+    const refreshed = (await project.readState()) as { serial: number; orders: Record<string, { status: string }> };
+    expect(Object.values(refreshed.orders).map((o) => o.status)).toEqual(["completed", "completed", "completed"]);
+    expect(refreshed.serial).toBe(state.serial + 1);
     const plan = await project.run(["plan", "--detailed-exitcode"]);
     expect(plan.code).toBe(0);
   });

@@ -4,7 +4,7 @@
  * and serial are exactly those it was made against, including "no state yet" (terraform#24078).
  */
 import { createInterface } from "node:readline/promises";
-import { applyPlan, selectApplyWork } from "../../apply/applier.js";
+import { applyPlan, recordStatusChanges, selectApplyWork } from "../../apply/applier.js";
 import type { ApplySummary } from "../../apply/events.js";
 import { OrderformError } from "../../core/errors.js";
 import type { Plan } from "../../core/plan.js";
@@ -73,7 +73,9 @@ export async function runApply(ctx: CliContext, planfile: string | undefined, op
       if (!ctx.global.json) ctx.stdout.write(renderPlanText(plan, { color: ctx.global.color }));
       if (planHasErrors(plan)) return 1;
       if (!planHasChanges(plan)) {
-        await session.commit({ command: "apply", summary: "no changes" });
+        // Nothing to buy, but statuses seen while planning (pending -> completed) are still recorded.
+        await recordStatusChanges(plan, session);
+        await session.commit({ command: "apply", summary: "no changes; order statuses refreshed" });
         return 0;
       }
       if (opts.autoApprove !== true && !(await askApproval(ctx))) {

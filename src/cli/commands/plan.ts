@@ -73,7 +73,7 @@ export function renderPlanIn(plan: Plan, format: PlanFormat, color: boolean): st
     case "text":
       return renderPlanText(plan, { color });
     case "json":
-      return renderPlanJson(plan) + "\n";
+      return renderPlanJson(plan);
     case "markdown":
       return renderPlanMarkdown(plan).join("\n\n") + "\n";
     default: {
