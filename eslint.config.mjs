@@ -10,7 +10,10 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": "error",
-      "no-restricted-syntax": ["error", { selector: "TSEnumDeclaration", message: "Use string-literal unions, not enums." }],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "TSEnumDeclaration", message: "Use string-literal unions, not enums." },
+      ],
     },
   },
   {
@@ -18,7 +21,21 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: ["node:*", "undici", "yaml", "fs", "path", "crypto", "../manifests/*", "../state/*", "../partner-center/*", "../cli/*", "../sandbox/*"] },
+        {
+          patterns: [
+            "node:*",
+            "undici",
+            "yaml",
+            "fs",
+            "path",
+            "crypto",
+            "../manifests/*",
+            "../state/*",
+            "../partner-center/*",
+            "../cli/*",
+            "../sandbox/*",
+          ],
+        },
       ],
       "no-restricted-globals": ["error", "Date", "process", "setTimeout", "fetch"],
       "no-restricted-properties": ["error", { object: "Math", property: "random" }],
@@ -26,6 +43,29 @@ export default tseslint.config(
   },
   {
     files: ["**/*.mjs", "test/**/*.ts"],
-    languageOptions: { globals: { process: "readonly", console: "readonly", setTimeout: "readonly", URL: "readonly" } },
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          "process",
+          "console",
+          "setTimeout",
+          "clearTimeout",
+          "setInterval",
+          "clearInterval",
+          "setImmediate",
+          "URL",
+          "URLSearchParams",
+          "fetch",
+          "performance",
+          "Buffer",
+          "AbortController",
+          "AbortSignal",
+          "TextEncoder",
+          "TextDecoder",
+          "structuredClone",
+          "queueMicrotask",
+        ].map((name) => [name, "readonly"]),
+      ),
+    },
   },
 );

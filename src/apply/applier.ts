@@ -56,7 +56,11 @@ function isWork(action: PlanAction): action is Work {
 /** Status changes seen while planning (pending -> completed) are recorded as cheap journal entries. */
 export async function recordStatusChanges(plan: Plan, session: StateSession): Promise<void> {
   for (const action of plan.actions) {
-    if (action.kind === "no-op" && action.remoteStatus !== undefined && action.remoteStatus !== action.stateOrder.status) {
+    if (
+      action.kind === "no-op" &&
+      action.remoteStatus !== undefined &&
+      action.remoteStatus !== action.stateOrder.status
+    ) {
       await session.append({ type: "status", name: action.name, status: action.remoteStatus });
     }
   }
@@ -84,7 +88,12 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplySummary> {
       for (const action of queues.get(customer) ?? []) {
         if (options.stopSignal.aborted) {
           summary.skipped += 1;
-          onEvent({ type: "order_skipped", name: action.name, customer, reason: "interrupted before it started" });
+          onEvent({
+            type: "order_skipped",
+            name: action.name,
+            customer,
+            reason: "interrupted before it started",
+          });
           continue;
         }
         const outcome = await applyAction(action, options);
@@ -92,7 +101,10 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplySummary> {
       }
     }
   };
-  const workers = Array.from({ length: Math.max(1, Math.min(options.parallelism, customers.length)) }, worker);
+  const workers = Array.from(
+    { length: Math.max(1, Math.min(options.parallelism, customers.length)) },
+    worker,
+  );
   await Promise.all(workers);
   onEvent({ type: "summary", ...summary });
   return summary;
@@ -106,7 +118,14 @@ async function applyAction(action: Work, options: ApplyOptions): Promise<Outcome
     const order = action.adopt.order;
     await session.append({
       type: "created",
-      order: createStateOrder(action.name, action.intent.content, action.intent.requestId, order, "adopted", options.now()),
+      order: createStateOrder(
+        action.name,
+        action.intent.content,
+        action.intent.requestId,
+        order,
+        "adopted",
+        options.now(),
+      ),
     });
     onEvent({
       type: "order_created",
@@ -130,10 +149,22 @@ async function applyAction(action: Work, options: ApplyOptions): Promise<Outcome
     content = action.content;
     await session.append({
       type: "intent",
-      intent: { name: action.name, customer: action.customer, requestId, startedAt: options.now().toISOString(), content },
+      intent: {
+        name: action.name,
+        customer: action.customer,
+        requestId,
+        startedAt: options.now().toISOString(),
+        content,
+      },
     });
   }
-  onEvent({ type: "order_started", name: action.name, customer: action.customer, requestId, mode: action.kind });
+  onEvent({
+    type: "order_started",
+    name: action.name,
+    customer: action.customer,
+    requestId,
+    mode: action.kind,
+  });
 
   try {
     const order = await options.client.createOrder(action.customer, content, {
@@ -152,7 +183,14 @@ async function applyAction(action: Work, options: ApplyOptions): Promise<Outcome
       type: "created",
       order: createStateOrder(action.name, content, requestId, order, "created", options.now()),
     });
-    onEvent({ type: "order_created", name: action.name, customer: action.customer, orderId: order.id, requestId, origin: "created" });
+    onEvent({
+      type: "order_created",
+      name: action.name,
+      customer: action.customer,
+      orderId: order.id,
+      requestId,
+      origin: "created",
+    });
     return "created";
   } catch (error) {
     const failure = describeFailure(error);
@@ -170,12 +208,26 @@ async function applyAction(action: Work, options: ApplyOptions): Promise<Outcome
           description: failure.message,
         },
       });
-      onEvent({ type: "order_failed", name: action.name, customer: action.customer, requestId, pending: false, ...failure.fields });
+      onEvent({
+        type: "order_failed",
+        name: action.name,
+        customer: action.customer,
+        requestId,
+        pending: false,
+        ...failure.fields,
+      });
       return "failed";
     }
     // Unknown outcome (retries exhausted, connection lost): the order may exist. Keep the intent so
     // the next run re-sends the same request id or adopts the order.
-    onEvent({ type: "order_failed", name: action.name, customer: action.customer, requestId, pending: true, ...failure.fields });
+    onEvent({
+      type: "order_failed",
+      name: action.name,
+      customer: action.customer,
+      requestId,
+      pending: true,
+      ...failure.fields,
+    });
     return "pending";
   }
 }
@@ -189,13 +241,22 @@ interface FailureDescription {
 }
 
 function describeFailure(error: unknown): FailureDescription {
-  const e = error as { httpStatus?: unknown; serviceCode?: unknown; description?: unknown; retryable?: unknown };
+  const e = error as {
+    httpStatus?: unknown;
+    serviceCode?: unknown;
+    description?: unknown;
+    retryable?: unknown;
+  };
   if (error instanceof OrderformError && typeof e.httpStatus === "number") {
     const httpStatus = e.httpStatus;
     const code = e.serviceCode === undefined ? error.code : String(e.serviceCode);
     const message = typeof e.description === "string" && e.description !== "" ? e.description : error.message;
     // 4xx other than 408/409/429 is the service's definite "no": nothing was created.
-    const business = httpStatus >= 400 && httpStatus < 500 && ![401, 408, 409, 429].includes(httpStatus) && e.retryable !== true;
+    const business =
+      httpStatus >= 400 &&
+      httpStatus < 500 &&
+      ![401, 408, 409, 429].includes(httpStatus) &&
+      e.retryable !== true;
     return { business, httpStatus, code, message, fields: { httpStatus, code, message } };
   }
   const code = error instanceof OrderformError ? error.code : "apply.unknown-outcome";
@@ -207,7 +268,12 @@ export function createStateOrder(
   name: string,
   content: OrderContent,
   requestId: string,
-  order: { id: string; creationDate: string; status: StateOrder["status"]; lineItems: StateOrder["remoteLineItems"] },
+  order: {
+    id: string;
+    creationDate: string;
+    status: StateOrder["status"];
+    lineItems: StateOrder["remoteLineItems"];
+  },
   origin: StateOrder["origin"],
   now: Date,
 ): StateOrder {

@@ -5,7 +5,14 @@
 
 export type ApplyEvent =
   | { type: "order_started"; name: string; customer: string; requestId: string; mode: "create" | "resume" }
-  | { type: "order_retrying"; name: string; customer: string; attempt: number; delayMs: number; reason: string }
+  | {
+      type: "order_retrying";
+      name: string;
+      customer: string;
+      attempt: number;
+      delayMs: number;
+      reason: string;
+    }
   | {
       type: "order_created";
       name: string;

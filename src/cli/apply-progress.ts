@@ -21,7 +21,8 @@ export interface ProgressReporter {
 export function createProgressReporter(ctx: CliContext, items: ProgressItem[]): ProgressReporter {
   if (ctx.global.json) {
     return {
-      onEvent: (event) => ctx.stdout.write(JSON.stringify({ ...event, timestamp: new Date().toISOString() }) + "\n"),
+      onEvent: (event) =>
+        ctx.stdout.write(JSON.stringify({ ...event, timestamp: new Date().toISOString() }) + "\n"),
       finish: async () => undefined,
     };
   }
@@ -34,7 +35,10 @@ export function createProgressReporter(ctx: CliContext, items: ProgressItem[]): 
   }
   const waiters = new Map<string, Waiter>();
   const early = new Map<string, ApplyEvent[]>();
-  const plain = ctx.env.CI !== undefined && ctx.env.CI !== "" && ctx.env.CI !== "false" ? true : ctx.stdout.isTTY !== true;
+  const plain =
+    ctx.env.CI !== undefined && ctx.env.CI !== "" && ctx.env.CI !== "false"
+      ? true
+      : ctx.stdout.isTTY !== true;
 
   const listr = new Listr(
     items.map((item) => ({
@@ -69,7 +73,9 @@ export function createProgressReporter(ctx: CliContext, items: ProgressItem[]): 
         waiter.output(`MS-RequestId ${event.requestId}`);
         break;
       case "order_retrying":
-        waiter.output(`retrying after ${event.reason} (attempt ${event.attempt}, waiting ${Math.round(event.delayMs)} ms)`);
+        waiter.output(
+          `retrying after ${event.reason} (attempt ${event.attempt}, waiting ${Math.round(event.delayMs)} ms)`,
+        );
         break;
       case "order_created":
         waiter.resolve({});

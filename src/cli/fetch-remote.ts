@@ -22,7 +22,9 @@ export interface FetchRemoteInput {
   onProgress?: (done: number, total: number) => void;
 }
 
-export async function fetchRemoteSnapshot(input: FetchRemoteInput): Promise<{ remote: RemoteSnapshot; diagnostics: Diagnostic[] }> {
+export async function fetchRemoteSnapshot(
+  input: FetchRemoteInput,
+): Promise<{ remote: RemoteSnapshot; diagnostics: Diagnostic[] }> {
   const options = { customers: input.customers, replace: [], visibilityWindowMs: input.visibilityWindowMs };
   const customers = selectCustomersToList(input.desired, input.state, options);
   const remote: RemoteSnapshot = { lists: {}, byId: {} };
@@ -39,7 +41,13 @@ export async function fetchRemoteSnapshot(input: FetchRemoteInput): Promise<{ re
     input.onProgress?.(done, customers.length);
   });
 
-  const lookups = selectOrdersToFetch({ desired: input.desired, state: input.state, lists: remote.lists, now: input.now, options });
+  const lookups = selectOrdersToFetch({
+    desired: input.desired,
+    state: input.state,
+    lists: remote.lists,
+    now: input.now,
+    options,
+  });
   await runPool(lookups, input.parallelism, async ({ customer, orderId }) => {
     try {
       remote.byId[orderId] = await input.client.getOrder(customer, orderId, { signal: input.signal });
@@ -55,12 +63,20 @@ export async function fetchRemoteSnapshot(input: FetchRemoteInput): Promise<{ re
 function createFetchDiagnostic(what: string, error: unknown): Diagnostic {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown }).code;
-  return createDiagnostic(typeof code === "string" ? code : "remote.fetch-failed", `${what} failed: ${message}`, {
-    hint: "Check the endpoint, credentials and the customer id; nothing was planned for it.",
-  });
+  return createDiagnostic(
+    typeof code === "string" ? code : "remote.fetch-failed",
+    `${what} failed: ${message}`,
+    {
+      hint: "Check the endpoint, credentials and the customer id; nothing was planned for it.",
+    },
+  );
 }
 
-export async function runPool<T>(items: readonly T[], parallelism: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function runPool<T>(
+  items: readonly T[],
+  parallelism: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     for (;;) {

@@ -11,7 +11,9 @@ import type { CliContext, CommandResult, GlobalOptions } from "./context.js";
 const VERSION = readVersion();
 
 function readVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -81,7 +83,12 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
     .option("--json", "same as --format json")
     .option("--detailed-exitcode", "exit 0 with no changes, 2 with changes, 1 on error")
     .option("--customer <id>", "only this customer (repeatable)", collect, [])
-    .option("--replace <name>", "place a new order for this drifted or conflicting declaration (repeatable)", collect, [])
+    .option(
+      "--replace <name>",
+      "place a new order for this drifted or conflicting declaration (repeatable)",
+      collect,
+      [],
+    )
     .option("--lock-timeout <duration>", "wait this long for the state lock (e.g. 30s, 2m)", "0s")
     .option("--parallelism <n>", "concurrent list requests", parseInteger)
     .action((opts: Record<string, unknown>) =>
@@ -96,7 +103,12 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
     .option("--parallelism <n>", "concurrent orders across customers", parseInteger)
     .option("--lock-timeout <duration>", "wait this long for the state lock (e.g. 30s, 2m)", "0s")
     .option("--customer <id>", "only this customer (repeatable)", collect, [])
-    .option("--replace <name>", "place a new order for this drifted or conflicting declaration (repeatable)", collect, [])
+    .option(
+      "--replace <name>",
+      "place a new order for this drifted or conflicting declaration (repeatable)",
+      collect,
+      [],
+    )
     .option("--json", "stream one JSON event per line")
     .action((planfile: string | undefined, opts: Record<string, unknown>) =>
       run(async (ctx) => (await import("./commands/apply.js")).runApply(withJson(ctx, opts), planfile, opts)),
@@ -177,9 +189,19 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--data <file>", "persist the store in this file across restarts")
     .option("--list-delay <ms>", "delay before a new order shows in the customer's list", parseInteger, 0)
-    .option("--provisioning-delay <ms>", "delay before an order goes from pending to completed", parseInteger, 0)
+    .option(
+      "--provisioning-delay <ms>",
+      "delay before an order goes from pending to completed",
+      parseInteger,
+      0,
+    )
     .option("--token-lifetime <s>", "access token lifetime in seconds", parseInteger, 3600)
-    .option("--rate-limit <n>", "requests per minute per partner and customer on order routes", parseInteger, 500)
+    .option(
+      "--rate-limit <n>",
+      "requests per minute per partner and customer on order routes",
+      parseInteger,
+      500,
+    )
     .option("--no-sandbox-limits", "turn off the integration sandbox's subscription and license limits")
     .action((opts: Record<string, unknown>) =>
       run(async (ctx) => (await import("./commands/sandbox.js")).runSandbox(ctx, opts)),
@@ -198,7 +220,8 @@ function collect(value: string, previous: string[]): string[] {
 
 function parseInteger(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new OrderformError("cli.invalid-number", `not a non-negative integer: ${value}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new OrderformError("cli.invalid-number", `not a non-negative integer: ${value}`);
   return n;
 }
 
@@ -209,7 +232,9 @@ function printFatal(error: unknown): void {
     return;
   }
   // Anything else is a bug in orderform: show the stack so it can be reported.
-  process.stderr.write(`orderform: internal error (please report this)\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `orderform: internal error (please report this)\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -227,7 +252,10 @@ async function main(): Promise<void> {
   } catch (error) {
     const commanderCode = (error as { code?: string }).code;
     if (typeof commanderCode === "string" && commanderCode.startsWith("commander.")) {
-      const ok = commanderCode === "commander.helpDisplayed" || commanderCode === "commander.version" || commanderCode === "commander.help";
+      const ok =
+        commanderCode === "commander.helpDisplayed" ||
+        commanderCode === "commander.version" ||
+        commanderCode === "commander.help";
       process.exitCode = ok ? 0 : 1;
       return;
     }

@@ -18,7 +18,9 @@ export interface MakePlanInput {
   parallelism: number;
 }
 
-export async function fetchAndCreatePlan(input: MakePlanInput): Promise<{ plan: Plan | null; diagnostics: Diagnostic[] }> {
+export async function fetchAndCreatePlan(
+  input: MakePlanInput,
+): Promise<{ plan: Plan | null; diagnostics: Diagnostic[] }> {
   const { ctx, project } = input;
   const now = new Date().toISOString();
   const showProgress = ctx.stderr.isTTY === true && !ctx.global.json;
@@ -34,7 +36,9 @@ export async function fetchAndCreatePlan(input: MakePlanInput): Promise<{ plan: 
     onProgress: showProgress
       ? (done, total) => {
           if (total >= 20 && (done % 10 === 0 || done === total)) {
-            ctx.stderr.write(`\rReading orders of ${done}/${total} customers...${done === total ? "\n" : ""}`);
+            ctx.stderr.write(
+              `\rReading orders of ${done}/${total} customers...${done === total ? "\n" : ""}`,
+            );
           }
         }
       : undefined,

@@ -14,7 +14,9 @@ let validatePlan: ValidateFunction | undefined;
 
 async function loadPlanValidator(): Promise<ValidateFunction> {
   if (validatePlan !== undefined) return validatePlan;
-  const schema = JSON.parse(await readFile(new URL("../../schemas/plan.schema.json", import.meta.url), "utf8")) as object;
+  const schema = JSON.parse(
+    await readFile(new URL("../../schemas/plan.schema.json", import.meta.url), "utf8"),
+  ) as object;
   const ajv = new Ajv2020({ allErrors: true, strict: false });
   validatePlan = ajv.compile(schema);
   return validatePlan;
@@ -31,15 +33,22 @@ export async function readPlanFile(path: string): Promise<Plan> {
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    throw new OrderformError("plan.file-unreadable", `cannot read the plan file ${path}: ${(error as Error).message}`);
+    throw new OrderformError(
+      "plan.file-unreadable",
+      `cannot read the plan file ${path}: ${(error as Error).message}`,
+    );
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new OrderformError("plan.file-corrupt", `the plan file ${path} is not valid JSON: ${(error as Error).message}`, {
-      hint: "Make a new plan with `orderform plan --out FILE`.",
-    });
+    throw new OrderformError(
+      "plan.file-corrupt",
+      `the plan file ${path} is not valid JSON: ${(error as Error).message}`,
+      {
+        hint: "Make a new plan with `orderform plan --out FILE`.",
+      },
+    );
   }
   const version = (data as { formatVersion?: unknown } | null)?.formatVersion;
   if (version !== PLAN_FORMAT_VERSION) {

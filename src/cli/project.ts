@@ -50,7 +50,9 @@ export function writeDiagnostics(ctx: CliContext, diagnostics: Diagnostic[]): vo
 }
 
 export function openStateStore(loaded: LoadedConfig): StateStore {
-  const path = isAbsolute(loaded.config.state.path) ? loaded.config.state.path : resolve(loaded.rootDir, loaded.config.state.path);
+  const path = isAbsolute(loaded.config.state.path)
+    ? loaded.config.state.path
+    : resolve(loaded.rootDir, loaded.config.state.path);
   return createLocalStateStore({ rootDir: loaded.rootDir, path });
 }
 
@@ -68,7 +70,10 @@ export function parseLockTimeout(value: unknown): number {
 export function parseParallelism(value: unknown, loaded: LoadedConfig): number {
   const n = typeof value === "number" ? value : loaded.config.parallelism;
   if (!Number.isInteger(n) || n < 1) {
-    throw new OrderformError("cli.invalid-parallelism", `--parallelism must be a positive integer, got ${String(value)}`);
+    throw new OrderformError(
+      "cli.invalid-parallelism",
+      `--parallelism must be a positive integer, got ${String(value)}`,
+    );
   }
   return n;
 }

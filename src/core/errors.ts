@@ -23,7 +23,11 @@ export class OrderformError extends Error {
   readonly hint: string | undefined;
   readonly diagnostics: Diagnostic[];
 
-  constructor(code: string, message: string, options: { hint?: string; cause?: unknown; diagnostics?: Diagnostic[] } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: { hint?: string; cause?: unknown; diagnostics?: Diagnostic[] } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "OrderformError";
     this.code = code;

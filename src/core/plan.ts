@@ -68,7 +68,8 @@ export interface UndeclaredAction extends ActionBase {
   intent?: PendingIntent;
 }
 
-export type PlanAction = CreateAction | ResumeAction | NoOpAction | DriftAction | ConflictAction | UndeclaredAction;
+export type PlanAction =
+  CreateAction | ResumeAction | NoOpAction | DriftAction | ConflictAction | UndeclaredAction;
 
 export interface PlanSummary {
   create: number;

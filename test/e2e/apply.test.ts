@@ -30,7 +30,11 @@ async function listSandboxOrders(): Promise<AdminOrder[]> {
 }
 
 async function setFaults(faults: object): Promise<void> {
-  await fetchJson(`${sandbox.url}/_sandbox/faults`, { method: "PUT", body: JSON.stringify(faults), headers: { "content-type": "application/json" } });
+  await fetchJson(`${sandbox.url}/_sandbox/faults`, {
+    method: "PUT",
+    body: JSON.stringify(faults),
+    headers: { "content-type": "application/json" },
+  });
 }
 
 beforeAll(async () => {
@@ -60,7 +64,11 @@ describe("apply", () => {
 
     const orders = await listSandboxOrders();
     expect(orders).toHaveLength(3);
-    const state = (await project.readState()) as { serial: number; orders: Record<string, { orderId: string; requestId: string }>; pending: object };
+    const state = (await project.readState()) as {
+      serial: number;
+      orders: Record<string, { orderId: string; requestId: string }>;
+      pending: object;
+    };
     expect(Object.keys(state.orders).sort()).toEqual(["contoso/seats", "fabrikam/seats", "tailspin/legacy"]);
     expect(state.pending).toEqual({});
     // The state's ids and request ids are the sandbox's.
@@ -74,8 +82,15 @@ describe("apply", () => {
     expect(second.stdout).toContain("No changes.");
     expect(await listSandboxOrders()).toHaveLength(3);
     // Nothing to buy, but the statuses seen (pending -> completed) are recorded.
-    const refreshed = (await project.readState()) as { serial: number; orders: Record<string, { status: string }> };
-    expect(Object.values(refreshed.orders).map((o) => o.status)).toEqual(["completed", "completed", "completed"]);
+    const refreshed = (await project.readState()) as {
+      serial: number;
+      orders: Record<string, { status: string }>;
+    };
+    expect(Object.values(refreshed.orders).map((o) => o.status)).toEqual([
+      "completed",
+      "completed",
+      "completed",
+    ]);
     expect(refreshed.serial).toBe(state.serial + 1);
     const plan = await project.run(["plan", "--detailed-exitcode"]);
     expect(plan.code).toBe(0);
@@ -92,7 +107,10 @@ describe("apply", () => {
   it("streams one JSON event per line with --json", async () => {
     const result = await project.run(["apply", "--auto-approve", "--json"]);
     expect(result.code).toBe(0);
-    const events = result.stdout.trim().split("\n").map((line) => JSON.parse(line) as { type: string });
+    const events = result.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { type: string });
     expect(events.filter((e) => e.type === "order_started")).toHaveLength(3);
     expect(events.filter((e) => e.type === "order_created")).toHaveLength(3);
     expect(events.at(-1)).toMatchObject({ type: "summary", created: 3, failed: 0, pending: 0 });
@@ -105,7 +123,11 @@ describe("apply", () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("2 created");
     expect(result.stdout).toContain("1 failed");
-    const state = (await project.readState()) as { orders: object; pending: object; failures: Record<string, { code: string; httpStatus: number }> };
+    const state = (await project.readState()) as {
+      orders: object;
+      pending: object;
+      failures: Record<string, { code: string; httpStatus: number }>;
+    };
     expect(Object.keys(state.orders)).toHaveLength(2);
     expect(state.pending).toEqual({});
     expect(state.failures["contoso/seats"]).toMatchObject({ code: "800018", httpStatus: 400 });
@@ -120,7 +142,8 @@ describe("apply", () => {
     });
     let result = await project.run(["apply", "--auto-approve"]);
     // Retries are bounded: an order whose outcome stays unknown is kept pending and resumed.
-    for (let i = 0; i < 5 && result.code !== 0; i += 1) result = await project.run(["apply", "--auto-approve"]);
+    for (let i = 0; i < 5 && result.code !== 0; i += 1)
+      result = await project.run(["apply", "--auto-approve"]);
     expect(result.code).toBe(0);
     await setFaults({});
     const orders = await listSandboxOrders();
@@ -136,7 +159,13 @@ describe("apply", () => {
     // Wait until the first run holds the lock.
     const { access } = await import("node:fs/promises");
     for (let i = 0; i < 200; i += 1) {
-      if (await access(`${project.dir}/orderform.state.json.lock`).then(() => true, () => false)) break;
+      if (
+        await access(`${project.dir}/orderform.state.json.lock`).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
       await new Promise((r) => setTimeout(r, 25));
     }
     const second = await project.run(["apply", "--auto-approve", "--lock-timeout", "0s"]);
@@ -173,7 +202,9 @@ describe("apply", () => {
     expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
     const stale = await project.run(["apply", "second.plan"]);
     expect(stale.code).toBe(1);
-    expect(stale.stderr).toMatch(/stale: it was made against state serial 1, and the state is now at serial 2/);
+    expect(stale.stderr).toMatch(
+      /stale: it was made against state serial 1, and the state is now at serial 2/,
+    );
     expect(await listSandboxOrders()).toHaveLength(5);
   });
 
@@ -203,21 +234,38 @@ describe("apply", () => {
   });
 
   it("imports an existing order that matches the declaration, and refuses one that does not", async () => {
-    const inserted = await fetchJson<{ items: { order: { id: string } }[] }>(`${sandbox.url}/_sandbox/orders`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify([
-        { customer: TAILSPIN, order: { billingCycle: "monthly", lineItems: [{ lineItemNumber: 0, offerId: LEGACY_OFFER, quantity: 3 }] } },
-        { customer: TAILSPIN, order: { billingCycle: "monthly", lineItems: [{ lineItemNumber: 0, offerId: LEGACY_OFFER, quantity: 9 }] } },
-      ]),
-    });
+    const inserted = await fetchJson<{ items: { order: { id: string } }[] }>(
+      `${sandbox.url}/_sandbox/orders`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify([
+          {
+            customer: TAILSPIN,
+            order: {
+              billingCycle: "monthly",
+              lineItems: [{ lineItemNumber: 0, offerId: LEGACY_OFFER, quantity: 3 }],
+            },
+          },
+          {
+            customer: TAILSPIN,
+            order: {
+              billingCycle: "monthly",
+              lineItems: [{ lineItemNumber: 0, offerId: LEGACY_OFFER, quantity: 9 }],
+            },
+          },
+        ]),
+      },
+    );
     const [matching, other] = inserted.items.map((i) => i.order.id);
     const refused = await project.run(["import", "tailspin/legacy", other ?? ""]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("lineItems[0].quantity: order has 9, declaration has 3");
     const imported = await project.run(["import", "tailspin/legacy", matching ?? ""]);
     expect(imported.code).toBe(0);
-    const state = (await project.readState()) as { orders: Record<string, { orderId: string; origin: string }> };
+    const state = (await project.readState()) as {
+      orders: Record<string, { orderId: string; origin: string }>;
+    };
     expect(state.orders["tailspin/legacy"]).toMatchObject({ orderId: matching, origin: "imported" });
     const plan = await project.run(["plan"]);
     expect(plan.stdout).toContain("Plan: 2 to create, 0 to resume, 1 unchanged.");

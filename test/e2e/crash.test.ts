@@ -63,14 +63,19 @@ async function classifyKill(project: TestProject): Promise<string> {
   const records = journal
     .split("\n")
     .filter((line) => line.startsWith('{"type"'))
-    .map((line) => JSON.parse(line) as { type: string; intent?: { requestId: string }; order?: { requestId: string } });
+    .map(
+      (line) =>
+        JSON.parse(line) as { type: string; intent?: { requestId: string }; order?: { requestId: string } },
+    );
   const intents = records.filter((r) => r.type === "intent").map((r) => r.intent?.requestId);
   const created = new Set(records.filter((r) => r.type === "created").map((r) => r.order?.requestId));
   const inFlight = intents.filter((id) => !created.has(id));
   if (intents.length === 0) return "before the first intent";
   if (inFlight.length > 0) {
     const committed = new Set(
-      (await fetchJson<{ items: AdminOrder[] }>(`${sandbox.url}/_sandbox/orders`)).items.map((o) => o.requestId),
+      (await fetchJson<{ items: AdminOrder[] }>(`${sandbox.url}/_sandbox/orders`)).items.map(
+        (o) => o.requestId,
+      ),
     );
     return inFlight.some((id) => committed.has(id ?? ""))
       ? "after the server committed an order, before its id was recorded"
@@ -84,7 +89,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await sandbox.close();
-  console.log(`crash test: where the first SIGKILL landed over ${RUNS} runs:\n${[...killPoints].map(([k, n]) => `  ${n}  ${k}`).join("\n")}`);
+  console.log(
+    `crash test: where the first SIGKILL landed over ${RUNS} runs:\n${[...killPoints].map(([k, n]) => `  ${n}  ${k}`).join("\n")}`,
+  );
 });
 
 /**
@@ -164,7 +171,8 @@ describe("apply killed at random moments never buys twice and never loses an ord
     const project = await createTestProject(sandbox.url);
     const log: string[] = [];
     try {
-      for (const d of DECLARATIONS) await project.writeOrder(d.file, createOrderYaml(d.name, d.customer, d.offer, d.quantity));
+      for (const d of DECLARATIONS)
+        await project.writeOrder(d.file, createOrderYaml(d.name, d.customer, d.offer, d.quantity));
 
       const first = await runKilledApply(project, random);
       const point = first.signal === "SIGKILL" ? await classifyKill(project) : "not killed: finished first";
@@ -173,16 +181,26 @@ describe("apply killed at random moments never buys twice and never loses an ord
       await breakStaleLock(project, first, log);
       await runApplyUntilClean(project, random, log);
 
-      await fetchJson(`${sandbox.url}/_sandbox/faults`, { method: "PUT", headers: { "content-type": "application/json" }, body: "{}" });
+      await fetchJson(`${sandbox.url}/_sandbox/faults`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
       const plan = await project.run(["plan", "--detailed-exitcode"]);
       expect(plan.code, `${plan.stdout}\n${plan.stderr}\n${log.join("\n")}`).toBe(0);
 
       const orders = (await fetchJson<{ items: AdminOrder[] }>(`${sandbox.url}/_sandbox/orders`)).items;
-      const state = (await project.readState()) as { orders: Record<string, { orderId: string; customer: string }>; pending: object };
+      const state = (await project.readState()) as {
+        orders: Record<string, { orderId: string; customer: string }>;
+        pending: object;
+      };
       expect(state.pending).toEqual({});
       for (const d of DECLARATIONS) {
         const placed = orders.filter(
-          (o) => o.customerId === d.customer && o.order.lineItems[0]?.quantity === d.quantity && o.order.lineItems[0]?.offerId.toLowerCase() === d.offer.toLowerCase(),
+          (o) =>
+            o.customerId === d.customer &&
+            o.order.lineItems[0]?.quantity === d.quantity &&
+            o.order.lineItems[0]?.offerId.toLowerCase() === d.offer.toLowerCase(),
         );
         expect(placed, `${d.name}: ${log.join("\n")}`).toHaveLength(1);
         expect(state.orders[d.name]?.orderId).toBe(placed[0]?.order.id);

@@ -62,7 +62,11 @@ export async function createTestProject(sandboxUrl: string, extraConfig = ""): P
     ORDERFORM_TEST_SECRET: "sandbox-secret",
   };
   const spawnCli = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: { ...env, ...extraEnv }, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: dir,
+      env: { ...env, ...extraEnv },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -89,7 +93,10 @@ export async function createTestProject(sandboxUrl: string, extraConfig = ""): P
     removeOrder: (file) => rm(join(dir, "orders", file)),
     readState: async () => {
       try {
-        return JSON.parse(await readFile(join(dir, "orderform.state.json"), "utf8")) as Record<string, unknown>;
+        return JSON.parse(await readFile(join(dir, "orderform.state.json"), "utf8")) as Record<
+          string,
+          unknown
+        >;
       } catch {
         return null;
       }
@@ -98,18 +105,26 @@ export async function createTestProject(sandboxUrl: string, extraConfig = ""): P
   };
 }
 
-export function createOrderYaml(name: string, customer: string, offerId: string, quantity: number, extra = ""): string {
-  return [
-    `name: ${name}`,
-    `customer: ${customer}`,
-    "billingCycle: monthly",
-    "partnerOnRecordAttestationAccepted: true",
-    "lineItems:",
-    `  - offerId: "${offerId}"`,
-    `    quantity: ${quantity}`,
-    ...(offerId === LICENSE_OFFER ? ["    termDuration: P1M", "    attestationAccepted: true"] : []),
-    extra,
-  ].join("\n") + "\n";
+export function createOrderYaml(
+  name: string,
+  customer: string,
+  offerId: string,
+  quantity: number,
+  extra = "",
+): string {
+  return (
+    [
+      `name: ${name}`,
+      `customer: ${customer}`,
+      "billingCycle: monthly",
+      "partnerOnRecordAttestationAccepted: true",
+      "lineItems:",
+      `  - offerId: "${offerId}"`,
+      `    quantity: ${quantity}`,
+      ...(offerId === LICENSE_OFFER ? ["    termDuration: P1M", "    attestationAccepted: true"] : []),
+      extra,
+    ].join("\n") + "\n"
+  );
 }
 
 export interface SandboxOrderRecord {
@@ -121,6 +136,7 @@ export interface SandboxOrderRecord {
 
 export async function fetchJson<T>(url: string, init?: RequestInit): Promise<T> {
   const response = await fetch(url, init);
-  if (!response.ok) throw new Error(`${init?.method ?? "GET"} ${url}: ${response.status} ${await response.text()}`);
+  if (!response.ok)
+    throw new Error(`${init?.method ?? "GET"} ${url}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }

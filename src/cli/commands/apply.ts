@@ -28,7 +28,11 @@ import {
   writeDiagnostics,
 } from "../project.js";
 
-export async function runApply(ctx: CliContext, planfile: string | undefined, opts: Record<string, unknown>): Promise<CommandResult> {
+export async function runApply(
+  ctx: CliContext,
+  planfile: string | undefined,
+  opts: Record<string, unknown>,
+): Promise<CommandResult> {
   const lockTimeoutMs = parseLockTimeout(opts.lockTimeout);
   const savedPlan = planfile === undefined ? null : await readPlanFile(resolveFromCwd(ctx, planfile));
   const project = savedPlan === null ? await loadProjectForCommand(ctx) : null;
@@ -36,9 +40,13 @@ export async function runApply(ctx: CliContext, planfile: string | undefined, op
   if (loaded === null) return 1;
   const parallelism = parseParallelism(opts.parallelism, loaded);
   if (savedPlan === null && !ctx.stdinIsTTY && opts.autoApprove !== true) {
-    throw new OrderformError("apply.approval-required", "apply needs approval, and there is no terminal to ask on", {
-      hint: "Run `orderform apply --auto-approve`, or save a reviewed plan with `orderform plan --out FILE` and run `orderform apply FILE`.",
-    });
+    throw new OrderformError(
+      "apply.approval-required",
+      "apply needs approval, and there is no terminal to ask on",
+      {
+        hint: "Run `orderform apply --auto-approve`, or save a reviewed plan with `orderform plan --out FILE` and run `orderform apply FILE`.",
+      },
+    );
   }
 
   const session = await openStateStore(loaded).open(planfile === undefined ? "apply" : `apply ${planfile}`, {
@@ -85,7 +93,10 @@ export async function runApply(ctx: CliContext, planfile: string | undefined, op
     }
 
     const summary = await runApplyWork(ctx, plan, session, pc.client, parallelism);
-    await session.commit({ command: planfile === undefined ? "apply" : `apply ${planfile}`, summary: describeSummary(summary) });
+    await session.commit({
+      command: planfile === undefined ? "apply" : `apply ${planfile}`,
+      summary: describeSummary(summary),
+    });
     if (!ctx.global.json) writeOutcome(ctx, summary);
     return summary.failed > 0 || summary.pending > 0 ? 1 : 0;
   } finally {
@@ -170,7 +181,9 @@ function describeSummary(summary: ApplySummary): string {
 
 function writeOutcome(ctx: CliContext, summary: ApplySummary): void {
   const complete = summary.failed === 0 && summary.pending === 0 && summary.skipped === 0;
-  ctx.stdout.write(`\n${complete ? "Apply complete!" : "Apply finished with problems."} Orders: ${describeSummary(summary)}.\n`);
+  ctx.stdout.write(
+    `\n${complete ? "Apply complete!" : "Apply finished with problems."} Orders: ${describeSummary(summary)}.\n`,
+  );
   if (summary.pending > 0) {
     ctx.stdout.write(
       "Orders whose outcome is unknown are kept as pending intents; run `orderform apply` again to resume them with the same request id.\n",

@@ -10,21 +10,35 @@ import { openPartnerCenter } from "../../partner-center/open.js";
 import type { CliContext, CommandResult } from "../context.js";
 import { loadProjectForCommand, openStateStore, parseLockTimeout } from "../project.js";
 
-export async function runImport(ctx: CliContext, name: string, orderId: string, opts: Record<string, unknown>): Promise<CommandResult> {
+export async function runImport(
+  ctx: CliContext,
+  name: string,
+  orderId: string,
+  opts: Record<string, unknown>,
+): Promise<CommandResult> {
   const project = await loadProjectForCommand(ctx);
   if (project === null) return 1;
   const declared = project.orders.find((o) => o.name === name);
   if (declared === undefined) {
-    throw new OrderformError("import.not-declared", `no declared order named ${name}`, { hint: "`orderform validate` lists the order files; the name is the `name:` key." });
+    throw new OrderformError("import.not-declared", `no declared order named ${name}`, {
+      hint: "`orderform validate` lists the order files; the name is the `name:` key.",
+    });
   }
-  const session = await openStateStore(project.loaded).open(`import ${name}`, { timeoutMs: parseLockTimeout(opts.lockTimeout), signal: ctx.signal });
+  const session = await openStateStore(project.loaded).open(`import ${name}`, {
+    timeoutMs: parseLockTimeout(opts.lockTimeout),
+    signal: ctx.signal,
+  });
   try {
     const state = session.current();
     const existing = state.orders[name];
     if (existing !== undefined) {
-      throw new OrderformError("import.already-managed", `${name} is already in state as order ${existing.orderId}`, {
-        hint: `Run \`orderform state rm ${name}\` first to bind it to another order.`,
-      });
+      throw new OrderformError(
+        "import.already-managed",
+        `${name} is already in state as order ${existing.orderId}`,
+        {
+          hint: `Run \`orderform state rm ${name}\` first to bind it to another order.`,
+        },
+      );
     }
     const bound = Object.values(state.orders).find((o) => o.orderId === orderId);
     if (bound !== undefined) {
@@ -38,18 +52,32 @@ export async function runImport(ctx: CliContext, name: string, orderId: string, 
       await pc.close();
     }
     if (remote === null) {
-      throw new OrderformError("import.order-not-found", `customer ${declared.customer} has no order ${orderId}`);
+      throw new OrderformError(
+        "import.order-not-found",
+        `customer ${declared.customer} has no order ${orderId}`,
+      );
     }
     const content = contentOf(declared);
     if (!matchesRemote(content, remote)) {
       const differences = diffContent(createContentFromRemote(remote, content), content);
       ctx.stderr.write(`Order ${orderId} does not match the declaration of ${name}:\n`);
-      for (const d of differences) ctx.stderr.write(`  ${d.path}: order has ${JSON.stringify(d.before)}, declaration has ${JSON.stringify(d.after)}\n`);
-      ctx.stderr.write("Nothing was imported. Edit the declaration to describe the order, or import another order.\n");
+      for (const d of differences)
+        ctx.stderr.write(
+          `  ${d.path}: order has ${JSON.stringify(d.before)}, declaration has ${JSON.stringify(d.after)}\n`,
+        );
+      ctx.stderr.write(
+        "Nothing was imported. Edit the declaration to describe the order, or import another order.\n",
+      );
       return 1;
     }
-    await session.append({ type: "created", order: createStateOrder(name, content, "", remote, "imported", new Date()) });
-    await session.commit({ command: `import ${name} ${orderId}`, summary: `imported order ${orderId} as ${name}` });
+    await session.append({
+      type: "created",
+      order: createStateOrder(name, content, "", remote, "imported", new Date()),
+    });
+    await session.commit({
+      command: `import ${name} ${orderId}`,
+      summary: `imported order ${orderId} as ${name}`,
+    });
     ctx.stdout.write(`Imported order ${orderId} as ${name}.\n`);
     return 0;
   } finally {
@@ -62,12 +90,16 @@ function createContentFromRemote(remote: RemoteOrder, declared: OrderContent): O
   return {
     customer: remote.customer,
     billingCycle: remote.billingCycle as OrderContent["billingCycle"],
-    ...(declared.partnerOnRecordAttestationAccepted === undefined ? {} : { partnerOnRecordAttestationAccepted: declared.partnerOnRecordAttestationAccepted }),
+    ...(declared.partnerOnRecordAttestationAccepted === undefined
+      ? {}
+      : { partnerOnRecordAttestationAccepted: declared.partnerOnRecordAttestationAccepted }),
     lineItems: remote.lineItems.map((item) => ({
       lineItemNumber: item.lineItemNumber,
       offerId: item.offerId,
       quantity: item.quantity,
-      ...(item.termDuration === undefined ? {} : { termDuration: item.termDuration as "P1M" | "P1Y" | "P3Y" }),
+      ...(item.termDuration === undefined
+        ? {}
+        : { termDuration: item.termDuration as "P1M" | "P1Y" | "P3Y" }),
     })),
   };
 }

@@ -6,7 +6,11 @@ import type { PlanFormat } from "./plan.js";
 import { renderPlanIn } from "./plan.js";
 import { renderStateText } from "../../render/state-text.js";
 
-export async function runShow(ctx: CliContext, planfile: string | undefined, opts: Record<string, unknown>): Promise<CommandResult> {
+export async function runShow(
+  ctx: CliContext,
+  planfile: string | undefined,
+  opts: Record<string, unknown>,
+): Promise<CommandResult> {
   if (planfile !== undefined) {
     const plan = await readPlanFile(resolveFromCwd(ctx, planfile));
     const format: PlanFormat = ctx.global.json ? "json" : ((opts.format as PlanFormat | undefined) ?? "text");
@@ -20,6 +24,10 @@ export async function runShow(ctx: CliContext, planfile: string | undefined, opt
     ctx.stdout.write(JSON.stringify(state, null, 2) + "\n");
     return 0;
   }
-  ctx.stdout.write(state === null ? "No state: nothing has been applied yet.\n" : renderStateText(state, { color: ctx.global.color }));
+  ctx.stdout.write(
+    state === null
+      ? "No state: nothing has been applied yet.\n"
+      : renderStateText(state, { color: ctx.global.color }),
+  );
   return 0;
 }

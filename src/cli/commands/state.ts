@@ -17,8 +17,17 @@ export async function runStateList(ctx: CliContext): Promise<CommandResult> {
   if (store === null) return 1;
   const state = await store.read();
   if (ctx.global.json) {
-    const orders = Object.values(state?.orders ?? {}).map((o) => ({ name: o.name, customer: o.customer, orderId: o.orderId, status: o.status }));
-    const pending = Object.values(state?.pending ?? {}).map((p) => ({ name: p.name, customer: p.customer, requestId: p.requestId }));
+    const orders = Object.values(state?.orders ?? {}).map((o) => ({
+      name: o.name,
+      customer: o.customer,
+      orderId: o.orderId,
+      status: o.status,
+    }));
+    const pending = Object.values(state?.pending ?? {}).map((p) => ({
+      name: p.name,
+      customer: p.customer,
+      requestId: p.requestId,
+    }));
     ctx.stdout.write(JSON.stringify({ orders, pending }, null, 2) + "\n");
   } else ctx.stdout.write(renderStateList(state));
   return 0;
@@ -31,7 +40,9 @@ export async function runStateShow(ctx: CliContext, name: string): Promise<Comma
   const order = state?.orders[name];
   const intent = state?.pending[name];
   if (order === undefined && intent === undefined) {
-    throw new OrderformError("state.not-found", `no order named ${name} in state`, { hint: "`orderform state list` shows the names in state." });
+    throw new OrderformError("state.not-found", `no order named ${name} in state`, {
+      hint: "`orderform state list` shows the names in state.",
+    });
   }
   if (ctx.global.json) ctx.stdout.write(JSON.stringify(order ?? intent, null, 2) + "\n");
   else if (order !== undefined) ctx.stdout.write(renderStateOrder(order));
@@ -52,7 +63,10 @@ export async function runStateDiff(ctx: CliContext, a?: string, b?: string): Pro
   if (store === null) return 1;
   const history = await store.listHistory();
   const latest = history.at(-1)?.serial;
-  if (latest === undefined) throw new OrderformError("state.no-history", "the state has no history yet", { hint: "Run `orderform apply` first." });
+  if (latest === undefined)
+    throw new OrderformError("state.no-history", "the state has no history yet", {
+      hint: "Run `orderform apply` first.",
+    });
   const newer = b === undefined ? (a === undefined ? latest : latest) : parseSerial(b);
   const older = a === undefined ? newer - 1 : parseSerial(a);
   const before: StateFile | null = older <= 0 ? null : await store.readVersion(older);
@@ -70,23 +84,44 @@ export async function runStateDiff(ctx: CliContext, a?: string, b?: string): Pro
 
 function parseSerial(text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new OrderformError("state.invalid-serial", `not a state serial: ${text}`, { hint: "`orderform state history` lists the serials." });
+  if (!Number.isInteger(n) || n < 1)
+    throw new OrderformError("state.invalid-serial", `not a state serial: ${text}`, {
+      hint: "`orderform state history` lists the serials.",
+    });
   return n;
 }
 
-export async function runStateRm(ctx: CliContext, name: string, opts: Record<string, unknown>): Promise<CommandResult> {
+export async function runStateRm(
+  ctx: CliContext,
+  name: string,
+  opts: Record<string, unknown>,
+): Promise<CommandResult> {
   const store = await openStore(ctx);
   if (store === null) return 1;
-  const session = await store.open(`state rm ${name}`, { timeoutMs: parseLockTimeout(opts.lockTimeout), signal: ctx.signal });
+  const session = await store.open(`state rm ${name}`, {
+    timeoutMs: parseLockTimeout(opts.lockTimeout),
+    signal: ctx.signal,
+  });
   try {
     const state = session.current();
-    if (state.orders[name] === undefined && state.pending[name] === undefined && state.failures[name] === undefined) {
-      throw new OrderformError("state.not-found", `no order named ${name} in state`, { hint: "`orderform state list` shows the names in state." });
+    if (
+      state.orders[name] === undefined &&
+      state.pending[name] === undefined &&
+      state.failures[name] === undefined
+    ) {
+      throw new OrderformError("state.not-found", `no order named ${name} in state`, {
+        hint: "`orderform state list` shows the names in state.",
+      });
     }
     const orderId = state.orders[name]?.orderId;
     await session.append({ type: "forget", name });
-    await session.commit({ command: `state rm ${name}`, summary: `stopped tracking ${name}${orderId ? ` (order ${orderId}, not cancelled)` : ""}` });
-    ctx.stdout.write(`Removed ${name} from state. Nothing was cancelled in Partner Center${orderId ? `; order ${orderId} still exists` : ""}.\n`);
+    await session.commit({
+      command: `state rm ${name}`,
+      summary: `stopped tracking ${name}${orderId ? ` (order ${orderId}, not cancelled)` : ""}`,
+    });
+    ctx.stdout.write(
+      `Removed ${name} from state. Nothing was cancelled in Partner Center${orderId ? `; order ${orderId} still exists` : ""}.\n`,
+    );
     return 0;
   } finally {
     await session.release();
