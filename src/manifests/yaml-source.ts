@@ -6,8 +6,9 @@
  * converting instead of exhausting memory. The `yaml` library defines `__proto__` and
  * `constructor` keys as own data properties, so a document cannot reach any prototype.
  */
-import { isMap, isNode, isScalar, isSeq, LineCounter, parseAllDocuments } from "yaml";
-import type { Document, Node, Pair } from "yaml";
+import { createRequire } from "node:module";
+import type * as YamlModule from "yaml";
+import type { Document, LineCounter, Node, Pair, Scalar, YAMLMap, YAMLSeq } from "yaml";
 import { createDiagnostic } from "../core/errors.js";
 import type { Diagnostic } from "../core/errors.js";
 
@@ -51,8 +52,9 @@ export function parseYamlSource(
   file: string,
   prefix: "yaml" | "config" = "yaml",
 ): ParsedSource {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, {
+  const yaml = requireYaml();
+  const lineCounter = new yaml.LineCounter();
+  const docs = yaml.parseAllDocuments(text, {
     lineCounter,
     uniqueKeys: true,
     prettyErrors: true,
@@ -234,4 +236,33 @@ function createLocator(
 function keyText(key: unknown): string | undefined {
   if (isScalar(key)) return String(key.value);
   return typeof key === "string" ? key : undefined;
+}
+
+let yamlModule: typeof YamlModule | undefined;
+
+/**
+ * yaml is required on first parse, not imported: evaluating it costs tens of milliseconds, which
+ * commands that parse no YAML (`--version`, an empty project) should not pay (issue 7). The
+ * package ships CommonJS too; its node kinds are tagged with Symbol.for, so they are recognized
+ * across builds.
+ */
+function requireYaml(): typeof YamlModule {
+  yamlModule ??= createRequire(import.meta.url)("yaml") as typeof YamlModule;
+  return yamlModule;
+}
+
+function isNode(value: unknown): value is Node {
+  return requireYaml().isNode(value);
+}
+
+function isMap(value: unknown): value is YAMLMap {
+  return requireYaml().isMap(value);
+}
+
+function isSeq(value: unknown): value is YAMLSeq {
+  return requireYaml().isSeq(value);
+}
+
+function isScalar(value: unknown): value is Scalar {
+  return requireYaml().isScalar(value);
 }
