@@ -12,6 +12,7 @@ import type { OrderContent, StateOrder } from "../core/model.js";
 import type { CreateAction, Plan, PlanAction, ResumeAction } from "../core/plan.js";
 import { assertNever } from "../core/plan.js";
 import { OrderformError } from "../core/errors.js";
+import { PartnerCenterError, isBusinessError } from "../partner-center/errors.js";
 import type { PartnerCenterClient } from "../partner-center/types.js";
 import type { StateSession } from "../state/types.js";
 import type { ApplyEvent, ApplySummary } from "./events.js";
@@ -26,6 +27,8 @@ export interface ApplyOptions {
   now: () => Date;
   newRequestId: () => string;
   onEvent: (event: ApplyEvent) => void;
+  /** The order list's visibility delay: a resumed intent younger than this may still be unlisted. */
+  visibilityWindowMs: number;
 }
 
 type Work = CreateAction | ResumeAction;
@@ -194,7 +197,7 @@ async function applyAction(action: Work, options: ApplyOptions): Promise<Outcome
     return "created";
   } catch (error) {
     const failure = describeFailure(error);
-    if (failure.business) {
+    if (failure.business && provesNothingWasBought(action, error, options)) {
       // The service refused the order: nothing was bought, so the intent is dropped and the failure kept.
       await session.append({
         type: "failed",
@@ -241,27 +244,40 @@ interface FailureDescription {
 }
 
 function describeFailure(error: unknown): FailureDescription {
-  const e = error as {
-    httpStatus?: unknown;
-    serviceCode?: unknown;
-    description?: unknown;
-    retryable?: unknown;
-  };
-  if (error instanceof OrderformError && typeof e.httpStatus === "number") {
-    const httpStatus = e.httpStatus;
-    const code = e.serviceCode === undefined ? error.code : String(e.serviceCode);
-    const message = typeof e.description === "string" && e.description !== "" ? e.description : error.message;
-    // 4xx other than 408/409/429 is the service's definite "no": nothing was created.
-    const business =
-      httpStatus >= 400 &&
-      httpStatus < 500 &&
-      ![401, 408, 409, 429].includes(httpStatus) &&
-      e.retryable !== true;
-    return { business, httpStatus, code, message, fields: { httpStatus, code, message } };
+  if (error instanceof PartnerCenterError) {
+    const code = error.serviceCode === undefined ? error.code : String(error.serviceCode);
+    const message = error.description !== "" ? error.description : error.message;
+    const httpStatus = error.httpStatus;
+    return {
+      business: isBusinessError(error),
+      httpStatus,
+      code,
+      message,
+      fields: { httpStatus, code, message },
+    };
   }
   const code = error instanceof OrderformError ? error.code : "apply.unknown-outcome";
   const message = error instanceof Error ? error.message : String(error);
   return { business: false, code, message, fields: { code, message } };
+}
+
+/**
+ * A refusal drops the intent only when it proves that no order exists for it:
+ * - not when an earlier attempt of the same call went unanswered (it may have placed the order, and
+ *   the service's de-duplication by MS-RequestId is undocumented in its details);
+ * - for a resumed intent, only when it was older than the list's visibility delay when the plan was
+ *   made: the planner then saw the customer's complete list without a matching order to adopt.
+ * Otherwise the intent stays pending, and the next run resumes or adopts it.
+ */
+function provesNothingWasBought(action: Work, error: unknown, options: ApplyOptions): boolean {
+  if (error instanceof PartnerCenterError && error.afterUnknownOutcome) return false;
+  if (action.kind === "create") return true;
+  // The age that matters is the intent's age when the plan read the list, not now.
+  const started = Date.parse(action.intent.startedAt);
+  const planned = Date.parse(options.plan.createdAt);
+  return (
+    Number.isFinite(started) && Number.isFinite(planned) && planned - started > options.visibilityWindowMs
+  );
 }
 
 export function createStateOrder(

@@ -170,6 +170,7 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
     .argument("<name>")
     .description("stop tracking an order (nothing is cancelled)")
     .option("--lock-timeout <duration>", "wait this long for the state lock", "0s")
+    .option("--force", "also forget a pending create whose outcome is unknown (it may have been bought)")
     .action((name: string, opts: Record<string, unknown>) =>
       run(async (ctx) => (await import("./commands/state.js")).runStateRm(ctx, name, opts)),
     );

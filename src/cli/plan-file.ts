@@ -2,9 +2,10 @@
  * Saved plans (`plan --out`, `apply PLANFILE`, `show PLANFILE`): the Plan document as JSON,
  * validated against schemas/plan.schema.json when read back. An unknown format version is refused.
  */
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { open, readFile, rename, rm } from "node:fs/promises";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ValidateFunction } from "ajv";
+import addFormats from "ajv-formats";
 import { OrderformError } from "../core/errors.js";
 import type { Plan } from "../core/plan.js";
 import { PLAN_FORMAT_VERSION } from "../core/plan.js";
@@ -18,14 +19,33 @@ async function loadPlanValidator(): Promise<ValidateFunction> {
     await readFile(new URL("../../schemas/plan.schema.json", import.meta.url), "utf8"),
   ) as object;
   const ajv = new Ajv2020({ allErrors: true, strict: false });
+  // ajv-formats ships CommonJS; under NodeNext its function is the default import's .default.
+  addFormats.default(ajv);
   validatePlan = ajv.compile(schema);
   return validatePlan;
 }
 
 export async function writePlanFile(path: string, plan: Plan): Promise<void> {
   const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, renderPlanJson(plan), { mode: 0o600 });
-  await rename(temp, path);
+  try {
+    const handle = await open(temp, "w", 0o600);
+    try {
+      await handle.writeFile(renderPlanJson(plan), "utf8");
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw new OrderformError(
+      "plan.file-unwritable",
+      `cannot write the plan file ${path}: ${(error as Error).message}`,
+      {
+        hint: "Check that the folder exists and is writable.",
+      },
+    );
+  }
 }
 
 export async function readPlanFile(path: string): Promise<Plan> {

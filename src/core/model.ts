@@ -81,6 +81,11 @@ export interface StateOrder {
   remoteLineItems?: RemoteLineItem[];
   /** How the record came to be. */
   origin: "created" | "adopted" | "imported";
+  /**
+   * Earlier orders of this name that `--replace` superseded. They were not cancelled, so their
+   * records are kept (oldest first) rather than dropped from state.
+   */
+  replaced?: StateOrder[];
 }
 
 /**

@@ -56,11 +56,24 @@ export function foldJournalEntryInPlace(state: StateFile, entry: JournalEntry): 
     case "intent":
       state.pending[entry.intent.name] = entry.intent;
       return;
-    case "created":
-      state.orders[entry.order.name] = entry.order;
+    case "created": {
+      const previous = state.orders[entry.order.name];
+      const incoming = entry.order.orderId;
+      if (previous === undefined) {
+        state.orders[entry.order.name] = entry.order;
+      } else if (previous.orderId === incoming) {
+        state.orders[entry.order.name] =
+          previous.replaced === undefined ? entry.order : { ...entry.order, replaced: previous.replaced };
+      } else if (previous.replaced?.some((old) => old.orderId === incoming) !== true) {
+        // A --replace create supersedes an order that still exists: keep its record with the new one.
+        const { replaced: earlier = [], ...record } = previous;
+        state.orders[entry.order.name] = { ...entry.order, replaced: [...earlier, record] };
+      }
+      // else: a replayed record of an order this one already superseded (recovery): nothing changes.
       delete state.pending[entry.order.name];
       delete state.failures[entry.order.name];
       return;
+    }
     case "failed":
       state.failures[entry.failure.name] = entry.failure;
       delete state.pending[entry.failure.name];

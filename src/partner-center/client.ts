@@ -191,6 +191,7 @@ export function createPartnerCenterClient(options: ClientOptions): PartnerCenter
     let failures = 0;
     let throttles = 0;
     let authRetried = false;
+    let unknownOutcome = false; // an earlier attempt may have been processed by the service
     for (let attempt = 1; ; attempt += 1) {
       throwIfAborted(op.signal);
       await limiter.acquire(rateKey(op.customer), op.signal);
@@ -203,6 +204,7 @@ export function createPartnerCenterClient(options: ClientOptions): PartnerCenter
         const code = transportCode(error);
         safeLog?.(`<- ${op.method} ${path} failed: ${code} ms-requestid=${op.requestId}`);
         failures += 1;
+        unknownOutcome = true;
         const decision = decideRetry({
           outcome: { kind: "transport", code },
           operationKind: op.kind,
@@ -258,10 +260,12 @@ export function createPartnerCenterClient(options: ClientOptions): PartnerCenter
         random,
       });
       if (decision.retry) {
+        if (status >= 500 || status === 408 || status === 409) unknownOutcome = true;
         await backOff(op, attempt, decision.delayMs, decision.reason);
         continue;
       }
       throw new PartnerCenterError({
+        afterUnknownOutcome: unknownOutcome,
         httpStatus: status,
         ...(parsed.serviceCode === undefined ? {} : { serviceCode: parsed.serviceCode }),
         description: parsed.description,

@@ -28,6 +28,12 @@ export interface PartnerCenterErrorFields {
   orderId?: string;
   /** Milliseconds asked by Retry-After (or the 429 message), when present. */
   retryAfterMs?: number;
+  /**
+   * True when an earlier attempt of the same call ended without a definite answer (connection lost,
+   * timeout, 5xx, 408, 409 "in progress"): that attempt may have placed the order, so this final
+   * answer does not prove that nothing was bought.
+   */
+  afterUnknownOutcome?: boolean;
 }
 
 /**
@@ -47,6 +53,7 @@ export class PartnerCenterError extends OrderformError {
   readonly customer: string | undefined;
   readonly orderId: string | undefined;
   readonly retryAfterMs: number | undefined;
+  readonly afterUnknownOutcome: boolean;
 
   constructor(fields: PartnerCenterErrorFields, options: { hint?: string; cause?: unknown } = {}) {
     super("partner-center.http", renderErrorMessage(fields), options);
@@ -63,6 +70,7 @@ export class PartnerCenterError extends OrderformError {
     this.customer = fields.customer;
     this.orderId = fields.orderId;
     this.retryAfterMs = fields.retryAfterMs;
+    this.afterUnknownOutcome = fields.afterUnknownOutcome ?? false;
   }
 }
 

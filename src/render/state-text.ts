@@ -59,6 +59,11 @@ export function renderStateOrder(order: StateOrder): string {
       }`,
     );
   }
+  for (const previous of order.replaced ?? []) {
+    lines.push(
+      `replaced:       order ${previous.orderId} (${previous.creationDate}; not cancelled by orderform)`,
+    );
+  }
   return lines.join("\n") + "\n";
 }
 

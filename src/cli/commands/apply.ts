@@ -15,10 +15,10 @@ import type { StateSession } from "../../state/types.js";
 import { createProgressReporter } from "../apply-progress.js";
 import type { CliContext, CommandResult } from "../context.js";
 import { fetchAndCreatePlan } from "../make-plan.js";
+import { contentOf, diffContent } from "../../core/compare.js";
 import { readPlanFile } from "../plan-file.js";
 import {
   createRequestId,
-  loadConfigForCommand,
   loadProjectForCommand,
   openStateStore,
   parseLockTimeout,
@@ -26,6 +26,7 @@ import {
   readStringList,
   resolveFromCwd,
   writeDiagnostics,
+  type Project,
 } from "../project.js";
 
 export async function runApply(
@@ -35,9 +36,10 @@ export async function runApply(
 ): Promise<CommandResult> {
   const lockTimeoutMs = parseLockTimeout(opts.lockTimeout);
   const savedPlan = planfile === undefined ? null : await readPlanFile(resolveFromCwd(ctx, planfile));
-  const project = savedPlan === null ? await loadProjectForCommand(ctx) : null;
-  const loaded = project?.loaded ?? (savedPlan === null ? null : await loadConfigForCommand(ctx));
-  if (loaded === null) return 1;
+  const project = await loadProjectForCommand(ctx);
+  if (project === null) return 1;
+  const loaded = project.loaded;
+  if (savedPlan !== null) refuseUnsafeSavedPlan(savedPlan, project, opts, planfile ?? "");
   const parallelism = parseParallelism(opts.parallelism, loaded);
   if (savedPlan === null && !ctx.stdinIsTTY && opts.autoApprove !== true) {
     throw new OrderformError(
@@ -63,7 +65,6 @@ export async function runApply(
       refuseStalePlan(savedPlan, session, planfile ?? "");
       plan = savedPlan;
     } else {
-      if (project === null) return 1;
       const result = await fetchAndCreatePlan({
         ctx,
         project,
@@ -92,7 +93,10 @@ export async function runApply(
       }
     }
 
-    const summary = await runApplyWork(ctx, plan, session, pc.client, parallelism);
+    const summary = await runApplyWork(ctx, plan, session, pc.client, {
+      parallelism,
+      visibilityWindowMs: loaded.config.visibilityWindowMs,
+    });
     await session.commit({
       command: planfile === undefined ? "apply" : `apply ${planfile}`,
       summary: describeSummary(summary),
@@ -102,6 +106,48 @@ export async function runApply(
   } finally {
     await pc.close();
     await session.release();
+  }
+}
+
+/**
+ * A saved plan is applied exactly as saved, so it must still describe this project: no flags that
+ * would change it, no errors in it, and every create it holds declared here with the same content
+ * (a plan carried to another project, or made before the files were edited, is refused).
+ */
+function refuseUnsafeSavedPlan(
+  plan: Plan,
+  project: Project,
+  opts: Record<string, unknown>,
+  planfile: string,
+): void {
+  const hint = "Run `orderform plan --out FILE` again, review it, and apply the new plan.";
+  if (readStringList(opts.customer).length > 0 || readStringList(opts.replace).length > 0) {
+    throw new OrderformError(
+      "apply.plan-flags",
+      "--customer and --replace shape a plan; a saved plan is applied exactly as it was made",
+      { hint: "Pass them to `orderform plan --out FILE` instead." },
+    );
+  }
+  if (planHasErrors(plan)) {
+    throw new OrderformError(
+      "apply.plan-has-errors",
+      `the saved plan ${planfile} has errors (conflicts); it cannot be applied`,
+      {
+        hint,
+      },
+    );
+  }
+  for (const action of plan.actions) {
+    if (action.kind !== "create") continue;
+    const declared = project.orders.find((order) => order.name === action.name);
+    const differences = declared === undefined ? [] : diffContent(contentOf(declared), action.content);
+    if (declared === undefined || differences.length > 0) {
+      throw new OrderformError(
+        "apply.plan-mismatch",
+        `the saved plan ${planfile} creates ${action.name}, which ${declared === undefined ? "is not declared in this project" : "is declared differently now"}`,
+        { hint },
+      );
+    }
   }
 }
 
@@ -140,7 +186,7 @@ async function runApplyWork(
   plan: Plan,
   session: StateSession,
   client: Parameters<typeof applyPlan>[0]["client"],
-  parallelism: number,
+  settings: { parallelism: number; visibilityWindowMs: number },
 ): Promise<ApplySummary> {
   const work = selectApplyWork(plan);
   const reporter = createProgressReporter(
@@ -152,11 +198,12 @@ async function runApplyWork(
       plan,
       session,
       client,
-      parallelism,
+      parallelism: settings.parallelism,
       stopSignal: ctx.signal,
       now: () => new Date(),
       newRequestId: createRequestId,
       onEvent: (event) => reporter.onEvent(event),
+      visibilityWindowMs: settings.visibilityWindowMs,
     });
   } finally {
     await reporter.finish();

@@ -40,7 +40,17 @@ export async function runImport(
         },
       );
     }
-    const bound = Object.values(state.orders).find((o) => o.orderId === orderId);
+    const intent = state.pending[name];
+    if (intent !== undefined) {
+      throw new OrderformError(
+        "import.pending",
+        `${name} has a pending create (MS-RequestId ${intent.requestId}) whose outcome is unknown; importing would lose track of it`,
+        {
+          hint: "Run `orderform apply` first: it resumes the create with the same request id, or adopts the order it made.",
+        },
+      );
+    }
+    const bound = Object.values(state.orders).find((o) => o.orderId.toLowerCase() === orderId.toLowerCase());
     if (bound !== undefined) {
       throw new OrderformError("import.order-bound", `order ${orderId} is already bound to ${bound.name}`);
     }

@@ -113,6 +113,18 @@ export async function runStateRm(
         hint: "`orderform state list` shows the names in state.",
       });
     }
+    const intent = state.pending[name];
+    if (intent !== undefined && opts.force !== true) {
+      // Forgetting an intent loses the only link to an order that may exist: the next apply would
+      // send a new request id and could buy it a second time.
+      throw new OrderformError(
+        "state.rm-pending",
+        `${name} has a pending create (MS-RequestId ${intent.requestId}, started ${intent.startedAt}) whose outcome is unknown: it may have been bought`,
+        {
+          hint: `Run \`orderform apply\` to resume it with the same request id (it is then recorded or adopted). Only if you are sure no order exists, run \`orderform state rm ${name} --force\`.`,
+        },
+      );
+    }
     const orderId = state.orders[name]?.orderId;
     await session.append({ type: "forget", name });
     await session.commit({
