@@ -270,4 +270,91 @@ describe("apply", () => {
     const plan = await project.run(["plan"]);
     expect(plan.stdout).toContain("Plan: 2 to create, 0 to resume, 1 unchanged.");
   });
+
+  it("keeps a pending intent safe: state rm and import refuse it, and the next apply resumes it once", async () => {
+    // A slow POST, and the run killed right after its first intent was recorded.
+    await setFaults({
+      latency: { fixedMs: 3000, jitterMs: 0, route: { method: "POST", pathPattern: "/orders$" } },
+    });
+    const child = project.spawn(["apply", "--auto-approve", "--json", "--parallelism", "1"]);
+    await new Promise<void>((resolve) => {
+      child.stdout?.on("data", (chunk: Buffer) => {
+        if (chunk.toString().includes('"order_started"')) {
+          child.kill("SIGKILL");
+          resolve();
+        }
+      });
+    });
+    await new Promise((resolve) => child.on("close", resolve));
+    await setFaults({});
+
+    const locked = await project.run(["state", "rm", "contoso/seats"]);
+    expect(locked.code).toBe(1);
+    const lockId = /orderform force-unlock ([0-9a-f-]{36})/.exec(locked.stderr)?.[1];
+    expect(lockId).toBeDefined();
+    expect((await project.run(["force-unlock", lockId ?? ""])).code).toBe(0);
+
+    const list = await project.run(["state", "list"]);
+    const pendingName = /^(\S+) \(pending\)$/m.exec(list.stdout)?.[1];
+    expect(pendingName).toBeDefined();
+    const rm = await project.run(["state", "rm", pendingName ?? ""]);
+    expect(rm.code).toBe(1);
+    expect(rm.stderr).toContain("pending create");
+    expect(rm.stderr).toContain(`state rm ${pendingName} --force`);
+    const imported = await project.run(["import", pendingName ?? "", "000000000000"]);
+    expect(imported.code).toBe(1);
+    expect(imported.stderr).toContain("pending create");
+
+    const resumed = await project.run(["apply", "--auto-approve"]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain("to resume");
+    const orders = await listSandboxOrders();
+    expect(orders).toHaveLength(3);
+    expect(new Set(orders.map((o) => o.requestId)).size).toBe(3);
+  });
+
+  it("refuses a saved plan in a project that does not declare its orders, and flags that would change it", async () => {
+    expect((await project.run(["plan", "--out", "p.plan"])).code).toBe(0);
+    const other = await createTestProject(sandbox.url);
+    try {
+      await other.writeOrder("x.yaml", createOrderYaml("contoso/other", CONTOSO, LEGACY_OFFER, 1));
+      const { copyFile } = await import("node:fs/promises");
+      await copyFile(`${project.dir}/p.plan`, `${other.dir}/p.plan`);
+      const refused = await other.run(["apply", "p.plan"]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/creates \S+, which is not declared in this project/);
+    } finally {
+      await other.cleanup();
+    }
+    const flags = await project.run(["apply", "p.plan", "--customer", CONTOSO]);
+    expect(flags.code).toBe(1);
+    expect(flags.stderr).toContain("a saved plan is applied exactly as it was made");
+    expect(await listSandboxOrders()).toHaveLength(0);
+  });
+
+  it("--replace places a new order for an edited declaration and keeps the superseded order's record", async () => {
+    expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
+    await project.writeOrder("contoso.yaml", createOrderYaml("contoso/seats", CONTOSO, LICENSE_OFFER, 9));
+    const conflict = await project.run(["apply", "--auto-approve"]);
+    expect(conflict.code).toBe(1);
+    expect(await listSandboxOrders()).toHaveLength(3);
+
+    const replaced = await project.run(["apply", "--auto-approve", "--replace", "contoso/seats"]);
+    expect(replaced.code).toBe(0);
+    expect(replaced.stdout).toContain("1 created");
+    expect(await listSandboxOrders()).toHaveLength(4);
+    const state = (await project.readState()) as {
+      orders: Record<
+        string,
+        { orderId: string; applied: { lineItems: { quantity: number }[] }; replaced?: { orderId: string }[] }
+      >;
+    };
+    const seats = state.orders["contoso/seats"];
+    expect(seats?.applied.lineItems[0]?.quantity).toBe(9);
+    expect(seats?.replaced).toHaveLength(1);
+    expect(seats?.replaced?.[0]?.orderId).not.toBe(seats?.orderId);
+    const shown = await project.run(["state", "show", "contoso/seats"]);
+    expect(shown.stdout).toContain(`replaced:       order ${seats?.replaced?.[0]?.orderId}`);
+    expect((await project.run(["plan", "--detailed-exitcode"])).code).toBe(0);
+  });
 });
