@@ -6,7 +6,6 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startSandbox, type RunningSandbox } from "../../src/sandbox/index.js";
 import {
   CONTOSO,
-  FABRIKAM,
   LEGACY_OFFER,
   LICENSE_OFFER,
   TAILSPIN,
@@ -14,28 +13,18 @@ import {
   createTestProject,
   fetchJson,
   type TestProject,
+  listSandboxOrders as listOrdersOf,
+  resetSandbox,
+  setSandboxFaults,
+  writeStandardOrders,
+  type AdminOrder,
 } from "./helpers.js";
-
-interface AdminOrder {
-  customerId: string;
-  requestId: string | null;
-  order: { id: string; status: string; lineItems: { offerId: string; quantity: number }[] };
-}
 
 let sandbox: RunningSandbox;
 let project: TestProject;
 
-async function listSandboxOrders(): Promise<AdminOrder[]> {
-  return (await fetchJson<{ items: AdminOrder[] }>(`${sandbox.url}/_sandbox/orders`)).items;
-}
-
-async function setFaults(faults: object): Promise<void> {
-  await fetchJson(`${sandbox.url}/_sandbox/faults`, {
-    method: "PUT",
-    body: JSON.stringify(faults),
-    headers: { "content-type": "application/json" },
-  });
-}
+const listSandboxOrders = (url = sandbox.url): Promise<AdminOrder[]> => listOrdersOf(url);
+const setFaults = (faults: object): Promise<void> => setSandboxFaults(sandbox.url, faults);
 
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0 });
@@ -44,11 +33,9 @@ afterAll(async () => {
   await sandbox.close();
 });
 beforeEach(async () => {
-  await fetchJson(`${sandbox.url}/_sandbox/reset`, { method: "POST" });
+  await resetSandbox(sandbox.url);
   project = await createTestProject(sandbox.url);
-  await project.writeOrder("contoso.yaml", createOrderYaml("contoso/seats", CONTOSO, LICENSE_OFFER, 7));
-  await project.writeOrder("tailspin.yaml", createOrderYaml("tailspin/legacy", TAILSPIN, LEGACY_OFFER, 3));
-  await project.writeOrder("fabrikam.yaml", createOrderYaml("fabrikam/seats", FABRIKAM, LICENSE_OFFER, 4));
+  await writeStandardOrders(project);
 });
 afterEach(async () => {
   await project.cleanup();

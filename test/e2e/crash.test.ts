@@ -9,6 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type RunningSandbox } from "../../src/sandbox/index.js";
+import { createRandom } from "../../src/sandbox/faults.js";
 import {
   CONTOSO,
   FABRIKAM,
@@ -18,6 +19,7 @@ import {
   createOrderYaml,
   createTestProject,
   fetchJson,
+  type AdminOrder,
   type RunResult,
   type TestProject,
 } from "./helpers.js";
@@ -31,24 +33,6 @@ const DECLARATIONS = [
   { file: "tailspin.yaml", name: "tailspin/a", customer: TAILSPIN, offer: LEGACY_OFFER, quantity: 2 },
   { file: "fabrikam.yaml", name: "fabrikam/a", customer: FABRIKAM, offer: LICENSE_OFFER, quantity: 4 },
 ];
-
-interface AdminOrder {
-  customerId: string;
-  requestId: string | null;
-  order: { id: string; lineItems: { offerId: string; quantity: number }[] };
-}
-
-/** mulberry32: a small seeded generator, so every run's timings can be replayed. */
-function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let sandbox: RunningSandbox;
 /** Where the first kill landed, from the journal it left: shows the test reaches every window. */

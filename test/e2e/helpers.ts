@@ -140,3 +140,34 @@ export async function fetchJson<T>(url: string, init?: RequestInit): Promise<T> 
     throw new Error(`${init?.method ?? "GET"} ${url}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }
+
+/** One order as the sandbox's admin API lists it (GET /_sandbox/orders). */
+export interface AdminOrder {
+  customerId: string;
+  requestId: string | null;
+  visibleInList: boolean;
+  order: { id: string; status: string; lineItems: { offerId: string; quantity: number }[] };
+}
+
+export async function listSandboxOrders(sandboxUrl: string): Promise<AdminOrder[]> {
+  return (await fetchJson<{ items: AdminOrder[] }>(`${sandboxUrl}/_sandbox/orders`)).items;
+}
+
+export async function setSandboxFaults(sandboxUrl: string, faults: object): Promise<void> {
+  await fetchJson(`${sandboxUrl}/_sandbox/faults`, {
+    method: "PUT",
+    body: JSON.stringify(faults),
+    headers: { "content-type": "application/json" },
+  });
+}
+
+export async function resetSandbox(sandboxUrl: string): Promise<void> {
+  await fetchJson(`${sandboxUrl}/_sandbox/reset`, { method: "POST" });
+}
+
+/** The three-customer project most e2e tests start from. */
+export async function writeStandardOrders(project: TestProject): Promise<void> {
+  await project.writeOrder("contoso.yaml", createOrderYaml("contoso/seats", CONTOSO, LICENSE_OFFER, 7));
+  await project.writeOrder("tailspin.yaml", createOrderYaml("tailspin/legacy", TAILSPIN, LEGACY_OFFER, 3));
+  await project.writeOrder("fabrikam.yaml", createOrderYaml("fabrikam/seats", FABRIKAM, LICENSE_OFFER, 4));
+}

@@ -21,14 +21,12 @@ import {
   createTestProject,
   fetchJson,
   type TestProject,
+  listSandboxOrders as listOrdersOf,
+  resetSandbox,
+  setSandboxFaults,
+  writeStandardOrders,
+  type AdminOrder,
 } from "./helpers.js";
-
-interface AdminOrder {
-  customerId: string;
-  requestId: string | null;
-  visibleInList: boolean;
-  order: { id: string; status: string; lineItems: { offerId: string; quantity: number }[] };
-}
 
 interface PlanDocument {
   state: { lineage: string | null; serial: number };
@@ -40,17 +38,8 @@ interface PlanDocument {
 let sandbox: RunningSandbox;
 let project: TestProject;
 
-async function listSandboxOrders(url = sandbox.url): Promise<AdminOrder[]> {
-  return (await fetchJson<{ items: AdminOrder[] }>(`${url}/_sandbox/orders`)).items;
-}
-
-async function setFaults(faults: object): Promise<void> {
-  await fetchJson(`${sandbox.url}/_sandbox/faults`, {
-    method: "PUT",
-    body: JSON.stringify(faults),
-    headers: { "content-type": "application/json" },
-  });
-}
+const listSandboxOrders = (url = sandbox.url): Promise<AdminOrder[]> => listOrdersOf(url);
+const setFaults = (faults: object): Promise<void> => setSandboxFaults(sandbox.url, faults);
 
 async function patchSandboxOrder(orderId: string, patch: object): Promise<void> {
   await fetchJson(`${sandbox.url}/_sandbox/orders/${encodeURIComponent(orderId)}`, {
@@ -128,11 +117,9 @@ afterAll(async () => {
   await sandbox.close();
 });
 beforeEach(async () => {
-  await fetchJson(`${sandbox.url}/_sandbox/reset`, { method: "POST" });
+  await resetSandbox(sandbox.url);
   project = await createTestProject(sandbox.url);
-  await project.writeOrder("contoso.yaml", createOrderYaml("contoso/seats", CONTOSO, LICENSE_OFFER, 7));
-  await project.writeOrder("tailspin.yaml", createOrderYaml("tailspin/legacy", TAILSPIN, LEGACY_OFFER, 3));
-  await project.writeOrder("fabrikam.yaml", createOrderYaml("fabrikam/seats", FABRIKAM, LICENSE_OFFER, 4));
+  await writeStandardOrders(project);
 });
 afterEach(async () => {
   await project.cleanup();

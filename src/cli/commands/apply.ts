@@ -102,7 +102,7 @@ export async function runApply(
       summary: describeSummary(summary),
     });
     if (!ctx.global.json) writeOutcome(ctx, summary);
-    return summary.failed > 0 || summary.pending > 0 ? 1 : 0;
+    return summary.failed > 0 || summary.pending > 0 || summary.skipped > 0 ? 1 : 0;
   } finally {
     await pc.close();
     await session.release();
