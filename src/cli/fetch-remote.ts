@@ -20,6 +20,83 @@ export interface FetchRemoteInput {
   parallelism: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** A listing already started (plan lists the customers known from state while order files load). */
+  lister?: CustomerLister;
+}
+
+/**
+ * Lists customers' orders in the background, at most `parallelism` requests at a time. Each
+ * customer is listed once however often it is added; failures become diagnostics.
+ */
+export interface CustomerLister {
+  add(customers: readonly string[]): void;
+  /** Resolves when every customer added so far has been listed (or failed). */
+  settle(): Promise<void>;
+  /** Lists nothing more; the requests in flight finish. */
+  stop(): void;
+  readonly lists: RemoteSnapshot["lists"];
+  readonly diagnostics: Diagnostic[];
+  onProgress?: (done: number, total: number) => void;
+}
+
+export function startCustomerLister(input: {
+  client: PartnerCenterClient;
+  parallelism: number;
+  signal?: AbortSignal;
+}): CustomerLister {
+  const queue: string[] = [];
+  const seen = new Set<string>();
+  const waiters: (() => void)[] = [];
+  let next = 0;
+  let active = 0;
+  let done = 0;
+  const limit = Math.max(1, input.parallelism);
+  const wake = (): void => {
+    if (active === 0 && next >= queue.length) for (const resolve of waiters.splice(0)) resolve();
+  };
+  const listOne = async (customer: string): Promise<void> => {
+    try {
+      lister.lists[customer] = await input.client.listOrders(customer, { signal: input.signal });
+    } catch (error) {
+      lister.diagnostics.push(createFetchDiagnostic(`listing the orders of customer ${customer}`, error));
+    }
+  };
+  const pump = (): void => {
+    while (active < limit && next < queue.length) {
+      const customer = queue[next++] as string;
+      active += 1;
+      void listOne(customer).then(() => {
+        active -= 1;
+        done += 1;
+        lister.onProgress?.(done, queue.length);
+        pump();
+        wake();
+      });
+    }
+  };
+  const lister: CustomerLister = {
+    lists: {},
+    diagnostics: [],
+    add(customers) {
+      for (const customer of customers) {
+        if (seen.has(customer)) continue;
+        seen.add(customer);
+        queue.push(customer);
+      }
+      pump();
+    },
+    settle() {
+      return new Promise((resolve) => {
+        waiters.push(resolve);
+        wake();
+      });
+    },
+    stop() {
+      queue.length = next;
+      wake();
+    },
+  };
+  return lister;
 }
 
 export async function fetchRemoteSnapshot(
@@ -27,19 +104,14 @@ export async function fetchRemoteSnapshot(
 ): Promise<{ remote: RemoteSnapshot; diagnostics: Diagnostic[] }> {
   const options = { customers: input.customers, replace: [], visibilityWindowMs: input.visibilityWindowMs };
   const customers = selectCustomersToList(input.desired, input.state, options);
-  const remote: RemoteSnapshot = { lists: {}, byId: {} };
-  const diagnostics: Diagnostic[] = [];
-  let done = 0;
-
-  await runPool(customers, input.parallelism, async (customer) => {
-    try {
-      remote.lists[customer] = await input.client.listOrders(customer, { signal: input.signal });
-    } catch (error) {
-      diagnostics.push(createFetchDiagnostic(`listing the orders of customer ${customer}`, error));
-    }
-    done += 1;
-    input.onProgress?.(done, customers.length);
-  });
+  const lister =
+    input.lister ??
+    startCustomerLister({ client: input.client, parallelism: input.parallelism, signal: input.signal });
+  lister.onProgress = input.onProgress;
+  lister.add(customers);
+  await lister.settle();
+  const remote: RemoteSnapshot = { lists: lister.lists, byId: {} };
+  const diagnostics: Diagnostic[] = lister.diagnostics;
 
   const lookups = selectOrdersToFetch({
     desired: input.desired,

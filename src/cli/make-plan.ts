@@ -6,6 +6,7 @@ import { createPlan } from "../core/planner.js";
 import type { PartnerCenterClient } from "../partner-center/types.js";
 import type { CliContext } from "./context.js";
 import { fetchRemoteSnapshot } from "./fetch-remote.js";
+import type { CustomerLister } from "./fetch-remote.js";
 import type { Project } from "./project.js";
 
 export interface MakePlanInput {
@@ -16,6 +17,8 @@ export interface MakePlanInput {
   customers: string[];
   replace: string[];
   parallelism: number;
+  /** A listing plan started early; fetchRemoteSnapshot adds the customers still missing. */
+  lister?: CustomerLister;
 }
 
 export async function fetchAndCreatePlan(
@@ -33,6 +36,7 @@ export async function fetchAndCreatePlan(
     visibilityWindowMs: project.loaded.config.visibilityWindowMs,
     parallelism: input.parallelism,
     signal: ctx.signal,
+    lister: input.lister,
     onProgress: showProgress
       ? (done, total) => {
           if (total >= 20 && (done % 10 === 0 || done === total)) {

@@ -7,6 +7,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { LoadedConfig } from "../config/types.js";
 import { loadConfig } from "../config/load-config.js";
 import { loadProject } from "../config/load-project.js";
+import type { LoadProjectHooks } from "../config/load-project.js";
 import { parseDuration } from "../config/duration.js";
 import type { Diagnostic } from "../core/errors.js";
 import { OrderformError, hasErrors } from "../core/errors.js";
@@ -23,8 +24,14 @@ export interface Project {
 }
 
 /** Loads config and orders; prints diagnostics; returns null when there are errors. */
-export async function loadProjectForCommand(ctx: CliContext): Promise<Project | null> {
-  const result = await loadProject({ cwd: ctx.cwd, configPath: ctx.global.config, chdir: ctx.global.chdir });
+export async function loadProjectForCommand(
+  ctx: CliContext,
+  hooks: LoadProjectHooks = {},
+): Promise<Project | null> {
+  const result = await loadProject(
+    { cwd: ctx.cwd, configPath: ctx.global.config, chdir: ctx.global.chdir },
+    hooks,
+  );
   if (result.loaded === null || hasErrors(result.diagnostics)) {
     writeDiagnostics(ctx, result.diagnostics);
     return null;

@@ -5,7 +5,12 @@
  * --detailed-exitcode.
  */
 import { openPartnerCenter } from "../../partner-center/open.js";
-import { planHasChanges, planHasErrors } from "../../core/planner.js";
+import { planHasChanges, planHasErrors, selectCustomersToList } from "../../core/planner.js";
+import type { OpenedPartnerCenter } from "../../partner-center/open.js";
+import type { LoadedConfig } from "../../config/types.js";
+import type { StateFile } from "../../core/model.js";
+import { startCustomerLister } from "../fetch-remote.js";
+import type { CustomerLister } from "../fetch-remote.js";
 import { renderPlanJson } from "../../render/plan-json.js";
 import { renderPlanMarkdown } from "../../render/plan-markdown.js";
 import { renderPlanText } from "../../render/plan-text.js";
@@ -27,12 +32,35 @@ export type PlanFormat = "text" | "json" | "markdown";
 
 export async function runPlan(ctx: CliContext, opts: Record<string, unknown>): Promise<CommandResult> {
   parseLockTimeout(opts.lockTimeout); // accepted for symmetry with apply; plan takes no lock
-  const project = await loadProjectForCommand(ctx);
-  if (project === null) return 1;
-  const parallelism = parseParallelism(opts.parallelism, project.loaded);
+  const customers = readStringList(opts.customer);
+  // While the order files load (on a worker thread), read state and start listing the customers
+  // it knows: at 10,000 customers the listing is most of a plan's wall time (issue 7). The early
+  // start's errors are raised only after the order files loaded without errors, in the order the
+  // sequential steps would raise them.
+  let early: Promise<EarlyStart> | undefined;
+  const project = await loadProjectForCommand(ctx, {
+    inWorker: true,
+    onConfig: (loaded) => {
+      early = startEarly(ctx, loaded, opts, customers);
+    },
+  });
+  const started = early === undefined ? undefined : await early;
+  if (project === null) {
+    await started?.pc?.then(
+      async (pc) => {
+        started.lister?.stop();
+        await started.lister?.settle();
+        await pc.close();
+      },
+      () => undefined,
+    );
+    return 1;
+  }
+  if (started === undefined) throw new Error("bug: plan's early start did not run");
+  if (started.error !== undefined) throw started.error;
+  const { parallelism, state } = started;
   const format: PlanFormat = ctx.global.json ? "json" : ((opts.format as PlanFormat | undefined) ?? "text");
-  const state = await openStateStore(project.loaded).read();
-  const pc = await openPartnerCenter(project.loaded, ctx.env, ctx.version);
+  const pc = await (started.pc ?? openPartnerCenter(project.loaded, ctx.env, ctx.version));
   let plan: Plan | null;
   try {
     const result = await fetchAndCreatePlan({
@@ -40,9 +68,10 @@ export async function runPlan(ctx: CliContext, opts: Record<string, unknown>): P
       project,
       state,
       client: pc.client,
-      customers: readStringList(opts.customer),
+      customers,
       replace: readStringList(opts.replace),
       parallelism,
+      lister: started.lister,
     });
     if (result.plan === null) {
       writeDiagnostics(ctx, result.diagnostics);
@@ -66,6 +95,43 @@ export async function runPlan(ctx: CliContext, opts: Record<string, unknown>): P
   if (planHasErrors(plan)) return 1;
   if (opts.detailedExitcode === true && planHasChanges(plan)) return 2;
   return 0;
+}
+
+interface EarlyStart {
+  parallelism: number;
+  state: StateFile | null;
+  /** Opened early (not for the in-process sandbox, which would share this thread and make files). */
+  pc?: Promise<OpenedPartnerCenter>;
+  lister?: CustomerLister;
+  /** What parsing --parallelism, reading state or opening the client threw. */
+  error?: unknown;
+}
+
+async function startEarly(
+  ctx: CliContext,
+  loaded: LoadedConfig,
+  opts: Record<string, unknown>,
+  customers: string[],
+): Promise<EarlyStart> {
+  let parallelism = 0;
+  let state: StateFile | null = null;
+  try {
+    parallelism = parseParallelism(opts.parallelism, loaded);
+    state = await openStateStore(loaded).read();
+  } catch (error) {
+    return { parallelism, state, error };
+  }
+  if (loaded.config.endpoint === "sandbox") return { parallelism, state };
+  const pc = openPartnerCenter(loaded, ctx.env, ctx.version);
+  let opened: OpenedPartnerCenter;
+  try {
+    opened = await pc;
+  } catch (error) {
+    return { parallelism, state, pc, error };
+  }
+  const lister = startCustomerLister({ client: opened.client, parallelism, signal: ctx.signal });
+  lister.add(selectCustomersToList([], state, { customers }));
+  return { parallelism, state, pc, lister };
 }
 
 export function renderPlanIn(plan: Plan, format: PlanFormat, color: boolean): string {
