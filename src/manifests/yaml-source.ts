@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 import type * as YamlModule from "yaml";
 import type { Document, LineCounter, Node, Pair, Scalar, YAMLMap, YAMLSeq } from "yaml";
 import { createDiagnostic } from "../core/errors.js";
+import { parseSimpleYaml } from "./yaml-fast-path.js";
 import type { Diagnostic } from "../core/errors.js";
 
 /** Aliases a document may expand in total; real order files need none, configs at most a few. */
@@ -52,6 +53,34 @@ export function parseYamlSource(
   file: string,
   prefix: "yaml" | "config" = "yaml",
 ): ParsedSource {
+  const simple = prefix === "yaml" ? parseSimpleYaml(text) : null;
+  if (simple !== null) {
+    // The same value and start as yaml's; positions for diagnostics come from a full parse, made
+    // only when a diagnostic asks for one.
+    const start = createLinePosition(text, simple.startOffset);
+    let full: SourceDocument | undefined;
+    const locate: SourceDocument["locate"] = (path, at) => {
+      full ??= parseYamlDocuments(text, file, prefix).documents[0];
+      if (full === undefined) throw new Error("bug: yaml rejected a document the fast path accepted");
+      return full.locate(path, at);
+    };
+    return { documents: [{ value: simple.value, start, locate }], diagnostics: [] };
+  }
+  return parseYamlDocuments(text, file, prefix);
+}
+
+/** Line and column (1-based) of an offset, counting "\n" only (the fast path admits no "\r"). */
+function createLinePosition(text: string, offset: number): Position {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line += 1;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+function parseYamlDocuments(text: string, file: string, prefix: "yaml" | "config"): ParsedSource {
   const yaml = requireYaml();
   const lineCounter = new yaml.LineCounter();
   const docs = yaml.parseAllDocuments(text, {
