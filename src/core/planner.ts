@@ -536,7 +536,34 @@ function requireTimestamp(text: string, what: string): number {
   return ms;
 }
 
-/** Plans hold copies, so that nothing the caller holds is shared with (or changed through) the plan. */
+/**
+ * Plans hold copies, so that nothing the caller holds is shared with (or changed through) the plan.
+ * The copy is what a JSON round trip makes of JSON data (undefined members dropped, non-finite
+ * numbers null, `__proto__` an own key), built directly: the round trip was a tenth of a
+ * 20,000-order plan (issue 7).
+ */
 function cloneJson<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
+  return cloneJsonValue(value) as T;
+}
+
+function cloneJsonValue(value: unknown): unknown {
+  if (typeof value === "number") return Number.isFinite(value) ? value : null;
+  if (value === null || typeof value !== "object") {
+    return typeof value === "function" || typeof value === "symbol" ? undefined : value;
+  }
+  if (Array.isArray(value)) {
+    return value.map((item: unknown) => {
+      const copy = cloneJsonValue(item);
+      return copy === undefined ? null : copy;
+    });
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const copy = cloneJsonValue((value as Record<string, unknown>)[key]);
+    if (copy === undefined) continue;
+    if (key === "__proto__")
+      Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
+    else out[key] = copy;
+  }
+  return out;
 }

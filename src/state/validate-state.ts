@@ -27,7 +27,10 @@ function loadValidators(): Validators {
   if (validators !== undefined) return validators;
   const schema = JSON.parse(readFileSync(SCHEMA_URL, "utf8")) as object;
   // ajv ships CommonJS; under NodeNext the default import is module.exports, whose .default is the class.
-  const ajv = new Ajv2020.default({ allErrors: false, strict: true });
+  // validateSchema: false skips checking our own shipped schema against the JSON Schema
+  // meta-schema on every run (compiling the meta-schema was a third of this function, on the
+  // critical path of every plan: issue 7); test/unit/schemas/meta.test.ts checks it instead.
+  const ajv = new Ajv2020.default({ allErrors: false, strict: true, validateSchema: false });
   addFormats.default(ajv, ["uuid"]);
   ajv.addSchema(schema);
   const get = (ref: string): ValidateFunction => {
