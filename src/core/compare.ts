@@ -192,11 +192,30 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** The preferred keys present, in their order, then the others in code-unit order; each once. */
 function orderedKeys(keys: string[], preferred: readonly string[]): string[] {
-  const unique = [...new Set(keys)];
-  const known = preferred.filter((k) => unique.includes(k));
-  const rest = unique.filter((k) => !preferred.includes(k)).sort(compareStrings);
-  return [...known, ...rest];
+  // Sets instead of includes(): this runs for every object of every compared order (issue 7).
+  const unique = new Set(keys);
+  const out: string[] = [];
+  for (const k of preferred) if (unique.has(k)) out.push(k);
+  if (out.length === unique.size) return out;
+  const known = readPreferredSet(preferred);
+  const rest: string[] = [];
+  for (const k of unique) if (!known.has(k)) rest.push(k);
+  rest.sort(compareStrings);
+  for (const k of rest) out.push(k);
+  return out;
+}
+
+const preferredSets = new Map<readonly string[], ReadonlySet<string>>();
+
+/** A Set of one of the module's key order lists, made once (other lists get a fresh one). */
+function readPreferredSet(preferred: readonly string[]): ReadonlySet<string> {
+  const cached = preferredSets.get(preferred);
+  if (cached !== undefined) return cached;
+  const set = new Set(preferred);
+  if (preferred === CONTENT_KEY_ORDER || preferred === LINE_ITEM_KEY_ORDER) preferredSets.set(preferred, set);
+  return set;
 }
 
 /** Deep copy of JSON-like data with undefined members dropped and the given keys first. */
