@@ -171,9 +171,10 @@ export function selectOrdersToFetch(input: {
   for (const subject of collectSubjects(declared, input.state, filter)) {
     const { stateOrder, declared: decl } = subject;
     if (stateOrder === undefined || decl === undefined || subject.intent !== undefined) continue;
-    if (diffContent(stateOrder.applied, contentOf(decl)).length > 0) continue;
+    // The list check first: it is cheap and settles almost every order (all conditions must hold).
     const list = input.lists[stateOrder.customer.toLowerCase()];
     if (list === undefined || list.some((o) => sameId(o.id, stateOrder.orderId))) continue;
+    if (diffContent(stateOrder.applied, contentOf(decl)).length > 0) continue;
     if (isWithinWindow(stateOrder, nowMs, input.options.visibilityWindowMs)) continue;
     out.push({ customer: stateOrder.customer.toLowerCase(), orderId: stateOrder.orderId });
   }
