@@ -57,6 +57,11 @@ describe("parseSimpleYaml takes the fast path", () => {
     ["leading blank lines, no final newline", "\n\nname: 'x y'\nq: 007\nn: ~\ne:\nf: False\n"],
     ["scalar items and empty quotes", "ids:\n  - '4847383'\n  - \"12\"\n  - ''\nk: v:w\n"],
     ["keys that are empty values", "a:\nb:\n  c:\n  d: 1\n"],
+    [
+      "a modeline, comment lines and a flow mapping (the validate benchmark's file)",
+      "# yaml-language-server: $schema=../../schemas/order.schema.json\nname: c1/order-1\nlineItems:\n  # seats {é}\n  - offerId: CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P\n    friendlyName: Seats 1\n    renewsTo: { termDuration: P1Y }\n# end\n",
+    ],
+    ["flow mappings", "a: {}\nb: { }\nc: {x: 1, y: 'z', w: \"v\"}\nd:\n  - { k: null }\n"],
   ];
   it.each(cases)("%s", (_, text) => {
     expect(parseSimpleYaml(text)).not.toBeNull();
@@ -66,7 +71,11 @@ describe("parseSimpleYaml takes the fast path", () => {
 
 describe("parseSimpleYaml leaves anything doubtful to yaml", () => {
   const cases: [string, string][] = [
-    ["a comment", "a: b # c\n"],
+    ["a trailing comment", "a: b # c\n"],
+    ["a CR in a comment line", "# c\r\na: b\n"],
+    ["a nested flow mapping", "a: { b: { c: 1 } }\n"],
+    ["a flow mapping with a float", "a: { b: 1.5 }\n"],
+    ["a flow mapping with a duplicate key", "a: { b: 1, b: 2 }\n"],
     ["an anchor", "a: &x b\nc: *x\n"],
     ["a tag", "a: !!str 1\n"],
     ["a tab", "a:\tb\n"],
@@ -87,6 +96,7 @@ describe("parseSimpleYaml leaves anything doubtful to yaml", () => {
     ["an escape", 'a: "b\\n"\n'],
     ["an escaped single quote", "a: 'it''s'\n"],
     ["a flow sequence", "a: [1, 2]\n"],
+    ["a flow mapping over two lines", "a: { b: 1,\n  c: 2 }\n"],
     ["a block scalar", "a: |\n  b\n"],
     ["trailing spaces", "a: b \n"],
     ["a whitespace-only line", "a: b\n  \nc: d\n"],
@@ -109,36 +119,15 @@ describe("parseSimpleYaml agrees with yaml on generated texts", () => {
     {
       weight: 3,
       arbitrary: fc.constantFrom(
-        "v",
-        "1",
-        "007",
-        "~",
-        "true",
-        "False",
-        "x y",
-        "a:b",
-        "'q'",
-        '"q"',
-        "P1M",
-        "/p",
+        ...["v", "1", "007", "~", "true", "False", "x y", "a:b", "'q'", '"q"', "P1M", "/p"],
+        ...["{ t: P1Y }", "{a: 1, b: 'c'}", "{}"],
       ),
     },
     {
       weight: 1,
       arbitrary: fc.constantFrom(
-        "1.5",
-        "0x1",
-        "-1",
-        "1e3",
-        "Null",
-        "yes",
-        "a: b",
-        "''",
-        "'a\"b'",
-        "a:",
-        ".5",
-        "-",
-        "b #c",
+        ...["1.5", "0x1", "-1", "1e3", "Null", "yes", "a: b", "''", "'a\"b'", "a:", ".5", "-", "b #c"],
+        ...["{ a: {} }", "{ a: 1.5 }", "{a:1}", "{ a: b, }", "{ true: 1 }", "{ a: 'x, y' }"],
       ),
     },
   );
@@ -191,7 +180,7 @@ describe("parseSimpleYaml agrees with yaml on generated texts", () => {
   const text = fc
     .tuple(topMap, fc.constantFrom(1, 2, 4), fc.boolean(), mutation)
     .map(([entries, step, compact, mut]) => {
-      const t = render(entries, 0, step, compact).join("\n") + "\n";
+      const t = `# head\n${render(entries, 0, step, compact).join("\n")}\n`;
       if (mut === null) return t;
       const at = mut[0] % t.length;
       return mut[1] === "" ? t.slice(0, at) + t.slice(at + 1) : t.slice(0, at) + mut[1] + t.slice(at);
