@@ -282,6 +282,30 @@ describe("client against the sandbox", () => {
     expect(await pending).toMatchObject({ code: "partner-center.aborted" });
   });
 
+  it("shares one caller signal among many operations: no listener warning, an aborted one sends nothing", async () => {
+    const h = await startHarness();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      const controller = new AbortController();
+      const lists = await Promise.all(
+        Array.from({ length: 30 }, () => h.client.listOrders(CONTOSO, { signal: controller.signal })),
+      );
+      expect(lists).toHaveLength(30);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+      expect(warnings).not.toContain("MaxListenersExceededWarning");
+      const sent = h.client.stats.requests;
+      controller.abort(new Error("user pressed Ctrl-C"));
+      await expect(h.client.listOrders(CONTOSO, { signal: controller.signal })).rejects.toMatchObject({
+        code: "partner-center.aborted",
+      });
+      expect(h.client.stats.requests).toBe(sent);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
   it("paces a burst through the shared limiter without any 429", async () => {
     // Sandbox limit 30/min per key, fixed windows; the client's limiter at the same figure with a
     // burst of 10 lets 10 go at once and holds the rest (refill 20/min) - none is refused.
