@@ -44,9 +44,44 @@ export function contentOf(order: DesiredOrder): OrderContent {
  * objects (line items) are compared per position; arrays of scalars as a whole.
  */
 export function diffContent(before: OrderContent, after: OrderContent): FieldDifference[] {
+  // Almost every comparison in a plan is of equal content: settle those without building paths
+  // and key orders (half of planning 20,000 unchanged orders, issue 7). isSameContent only says
+  // yes where diffContentFully would find nothing (test/unit/core/compare.test.ts checks it).
+  return isSameContent(before, after) ? [] : diffContentFully(before, after);
+}
+
+/** diffContent without the equal-content shortcut. */
+export function diffContentFully(before: OrderContent, after: OrderContent): FieldDifference[] {
   const out: FieldDifference[] = [];
   diffValue("", before, after, "", out);
   return out;
+}
+
+/**
+ * Strict structural equality of JSON-like data (a missing member equals an undefined one). It
+ * answers false for anything whose comparison diffValue treats specially (arrays within arrays,
+ * NaN, non-plain objects), leaving those to the full diff: false only ever costs time.
+ */
+export function isSameContent(a: unknown, b: unknown): boolean {
+  if (a === b && (typeof a !== "object" || a === null)) return true;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i += 1) {
+      if (Array.isArray(a[i]) || !isSameContent(a[i], b[i])) return false;
+    }
+    return true;
+  }
+  if (!isPlainObject(a) || !isPlainObject(b) || Array.isArray(b)) return false;
+  let defined = 0;
+  for (const k in a) {
+    if (!Object.prototype.hasOwnProperty.call(a, k) || a[k] === undefined) continue;
+    defined += 1;
+    if (!isSameContent(a[k], b[k])) return false;
+  }
+  for (const k in b) {
+    if (Object.prototype.hasOwnProperty.call(b, k) && b[k] !== undefined) defined -= 1;
+  }
+  return defined === 0;
 }
 
 function diffValue(path: string, before: unknown, after: unknown, key: string, out: FieldDifference[]): void {

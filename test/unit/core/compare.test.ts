@@ -5,7 +5,9 @@ import { createCanonicalJson, createFingerprint, createSha256Hex } from "../../.
 import {
   contentOf,
   diffContent,
+  diffContentFully,
   diffRemoteLineItems,
+  isSameContent,
   matchesRemote,
   parseTimestampMs,
 } from "../../../src/core/compare.js";
@@ -114,6 +116,59 @@ describe("diffContent", () => {
     const after = base();
     edit(after);
     expect(diffContent(base(), after)).toEqual(expected);
+  });
+});
+
+describe("diffContent's equal-content shortcut", () => {
+  // Values shaped like order content, plus what diffValue treats specially: undefined members,
+  // arrays within arrays, NaN, case-only string differences, keys in another order.
+  const { value } = fc.letrec<{ value: unknown }>((tie) => ({
+    value: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      fc.constantFrom("a", "A", "p1m", "P1M", "", undefined, null, 0, 1, -0, Number.NaN, true, false),
+      fc.array(tie("value"), { maxLength: 3 }),
+      fc.dictionary(fc.constantFrom("customer", "offerId", "quantity", "lineItems", "x", "y"), tie("value"), {
+        maxKeys: 4,
+      }),
+    ),
+  }));
+  const content = fc.dictionary(
+    fc.constantFrom("customer", "billingCycle", "lineItems", "x"),
+    value,
+  ) as fc.Arbitrary<unknown> as fc.Arbitrary<OrderContent>;
+  // A copy with its keys reversed, and with its strings upper-cased when `upper` (case-only edits).
+  const reorder = (v: unknown, upper: boolean): unknown => {
+    if (typeof v === "string") return upper ? v.toUpperCase() : v;
+    if (Array.isArray(v)) return v.map((x) => reorder(x, upper));
+    if (typeof v !== "object" || v === null) return v;
+    return Object.fromEntries(
+      Object.entries(v)
+        .reverse()
+        .map(([k, x]) => [k, reorder(x, upper)]),
+    );
+  };
+
+  it("gives the full diff's answer for equal, reordered, case-changed and unrelated content", () => {
+    fc.assert(
+      fc.property(content, content, fc.constantFrom("copy", "upper", "other"), (a, b, how) => {
+        const other = (how === "other" ? b : reorder(a, how === "upper")) as OrderContent;
+        const full = diffContentFully(a, other);
+        expect(diffContent(a, other)).toEqual(full);
+        if (isSameContent(a, other)) expect(full).toEqual([]);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("takes the shortcut for a copy and not for a case-only or nested difference", () => {
+    const a = base();
+    expect(isSameContent(a, structuredClone(a))).toBe(true);
+    expect(isSameContent(a, { ...a, customer: a.customer.toUpperCase() })).toBe(false);
+    expect(diffContent(a, { ...a, customer: a.customer.toUpperCase() })).toEqual([]);
+    expect(isSameContent({ x: [[1]] }, { x: [[1]] })).toBe(false); // left to the full diff
+    expect(isSameContent({ x: 1, y: undefined }, { x: 1 })).toBe(true);
+    expect(isSameContent({ x: 1 }, { x: 1, y: 2 })).toBe(false);
+    expect(isSameContent({ x: Number.NaN }, { x: Number.NaN })).toBe(false);
   });
 });
 
