@@ -29,7 +29,11 @@ const TARGET_SHARE = 0.9;
 // Far from the other benchmarks' ids, so a mix-up would show as an unknown customer.
 const customerId = (c) => createCustomerId(0x0a000000 + c);
 
-const sandbox = await startSandboxProcess({ rateLimitPerMinute: LIMIT, rateLimitKey: "partner", sandboxLimits: false });
+const sandbox = await startSandboxProcess({
+  rateLimitPerMinute: LIMIT,
+  rateLimitKey: "partner",
+  sandboxLimits: false,
+});
 let dir;
 try {
   dir = await createProject(sandbox.url, ["rateLimit:", `  requestsPerMinute: ${LIMIT}`, "  key: partner"]);
@@ -66,7 +70,10 @@ lineItems:
     },
   });
   const requests = diffStats(before, await readSandboxStats(sandbox.url));
-  if (run.code !== 0) throw new Error(`apply failed (exit ${run.code}):\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-2000)}`);
+  if (run.code !== 0)
+    throw new Error(
+      `apply failed (exit ${run.code}):\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-2000)}`,
+    );
 
   const { items } = await fetchJson(`${sandbox.url}/_sandbox/orders`);
   const perName = new Map();
@@ -82,10 +89,15 @@ lineItems:
   const createsPerMinute = (createdAt.length / spanMs) * 60_000;
   const share = createsPerMinute / LIMIT;
   const throttled = sumStats(requests, (_, status) => status === "429");
-  const limited = sumStats(requests, (route) => route.startsWith("GET /v1/") || route.startsWith("POST /v1/"));
+  const limited = sumStats(
+    requests,
+    (route) => route.startsWith("GET /v1/") || route.startsWith("POST /v1/"),
+  );
   const limitedPerMinute = (limited / run.ms) * 60_000;
 
-  console.log(`apply under the limit: ${ORDERS} creates across ${CUSTOMERS} customers, ${LIMIT}/min keyed by partner`);
+  console.log(
+    `apply under the limit: ${ORDERS} creates across ${CUSTOMERS} customers, ${LIMIT}/min keyed by partner`,
+  );
   console.log(
     `  wall ${(run.ms / 1000).toFixed(1)} s; ${createdAt.length} created in ${(spanMs / 1000).toFixed(1)} s = ${createsPerMinute.toFixed(0)}/min (${(share * 100).toFixed(1)}% of the limit, target >= ${TARGET_SHARE * 100}%)`,
   );

@@ -113,7 +113,12 @@ try {
       status: "completed",
       applied: content,
       remoteLineItems: [
-        { lineItemNumber: 0, offerId: line.offerId, quantity: line.quantity, termDuration: line.termDuration },
+        {
+          lineItemNumber: 0,
+          offerId: line.offerId,
+          quantity: line.quantity,
+          termDuration: line.termDuration,
+        },
       ],
       origin: "created",
     };
@@ -125,7 +130,9 @@ try {
   for (let c = 0; c < CUSTOMERS; c += 1) await mkdir(join(dir, "orders", `c${c}`));
   const writes = [];
   for (let i = 0; i < ORDERS; i += 1) {
-    writes.push(writeFile(join(dir, "orders", `${orderName(i)}.yaml`), createOrderYaml(orderName(i), contents[i])));
+    writes.push(
+      writeFile(join(dir, "orders", `${orderName(i)}.yaml`), createOrderYaml(orderName(i), contents[i])),
+    );
     if (writes.length === 256) await Promise.all(writes.splice(0));
   }
   await Promise.all(writes);
@@ -133,15 +140,24 @@ try {
 
   const runPlan = async (nodeFlags = []) => {
     const before = await readSandboxStats(sandbox.url);
-    const run = await runNode([...nodeFlags, CLI, "plan", "--parallelism", String(PARALLELISM)], { cwd: dir });
+    const run = await runNode([...nodeFlags, CLI, "plan", "--parallelism", String(PARALLELISM)], {
+      cwd: dir,
+    });
     const after = await readSandboxStats(sandbox.url);
     if (run.code !== 0 || !run.stdout.includes("No changes.")) {
-      throw new Error(`plan failed (exit ${run.code}):\n${run.stdout.slice(0, 2000)}\n${run.stderr.slice(0, 2000)}`);
+      throw new Error(
+        `plan failed (exit ${run.code}):\n${run.stdout.slice(0, 2000)}\n${run.stderr.slice(0, 2000)}`,
+      );
     }
     return { ...run, requests: diffStats(before, after) };
   };
   const runFloor = async () => {
-    const run = await runNode([join(ROOT, "test/bench/lib/floor-list.mjs"), sandbox.url, String(CUSTOMERS), String(PARALLELISM)]);
+    const run = await runNode([
+      join(ROOT, "test/bench/lib/floor-list.mjs"),
+      sandbox.url,
+      String(CUSTOMERS),
+      String(PARALLELISM),
+    ]);
     if (run.code !== 0) throw new Error(`floor failed: ${run.stderr}`);
     return run;
   };
@@ -156,7 +172,8 @@ try {
     plans.push(await runPlan());
   }
   // BENCH_PROFILE_DIR=DIR: one more plan under --cpu-prof, for finding hot spots.
-  if (process.env.BENCH_PROFILE_DIR) await runPlan(["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]);
+  if (process.env.BENCH_PROFILE_DIR)
+    await runPlan(["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]);
   const planMs = median(plans.map((p) => p.ms));
   const floorMs = median(floors.map((f) => f.ms));
   const peakRssMb = Math.max(warm.peakRssBytes, ...plans.map((p) => p.peakRssBytes)) / 1024 / 1024;
@@ -169,11 +186,20 @@ try {
   console.log(
     `plan at scale: ${CUSTOMERS} customers, ${ORDERS} orders in state and files, parallelism ${PARALLELISM}, median of ${ROUNDS} (setup ${(setupMs / 1000).toFixed(1)} s)`,
   );
-  console.log(`  floor (undici GET loop, own process): ${floorMs.toFixed(0)} ms   runs ${floors.map((f) => f.ms.toFixed(0)).join(", ")}`);
-  console.log(`  orderform plan:                       ${planMs.toFixed(0)} ms   runs ${plans.map((p) => p.ms.toFixed(0)).join(", ")}`);
-  console.log(`  ratio ${ratio.toFixed(2)}x (target <= ${TARGET_RATIO}x), peak RSS ${peakRssMb.toFixed(0)} MB (target <= ${TARGET_RSS_MB} MB)`);
-  console.log(`  requests per plan: ${total} total, ${listRequests} list, ${getById} GET by id; by route: ${JSON.stringify(requests)}`);
-  const pass = ratio <= TARGET_RATIO && peakRssMb <= TARGET_RSS_MB && listRequests === CUSTOMERS && getById === 0;
+  console.log(
+    `  floor (undici GET loop, own process): ${floorMs.toFixed(0)} ms   runs ${floors.map((f) => f.ms.toFixed(0)).join(", ")}`,
+  );
+  console.log(
+    `  orderform plan:                       ${planMs.toFixed(0)} ms   runs ${plans.map((p) => p.ms.toFixed(0)).join(", ")}`,
+  );
+  console.log(
+    `  ratio ${ratio.toFixed(2)}x (target <= ${TARGET_RATIO}x), peak RSS ${peakRssMb.toFixed(0)} MB (target <= ${TARGET_RSS_MB} MB)`,
+  );
+  console.log(
+    `  requests per plan: ${total} total, ${listRequests} list, ${getById} GET by id; by route: ${JSON.stringify(requests)}`,
+  );
+  const pass =
+    ratio <= TARGET_RATIO && peakRssMb <= TARGET_RSS_MB && listRequests === CUSTOMERS && getById === 0;
   printResult({
     benchmark: "plan",
     customers: CUSTOMERS,

@@ -15,7 +15,11 @@ const SOAK_TIMEOUT_MS = 30 * 60_000;
 /** Runs a command, echoing its output, and returns stdout with the exit code and wall time. */
 async function runStep(command, args, { env = {}, timeoutMs = 15 * 60_000 } = {}) {
   const started = performance.now();
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   child.stdout.on("data", (chunk) => {
     stdout += String(chunk);
@@ -35,7 +39,8 @@ function readResult(stdout) {
 
 const rows = [];
 const row = (benchmark, figure, value, target, pass) => rows.push({ benchmark, figure, value, target, pass });
-const node = (script, args = [], options) => runStep(process.execPath, [join(ROOT, "test/bench", script), ...args], options);
+const node = (script, args = [], options) =>
+  runStep(process.execPath, [join(ROOT, "test/bench", script), ...args], options);
 const heading = (title) => console.log(`\n=== ${title} ${"=".repeat(Math.max(0, 70 - title.length))}`);
 const failed = (name, run) => row(name, "run", `exit ${run.code}`, "exit 0", false);
 
@@ -45,10 +50,22 @@ heading("1. plan at scale");
   const r = readResult(run.stdout);
   if (r === undefined) failed("plan", run);
   else {
-    row("plan", `wall, ${r.customers} customers / ${r.orders} orders`, `${(r.planMs / 1000).toFixed(2)} s vs floor ${(r.floorMs / 1000).toFixed(2)} s`, "", true);
+    row(
+      "plan",
+      `wall, ${r.customers} customers / ${r.orders} orders`,
+      `${(r.planMs / 1000).toFixed(2)} s vs floor ${(r.floorMs / 1000).toFixed(2)} s`,
+      "",
+      true,
+    );
     row("plan", "ratio to floor", `${r.ratio.toFixed(2)}x`, "<= 1.3x", r.ratio <= 1.3);
     row("plan", "peak RSS", `${r.peakRssMb.toFixed(0)} MB`, "<= 300 MB", r.peakRssMb <= 300);
-    row("plan", "list requests / GET by id", `${r.listRequests} / ${r.getById}`, `${r.customers} / 0`, r.listRequests === r.customers && r.getById === 0);
+    row(
+      "plan",
+      "list requests / GET by id",
+      `${r.listRequests} / ${r.getById}`,
+      `${r.customers} / 0`,
+      r.listRequests === r.customers && r.getById === 0,
+    );
   }
 }
 
@@ -58,7 +75,13 @@ heading("2. apply under the limit");
   const r = readResult(run.stdout);
   if (r === undefined) failed("apply", run);
   else {
-    row("apply", `creates/min, ${r.orders} orders, limit ${r.limitPerMinute}`, `${r.createsPerMinute.toFixed(0)} (${(r.share * 100).toFixed(1)}%)`, ">= 90%", r.share >= 0.9);
+    row(
+      "apply",
+      `creates/min, ${r.orders} orders, limit ${r.limitPerMinute}`,
+      `${r.createsPerMinute.toFixed(0)} (${(r.share * 100).toFixed(1)}%)`,
+      ">= 90%",
+      r.share >= 0.9,
+    );
     row("apply", "429 answers", String(r.throttled), "(reported)", true);
     row("apply", "duplicates", String(r.duplicates), "0", r.duplicates === 0 && r.placed === r.orders);
   }
@@ -70,7 +93,14 @@ heading("3. validate at scale");
   const lines = run.stdout.split("\n");
   for (const line of lines) {
     const m = /^(end to end|parse only)\S*.*?(\d+) ms\s+(\d+) ms\s+([\d.]+)x/.exec(line);
-    if (m) row("validate", `${m[1]}: loadOrders vs yaml.parse`, `${m[3]} ms vs ${m[2]} ms = ${m[4]}x`, "<= 1.5x", Number(m[4]) <= 1.5);
+    if (m)
+      row(
+        "validate",
+        `${m[1]}: loadOrders vs yaml.parse`,
+        `${m[3]} ms vs ${m[2]} ms = ${m[4]}x`,
+        "<= 1.5x",
+        Number(m[4]) <= 1.5,
+      );
   }
   if (run.code !== 0 && !rows.some((r) => r.benchmark === "validate")) failed("validate", run);
 }
@@ -81,8 +111,20 @@ heading("4. start-up");
   const r = readResult(run.stdout);
   if (r === undefined) failed("startup", run);
   else {
-    row("startup", "orderform --version vs node -e 0", `${r.versionMs.toFixed(0)} ms vs ${r.nodeMs.toFixed(0)} ms = ${r.versionRatio.toFixed(2)}x`, "<= 3x", r.versionRatio <= 3);
-    row("startup", "validate (empty) vs node -e 0", `${r.validateMs.toFixed(0)} ms vs ${r.nodeMs.toFixed(0)} ms = ${r.validateRatio.toFixed(2)}x`, "<= 3x", r.validateRatio <= 3);
+    row(
+      "startup",
+      "orderform --version vs node -e 0",
+      `${r.versionMs.toFixed(0)} ms vs ${r.nodeMs.toFixed(0)} ms = ${r.versionRatio.toFixed(2)}x`,
+      "<= 3x",
+      r.versionRatio <= 3,
+    );
+    row(
+      "startup",
+      "validate (empty) vs node -e 0",
+      `${r.validateMs.toFixed(0)} ms vs ${r.nodeMs.toFixed(0)} ms = ${r.validateRatio.toFixed(2)}x`,
+      "<= 3x",
+      r.validateRatio <= 3,
+    );
   }
 }
 
@@ -92,13 +134,20 @@ heading("5. state writes");
   const sizes = [];
   for (const line of run.stdout.split("\n")) {
     const cells = line.split("|").map((c) => c.trim());
-    if (cells.length >= 8 && /^\d+$/.test(cells[0])) sizes.push({ size: Number(cells[0]), mean: Number(cells[3]) });
+    if (cells.length >= 8 && /^\d+$/.test(cells[0]))
+      sizes.push({ size: Number(cells[0]), mean: Number(cells[3]) });
   }
   if (run.code !== 0 || sizes.length < 2) failed("state", run);
   else {
     const [small, large] = [sizes[0], sizes[sizes.length - 1]];
     const ratio = large.mean / small.mean;
-    row("state", `append at ${small.size} / ${large.size} orders`, `${small.mean.toFixed(2)} ms / ${large.mean.toFixed(2)} ms = ${ratio.toFixed(2)}x`, "flat (~1x)", ratio <= 2);
+    row(
+      "state",
+      `append at ${small.size} / ${large.size} orders`,
+      `${small.mean.toFixed(2)} ms / ${large.mean.toFixed(2)} ms = ${ratio.toFixed(2)}x`,
+      "flat (~1x)",
+      ratio <= 2,
+    );
   }
 }
 
@@ -109,13 +158,22 @@ else {
     env: { ORDERFORM_CRASH_RUNS: CRASH_RUNS },
     timeoutMs: SOAK_TIMEOUT_MS,
   });
-  row("crash soak", `${CRASH_RUNS} kill points`, run.code === 0 ? `passed in ${run.seconds.toFixed(0)} s` : `FAILED (exit ${run.code})`, "pass", run.code === 0);
+  row(
+    "crash soak",
+    `${CRASH_RUNS} kill points`,
+    run.code === 0 ? `passed in ${run.seconds.toFixed(0)} s` : `FAILED (exit ${run.code})`,
+    "pass",
+    run.code === 0,
+  );
 }
 
-const widths = ["benchmark", "figure", "value", "target"].map((k) => Math.max(k.length, ...rows.map((r) => String(r[k]).length)));
+const widths = ["benchmark", "figure", "value", "target"].map((k) =>
+  Math.max(k.length, ...rows.map((r) => String(r[k]).length)),
+);
 const format = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join(" | ");
 console.log(`\n=== summary (node ${process.version}) ${"=".repeat(50)}`);
 console.log(`${format(["benchmark", "figure", "value", "target"])} | ok`);
 console.log(widths.map((w) => "-".repeat(w)).join("-|-") + "-|---");
-for (const r of rows) console.log(`${format([r.benchmark, r.figure, r.value, r.target])} | ${r.pass ? "yes" : "NO"}`);
+for (const r of rows)
+  console.log(`${format([r.benchmark, r.figure, r.value, r.target])} | ${r.pass ? "yes" : "NO"}`);
 if (rows.some((r) => !r.pass)) process.exitCode = 1;

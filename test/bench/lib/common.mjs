@@ -30,9 +30,13 @@ export function createCustomerId(i) {
  * has no flag for (rateLimitKey) can be set too.
  */
 export async function startSandboxProcess(options = {}) {
-  const child = spawn(process.execPath, [join(ROOT, "test/bench/lib/sandbox-child.mjs"), JSON.stringify(options)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, "test/bench/lib/sandbox-child.mjs"), JSON.stringify(options)],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   let buffered = "";
   const url = await new Promise((resolve, reject) => {
     const onData = (chunk) => {
