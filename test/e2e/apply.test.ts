@@ -344,4 +344,40 @@ describe("apply", () => {
     expect(shown.stdout).toContain(`replaced:       order ${seats?.replaced?.[0]?.orderId}`);
     expect((await project.run(["plan", "--detailed-exitcode"])).code).toBe(0);
   });
+
+  it("on the first SIGINT finishes the order in flight, records it, starts no other, and exits 1", async () => {
+    await setFaults({
+      latency: { fixedMs: 1200, jitterMs: 0, route: { method: "POST", pathPattern: "/orders$" } },
+    });
+    const child = project.spawn(["apply", "--auto-approve", "--json", "--parallelism", "1"]);
+    await new Promise<void>((resolve) => {
+      child.stdout?.on("data", (chunk: Buffer) => {
+        if (chunk.toString().includes('"order_started"')) {
+          child.kill("SIGINT");
+          resolve();
+        }
+      });
+    });
+    await new Promise((resolve) => child.on("close", resolve));
+    await setFaults({});
+    const result = child.output();
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("finishing the orders in flight");
+    const events = result.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { type: string });
+    expect(events.filter((e) => e.type === "order_created")).toHaveLength(1);
+    expect(events.filter((e) => e.type === "order_skipped")).toHaveLength(2);
+    expect(events.at(-1)).toMatchObject({ type: "summary", created: 1, skipped: 2, pending: 0 });
+    // The order in flight was recorded and committed; the lock was released; nothing is pending.
+    const state = (await project.readState()) as { orders: object; pending: object };
+    expect(Object.keys(state.orders)).toHaveLength(1);
+    expect(state.pending).toEqual({});
+    expect(await listSandboxOrders()).toHaveLength(1);
+    const next = await project.run(["apply", "--auto-approve"]);
+    expect(next.code).toBe(0);
+    expect(next.stdout).toContain("Plan: 2 to create, 0 to resume, 1 unchanged.");
+    expect(await listSandboxOrders()).toHaveLength(3);
+  });
 });
