@@ -4,6 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startSandbox, type RunningSandbox } from "../../src/sandbox/index.js";
+import { createRandom } from "../../src/sandbox/faults.js";
 import {
   CONTOSO,
   LEGACY_OFFER,
@@ -379,5 +380,56 @@ describe("apply", () => {
     expect(next.code).toBe(0);
     expect(next.stdout).toContain("Plan: 2 to create, 0 to resume, 1 unchanged.");
     expect(await listSandboxOrders()).toHaveLength(3);
+  });
+
+  it("keeps the intent pending when a refusal follows an unanswered attempt, until the list proves nothing was bought", async () => {
+    // Find a fault seed whose first POST gets an injected 503 and whose retry reaches validation.
+    const seed = Array.from({ length: 100 }, (_, i) => i + 1).find((candidate) => {
+      const random = createRandom(candidate);
+      return random() < 0.5 && random() >= 0.5;
+    });
+    await setFaults({
+      seed,
+      errorRate: { probability: 0.5, status: 503, route: { method: "POST", pathPattern: "/orders$" } },
+    });
+    await project.removeOrder("tailspin.yaml");
+    await project.removeOrder("fabrikam.yaml");
+    // 30 licenses exceed the integration sandbox's 25 per subscription: a definite 400/800018.
+    await project.writeOrder("contoso.yaml", createOrderYaml("contoso/seats", CONTOSO, LICENSE_OFFER, 30));
+
+    const first = await project.run(["apply", "--auto-approve", "--json"]);
+    expect(first.code).toBe(1);
+    const failed = first.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { type: string; pending?: boolean; code?: string })
+      .find((e) => e.type === "order_failed");
+    // The 400 came after a 503 that might have placed the order: the intent is not dropped.
+    expect(failed).toMatchObject({ pending: true, code: "800018" });
+    let state = (await project.readState()) as {
+      pending: Record<string, unknown>;
+      failures: Record<string, unknown>;
+    };
+    expect(Object.keys(state.pending)).toEqual(["contoso/seats"]);
+    expect(state.failures).toEqual({});
+
+    // Resumed within the visibility window, the refusal still cannot prove nothing exists.
+    await setFaults({});
+    const second = await project.run(["apply", "--auto-approve"]);
+    expect(second.code).toBe(1);
+    expect(second.stdout).toContain("Plan: 0 to create, 1 to resume");
+    state = (await project.readState()) as typeof state;
+    expect(Object.keys(state.pending)).toEqual(["contoso/seats"]);
+
+    // Once the intent is older than the window, the plan saw the complete list without a matching
+    // order: the refusal is final, the intent is dropped and the failure recorded.
+    const { appendFile } = await import("node:fs/promises");
+    await appendFile(`${project.dir}/orderform.config.yaml`, "visibilityWindow: 1ms\n");
+    const third = await project.run(["apply", "--auto-approve"]);
+    expect(third.code).toBe(1);
+    state = (await project.readState()) as typeof state;
+    expect(state.pending).toEqual({});
+    expect(state.failures["contoso/seats"]).toMatchObject({ code: "800018" });
+    expect(await listSandboxOrders()).toHaveLength(0);
   });
 });
