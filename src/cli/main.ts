@@ -241,6 +241,13 @@ function printFatal(error: unknown): void {
 async function main(): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // `orderform plan | head`: a reader that goes away is not an error worth a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   let program: Command | undefined = undefined;
   const run = async (runner: Runner): Promise<void> => {
     if (program === undefined) throw new Error("program not created");

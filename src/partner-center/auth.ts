@@ -22,6 +22,9 @@ export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
 /** Cached tokens are renewed this long before they expire (or at half their life, if shorter). */
 export const TOKEN_EXPIRY_MARGIN_MS = 60_000;
 
+/** One token request may take this long before it counts as a failed attempt (and is retried). */
+export const TOKEN_ATTEMPT_TIMEOUT_MS = 30_000;
+
 export interface TokenProvider {
   readonly mode: AuthConfig["mode"];
   /** A valid bearer token, from cache when it has more than the margin left. */
@@ -33,6 +36,8 @@ export interface TokenProvider {
   invalidate(token: string): boolean;
   /** Secret values this provider knows, for scrubbing text before it is shown. Never log this. */
   secretValues(): string[];
+  /** Abandons any token request in flight (the client is closing), so no socket outlives it. */
+  close?(): void;
 }
 
 /** The part of fetch the provider uses; undici's fetch by default. */
@@ -162,10 +167,13 @@ function createEntraTokenProvider(
   const seen: string[] = [];
   let cached: CachedToken | undefined;
   let inFlight: Promise<CachedToken> | undefined;
+  // Aborted by close(): the shared refresh is bound to no caller, so it needs an end of its own.
+  const lifetime = new AbortController();
 
   const scrub = (text: string): string => scrubSecrets(text, [...secrets, ...seen]);
 
   async function fetchOnce(signal: AbortSignal | undefined): Promise<CachedToken> {
+    const stop = signal === undefined ? lifetime.signal : AbortSignal.any([signal, lifetime.signal]);
     for (let attempt = 1; ; attempt += 1) {
       throwIfAborted(signal);
       const started = now();
@@ -174,21 +182,31 @@ function createEntraTokenProvider(
       );
       let status: number;
       let text: string;
+      // A token endpoint that accepts the connection and never answers must not hang the run.
+      const attemptSignal = AbortSignal.any([
+        ...(signal === undefined ? [] : [signal]),
+        lifetime.signal,
+        AbortSignal.timeout(TOKEN_ATTEMPT_TIMEOUT_MS),
+      ]);
       try {
         const response = await fetchImpl(endpoint, {
           method: "POST",
           headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
           body,
-          ...(signal === undefined ? {} : { signal }),
+          signal: attemptSignal,
         });
         status = response.status;
         text = await response.text();
       } catch (error) {
         throwIfAborted(signal);
-        const code =
-          (error as { cause?: { code?: string }; code?: string }).cause?.code ??
-          (error as { code?: string }).code ??
-          "network error";
+        if (lifetime.signal.aborted) {
+          throw new OrderformError("auth.token-failed", "the token request was abandoned: the client closed");
+        }
+        const code = attemptSignal.aborted
+          ? `no answer within ${TOKEN_ATTEMPT_TIMEOUT_MS / 1000} s`
+          : ((error as { cause?: { code?: string }; code?: string }).cause?.code ??
+            (error as { code?: string }).code ??
+            "network error");
         log?.(`<- POST ${endpoint} failed: ${code}`);
         if (attempt >= maxAttempts) {
           throw new OrderformError(
@@ -196,7 +214,7 @@ function createEntraTokenProvider(
             `could not reach the token endpoint ${endpoint}: ${scrub(code)}`,
           );
         }
-        await waitFor(computeBackoffMs(attempt, DEFAULT_RETRY_POLICY, random), signal);
+        await waitFor(computeBackoffMs(attempt, DEFAULT_RETRY_POLICY, random), stop);
         continue;
       }
       log?.(`<- ${status} POST ${endpoint} ${Math.round(now() - started)}ms`);
@@ -221,7 +239,7 @@ function createEntraTokenProvider(
         return { token: json.access_token, renewAt: now() + lifetimeMs - margin };
       }
       if ((status === 429 || status >= 500) && attempt < maxAttempts) {
-        await waitFor(computeBackoffMs(attempt, DEFAULT_RETRY_POLICY, random), signal);
+        await waitFor(computeBackoffMs(attempt, DEFAULT_RETRY_POLICY, random), stop);
         continue;
       }
       const parsed = parseErrorBody(status, text);
@@ -256,6 +274,7 @@ function createEntraTokenProvider(
       return true;
     },
     secretValues: () => [...secrets, ...seen],
+    close: () => lifetime.abort(),
   };
 }
 

@@ -515,6 +515,7 @@ export function createPartnerCenterClient(options: ClientOptions): PartnerCenter
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      options.tokenProvider.close?.();
       if (ownsDispatcher) await dispatcher.close();
     },
   };

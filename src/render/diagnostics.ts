@@ -32,15 +32,33 @@ export function renderDiagnostics(
     out += `${location === "" ? "" : `${paint("bold", location)}  `}${code}  ${severity}${sanitize(d.message)}\n`;
     if (d.sourceLine !== undefined && d.sourceLine !== "" && d.line !== undefined) {
       const gutter = String(d.line);
-      const source = sanitize(d.sourceLine).replace(/\t/g, " ");
-      out += `  ${paint("dim", `${gutter} |`)} ${source}\n`;
+      const excerpt = createSourceExcerpt(sanitize(d.sourceLine).replace(/\t/g, " "), d.column ?? 1);
+      out += `  ${paint("dim", `${gutter} |`)} ${excerpt.text}\n`;
       if (d.column !== undefined) {
-        out += `  ${" ".repeat(gutter.length)} ${paint("dim", "|")} ${" ".repeat(Math.max(0, d.column - 1))}${paint(d.severity === "warning" ? "yellow" : "red", "^")}\n`;
+        out += `  ${" ".repeat(gutter.length)} ${paint("dim", "|")} ${" ".repeat(Math.max(0, excerpt.column - 1))}${paint(d.severity === "warning" ? "yellow" : "red", "^")}\n`;
       }
     }
     if (d.hint !== undefined) out += `  ${paint("cyan", "hint:")} ${sanitize(d.hint)}\n`;
   }
   return out;
+}
+
+/** Source lines longer than this are shown as a window around the column. */
+export const SOURCE_EXCERPT_WIDTH = 120;
+
+/**
+ * A window of a long source line around `column` (1-based), with "…" where it was cut, and the
+ * column within the window: a minified or hostile file cannot make every diagnostic repeat a
+ * 200 KB line.
+ */
+export function createSourceExcerpt(line: string, column: number): { text: string; column: number } {
+  if (line.length <= SOURCE_EXCERPT_WIDTH) return { text: line, column };
+  const half = Math.floor(SOURCE_EXCERPT_WIDTH / 2);
+  const start = Math.max(0, Math.min(column - 1 - half, line.length - SOURCE_EXCERPT_WIDTH));
+  const end = start + SOURCE_EXCERPT_WIDTH;
+  const prefix = start > 0 ? "…" : "";
+  const suffix = end < line.length ? "…" : "";
+  return { text: `${prefix}${line.slice(start, end)}${suffix}`, column: column - start + prefix.length };
 }
 
 /**
@@ -65,7 +83,10 @@ export function renderDiagnosticsJson(
       ...(d.file === undefined ? {} : { file: d.file }),
       ...(d.line === undefined ? {} : { line: d.line }),
       ...(d.column === undefined ? {} : { column: d.column }),
-      ...(d.sourceLine === undefined ? {} : { sourceLine: d.sourceLine }),
+      // Long lines are cut to a window around the column (see createSourceExcerpt).
+      ...(d.sourceLine === undefined
+        ? {}
+        : { sourceLine: createSourceExcerpt(d.sourceLine, d.column ?? 1).text }),
     })),
   };
   return `${JSON.stringify(body, null, 2)}\n`;

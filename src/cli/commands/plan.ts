@@ -4,6 +4,7 @@
  * customers' orders, print the plan. Exit codes follow Terraform: 0, 1 error, 2 changes with
  * --detailed-exitcode.
  */
+import { OrderformError } from "../../core/errors.js";
 import { openPartnerCenter } from "../../partner-center/open.js";
 import { planHasChanges, planHasErrors, selectCustomersToList } from "../../core/planner.js";
 import type { OpenedPartnerCenter } from "../../partner-center/open.js";
@@ -46,6 +47,9 @@ export async function runPlan(ctx: CliContext, opts: Record<string, unknown>): P
   });
   const started = early === undefined ? undefined : await early;
   if (project === null) {
+    // The order files have errors: stop the early listing at once (requests in flight included),
+    // so a slow or silent endpoint cannot hold the error report back.
+    started?.abort();
     await started?.pc?.then(
       async (pc) => {
         started.lister?.stop();
@@ -105,6 +109,8 @@ interface EarlyStart {
   lister?: CustomerLister;
   /** What parsing --parallelism, reading state or opening the client threw. */
   error?: unknown;
+  /** Aborts the early listing (requests in flight included). */
+  abort: () => void;
 }
 
 async function startEarly(
@@ -115,23 +121,26 @@ async function startEarly(
 ): Promise<EarlyStart> {
   let parallelism = 0;
   let state: StateFile | null = null;
+  const controller = new AbortController();
+  const abort = (): void => controller.abort(new OrderformError("cli.plan-aborted", "plan stopped early"));
   try {
     parallelism = parseParallelism(opts.parallelism, loaded);
     state = await openStateStore(loaded).read();
   } catch (error) {
-    return { parallelism, state, error };
+    return { parallelism, state, error, abort };
   }
-  if (loaded.config.endpoint === "sandbox") return { parallelism, state };
+  if (loaded.config.endpoint === "sandbox") return { parallelism, state, abort };
   const pc = openPartnerCenter(loaded, ctx.env, ctx.version);
   let opened: OpenedPartnerCenter;
   try {
     opened = await pc;
   } catch (error) {
-    return { parallelism, state, pc, error };
+    return { parallelism, state, pc, error, abort };
   }
-  const lister = startCustomerLister({ client: opened.client, parallelism, signal: ctx.signal });
+  const signal = AbortSignal.any([ctx.signal, controller.signal]);
+  const lister = startCustomerLister({ client: opened.client, parallelism, signal });
   lister.add(selectCustomersToList([], state, { customers }));
-  return { parallelism, state, pc, lister };
+  return { parallelism, state, pc, lister, abort };
 }
 
 export function renderPlanIn(plan: Plan, format: PlanFormat, color: boolean): string {

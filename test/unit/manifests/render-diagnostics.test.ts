@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { Diagnostic } from "../../../src/core/errors.js";
-import { renderDiagnostics, renderDiagnosticsJson } from "../../../src/render/diagnostics.js";
+import {
+  SOURCE_EXCERPT_WIDTH,
+  createSourceExcerpt,
+  renderDiagnostics,
+  renderDiagnosticsJson,
+} from "../../../src/render/diagnostics.js";
 
 const quantity: Diagnostic = {
   severity: "error",
@@ -102,5 +107,43 @@ describe("renderDiagnosticsJson", () => {
       warnings: 0,
       diagnostics: [],
     });
+  });
+});
+
+describe("long source lines", () => {
+  const line = `name: ${"[".repeat(200_000)}`;
+  const diagnostic: Diagnostic = {
+    code: "yaml.syntax",
+    severity: "error",
+    message: "bad",
+    file: "orders/deep.yaml",
+    line: 1,
+    column: 792,
+    sourceLine: line,
+  };
+
+  it.each([
+    { column: 1, text: `${line.slice(0, SOURCE_EXCERPT_WIDTH)}…`, caret: 1 },
+    { column: 792, text: `…${line.slice(731, 731 + SOURCE_EXCERPT_WIDTH)}…`, caret: 62 },
+    {
+      column: line.length,
+      text: `…${line.slice(line.length - SOURCE_EXCERPT_WIDTH)}`,
+      caret: SOURCE_EXCERPT_WIDTH + 1,
+    },
+  ])("shows a window around column $column with the caret under it", ({ column, text, caret }) => {
+    const excerpt = createSourceExcerpt(line, column);
+    expect(excerpt).toEqual({ text, column: caret });
+    // The caret points at the same character as the column did in the full line.
+    expect([...excerpt.text][excerpt.column - 1]).toBe(line[column - 1]);
+  });
+
+  it("keeps short lines whole", () => {
+    expect(createSourceExcerpt("quantity: x", 11)).toEqual({ text: "quantity: x", column: 11 });
+  });
+
+  it("never repeats a whole long line, in text or JSON", () => {
+    const many = Array.from({ length: 50 }, () => diagnostic);
+    expect(renderDiagnostics(many, { color: false }).length).toBeLessThan(50 * 500);
+    expect(renderDiagnosticsJson(many).length).toBeLessThan(50 * 500);
   });
 });
