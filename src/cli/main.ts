@@ -241,10 +241,12 @@ function printFatal(error: unknown): void {
 async function main(): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  // `orderform plan | head`: a reader that goes away is not an error worth a stack trace.
+  // `orderform apply --json | head -1`: a reader that goes away is not an error worth a stack
+  // trace, nor a reason to stop. The output is dropped and the command runs to its end, so an
+  // apply still records its orders, commits and releases the lock instead of dying mid-run.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on("error", (error: NodeJS.ErrnoException) => {
-      if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") return;
       throw error;
     });
   }

@@ -432,4 +432,30 @@ describe("apply", () => {
     expect(state.failures["contoso/seats"]).toMatchObject({ code: "800018" });
     expect(await listSandboxOrders()).toHaveLength(0);
   });
+
+  it("finishes, records and unlocks when its output reader goes away (apply --json | head -1)", async () => {
+    await setFaults({
+      latency: { fixedMs: 300, jitterMs: 0, route: { method: "POST", pathPattern: "/orders$" } },
+    });
+    const child = project.spawn(["apply", "--auto-approve", "--json"]);
+    await new Promise<void>((resolve) => {
+      child.stdout?.once("data", () => {
+        child.stdout?.destroy();
+        resolve();
+      });
+    });
+    await new Promise((resolve) => child.on("close", resolve));
+    await setFaults({});
+    expect(child.output().code).toBe(0);
+    const state = (await project.readState()) as { orders: object; pending: object };
+    expect(Object.keys(state.orders)).toHaveLength(3);
+    expect(state.pending).toEqual({});
+    const { access } = await import("node:fs/promises");
+    const locked = await access(`${project.dir}/orderform.state.json.lock`).then(
+      () => true,
+      () => false,
+    );
+    expect(locked).toBe(false);
+    expect(await listSandboxOrders()).toHaveLength(3);
+  });
 });
