@@ -5,12 +5,18 @@
  * The invariant everything else leans on: no create is ever proposed for a name that state records
  * as placed (state.orders) or started (state.pending), except a create that --replace asked for in
  * place of a drifted or conflicting placed order.
+ *
+ * A plan refers to the records it is given (declarations, state records, intents, listed orders)
+ * instead of copying them. Records are immutable values throughout (the state journal replaces
+ * them and never edits them), and copying 40,000 of them was two fifths of planning 20,000 orders
+ * (issue 7). Neither the planner nor any reader of a plan may change one.
  */
 import {
   compareStrings,
   contentOf,
   diffContent,
   diffRemoteLineItems,
+  isSameAsDeclared,
   matchesRemote,
   parseTimestampMs,
 } from "./compare.js";
@@ -124,7 +130,7 @@ export function createPlan(input: PlanInput): Plan {
       customers: filter === null ? [] : [...filter].sort(compareStrings),
       replace: [...replace].sort(compareStrings),
     },
-    desired: [...declared.values()].sort(compareOrders).map(cloneJson),
+    desired: [...declared.values()].sort(compareOrders),
     actions,
     summary: summarizeActions(actions),
     diagnostics,
@@ -168,13 +174,24 @@ export function selectOrdersToFetch(input: {
   const filter = createCustomerFilter(input.options.customers);
   const { declared } = indexDesired(input.desired, filter);
   const out: { customer: string; orderId: string }[] = [];
-  for (const subject of collectSubjects(declared, input.state, filter)) {
-    const { stateOrder, declared: decl } = subject;
-    if (stateOrder === undefined || decl === undefined || subject.intent !== undefined) continue;
+  const pending = input.state?.pending ?? {};
+  // The subjects createPlan would build (collectSubjects), walked from the state side: only a
+  // state order with a declaration and no selected intent is checked against Partner Center.
+  for (const [name, stateOrder] of Object.entries(input.state?.orders ?? {})) {
+    const customer = stateOrder.customer.toLowerCase();
+    if (filter !== null && !filter.has(customer)) continue;
+    const decl = declared.get(name);
+    if (decl === undefined) continue;
+    const intent = Object.prototype.hasOwnProperty.call(pending, name) ? pending[name] : undefined;
+    if (intent !== undefined && (filter === null || filter.has(intent.customer.toLowerCase()))) continue;
     // The list check first: it is cheap and settles almost every order (all conditions must hold).
-    const list = input.lists[stateOrder.customer.toLowerCase()];
+    const list = input.lists[customer];
     if (list === undefined || list.some((o) => sameId(o.id, stateOrder.orderId))) continue;
-    if (diffContent(stateOrder.applied, contentOf(decl)).length > 0) continue;
+    if (
+      !isSameAsDeclared(stateOrder.applied, decl) &&
+      diffContent(stateOrder.applied, contentOf(decl)).length > 0
+    )
+      continue;
     if (isWithinWindow(stateOrder, nowMs, input.options.visibilityWindowMs)) continue;
     out.push({ customer: stateOrder.customer.toLowerCase(), orderId: stateOrder.orderId });
   }
@@ -252,8 +269,8 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
       name,
       customer: intent.customer,
       reason,
-      intent: cloneJson(intent),
-      ...(adopted === undefined ? {} : { adopt: { orderId: adopted.id, order: cloneJson(adopted) } }),
+      intent,
+      ...(adopted === undefined ? {} : { adopt: { orderId: adopted.id, order: adopted } }),
       ...(differences.length > 0 ? { differences } : {}),
     };
   }
@@ -280,13 +297,15 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
       name,
       customer: stateOrder.customer,
       reason: `Order ${stateOrder.orderId} is in state but no longer declared in any file; nothing is cancelled.`,
-      stateOrder: cloneJson(stateOrder),
+      stateOrder,
     };
   }
 
-  const content = contentOf(declared);
-  const conflicts = diffContent(stateOrder.applied, content);
+  const conflicts = isSameAsDeclared(stateOrder.applied, declared)
+    ? []
+    : diffContent(stateOrder.applied, contentOf(declared));
   if (conflicts.length > 0) {
+    const content = contentOf(declared);
     if (ctx.replace.has(name)) {
       return {
         kind: "create",
@@ -302,7 +321,7 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
       name,
       customer: declared.customer,
       reason: `The declaration was edited after order ${stateOrder.orderId} was placed; orders are immutable purchases.`,
-      stateOrder: cloneJson(stateOrder),
+      stateOrder,
       content,
       differences: conflicts,
     };
@@ -317,7 +336,7 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
         name,
         customer: declared.customer,
         reason: `Order ${stateOrder.orderId} ${drift.what}; --replace places a new order and leaves that one as it is.`,
-        content,
+        content: contentOf(declared),
         replaces: { orderId: stateOrder.orderId },
       };
     }
@@ -326,8 +345,8 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
       name,
       customer: stateOrder.customer,
       reason: `Order ${stateOrder.orderId} ${drift.what}.`,
-      stateOrder: cloneJson(stateOrder),
-      remote: observation.kind === "found" ? cloneJson(observation.order) : null,
+      stateOrder,
+      remote: observation.kind === "found" ? observation.order : null,
       differences: drift.differences,
     };
   }
@@ -335,37 +354,35 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
 }
 
 function createNoOp(name: string, stateOrder: StateOrder, observation: Observation): NoOpAction {
-  const base = {
-    kind: "no-op" as const,
-    name,
-    customer: stateOrder.customer,
-    stateOrder: cloneJson(stateOrder),
-  };
+  // Object literals in one key order (kind, name, customer, stateOrder, reason, seen): this runs
+  // for almost every order of a large plan (issue 7), and the JSON plan keeps that order.
+  const { customer, orderId } = stateOrder;
   switch (observation.kind) {
     case "found": {
-      const changed =
-        observation.order.status !== stateOrder.status && observation.order.status !== "unknown";
+      const status = observation.order.status;
+      if (status === stateOrder.status || status === "unknown") {
+        const reason = `Order ${orderId} matches the declaration.`;
+        return { kind: "no-op", name, customer, stateOrder, reason, seen: observation.seen };
+      }
+      const reason = `Order ${orderId} matches the declaration (status ${stateOrder.status} -> ${status}).`;
       return {
-        ...base,
-        reason:
-          `Order ${stateOrder.orderId} matches the declaration` +
-          (changed ? ` (status ${stateOrder.status} -> ${observation.order.status}).` : "."),
+        kind: "no-op",
+        name,
+        customer,
+        stateOrder,
+        reason,
         seen: observation.seen,
-        ...(changed ? { remoteStatus: observation.order.status } : {}),
+        remoteStatus: status,
       };
     }
-    case "not-yet-visible":
-      return {
-        ...base,
-        reason: `Order ${stateOrder.orderId} is recent and not in the customer's list yet; it is not placed again.`,
-        seen: "not-yet-visible",
-      };
-    case "not-checked":
-      return {
-        ...base,
-        reason: `Order ${stateOrder.orderId} is in state; the customer's orders were not fetched.`,
-        seen: "not-checked",
-      };
+    case "not-yet-visible": {
+      const reason = `Order ${orderId} is recent and not in the customer's list yet; it is not placed again.`;
+      return { kind: "no-op", name, customer, stateOrder, reason, seen: "not-yet-visible" };
+    }
+    case "not-checked": {
+      const reason = `Order ${orderId} is in state; the customer's orders were not fetched.`;
+      return { kind: "no-op", name, customer, stateOrder, reason, seen: "not-checked" };
+    }
     case "gone":
     case "absent-after-window":
       throw new Error(`observation ${observation.kind} is drift, not a no-op`);
@@ -436,12 +453,13 @@ function assignAdoptions(
   remote: RemoteSnapshot,
   clockSkewMs: number,
 ): Map<string, RemoteOrder> {
-  const taken = new Set(Object.values(state?.orders ?? {}).map((o) => o.orderId.toLowerCase()));
   const intents = subjects
     .map((s) => s.intent)
     .filter((i): i is PendingIntent => i !== undefined)
     .sort((a, b) => compareTimestamps(a.startedAt, b.startedAt) || compareStrings(a.name, b.name));
   const adoptions = new Map<string, RemoteOrder>();
+  if (intents.length === 0) return adoptions;
+  const taken = new Set(Object.values(state?.orders ?? {}).map((o) => o.orderId.toLowerCase()));
   for (const intent of intents) {
     const startedMs = parseTimestampMs(intent.startedAt);
     if (startedMs === undefined) continue; // cannot tell before from after: re-send instead
@@ -494,7 +512,8 @@ function collectSubjects(
     if (selected(order.customer)) get(name).stateOrder = order;
   for (const [name, intent] of Object.entries(state?.pending ?? {}))
     if (selected(intent.customer)) get(name).intent = intent;
-  return [...subjects.values()].sort((a, b) => compareStrings(a.name, b.name));
+  // Unsorted: callers sort what they output (actions, lookups) and adoption sorts its intents.
+  return [...subjects.values()];
 }
 
 function indexDesired(
@@ -527,7 +546,7 @@ function compareTimestamps(a: string, b: string): number {
 }
 
 function sameId(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
+  return a === b || a.toLowerCase() === b.toLowerCase();
 }
 
 function requireTimestamp(text: string, what: string): number {
@@ -535,36 +554,4 @@ function requireTimestamp(text: string, what: string): number {
   // A bad `now` is the caller's bug (it comes from the clock), not a user problem.
   if (ms === undefined) throw new Error(`${what} is not an ISO-8601 timestamp: ${text}`);
   return ms;
-}
-
-/**
- * Plans hold copies, so that nothing the caller holds is shared with (or changed through) the plan.
- * The copy is what a JSON round trip makes of JSON data (undefined members dropped, non-finite
- * numbers null, `__proto__` an own key), built directly: the round trip was a tenth of a
- * 20,000-order plan (issue 7).
- */
-function cloneJson<T>(value: T): T {
-  return cloneJsonValue(value) as T;
-}
-
-function cloneJsonValue(value: unknown): unknown {
-  if (typeof value === "number") return Number.isFinite(value) ? value : null;
-  if (value === null || typeof value !== "object") {
-    return typeof value === "function" || typeof value === "symbol" ? undefined : value;
-  }
-  if (Array.isArray(value)) {
-    return value.map((item: unknown) => {
-      const copy = cloneJsonValue(item);
-      return copy === undefined ? null : copy;
-    });
-  }
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    const copy = cloneJsonValue((value as Record<string, unknown>)[key]);
-    if (copy === undefined) continue;
-    if (key === "__proto__")
-      Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
-    else out[key] = copy;
-  }
-  return out;
 }

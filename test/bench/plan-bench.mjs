@@ -5,6 +5,7 @@
 // the same run. Reports the median ratio (target <= 1.3x), orderform's peak RSS (target <= 300 MB)
 // and the requests plan issued (target: one list request per customer, no per-order GETs).
 // BENCH_PROFILE_DIR=DIR adds one plan run under node --cpu-prof writing its profile to DIR.
+// BENCH_HOLD=1 sets up, prints the project folder and sandbox URL, and waits for Ctrl-C.
 // Run: npx tsc -p tsconfig.build.json && node test/bench/plan-bench.mjs [customers=10000] [ordersPerCustomer=2] [rounds=3]
 import { randomUUID } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
@@ -137,6 +138,11 @@ try {
   }
   await Promise.all(writes);
   const setupMs = performance.now() - t0;
+  if (process.env.BENCH_HOLD === "1") {
+    // For profiling by hand: keep the sandbox and the project until Ctrl-C.
+    console.log(`project ${dir}\nsandbox ${sandbox.url}\nenv ORDERFORM_BENCH_SECRET=sandbox-secret CI=true`);
+    await new Promise((resolve) => process.once("SIGINT", resolve));
+  }
 
   const runPlan = async (nodeFlags = []) => {
     const before = await readSandboxStats(sandbox.url);

@@ -7,11 +7,12 @@ import {
   diffContent,
   diffContentFully,
   diffRemoteLineItems,
+  isSameAsDeclared,
   isSameContent,
   matchesRemote,
   parseTimestampMs,
 } from "../../../src/core/compare.js";
-import type { OrderContent } from "../../../src/core/model.js";
+import type { DesiredOrder, OrderContent } from "../../../src/core/model.js";
 import { CONTOSO, OFFER, buildDesired, buildRemote } from "./builders.js";
 
 const base = (): OrderContent => contentOf(buildDesired("contoso/seats"));
@@ -157,6 +158,31 @@ describe("diffContent's equal-content shortcut", () => {
         if (isSameContent(a, other)) expect(full).toEqual([]);
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it("isSameAsDeclared answers as isSameContent with the declaration's content", () => {
+    const asDeclared = (v: OrderContent, lineItems: unknown[]): DesiredOrder =>
+      ({ ...v, lineItems, name: "n", source: { file: "f.yaml", line: 1, column: 1 } }) as DesiredOrder;
+    fc.assert(
+      fc.property(
+        content,
+        content,
+        fc.array(value, { maxLength: 3 }),
+        fc.constantFrom("copy", "upper", "other"),
+        (a, b, items, how) => {
+          const from = (how === "other" ? b : reorder(a, how === "upper")) as OrderContent;
+          const lineItems = Array.isArray(from.lineItems) ? (from.lineItems as unknown[]) : items;
+          const declared = asDeclared(from, lineItems);
+          expect(isSameAsDeclared(a, declared)).toBe(isSameContent(a, contentOf(declared)));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    const a = base();
+    expect(isSameAsDeclared(a, buildDesired("contoso/seats"))).toBe(true);
+    expect(isSameAsDeclared({ ...a, quantity: 2 } as OrderContent, buildDesired("contoso/seats"))).toBe(
+      false,
     );
   });
 
