@@ -3,9 +3,10 @@
  * validated against schemas/plan.schema.json when read back. An unknown format version is refused.
  */
 import { open, readFile, rename, rm } from "node:fs/promises";
-import { Ajv2020 } from "ajv/dist/2020.js";
+import { createRequire } from "node:module";
 import type { ValidateFunction } from "ajv";
-import addFormats from "ajv-formats";
+import type * as AjvModule from "ajv/dist/2020.js";
+import type * as AjvFormatsModule from "ajv-formats";
 import { OrderformError } from "../core/errors.js";
 import type { Plan } from "../core/plan.js";
 import { PLAN_FORMAT_VERSION } from "../core/plan.js";
@@ -18,9 +19,12 @@ async function loadPlanValidator(): Promise<ValidateFunction> {
   const schema = JSON.parse(
     await readFile(new URL("../../schemas/plan.schema.json", import.meta.url), "utf8"),
   ) as object;
+  // Required on first use: only commands that read a saved plan pay for loading ajv (~25 ms).
+  const require = createRequire(import.meta.url);
+  const { Ajv2020 } = require("ajv/dist/2020.js") as typeof AjvModule;
+  const addFormats = (require("ajv-formats") as typeof AjvFormatsModule.default).default;
   const ajv = new Ajv2020({ allErrors: true, strict: false });
-  // ajv-formats ships CommonJS; under NodeNext its function is the default import's .default.
-  addFormats.default(ajv);
+  addFormats(ajv);
   validatePlan = ajv.compile(schema);
   return validatePlan;
 }

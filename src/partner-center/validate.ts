@@ -3,8 +3,9 @@
  * service adds links, attributes, pricing...); a missing required field is reported with its path
  * so that a changed API fails loudly instead of being half-read.
  */
-import { readFileSync } from "node:fs";
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import type { ErrorObject } from "ajv/dist/2020.js";
+import * as generated from "../generated/wire-validators.js";
+import type { GeneratedValidator } from "../generated/wire-validators.js";
 
 export interface WireLink {
   uri: string;
@@ -65,34 +66,18 @@ export interface WireToken {
 
 export type WireShape = "order" | "collection" | "provisioningStatusItem" | "subscription" | "token";
 
-function readSchema(name: string): Record<string, unknown> {
-  // src/partner-center and dist/partner-center are both two levels below the package root.
-  const url = new URL(`../../schemas/partner-center/${name}.json`, import.meta.url);
-  return JSON.parse(readFileSync(url, "utf8")) as Record<string, unknown>;
-}
-
-// validateSchema: false: the shipped schemas are checked against the meta-schema by
-// test/unit/schemas/meta.test.ts, not by compiling the meta-schema on every run (issue 7).
-const ajv = new Ajv2020({ allErrors: false, strict: false, validateSchema: false });
-for (const name of ["order", "collection", "error", "token"]) ajv.addSchema(readSchema(name));
-
-const BASE = "https://orderform.dev/schemas/partner-center";
-
-function compile<T>(ref: string): ValidateFunction<T> {
-  const validate = ajv.getSchema<T>(ref);
-  if (validate === undefined) throw new Error(`schema ${ref} is not registered`);
-  return validate;
+/** A guard over the ahead-of-time compiled schema (scripts/generate-validators.mjs, issue 7). */
+function guard<T>(validate: GeneratedValidator): GeneratedValidator & ((value: unknown) => value is T) {
+  return validate as GeneratedValidator & ((value: unknown) => value is T);
 }
 
 const validators = {
-  order: compile<WireOrder>(`${BASE}/order.json`),
-  collection: compile<WireCollection>(`${BASE}/collection.json`),
-  provisioningStatusItem: compile<WireProvisioningStatusItem>(
-    `${BASE}/collection.json#/$defs/provisioningStatusItem`,
-  ),
-  subscription: compile<WireSubscription>(`${BASE}/collection.json#/$defs/subscription`),
-  token: compile<WireToken>(`${BASE}/token.json`),
-  error: compile<WireErrorBody>(`${BASE}/error.json`),
+  order: guard<WireOrder>(generated.order),
+  collection: guard<WireCollection>(generated.collection),
+  provisioningStatusItem: guard<WireProvisioningStatusItem>(generated.provisioningStatusItem),
+  subscription: guard<WireSubscription>(generated.subscription),
+  token: guard<WireToken>(generated.token),
+  error: guard<WireErrorBody>(generated.error),
 };
 
 export interface ShapeTypes {

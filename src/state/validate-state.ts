@@ -1,52 +1,16 @@
 /**
- * Validation of state snapshots and journal records against schemas/state.schema.json (ajv,
- * JSON Schema 2020-12), compiled once on first use so that commands that never touch state pay
- * nothing for it.
+ * Validation of state snapshots and journal records against schemas/state.schema.json (JSON
+ * Schema 2020-12), compiled ahead of time by scripts/generate-validators.mjs: importing ajv and
+ * compiling the schema were ~60 ms on the critical path of every plan (issue 7).
  */
-import { readFileSync } from "node:fs";
-import Ajv2020 from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
-import type { ValidateFunction } from "ajv";
 import type { StateFile } from "../core/model.js";
 import { STATE_FORMAT_VERSION } from "../core/model.js";
+import type { GeneratedValidator } from "../generated/state-validators.js";
+import { historyMeta, journalEntry, state as stateValidator } from "../generated/state-validators.js";
 import type { HistoryEntry, JournalEntry } from "./types.js";
 import { createStateError } from "./errors.js";
 
-const SCHEMA_URL = new URL("../../schemas/state.schema.json", import.meta.url);
-const SCHEMA_ID = "https://orderform.dev/schemas/state.schema.json";
-
-interface Validators {
-  state: ValidateFunction;
-  journalEntry: ValidateFunction;
-  historyMeta: ValidateFunction;
-}
-
-let validators: Validators | undefined;
-
-function loadValidators(): Validators {
-  if (validators !== undefined) return validators;
-  const schema = JSON.parse(readFileSync(SCHEMA_URL, "utf8")) as object;
-  // ajv ships CommonJS; under NodeNext the default import is module.exports, whose .default is the class.
-  // validateSchema: false skips checking our own shipped schema against the JSON Schema
-  // meta-schema on every run (compiling the meta-schema was a third of this function, on the
-  // critical path of every plan: issue 7); test/unit/schemas/meta.test.ts checks it instead.
-  const ajv = new Ajv2020.default({ allErrors: false, strict: true, validateSchema: false });
-  addFormats.default(ajv, ["uuid"]);
-  ajv.addSchema(schema);
-  const get = (ref: string): ValidateFunction => {
-    const fn = ajv.getSchema(ref);
-    if (fn === undefined) throw new Error(`state schema has no ${ref}`);
-    return fn;
-  };
-  validators = {
-    state: get(SCHEMA_ID),
-    journalEntry: get(`${SCHEMA_ID}#/$defs/journalEntry`),
-    historyMeta: get(`${SCHEMA_ID}#/$defs/historyMeta`),
-  };
-  return validators;
-}
-
-function describeErrors(fn: ValidateFunction): string {
+function describeErrors(fn: GeneratedValidator): string {
   const first = fn.errors?.[0];
   if (first === undefined) return "does not match the schema";
   return `${first.instancePath === "" ? "(root)" : first.instancePath} ${first.message ?? "is invalid"}`;
@@ -69,8 +33,7 @@ export function findStateProblem(
       detail: `has state format version ${JSON.stringify(version)}; this orderform reads version ${STATE_FORMAT_VERSION}`,
     };
   }
-  const { state } = loadValidators();
-  if (!state(value)) return { code: "state.corrupt", detail: describeErrors(state) };
+  if (!stateValidator(value)) return { code: "state.corrupt", detail: describeErrors(stateValidator) };
   const file = value as StateFile;
   for (const [section, records] of [
     ["orders", file.orders],
@@ -121,9 +84,9 @@ export function assertValidState(state: StateFile): void {
 }
 
 export function isJournalEntry(value: unknown): value is JournalEntry {
-  return loadValidators().journalEntry(value);
+  return journalEntry(value);
 }
 
 export function isHistoryMeta(value: unknown): value is HistoryEntry {
-  return loadValidators().historyMeta(value);
+  return historyMeta(value);
 }
