@@ -4,6 +4,8 @@
 // a token, then the same GET list requests at the same concurrency over undici), alternating in
 // the same run. Reports the median ratio (target <= 1.3x), orderform's peak RSS (target <= 300 MB)
 // and the requests plan issued (target: one list request per customer, no per-order GETs).
+// Also times lib/least-plan.mjs, the least work any plan must do (read the order files and the
+// state, list and parse), and reports its ratio to the floor: the part of the ratio the task itself costs.
 // BENCH_PROFILE_DIR=DIR adds one plan run under node --cpu-prof writing its profile to DIR.
 // BENCH_HOLD=1 sets up, prints the project folder and sandbox URL, and waits for Ctrl-C.
 // Run: npx tsc -p tsconfig.build.json && node test/bench/plan-bench.mjs [customers=10000] [ordersPerCustomer=2] [rounds=3]
@@ -168,13 +170,27 @@ try {
     return run;
   };
 
-  // Warm-up (page cache, the sandbox's JIT), then alternate so both see the same machine load.
+  const runLeast = async () => {
+    const run = await runNode([
+      join(ROOT, "test/bench/lib/least-plan.mjs"),
+      dir,
+      sandbox.url,
+      String(PARALLELISM),
+    ]);
+    if (run.code !== 0) throw new Error(`least-plan failed: ${run.stderr}`);
+    return run;
+  };
+
+  // Warm-up (page cache, the sandbox's JIT), then alternate so all see the same machine load.
   await runFloor();
+  await runLeast();
   const warm = await runPlan();
   const plans = [];
   const floors = [];
+  const leasts = [];
   for (let r = 0; r < ROUNDS; r += 1) {
     floors.push(await runFloor());
+    leasts.push(await runLeast());
     plans.push(await runPlan());
   }
   // BENCH_PROFILE_DIR=DIR: one more plan under --cpu-prof, for finding hot spots.
@@ -188,6 +204,8 @@ try {
   const getById = sumStats(requests, (route) => /^GET \/v1\/customers\/[^/]+\/orders\/[^/]+$/.test(route));
   const total = sumStats(requests, () => true);
   const ratio = planMs / floorMs;
+  const leastMs = median(leasts.map((l) => l.ms));
+  const leastRatio = leastMs / floorMs;
 
   console.log(
     `plan at scale: ${CUSTOMERS} customers, ${ORDERS} orders in state and files, parallelism ${PARALLELISM}, median of ${ROUNDS} (setup ${(setupMs / 1000).toFixed(1)} s)`,
@@ -197,6 +215,9 @@ try {
   );
   console.log(
     `  orderform plan:                       ${planMs.toFixed(0)} ms   runs ${plans.map((p) => p.ms.toFixed(0)).join(", ")}`,
+  );
+  console.log(
+    `  least work of any plan (least-plan.mjs): ${leastMs.toFixed(0)} ms   runs ${leasts.map((l) => l.ms.toFixed(0)).join(", ")}   = ${leastRatio.toFixed(2)}x the floor`,
   );
   console.log(
     `  ratio ${ratio.toFixed(2)}x (target <= ${TARGET_RATIO}x), peak RSS ${peakRssMb.toFixed(0)} MB (target <= ${TARGET_RSS_MB} MB)`,
@@ -213,6 +234,8 @@ try {
     planMs,
     floorMs,
     ratio,
+    leastMs,
+    leastRatio,
     peakRssMb,
     listRequests,
     getById,

@@ -58,6 +58,13 @@ heading("1. plan at scale");
       true,
     );
     row("plan", "ratio to floor", `${r.ratio.toFixed(2)}x`, "<= 1.3x", r.ratio <= 1.3);
+    row(
+      "plan",
+      "least work of any plan, ratio to floor",
+      `${r.leastRatio.toFixed(2)}x (${(r.leastMs / 1000).toFixed(2)} s)`,
+      "reference",
+      true,
+    );
     row("plan", "peak RSS", `${r.peakRssMb.toFixed(0)} MB`, "<= 300 MB", r.peakRssMb <= 300);
     row(
       "plan",
