@@ -8,6 +8,7 @@
  * made. A new MS-RequestId is generated only per logical read/update operation, outside any loop.
  */
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { Agent, type Dispatcher } from "undici";
 import type { OrderContent, RemoteOrder } from "../core/model.js";
 import { OrderformError } from "../core/errors.js";
@@ -90,6 +91,8 @@ interface Operation {
   requestId: string;
   extraHeaders?: Record<string, string>;
   signal?: AbortSignal;
+  /** What undici is given for `signal` (a RequestSignal that follows it); absent when `signal` is. */
+  requestSignal?: RequestSignal;
   onRetry?: (info: RetryInfo) => void;
   /** Answer null instead of throwing on 404. */
   notFoundIsNull?: boolean;
@@ -128,8 +131,8 @@ export function createPartnerCenterClient(options: ClientOptions): PartnerCenter
   const safeLog =
     log === undefined ? undefined : (line: string) => log(scrubSecrets(line, tokens.secretValues()));
   let closed = false;
-  /** Per shared signal, the dependent controllers of the operations in flight (see deriveSignal). */
-  const dependents = new WeakMap<AbortSignal, Set<AbortController>>();
+  /** Per caller's signal, the request signals of the operations in flight (see followSignal). */
+  const followers = new WeakMap<AbortSignal, Set<RequestSignal>>();
 
   function rateKey(customer: string): string {
     return keyMode === "partner" ? "partner" : `partner:${customer.toLowerCase()}`;
@@ -173,7 +176,7 @@ export function createPartnerCenterClient(options: ClientOptions): PartnerCenter
       method: op.method,
       headers,
       ...(body === undefined ? {} : { body }),
-      ...(op.signal === undefined ? {} : { signal: op.signal }),
+      ...(op.requestSignal === undefined ? {} : { signal: op.requestSignal }),
     });
     const text = await response.body.text();
     safeLog?.(
@@ -183,48 +186,51 @@ export function createPartnerCenterClient(options: ClientOptions): PartnerCenter
   }
 
   /** Runs one logical operation: rate limit, auth, attempts and retries. */
-  async function run(shared: Operation, path: string): Promise<Answer | null> {
+  async function run(op: Operation, path: string): Promise<Answer | null> {
     if (closed) throw new OrderformError("partner-center.closed", "the Partner Center client is closed");
-    if (shared.signal === undefined) return runAttempts(shared, path);
-    // Many operations share the CLI's one signal. Each gets its own dependent signal, so that the
-    // listeners its waits and sockets add do not pile up on the shared one (Node warns past 10).
-    const dependent = deriveSignal(shared.signal);
+    if (op.signal === undefined) return runAttempts(op, path);
+    const follower = followSignal(op.signal);
     try {
-      return await runAttempts({ ...shared, signal: dependent.signal }, path);
+      return await runAttempts({ ...op, requestSignal: follower.signal }, path);
     } finally {
-      dependent.release();
+      follower.release();
     }
   }
 
   /**
-   * A signal aborted (with the same reason) when `shared` aborts. One listener on `shared` per
-   * client fans out to the operations in flight: AbortSignal.any did the same but cost ~10 µs per
-   * call plus weak-reference bookkeeping for the garbage collector, ~0.1 s of main-thread time over
-   * a 10,000-customer plan (issue 7).
+   * A RequestSignal aborted (with the same reason) when `shared` aborts, for undici. One listener
+   * on `shared` per client fans out to the operations in flight. Real AbortSignals per operation
+   * (AbortSignal.any, or a dependent AbortController) cost 10-20 µs each in EventTarget and
+   * garbage-collector bookkeeping, 0.1-0.2 s of CPU over a 10,000-customer plan (issue 7).
+   *
+   * This client's own waits (rate limit, back-off, token) listen on `shared` itself, one listener
+   * per wait in flight, each removed when its wait ends. With --parallelism above 10 that exceeds
+   * Node's leak-warning threshold without being a leak, so the threshold is lifted for `shared`.
    */
-  function deriveSignal(shared: AbortSignal): { signal: AbortSignal; release: () => void } {
-    const controller = new AbortController();
+  function followSignal(shared: AbortSignal): { signal: RequestSignal; release: () => void } {
+    const follower = new RequestSignal();
     if (shared.aborted) {
-      controller.abort(shared.reason);
-      return { signal: controller.signal, release: () => undefined };
+      follower.abort(shared.reason);
+      return { signal: follower, release: () => undefined };
     }
-    let live = dependents.get(shared);
+    let live = followers.get(shared);
     if (live === undefined) {
-      const created = new Set<AbortController>();
+      const created = new Set<RequestSignal>();
       live = created;
-      dependents.set(shared, created);
+      followers.set(shared, created);
+      setMaxListeners(0, shared);
       shared.addEventListener(
         "abort",
         () => {
-          for (const dependent of [...created]) dependent.abort(shared.reason);
+          for (const each of [...created]) each.abort(shared.reason);
           created.clear();
         },
         { once: true },
       );
     }
     const set = live;
-    set.add(controller);
-    return { signal: controller.signal, release: () => set.delete(controller) };
+    set.add(follower);
+    return { signal: follower, release: () => set.delete(follower) };
   }
 
   async function runAttempts(op: Operation, path: string): Promise<Answer | null> {
@@ -549,4 +555,30 @@ export function transportCode(error: unknown): string {
 
 function isTimeout(code: string): boolean {
   return /TIMEOUT/i.test(code);
+}
+
+/**
+ * The part of an AbortSignal that undici's request() uses (aborted, reason, adding and removing
+ * an "abort" listener), with the listeners in a plain array: see followSignal.
+ */
+export class RequestSignal {
+  aborted = false;
+  reason: unknown = undefined;
+  private listeners: (() => void)[] = [];
+
+  addEventListener(_type: "abort", listener: () => void): void {
+    if (!this.aborted) this.listeners.push(listener);
+  }
+
+  removeEventListener(_type: "abort", listener: () => void): void {
+    const index = this.listeners.indexOf(listener);
+    if (index !== -1) this.listeners.splice(index, 1);
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    for (const listener of this.listeners.splice(0)) listener();
+  }
 }

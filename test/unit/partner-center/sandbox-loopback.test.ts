@@ -282,6 +282,32 @@ describe("client against the sandbox", () => {
     expect(await pending).toMatchObject({ code: "partner-center.aborted" });
   });
 
+  it("aborts requests in flight at once when the signal aborts, and only those of that signal", async () => {
+    const h = await startHarness();
+    await h.admin("PUT", "/_sandbox/faults", {
+      seed: 1,
+      latency: { fixedMs: 20_000, route: { pathPattern: "^/v1/" } },
+    });
+    const controller = new AbortController();
+    const other = new AbortController();
+    const pending = Array.from({ length: 3 }, () =>
+      h.client.listOrders(CONTOSO, { signal: controller.signal }).catch((e: unknown) => e),
+    );
+    const unrelated = h.client.listOrders(CONTOSO, { signal: other.signal }).catch((e: unknown) => e);
+    while (h.client.stats.requests < 4) await new Promise((resolve) => setTimeout(resolve, 10));
+    controller.abort(new Error("user pressed Ctrl-C"));
+    // The server holds each answer for 20 s (past the test's time limit): these settle only
+    // because the requests in flight were given up.
+    for (const result of await Promise.all(pending)) {
+      expect(result).toMatchObject({ code: "partner-center.aborted" });
+    }
+    // The request of another signal is still waiting for its answer.
+    const state = await Promise.race([unrelated.then(() => "settled"), Promise.resolve("pending")]);
+    expect(state).toBe("pending");
+    other.abort(new Error("done"));
+    expect(await unrelated).toMatchObject({ code: "partner-center.aborted" });
+  });
+
   it("shares one caller signal among many operations: no listener warning, an aborted one sends nothing", async () => {
     const h = await startHarness();
     const warnings: string[] = [];
