@@ -92,7 +92,20 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
     .option("--lock-timeout <duration>", "wait this long for the state lock (e.g. 30s, 2m)", "0s")
     .option("--parallelism <n>", "concurrent list requests", parseInteger)
     .action((opts: Record<string, unknown>) =>
-      run(async (ctx) => (await import("./commands/plan.js")).runPlan(withJson(ctx, opts), opts)),
+      run(async (ctx) => {
+        // The order files load on another core while this one imports the command (issue 7).
+        const { startProjectWorker } = await import("../config/project-worker.js");
+        const worker = startProjectWorker({
+          cwd: ctx.cwd,
+          configPath: ctx.global.config,
+          chdir: ctx.global.chdir,
+        });
+        try {
+          return await (await import("./commands/plan.js")).runPlan(withJson(ctx, opts), opts, worker);
+        } finally {
+          worker.stop();
+        }
+      }),
     );
 
   program

@@ -1,9 +1,8 @@
 /** loadProject: the config and every order file, as each command starts (validate, plan, apply...). */
 import type { Diagnostic } from "../core/errors.js";
 import type { DesiredOrder } from "../core/model.js";
-import { loadOrders, loadOrdersInWorker } from "../manifests/load-orders.js";
-import { loadConfig } from "./load-config.js";
 import type { LoadConfigOptions } from "./load-config.js";
+import type { ProjectWorker } from "./project-worker.js";
 import type { LoadedConfig } from "./types.js";
 
 export interface LoadedProject {
@@ -18,8 +17,11 @@ export interface LoadedProject {
 }
 
 export interface LoadProjectHooks {
-  /** Parse the order files on a worker thread (built CLI only), leaving this thread free for I/O. */
-  inWorker?: boolean;
+  /**
+   * A worker already loading this project (startProjectWorker with the same options): its config
+   * and orders are used, and this thread loads neither the config nor the order files.
+   */
+  worker?: ProjectWorker;
   /** Called once the config is valid, before the order files load: a caller may start I/O. */
   onConfig?: (loaded: LoadedConfig) => void;
 }
@@ -28,11 +30,14 @@ export async function loadProject(
   options: LoadConfigOptions,
   hooks: LoadProjectHooks = {},
 ): Promise<LoadedProject> {
-  const config = await loadConfig(options);
+  // Imported here, not above: with a worker, this thread never needs the config or order loaders.
+  const config = await (hooks.worker?.config ??
+    import("./load-config.js").then(({ loadConfig }) => loadConfig(options)));
   if (config.loaded === null) return { loaded: null, orders: [], diagnostics: config.diagnostics, files: [] };
-  const pending = hooks.inWorker === true ? loadOrdersInWorker(config.loaded) : null;
-  hooks.onConfig?.(config.loaded);
-  const orders = await (pending ?? loadOrders(config.loaded));
+  const loaded = config.loaded;
+  hooks.onConfig?.(loaded);
+  const orders = await (hooks.worker?.orders ??
+    import("../manifests/load-orders.js").then(({ loadOrders }) => loadOrders(loaded)));
   return {
     loaded: config.loaded,
     orders: orders.orders,

@@ -4,7 +4,6 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { Worker } from "node:worker_threads";
 import { createDiagnostic } from "../core/errors.js";
 import type { Diagnostic } from "../core/errors.js";
 import type { DesiredOrder } from "../core/model.js";
@@ -63,30 +62,6 @@ export async function loadOrders(loaded: LoadedConfig): Promise<LoadedOrders> {
     diagnostics: diagnostics.sort(compareDiagnostics),
     files: listed.files,
   };
-}
-
-/**
- * loadOrders on a worker thread, so the caller's thread stays free for I/O while the files are
- * parsed (plan lists the customers known from state meanwhile: issue 7). Runs from the built
- * dist/ only (the worker is the compiled load-orders-worker.js next to this file). A bug in the
- * loader rejects, as it would throw in loadOrders.
- */
-export function loadOrdersInWorker(loaded: LoadedConfig): Promise<LoadedOrders> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL("./load-orders-worker.js", import.meta.url), { workerData: loaded });
-    let settled = false;
-    worker.once("message", (result: LoadedOrders) => {
-      settled = true;
-      resolve(result);
-    });
-    worker.once("error", (error) => {
-      settled = true;
-      reject(error);
-    });
-    worker.once("exit", (code) => {
-      if (!settled) reject(new Error(`bug: the order loading worker exited with code ${code} and no result`));
-    });
-  });
 }
 
 /** Project-wide diagnostics first, then by file, line and column (the sort is stable). */

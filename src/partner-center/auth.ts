@@ -7,7 +7,7 @@
  * error messages or files: token-endpoint failures are reported by Entra's error code and first
  * description line, with every known secret value scrubbed out as a second line of defence.
  */
-import { fetch as undiciFetch } from "undici";
+import { Agent, postForm } from "./undici-agent.js";
 import type { AuthConfig } from "../config/types.js";
 import { OrderformError } from "../core/errors.js";
 import { parseErrorBody } from "./errors.js";
@@ -40,7 +40,7 @@ export interface TokenProvider {
   close?(): void;
 }
 
-/** The part of fetch the provider uses; undici's fetch by default. */
+/** The part of fetch the provider uses; by default a POST through a small undici Agent (postForm). */
 export type FetchLike = (
   url: string,
   init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal },
@@ -159,7 +159,10 @@ function createEntraTokenProvider(
     }
   }
   const body = form.toString();
-  const fetchImpl: FetchLike = options.fetchImpl ?? ((url, init) => undiciFetch(url, init));
+  // Token requests have their own small pool, closed with the provider.
+  let agent: InstanceType<typeof Agent> | undefined;
+  const fetchImpl: FetchLike =
+    options.fetchImpl ?? ((url, init) => postForm((agent ??= new Agent({ connections: 2 })), url, init));
   const now = options.now ?? (() => Date.now());
   const random = options.random ?? Math.random;
   const log = options.logger;
@@ -274,7 +277,10 @@ function createEntraTokenProvider(
       return true;
     },
     secretValues: () => [...secrets, ...seen],
-    close: () => lifetime.abort(),
+    close: () => {
+      lifetime.abort();
+      void agent?.close();
+    },
   };
 }
 

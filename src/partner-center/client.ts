@@ -9,7 +9,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
-import { Agent, type Dispatcher } from "undici";
+import { Agent, sendRequest, type Dispatcher } from "./undici-agent.js";
 import type { OrderContent, RemoteOrder } from "../core/model.js";
 import { OrderformError } from "../core/errors.js";
 import type { TokenProvider } from "./auth.js";
@@ -170,7 +170,7 @@ export function createPartnerCenterClient(options: ClientOptions): PartnerCenter
     );
     const started = performance.now();
     stats.requests += 1;
-    const response = await dispatcher.request({
+    const response = await sendRequest(dispatcher, {
       origin,
       path,
       method: op.method,

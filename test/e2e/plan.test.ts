@@ -3,7 +3,7 @@
  * and exit codes, every test that could buy something checks the sandbox's own record of orders
  * (GET /_sandbox/orders): a plan never buys, and a resumed apply never buys twice.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
@@ -408,6 +408,27 @@ describe("plan", () => {
     expect(shownJson.code).toBe(0);
     expect(JSON.parse(shownJson.stdout)).toEqual(saved);
     expect(await listSandboxOrders()).toHaveLength(3);
+  });
+
+  it("reports a config error or a bad flag alone, with exit 1 (the project loads on a worker meanwhile)", async () => {
+    const badFlag = await project.run(["plan", "--lock-timeout", "soon"]);
+    expect(badFlag.code).toBe(1);
+    expect(badFlag.stdout).toBe("");
+    expect(badFlag.stderr.trim().split("\n")).toEqual([
+      "Error: --lock-timeout: not a duration: soon  [cli.invalid-duration]",
+      "  hint: Use a number with a unit, e.g. 500ms, 30s, 2m, 1h.",
+    ]);
+
+    await writeFile(join(project.dir, "orderform.config.yaml"), "endpoint: sandbox\nparallelism: zero\n");
+    const plan = await project.run(["plan"]);
+    const validate = await project.run(["validate"]);
+    expect(plan.code).toBe(1);
+    expect(plan.stdout).toBe("");
+    expect(plan.stderr).toContain("config.invalid-value");
+    // The same diagnostics as validate (which loads the project on the main thread), without
+    // validate's closing summary line.
+    expect(plan.stderr.length).toBeGreaterThan(0);
+    expect(`${validate.stderr}${validate.stdout}`.startsWith(plan.stderr)).toBe(true);
   });
 
   it("reports order-file errors at once even when the endpoint accepts connections and never answers", async () => {

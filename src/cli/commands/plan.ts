@@ -9,6 +9,7 @@ import { openPartnerCenter } from "../../partner-center/open.js";
 import { planHasChanges, planHasErrors, selectCustomersToList } from "../../core/planner.js";
 import type { OpenedPartnerCenter } from "../../partner-center/open.js";
 import type { LoadedConfig } from "../../config/types.js";
+import type { ProjectWorker } from "../../config/project-worker.js";
 import type { StateFile } from "../../core/model.js";
 import { startCustomerLister } from "../fetch-remote.js";
 import type { CustomerLister } from "../fetch-remote.js";
@@ -31,7 +32,12 @@ import {
 
 export type PlanFormat = "text" | "json" | "markdown";
 
-export async function runPlan(ctx: CliContext, opts: Record<string, unknown>): Promise<CommandResult> {
+/** `worker`: the project already loading (main.ts starts it before importing this module). */
+export async function runPlan(
+  ctx: CliContext,
+  opts: Record<string, unknown>,
+  worker?: ProjectWorker,
+): Promise<CommandResult> {
   parseLockTimeout(opts.lockTimeout); // accepted for symmetry with apply; plan takes no lock
   const customers = readStringList(opts.customer);
   // While the order files load (on a worker thread), read state and start listing the customers
@@ -40,7 +46,7 @@ export async function runPlan(ctx: CliContext, opts: Record<string, unknown>): P
   // sequential steps would raise them.
   let early: Promise<EarlyStart> | undefined;
   const project = await loadProjectForCommand(ctx, {
-    inWorker: true,
+    worker,
     onConfig: (loaded) => {
       early = startEarly(ctx, loaded, opts, customers);
     },

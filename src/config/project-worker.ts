@@ -1,0 +1,76 @@
+/**
+ * Loading the project (config, then every order file) on a worker thread, started as the command
+ * starts: `plan` spends its first ~0.15 s importing modules on one core while the other is idle,
+ * so the worker reads and parses the order files meanwhile and the main thread never loads the
+ * config code at all (issue 7). Runs from the built dist/ only (the worker is the compiled
+ * load-project-worker.js next to this file). This module imports nothing heavy: it is loaded
+ * before the command's own modules.
+ */
+import { Worker } from "node:worker_threads";
+import type { LoadedOrders } from "../manifests/load-orders.js";
+import type { LoadConfigOptions, LoadConfigResult } from "./load-config.js";
+
+export type ProjectWorkerMessage =
+  { kind: "config"; config: LoadConfigResult } | { kind: "orders"; orders: LoadedOrders };
+
+export interface ProjectWorker {
+  /** What loadConfig returns for the options the worker was started with. */
+  readonly config: Promise<LoadConfigResult>;
+  /** What loadOrders returns for that config; never settles when the config could not be loaded. */
+  readonly orders: Promise<LoadedOrders>;
+  /** Ends the worker if it still runs (a command that stopped early need not wait for it). */
+  stop(): void;
+}
+
+export function startProjectWorker(options: LoadConfigOptions): ProjectWorker {
+  const worker = new Worker(new URL("./load-project-worker.js", import.meta.url), {
+    workerData: { cwd: options.cwd, configPath: options.configPath, chdir: options.chdir },
+  });
+  let resolveConfig: (value: LoadConfigResult) => void = () => undefined;
+  let resolveOrders: (value: LoadedOrders) => void = () => undefined;
+  let rejectBoth: (error: unknown) => void = () => undefined;
+  const config = new Promise<LoadConfigResult>((resolve, reject) => {
+    resolveConfig = resolve;
+    rejectBoth = reject;
+  });
+  const orders = new Promise<LoadedOrders>((resolve, reject) => {
+    resolveOrders = resolve;
+    const rejectConfig = rejectBoth;
+    rejectBoth = (error) => {
+      rejectConfig(error);
+      reject(error);
+    };
+  });
+  // A caller that stops early (a config error, a bad flag) awaits neither: no unhandled rejection.
+  config.catch(() => undefined);
+  orders.catch(() => undefined);
+  let done = false;
+  worker.on("message", (message: ProjectWorkerMessage) => {
+    if (message.kind === "config") {
+      resolveConfig(message.config);
+      if (message.config.loaded === null) done = true;
+    } else {
+      resolveOrders(message.orders);
+      done = true;
+    }
+  });
+  // A bug in the loaders rejects, as it would throw in loadConfig or loadOrders.
+  worker.once("error", (error) => {
+    done = true;
+    rejectBoth(error);
+  });
+  worker.once("exit", (code) => {
+    if (!done) rejectBoth(new Error(`bug: the project loading worker exited with code ${code} early`));
+  });
+  return {
+    config,
+    orders,
+    stop: () => {
+      if (!done) {
+        done = true;
+        rejectBoth(new Error("the project loading worker was stopped"));
+        void worker.terminate();
+      }
+    },
+  };
+}
