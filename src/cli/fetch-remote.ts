@@ -7,6 +7,7 @@
 import type { Diagnostic } from "../core/errors.js";
 import { createDiagnostic } from "../core/errors.js";
 import type { DesiredOrder, RemoteSnapshot, StateFile } from "../core/model.js";
+import { compareStrings } from "../core/compare.js";
 import { selectCustomersToList, selectOrdersToFetch } from "../core/planner.js";
 import type { PartnerCenterClient } from "../partner-center/types.js";
 
@@ -127,9 +128,10 @@ export async function fetchRemoteSnapshot(
       diagnostics.push(createFetchDiagnostic(`reading order ${orderId} of customer ${customer}`, error));
     }
   });
-  // Stable key order: the snapshot may be saved inside a plan file.
-  remote.lists = Object.fromEntries(Object.entries(remote.lists).sort(([a], [b]) => a.localeCompare(b)));
-  return { remote, diagnostics: diagnostics.sort((a, b) => a.message.localeCompare(b.message)) };
+  // Stable key order: the snapshot may be saved inside a plan file. Code-unit order, as the
+  // planner sorts: localeCompare depends on the machine's locale (and was 3x slower, issue 7).
+  remote.lists = Object.fromEntries(Object.entries(remote.lists).sort(([a], [b]) => compareStrings(a, b)));
+  return { remote, diagnostics: diagnostics.sort((a, b) => compareStrings(a.message, b.message)) };
 }
 
 function createFetchDiagnostic(what: string, error: unknown): Diagnostic {
