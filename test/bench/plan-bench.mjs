@@ -37,6 +37,9 @@ const PARALLELISM = 10; // orderform's default --parallelism
 const TARGET_RATIO = 1.3;
 const TARGET_RSS_MB = 300;
 const ORDERS = CUSTOMERS * PER_CUSTOMER;
+// BENCH_PLAN_CLI=/path/to/other/dist/cli/main.js times another build's plan against the same
+// sandbox, project and floor (e.g. a git worktree of an older commit, built).
+const PLAN_CLI = process.env.BENCH_PLAN_CLI ?? CLI;
 // Older than the visibility window, so a missing order would be drift (and fetched by id).
 const CREATED = new Date(Date.now() - 86_400_000).toISOString().replace(/\.\d+Z$/, "Z");
 
@@ -148,7 +151,7 @@ try {
 
   const runPlan = async (nodeFlags = []) => {
     const before = await readSandboxStats(sandbox.url);
-    const run = await runNode([...nodeFlags, CLI, "plan", "--parallelism", String(PARALLELISM)], {
+    const run = await runNode([...nodeFlags, PLAN_CLI, "plan", "--parallelism", String(PARALLELISM)], {
       cwd: dir,
     });
     const after = await readSandboxStats(sandbox.url);
