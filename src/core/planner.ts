@@ -172,7 +172,8 @@ export function selectOrdersToFetch(input: {
 }): { customer: string; orderId: string }[] {
   const nowMs = requireTimestamp(input.now, "now");
   const filter = createCustomerFilter(input.options.customers);
-  const { declared } = indexDesired(input.desired, filter);
+  // Built only once an order is missing from its list: usually none is (issue 7).
+  let declared: Map<string, DesiredOrder> | undefined;
   const out: { customer: string; orderId: string }[] = [];
   const pending = input.state?.pending ?? {};
   // The subjects createPlan would build (collectSubjects), walked from the state side: only a
@@ -180,13 +181,14 @@ export function selectOrdersToFetch(input: {
   for (const [name, stateOrder] of Object.entries(input.state?.orders ?? {})) {
     const customer = stateOrder.customer.toLowerCase();
     if (filter !== null && !filter.has(customer)) continue;
+    // The list check first: it is cheap and settles almost every order (all conditions must hold).
+    const list = input.lists[customer];
+    if (list === undefined || list.some((o) => sameId(o.id, stateOrder.orderId))) continue;
+    declared ??= indexDesired(input.desired, filter).declared;
     const decl = declared.get(name);
     if (decl === undefined) continue;
     const intent = Object.prototype.hasOwnProperty.call(pending, name) ? pending[name] : undefined;
     if (intent !== undefined && (filter === null || filter.has(intent.customer.toLowerCase()))) continue;
-    // The list check first: it is cheap and settles almost every order (all conditions must hold).
-    const list = input.lists[customer];
-    if (list === undefined || list.some((o) => sameId(o.id, stateOrder.orderId))) continue;
     if (
       !isSameAsDeclared(stateOrder.applied, decl) &&
       diffContent(stateOrder.applied, contentOf(decl)).length > 0
