@@ -5,7 +5,6 @@
 import { randomUUID } from "node:crypto";
 import { isAbsolute, resolve } from "node:path";
 import type { LoadedConfig } from "../config/types.js";
-import { loadConfig } from "../config/load-config.js";
 import { loadProject } from "../config/load-project.js";
 import type { LoadProjectHooks } from "../config/load-project.js";
 import { parseDuration } from "../config/duration.js";
@@ -42,6 +41,8 @@ export async function loadProjectForCommand(
 
 /** Config only (commands that do not need the order files: state, force-unlock, show). */
 export async function loadConfigForCommand(ctx: CliContext): Promise<LoadedConfig | null> {
+  // Imported here: plan loads its config on a worker and must not pay for this code (issue 7).
+  const { loadConfig } = await import("../config/load-config.js");
   const result = await loadConfig({ cwd: ctx.cwd, configPath: ctx.global.config, chdir: ctx.global.chdir });
   if (result.loaded === null || hasErrors(result.diagnostics)) {
     writeDiagnostics(ctx, result.diagnostics);

@@ -25,12 +25,27 @@ export interface LoadConfigOptions {
   cwd: string;
   configPath?: string;
   chdir?: string;
+  /**
+   * false: a JavaScript config is not run; the result names it in `codeConfig` instead. Set on
+   * the project worker (src/config/project-worker.ts): a config that runs code must run on the
+   * main thread, where its effects (process.env, process.exit...) are those of every other command.
+   */
+  runCode?: boolean;
 }
 
 export interface LoadConfigResult {
   /** Null when the config has errors (or --chdir / --config point nowhere). */
   loaded: LoadedConfig | null;
   diagnostics: Diagnostic[];
+  /** With runCode: false, the JavaScript config that was found and not run. */
+  codeConfig?: string;
+}
+
+/** Thrown by the JavaScript loaders when runCode is false; never leaves loadConfig. */
+class CodeConfigFound extends Error {
+  constructor(readonly filepath: string) {
+    super(`a JavaScript config was found and not run: ${filepath}`);
+  }
 }
 
 export const CONFIG_SEARCH_PLACES = [
@@ -99,9 +114,9 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
       ".yml": loadWithPositions,
       ".json": loadWithPositions,
       noExt: loadWithPositions,
-      ".js": defaultLoaders[".js"],
-      ".mjs": defaultLoaders[".mjs"],
-      ".cjs": defaultLoaders[".cjs"],
+      ...(options.runCode === false
+        ? { ".js": refuseCode, ".mjs": refuseCode, ".cjs": refuseCode }
+        : { ".js": defaultLoaders[".js"], ".mjs": defaultLoaders[".mjs"], ".cjs": defaultLoaders[".cjs"] }),
     },
   });
 
@@ -112,6 +127,8 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
         ? await explorer.load(path.resolve(startDir, options.configPath))
         : await explorer.search(startDir);
   } catch (error) {
+    if (error instanceof CodeConfigFound)
+      return { loaded: null, diagnostics: [], codeConfig: error.filepath };
     return { loaded: null, diagnostics: [createLoadFailure(error, startDir, options.configPath)] };
   }
 
@@ -142,6 +159,10 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
   if (hasErrors(diagnostics)) return { loaded: null, diagnostics };
   return { loaded: { config: mergeConfig(valid), filepath, rootDir: rootOf(filepath) }, diagnostics };
 }
+
+const refuseCode: Loader = (filepath) => {
+  throw new CodeConfigFound(filepath);
+};
 
 /** Positions inside package.json live under its "orderform" key; JS configs have none. */
 function createConfigLocator(doc: SourceDocument | undefined, inPackageJson: boolean): SourceDocument {

@@ -11,7 +11,8 @@ import type { ProjectWorkerMessage } from "./project-worker.js";
 
 const post = (message: ProjectWorkerMessage): void => parentPort?.postMessage(message);
 
-const config = await loadConfig(workerData as LoadConfigOptions);
+// A JavaScript config is left to the main thread (see LoadConfigOptions.runCode).
+const config = await loadConfig({ ...(workerData as LoadConfigOptions), runCode: false });
 post({ kind: "config", config });
 // As loadProject: the order files load whenever the config could be loaded, even with warnings.
 // The loaders are imported after the config is posted: the caller waits for the config first.

@@ -1,7 +1,7 @@
 /** loadProject: the config and every order file, as each command starts (validate, plan, apply...). */
 import type { Diagnostic } from "../core/errors.js";
 import type { DesiredOrder } from "../core/model.js";
-import type { LoadConfigOptions } from "./load-config.js";
+import type { LoadConfigOptions, LoadConfigResult } from "./load-config.js";
 import type { ProjectWorker } from "./project-worker.js";
 import type { LoadedConfig } from "./types.js";
 
@@ -31,12 +31,20 @@ export async function loadProject(
   hooks: LoadProjectHooks = {},
 ): Promise<LoadedProject> {
   // Imported here, not above: with a worker, this thread never needs the config or order loaders.
-  const config = await (hooks.worker?.config ??
-    import("./load-config.js").then(({ loadConfig }) => loadConfig(options)));
+  const loadHere = (): Promise<LoadConfigResult> =>
+    import("./load-config.js").then(({ loadConfig }) => loadConfig(options));
+  let worker = hooks.worker;
+  let config = await (worker?.config ?? loadHere());
+  if (config.codeConfig !== undefined) {
+    // The worker found a JavaScript config and left it alone: run it here, and load the project
+    // here as every other command does (the worker loads nothing more).
+    worker = undefined;
+    config = await loadHere();
+  }
   if (config.loaded === null) return { loaded: null, orders: [], diagnostics: config.diagnostics, files: [] };
   const loaded = config.loaded;
   hooks.onConfig?.(loaded);
-  const orders = await (hooks.worker?.orders ??
+  const orders = await (worker?.orders ??
     import("../manifests/load-orders.js").then(({ loadOrders }) => loadOrders(loaded)));
   return {
     loaded: config.loaded,

@@ -1,8 +1,9 @@
 /**
  * Loading the project (config, then every order file) on a worker thread, started as the command
  * starts: `plan` spends its first ~0.15 s importing modules on one core while the other is idle,
- * so the worker reads and parses the order files meanwhile and the main thread never loads the
- * config code at all (issue 7). Runs from the built dist/ only (the worker is the compiled
+ * so the worker reads and parses the order files meanwhile, and the main thread loads no config
+ * or order-file code (issue 7). A JavaScript config is the exception: it is run on the main
+ * thread, as by every other command, and the project is then loaded there. Runs from the built dist/ only (the worker is the compiled
  * load-project-worker.js next to this file). This module imports nothing heavy: it is loaded
  * before the command's own modules.
  */
@@ -14,7 +15,10 @@ export type ProjectWorkerMessage =
   { kind: "config"; config: LoadConfigResult } | { kind: "orders"; orders: LoadedOrders };
 
 export interface ProjectWorker {
-  /** What loadConfig returns for the options the worker was started with. */
+  /**
+   * What loadConfig returns for the options the worker was started with, with runCode: false:
+   * a JavaScript config comes back unloaded, in `codeConfig`, for the main thread to load.
+   */
   readonly config: Promise<LoadConfigResult>;
   /** What loadOrders returns for that config; never settles when the config could not be loaded. */
   readonly orders: Promise<LoadedOrders>;

@@ -131,8 +131,8 @@ export function createPartnerCenterClient(options: ClientOptions): PartnerCenter
   const safeLog =
     log === undefined ? undefined : (line: string) => log(scrubSecrets(line, tokens.secretValues()));
   let closed = false;
-  /** Per caller's signal, the request signals of the operations in flight (see followSignal). */
-  const followers = new WeakMap<AbortSignal, Set<RequestSignal>>();
+  /** Per caller's signal: the relay for waits and the request signals in flight (see followSignal). */
+  const followers = new WeakMap<AbortSignal, { relay: AbortController; live: Set<RequestSignal> }>();
 
   function rateKey(customer: string): string {
     return keyMode === "partner" ? "partner" : `partner:${customer.toLowerCase()}`;
@@ -191,46 +191,53 @@ export function createPartnerCenterClient(options: ClientOptions): PartnerCenter
     if (op.signal === undefined) return runAttempts(op, path);
     const follower = followSignal(op.signal);
     try {
-      return await runAttempts({ ...op, requestSignal: follower.signal }, path);
+      return await runAttempts({ ...op, signal: follower.wait, requestSignal: follower.request }, path);
     } finally {
       follower.release();
     }
   }
 
   /**
-   * A RequestSignal aborted (with the same reason) when `shared` aborts, for undici. One listener
-   * on `shared` per client fans out to the operations in flight. Real AbortSignals per operation
-   * (AbortSignal.any, or a dependent AbortController) cost 10-20 µs each in EventTarget and
-   * garbage-collector bookkeeping, 0.1-0.2 s of CPU over a 10,000-customer plan (issue 7).
+   * Signals aborted (with the same reason) when the caller's `shared` signal aborts: a
+   * RequestSignal per operation for undici, and one relay AbortSignal per client and caller's
+   * signal for this client's own waits (rate limit, back-off, token). One listener on `shared`
+   * fans out to both. Real AbortSignals per operation (AbortSignal.any, or a dependent
+   * AbortController) cost 10-20 µs each in EventTarget and garbage-collector bookkeeping, 0.1-0.2 s
+   * of CPU over a 10,000-customer plan (issue 7).
    *
-   * This client's own waits (rate limit, back-off, token) listen on `shared` itself, one listener
-   * per wait in flight, each removed when its wait ends. With --parallelism above 10 that exceeds
-   * Node's leak-warning threshold without being a leak, so the threshold is lifted for `shared`.
+   * The relay holds one listener per wait in flight, each removed when its wait ends. With
+   * --parallelism above 10 that passes Node's leak-warning threshold without being a leak, so the
+   * threshold is lifted on the relay, which is this client's own; the caller's signal keeps it.
    */
-  function followSignal(shared: AbortSignal): { signal: RequestSignal; release: () => void } {
-    const follower = new RequestSignal();
+  function followSignal(shared: AbortSignal): {
+    request: RequestSignal;
+    wait: AbortSignal;
+    release: () => void;
+  } {
+    const request = new RequestSignal();
     if (shared.aborted) {
-      follower.abort(shared.reason);
-      return { signal: follower, release: () => undefined };
+      request.abort(shared.reason);
+      return { request, wait: shared, release: () => undefined };
     }
-    let live = followers.get(shared);
-    if (live === undefined) {
-      const created = new Set<RequestSignal>();
-      live = created;
+    let follower = followers.get(shared);
+    if (follower === undefined) {
+      const created = { relay: new AbortController(), live: new Set<RequestSignal>() };
+      follower = created;
       followers.set(shared, created);
-      setMaxListeners(0, shared);
+      setMaxListeners(0, created.relay.signal);
       shared.addEventListener(
         "abort",
         () => {
-          for (const each of [...created]) each.abort(shared.reason);
-          created.clear();
+          created.relay.abort(shared.reason);
+          for (const each of [...created.live]) each.abort(shared.reason);
+          created.live.clear();
         },
         { once: true },
       );
     }
-    const set = live;
-    set.add(follower);
-    return { signal: follower, release: () => set.delete(follower) };
+    const { relay, live } = follower;
+    live.add(request);
+    return { request, wait: relay.signal, release: () => live.delete(request) };
   }
 
   async function runAttempts(op: Operation, path: string): Promise<Answer | null> {

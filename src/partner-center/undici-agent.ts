@@ -49,8 +49,9 @@ export function sendRequest(
 
 /**
  * A POST through `dispatcher`, answered as the token provider needs it (status and text). Used
- * instead of undici's fetch, which only the token request needed; the request is the same (no
- * redirects are followed, no compression is asked for).
+ * instead of undici's fetch, which only the token request needed. Unlike fetch it follows no
+ * redirect and asks for no compression: the token endpoint answers directly, and a redirect is
+ * reported as a refusal (its status) instead of being followed.
  */
 export async function postForm(
   dispatcher: Dispatcher,

@@ -431,6 +431,31 @@ describe("plan", () => {
     expect(`${validate.stderr}${validate.stdout}`.startsWith(plan.stderr)).toBe(true);
   });
 
+  it("runs a JavaScript config on the main thread, as apply does: what it sets in process.env counts", async () => {
+    const { rm } = await import("node:fs/promises");
+    await rm(join(project.dir, "orderform.config.yaml"));
+    await writeFile(
+      join(project.dir, "orderform.config.mjs"),
+      [
+        'process.env.SECRET_FROM_CONFIG = "sandbox-secret";',
+        "export default {",
+        `  endpoint: ${JSON.stringify(sandbox.url)},`,
+        "  auth: {",
+        '    mode: "app",',
+        `    tenantId: ${JSON.stringify(SANDBOX_TENANT)},`,
+        '    clientId: "orderform-sandbox",',
+        '    clientSecretEnv: "SECRET_FROM_CONFIG",',
+        `    authorityHost: ${JSON.stringify(sandbox.url)},`,
+        "  },",
+        "};",
+      ].join("\n"),
+    );
+    const result = await project.run(["plan", "--detailed-exitcode"], { env: { ORDERFORM_TEST_SECRET: "" } });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain("Plan: 3 to create, 0 to resume, 0 unchanged.");
+  });
+
   it("reports order-file errors at once even when the endpoint accepts connections and never answers", async () => {
     // The early listing (started while order files load) must not hold the error report back.
     const { createServer } = await import("node:net");
