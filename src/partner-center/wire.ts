@@ -77,9 +77,18 @@ export function normalizeOrderStatus(status: string): RemoteOrderStatus {
 /** Lower snake case as the SDK's enum converter writes it ("OneTime" and "onetime" -> "one_time"). */
 export function normalizeBillingCycle(billingCycle: string | undefined): string {
   if (billingCycle === undefined || billingCycle === "") return "unknown";
-  const snake = billingCycle.replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
-  return snake === "onetime" ? "one_time" : snake;
+  // Every listed order carries one of a handful of spellings: convert each once (the regular
+  // expression was ~15 ms of the main thread over 20,000 listed orders, issue 7).
+  let normalized = billingCycles.get(billingCycle);
+  if (normalized === undefined) {
+    const snake = billingCycle.replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
+    normalized = snake === "onetime" ? "one_time" : snake;
+    if (billingCycles.size < 64) billingCycles.set(billingCycle, normalized);
+  }
+  return normalized;
 }
+
+const billingCycles = new Map<string, string>();
 
 /**
  * `customerId` is the customer the call was made for; it is used when the service leaves out
