@@ -12,7 +12,7 @@ import { cosmiconfig, defaultLoaders } from "cosmiconfig";
 import type { CosmiconfigResult, Loader } from "cosmiconfig";
 import { createDiagnostic, hasErrors } from "../core/errors.js";
 import type { Diagnostic } from "../core/errors.js";
-import { loadSchemaValidator } from "../manifests/json-schemas.js";
+import { loadSchemaValidator, prepareSchemaValidators } from "../manifests/json-schemas.js";
 import { createSchemaDiagnostics } from "../manifests/schema-diagnostics.js";
 import { parseYamlSource } from "../manifests/yaml-source.js";
 import type { SourceDocument } from "../manifests/yaml-source.js";
@@ -148,6 +148,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
   }
 
   const doc = createConfigLocator(parsed?.doc, path.basename(filepath) === "package.json");
+  await prepareSchemaValidators();
   const validate = loadSchemaValidator("config");
   const value: unknown = result.config;
   if (!validate(value)) {

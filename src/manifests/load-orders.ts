@@ -9,6 +9,7 @@ import type { Diagnostic } from "../core/errors.js";
 import type { DesiredOrder } from "../core/model.js";
 import type { LoadedConfig } from "../config/types.js";
 import { loadOrderFileList } from "./discover.js";
+import { prepareSchemaValidators } from "./json-schemas.js";
 import { compareOrders } from "./normalize-order.js";
 import { parseOrderFile } from "./parse-order-file.js";
 import type { LocatedNode } from "./yaml-source.js";
@@ -25,6 +26,7 @@ export async function loadOrders(loaded: LoadedConfig): Promise<LoadedOrders> {
   const { rootDir, config } = loaded;
   const listed = await loadOrderFileList(rootDir, config.orders);
   const diagnostics = [...listed.diagnostics];
+  if (listed.files.length > 0) await prepareSchemaValidators();
   const orders: DesiredOrder[] = [];
   // Only the first declaration of each name is kept; a later one is located at once, so no
   // parsed YAML document outlives its file (20,000 retained documents cost ~100 MB of heap).

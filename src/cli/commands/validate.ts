@@ -2,6 +2,11 @@
  * `orderform validate`: load the config and every order file, print each diagnostic and a
  * summary, exit 1 on any error. Talks to no API and writes nothing.
  */
+// Loaded with this module, not on use: loadProject imports them when first needed (so that plan,
+// which loads its project on a worker, never does), and two imports one after the other cost
+// validate's start-up ~3 ms more than one module graph (issue 7, start-up benchmark).
+import "../../config/load-config.js";
+import "../../manifests/load-orders.js";
 import { hasErrors } from "../../core/errors.js";
 import { loadProject } from "../../config/load-project.js";
 import { renderDiagnostics, renderDiagnosticsJson } from "../../render/diagnostics.js";

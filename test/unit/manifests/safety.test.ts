@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { prepareSchemaValidators } from "../../../src/manifests/json-schemas.js";
 import { parseOrderFile } from "../../../src/manifests/parse-order-file.js";
 import { parseYamlSource } from "../../../src/manifests/yaml-source.js";
 
@@ -9,6 +10,8 @@ lineItems:
   - offerId: CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P
     quantity: 1
 `;
+
+beforeAll(prepareSchemaValidators);
 
 describe("loader safety", () => {
   it.each([
