@@ -3,9 +3,9 @@
  * starts: `plan` spends its first ~0.15 s importing modules on one core while the other is idle,
  * so the worker reads and parses the order files meanwhile, and the main thread loads no config
  * or order-file code (issue 7). A JavaScript config is the exception: it is run on the main
- * thread, as by every other command, and the project is then loaded there. Runs from the built dist/ only (the worker is the compiled
- * load-project-worker.js next to this file). This module imports nothing heavy: it is loaded
- * before the command's own modules.
+ * thread, as by every other command, and the project is then loaded there. Runs from the built
+ * dist/ only (the worker is the compiled load-project-worker.js next to this file). This module
+ * imports nothing heavy: it is loaded before the command's own modules.
  */
 import { Worker } from "node:worker_threads";
 import type { LoadedOrders } from "../manifests/load-orders.js";
@@ -30,31 +30,22 @@ export function startProjectWorker(options: LoadConfigOptions): ProjectWorker {
   const worker = new Worker(new URL("./load-project-worker.js", import.meta.url), {
     workerData: { cwd: options.cwd, configPath: options.configPath, chdir: options.chdir },
   });
-  let resolveConfig: (value: LoadConfigResult) => void = () => undefined;
-  let resolveOrders: (value: LoadedOrders) => void = () => undefined;
-  let rejectBoth: (error: unknown) => void = () => undefined;
-  const config = new Promise<LoadConfigResult>((resolve, reject) => {
-    resolveConfig = resolve;
-    rejectBoth = reject;
-  });
-  const orders = new Promise<LoadedOrders>((resolve, reject) => {
-    resolveOrders = resolve;
-    const rejectConfig = rejectBoth;
-    rejectBoth = (error) => {
-      rejectConfig(error);
-      reject(error);
-    };
-  });
+  const config = createDeferred<LoadConfigResult>();
+  const orders = createDeferred<LoadedOrders>();
+  const rejectBoth = (error: unknown): void => {
+    config.reject(error);
+    orders.reject(error);
+  };
   // A caller that stops early (a config error, a bad flag) awaits neither: no unhandled rejection.
-  config.catch(() => undefined);
-  orders.catch(() => undefined);
+  config.promise.catch(() => undefined);
+  orders.promise.catch(() => undefined);
   let done = false;
   worker.on("message", (message: ProjectWorkerMessage) => {
     if (message.kind === "config") {
-      resolveConfig(message.config);
+      config.resolve(message.config);
       if (message.config.loaded === null) done = true;
     } else {
-      resolveOrders(message.orders);
+      orders.resolve(message.orders);
       done = true;
     }
   });
@@ -67,8 +58,8 @@ export function startProjectWorker(options: LoadConfigOptions): ProjectWorker {
     if (!done) rejectBoth(new Error(`bug: the project loading worker exited with code ${code} early`));
   });
   return {
-    config,
-    orders,
+    config: config.promise,
+    orders: orders.promise,
     stop: () => {
       if (!done) {
         done = true;
@@ -77,4 +68,18 @@ export function startProjectWorker(options: LoadConfigOptions): ProjectWorker {
       }
     },
   };
+}
+
+function createDeferred<T>(): {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+} {
+  let resolve: (value: T) => void = () => undefined;
+  let reject: (error: unknown) => void = () => undefined;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }

@@ -70,6 +70,14 @@ export function isSameAsDeclared(content: OrderContent, declared: DesiredOrder):
   return defined === 0;
 }
 
+/**
+ * diffContent(content, contentOf(declared)), building the declaration's content only when the two
+ * differ (a plan compares every placed order and intent with its declaration).
+ */
+export function diffFromDeclared(content: OrderContent, declared: DesiredOrder): FieldDifference[] {
+  return isSameAsDeclared(content, declared) ? [] : diffContentFully(content, contentOf(declared));
+}
+
 /** diffContent without the equal-content shortcut. */
 export function diffContentFully(before: OrderContent, after: OrderContent): FieldDifference[] {
   const out: FieldDifference[] = [];

@@ -14,9 +14,8 @@
 import {
   compareStrings,
   contentOf,
-  diffContent,
+  diffFromDeclared,
   diffRemoteLineItems,
-  isSameAsDeclared,
   matchesRemote,
   parseTimestampMs,
 } from "./compare.js";
@@ -189,13 +188,9 @@ export function selectOrdersToFetch(input: {
     if (decl === undefined) continue;
     const intent = Object.prototype.hasOwnProperty.call(pending, name) ? pending[name] : undefined;
     if (intent !== undefined && (filter === null || filter.has(intent.customer.toLowerCase()))) continue;
-    if (
-      !isSameAsDeclared(stateOrder.applied, decl) &&
-      diffContent(stateOrder.applied, contentOf(decl)).length > 0
-    )
-      continue;
+    if (diffFromDeclared(stateOrder.applied, decl).length > 0) continue;
     if (isWithinWindow(stateOrder, nowMs, input.options.visibilityWindowMs)) continue;
-    out.push({ customer: stateOrder.customer.toLowerCase(), orderId: stateOrder.orderId });
+    out.push({ customer, orderId: stateOrder.orderId });
   }
   return out.sort((a, b) => compareStrings(a.customer, b.customer) || compareStrings(a.orderId, b.orderId));
 }
@@ -257,7 +252,7 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
   // finished as recorded (same MS-RequestId) and never replaced by a fresh create.
   if (intent !== undefined) {
     const adopted = ctx.adoptions.get(name);
-    const differences = declared === undefined ? [] : diffContent(intent.content, contentOf(declared));
+    const differences = declared === undefined ? [] : diffFromDeclared(intent.content, declared);
     const reason = [
       `A create started at ${intent.startedAt} was not confirmed`,
       adopted === undefined
@@ -303,9 +298,7 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
     };
   }
 
-  const conflicts = isSameAsDeclared(stateOrder.applied, declared)
-    ? []
-    : diffContent(stateOrder.applied, contentOf(declared));
+  const conflicts = diffFromDeclared(stateOrder.applied, declared);
   if (conflicts.length > 0) {
     const content = contentOf(declared);
     if (ctx.replace.has(name)) {

@@ -5,14 +5,11 @@
  * command (issue 7). The compiled module is itself imported on first need (~7 ms): a command on a
  * project with no config file and no order files, or `--version`, never loads it.
  */
-import type { ErrorObject } from "ajv/dist/2020.js";
+import type { GeneratedValidator } from "../generated/manifest-validators.js";
 
 export type SchemaName = "order" | "config";
 
-export interface SchemaValidator {
-  (data: unknown): boolean;
-  errors?: ErrorObject[] | null;
-}
+export type SchemaValidator = GeneratedValidator;
 
 let validators: Record<SchemaName, SchemaValidator> | undefined;
 

@@ -3,23 +3,15 @@
 // at a time over one undici Pool, bodies read as text and discarded. Run as its own process so
 // that it pays the same Node start-up as the CLI.
 // argv: url customers concurrency [firstIndex=0]
-import { Pool, request } from "undici";
-import { createCustomerId, SANDBOX_CLIENT_ID, SANDBOX_SECRET, SANDBOX_TENANT } from "./common.mjs";
+import { Pool } from "undici";
+import { createCustomerId } from "./common.mjs";
+import { fetchSandboxToken } from "./sandbox-token.mjs";
 
 const [url, customersArg, concurrencyArg] = process.argv.slice(2);
 const CUSTOMERS = Number(customersArg);
 const CONCURRENCY = Number(concurrencyArg);
 
-const tokenRes = await request(`${url}/${SANDBOX_TENANT}/oauth2/token`, {
-  method: "POST",
-  headers: { "content-type": "application/x-www-form-urlencoded" },
-  body: new URLSearchParams({
-    grant_type: "client_credentials",
-    client_id: SANDBOX_CLIENT_ID,
-    client_secret: SANDBOX_SECRET,
-  }).toString(),
-});
-const { access_token: token } = await tokenRes.body.json();
+const token = await fetchSandboxToken(url);
 
 const pool = new Pool(url, { connections: CONCURRENCY });
 let next = 0;

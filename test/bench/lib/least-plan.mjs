@@ -9,8 +9,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { Pool, request } from "undici";
-import { SANDBOX_CLIENT_ID, SANDBOX_SECRET, SANDBOX_TENANT } from "./common.mjs";
+import { Pool } from "undici";
+import { fetchSandboxToken } from "./sandbox-token.mjs";
 
 const [dir, url, concurrencyArg] = process.argv.slice(2);
 const CONCURRENCY = Number(concurrencyArg);
@@ -36,16 +36,7 @@ const read = new Promise((resolve, reject) => {
 const state = JSON.parse(readFileSync(join(dir, "orderform.state.json"), "utf8"));
 const customers = [...new Set(Object.values(state.orders).map((order) => order.customer))];
 
-const tokenRes = await request(`${url}/${SANDBOX_TENANT}/oauth2/token`, {
-  method: "POST",
-  headers: { "content-type": "application/x-www-form-urlencoded" },
-  body: new URLSearchParams({
-    grant_type: "client_credentials",
-    client_id: SANDBOX_CLIENT_ID,
-    client_secret: SANDBOX_SECRET,
-  }).toString(),
-});
-const { access_token: token } = await tokenRes.body.json();
+const token = await fetchSandboxToken(url);
 
 const pool = new Pool(url, { connections: CONCURRENCY });
 const lists = new Map();
