@@ -4,7 +4,7 @@
  * mix; a leftover temp file (kill before rename) is named `<target>.tmp-<pid>-<random>`.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, unlink } from "node:fs/promises";
+import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 export const FILE_MODE = 0o600;
@@ -54,4 +54,14 @@ export async function ensureDirectory(dir: string): Promise<void> {
 
 export function isNotFound(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
+}
+
+/** The file's text, or null when it does not exist; any other failure is thrown. */
+export async function readFileIfExists(file: string): Promise<string | null> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    if (isNotFound(error)) return null;
+    throw error;
+  }
 }

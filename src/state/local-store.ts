@@ -22,7 +22,13 @@ import {
   foldJournalEntryInPlace,
 } from "../core/state-journal.js";
 import type { HistoryEntry, JournalEntry, LockInfo, StateSession, StateStore, VersionMeta } from "./types.js";
-import { ensureDirectory, isNotFound, syncDirectory, writeFileAtomic } from "./atomic-file.js";
+import {
+  ensureDirectory,
+  isNotFound,
+  readFileIfExists,
+  syncDirectory,
+  writeFileAtomic,
+} from "./atomic-file.js";
 import { createStateError } from "./errors.js";
 import {
   createHistoryFileName,
@@ -89,13 +95,8 @@ function isSameFingerprint(a: SnapshotFingerprint, b: SnapshotFingerprint): bool
 
 /** Reads and validates the snapshot at `file`; null when it does not exist. */
 export async function readStateFile(file: string, hint?: string): Promise<StateFile | null> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    if (isNotFound(error)) return null;
-    throw error;
-  }
+  const text = await readFileIfExists(file);
+  if (text === null) return null;
   return parseStateText(text, file, hint);
 }
 
@@ -149,13 +150,8 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
   }
 
   async function readSnapshot(): Promise<StateFile | null> {
-    let text: string;
-    try {
-      text = await readFile(paths.state, "utf8");
-    } catch (error) {
-      if (isNotFound(error)) return null;
-      throw error;
-    }
+    const text = await readFileIfExists(paths.state);
+    if (text === null) return null;
     try {
       return parseStateText(text, paths.state);
     } catch (error) {
@@ -166,13 +162,8 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
   }
 
   async function readJournal(): Promise<ParsedJournal | null> {
-    let text: string;
-    try {
-      text = await readFile(paths.journal, "utf8");
-    } catch (error) {
-      if (isNotFound(error)) return null;
-      throw error;
-    }
+    const text = await readFileIfExists(paths.journal);
+    if (text === null) return null;
     return parseJournalText(text, paths.journal);
   }
 

@@ -6,9 +6,9 @@
  * such a lock waits for the timeout and then names its holder; it is never broken automatically,
  * since breaking the lock of a run that is still placing orders could place them twice.
  */
-import { link, open, readFile, unlink } from "node:fs/promises";
+import { link, open, unlink } from "node:fs/promises";
 import type { LockInfo } from "./types.js";
-import { FILE_MODE, isNotFound, syncDirectory } from "./atomic-file.js";
+import { FILE_MODE, readFileIfExists, syncDirectory } from "./atomic-file.js";
 import { createStateError } from "./errors.js";
 import { dirname } from "node:path";
 
@@ -19,13 +19,8 @@ export interface LockEnvironment {
 
 /** The current lock, "unreadable" when the file exists but holds no valid LockInfo, or null. */
 export async function readLockInfo(lockPath: string): Promise<LockInfo | "unreadable" | null> {
-  let text: string;
-  try {
-    text = await readFile(lockPath, "utf8");
-  } catch (error) {
-    if (isNotFound(error)) return null;
-    throw error;
-  }
+  const text = await readFileIfExists(lockPath);
+  if (text === null) return null;
   try {
     const value = JSON.parse(text) as Partial<LockInfo>;
     if (typeof value.id === "string" && typeof value.pid === "number" && typeof value.host === "string") {
