@@ -5,13 +5,17 @@
  *   1. append the intent (fsync) before any byte of the POST is sent;
  *   2. POST with MS-RequestId = the intent's id (the client reuses it on every retry);
  *   3. append the created order (fsync) as soon as the 201 arrives.
- * A kill between 1 and 3 leaves a pending intent; the next plan resumes it with the same request id
- * (the service replays the original answer) or adopts the order if the customer's list shows it.
+ * A kill between 1 and 3 leaves a pending intent; the next run re-sends it with the same request id
+ * (the service replays the original answer), and adopts a listed order only as the planner allows
+ * (src/core/adoption.ts). A create's request id is derived from the locked state, never from the
+ * plan (src/core/request-id.ts; docs/exactly-once.md).
  */
-import type { OrderContent, StateOrder } from "../core/model.js";
+import type { OrderContent, RemoteOrder, StateOrder } from "../core/model.js";
 import type { CreateAction, Plan, PlanAction, ResumeAction } from "../core/plan.js";
 import { assertNever } from "../core/plan.js";
 import { OrderformError } from "../core/errors.js";
+import { createRequestId } from "../core/request-id.js";
+import { readNextGeneration } from "../core/state-journal.js";
 import { PartnerCenterError, isBusinessError } from "../partner-center/errors.js";
 import type { PartnerCenterClient } from "../partner-center/types.js";
 import type { StateSession } from "../state/types.js";
@@ -25,7 +29,6 @@ export interface ApplyOptions {
   /** Aborted on the first Ctrl-C: no new order starts; the ones in flight finish and are recorded. */
   stopSignal: AbortSignal;
   now: () => Date;
-  newRequestId: () => string;
   onEvent: (event: ApplyEvent) => void;
   /** The order list's visibility delay: a resumed intent younger than this may still be unlisted. */
   visibilityWindowMs: number;
@@ -117,28 +120,8 @@ type Outcome = "created" | "adopted" | "failed" | "pending";
 
 async function applyAction(action: Work, options: ApplyOptions): Promise<Outcome> {
   const { session, onEvent } = options;
-  if (action.kind === "resume" && action.adopt !== undefined) {
-    const order = action.adopt.order;
-    await session.append({
-      type: "created",
-      order: createStateOrder(
-        action.name,
-        action.intent.content,
-        action.intent.requestId,
-        order,
-        "adopted",
-        options.now(),
-      ),
-    });
-    onEvent({
-      type: "order_created",
-      name: action.name,
-      customer: action.customer,
-      orderId: order.id,
-      requestId: action.intent.requestId,
-      origin: "adopted",
-    });
-    return "adopted";
+  if (action.kind === "resume" && action.adopt?.mode === "instead") {
+    return recordAdoption(action, action.adopt.order, options);
   }
 
   let requestId: string;
@@ -148,8 +131,12 @@ async function applyAction(action: Work, options: ApplyOptions): Promise<Outcome
     requestId = action.intent.requestId;
     content = action.intent.content;
   } else {
-    requestId = options.newRequestId();
+    // Derived from the state as locked now: two runners on the same state send the same id for
+    // the same purchase, and the service answers the second with the first one's order.
+    const state = session.current();
+    const generation = readNextGeneration(state, action.name);
     content = action.content;
+    requestId = createRequestId({ lineage: state.lineage, name: action.name, content, generation });
     await session.append({
       type: "intent",
       intent: {
@@ -158,6 +145,7 @@ async function applyAction(action: Work, options: ApplyOptions): Promise<Outcome
         requestId,
         startedAt: options.now().toISOString(),
         content,
+        generation,
       },
     });
   }
@@ -169,8 +157,9 @@ async function applyAction(action: Work, options: ApplyOptions): Promise<Outcome
     mode: action.kind,
   });
 
+  let order: RemoteOrder;
   try {
-    const order = await options.client.createOrder(action.customer, content, {
+    order = await options.client.createOrder(action.customer, content, {
       requestId,
       onRetry: (info) =>
         onEvent({
@@ -182,57 +171,94 @@ async function applyAction(action: Work, options: ApplyOptions): Promise<Outcome
           reason: info.reason,
         }),
     });
-    await session.append({
-      type: "created",
-      order: createStateOrder(action.name, content, requestId, order, "created", options.now()),
-    });
-    onEvent({
-      type: "order_created",
-      name: action.name,
-      customer: action.customer,
-      orderId: order.id,
-      requestId,
-      origin: "created",
-    });
-    return "created";
   } catch (error) {
-    const failure = describeFailure(error);
-    if (failure.business && provesNothingWasBought(action, error, options)) {
-      // The service refused the order: nothing was bought, so the intent is dropped and the failure kept.
-      await session.append({
-        type: "failed",
-        failure: {
-          name: action.name,
-          customer: action.customer,
-          requestId,
-          at: options.now().toISOString(),
-          httpStatus: failure.httpStatus ?? 0,
-          code: failure.code,
-          description: failure.message,
-        },
-      });
-      onEvent({
-        type: "order_failed",
+    return recordUnsuccessfulCreate(action, requestId, error, options);
+  }
+  // For a resume this is the authoritative answer: the order the intent's request id made, even
+  // when the plan named another listed order as a fallback.
+  await session.append({
+    type: "created",
+    order: createStateOrder(action.name, content, requestId, order, "created", options.now()),
+  });
+  onEvent({
+    type: "order_created",
+    name: action.name,
+    customer: action.customer,
+    orderId: order.id,
+    requestId,
+    origin: "created",
+  });
+  return "created";
+}
+
+async function recordUnsuccessfulCreate(
+  action: Work,
+  requestId: string,
+  error: unknown,
+  options: ApplyOptions,
+): Promise<Outcome> {
+  const { session, onEvent } = options;
+  const failure = describeFailure(error);
+  if (failure.business && provesNothingWasBought(action, error, options)) {
+    // The service refused the order: nothing was bought, so the intent is dropped and the failure kept.
+    await session.append({
+      type: "failed",
+      failure: {
         name: action.name,
         customer: action.customer,
         requestId,
-        pending: false,
-        ...failure.fields,
-      });
-      return "failed";
-    }
-    // Unknown outcome (retries exhausted, connection lost): the order may exist. Keep the intent so
-    // the next run re-sends the same request id or adopts the order.
+        at: options.now().toISOString(),
+        httpStatus: failure.httpStatus ?? 0,
+        code: failure.code,
+        description: failure.message,
+      },
+    });
     onEvent({
       type: "order_failed",
       name: action.name,
       customer: action.customer,
       requestId,
-      pending: true,
+      pending: false,
       ...failure.fields,
     });
-    return "pending";
+    return "failed";
   }
+  // Unknown outcome (retries exhausted, connection lost): the order may exist. A listed order
+  // that only this intent can have made is recorded (the planner's fallback); otherwise the
+  // intent is kept, and the next run re-sends the same request id.
+  if (action.kind === "resume" && action.adopt !== undefined && !failure.business) {
+    return recordAdoption(action, action.adopt.order, options);
+  }
+  onEvent({
+    type: "order_failed",
+    name: action.name,
+    customer: action.customer,
+    requestId,
+    pending: true,
+    ...failure.fields,
+  });
+  return "pending";
+}
+
+async function recordAdoption(
+  action: ResumeAction,
+  order: RemoteOrder,
+  options: ApplyOptions,
+): Promise<Outcome> {
+  const { intent } = action;
+  await options.session.append({
+    type: "created",
+    order: createStateOrder(action.name, intent.content, intent.requestId, order, "adopted", options.now()),
+  });
+  options.onEvent({
+    type: "order_created",
+    name: action.name,
+    customer: action.customer,
+    orderId: order.id,
+    requestId: intent.requestId,
+    origin: "adopted",
+  });
+  return "adopted";
 }
 
 interface FailureDescription {

@@ -96,6 +96,12 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
       collect,
       [],
     )
+    .option(
+      "--allow-duplicate <name>",
+      "let this create go ahead next to an identical order that state does not track (repeatable)",
+      collect,
+      [],
+    )
     .option("--lock-timeout <duration>", "wait this long for the state lock (e.g. 30s, 2m)", "0s")
     .option("--parallelism <n>", "concurrent list requests", parseInteger)
     .action((opts: Record<string, unknown>) =>
@@ -126,6 +132,12 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
     .option(
       "--replace <name>",
       "place a new order for this drifted or conflicting declaration (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      "--allow-duplicate <name>",
+      "let this create go ahead next to an identical order that state does not track (repeatable)",
       collect,
       [],
     )
@@ -184,6 +196,15 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
     .description("unified diff between two state versions")
     .action((a: string | undefined, b: string | undefined) =>
       run(async (ctx) => (await import("./commands/state.js")).runStateDiff(ctx, a, b)),
+    );
+  state
+    .command("mv")
+    .argument("<old>", "the name in state")
+    .argument("<new>", "the new name (e.g. the order's new name in its file)")
+    .description("rename a record in state (nothing is bought or cancelled)")
+    .option("--lock-timeout <duration>", "wait this long for the state lock", "0s")
+    .action((from: string, to: string, opts: Record<string, unknown>) =>
+      run(async (ctx) => (await import("./commands/state-mv.js")).runStateMv(ctx, from, to, opts)),
     );
   state
     .command("rm")

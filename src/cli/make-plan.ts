@@ -16,6 +16,7 @@ export interface MakePlanInput {
   client: PartnerCenterClient;
   customers: string[];
   replace: string[];
+  allowDuplicate: string[];
   parallelism: number;
   /** A listing plan started early; fetchRemoteSnapshot adds the customers still missing. */
   lister?: CustomerLister;
@@ -57,6 +58,7 @@ export async function fetchAndCreatePlan(
     options: {
       customers: input.customers.map((c) => c.toLowerCase()),
       replace: input.replace,
+      allowDuplicate: input.allowDuplicate,
       visibilityWindowMs: project.loaded.config.visibilityWindowMs,
     },
   });

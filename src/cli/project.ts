@@ -2,7 +2,6 @@
  * What commands share: load the project (config + orders), open the state store, and build the
  * Partner Center client. Each helper returns diagnostics for user problems; only bugs throw.
  */
-import { randomUUID } from "node:crypto";
 import { isAbsolute, resolve } from "node:path";
 import type { LoadedConfig } from "../config/types.js";
 import { loadProject } from "../config/load-project.js";
@@ -88,10 +87,6 @@ export function parseParallelism(value: unknown, loaded: LoadedConfig): number {
 
 export function readStringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
-}
-
-export function createRequestId(): string {
-  return randomUUID();
 }
 
 export function resolveFromCwd(ctx: CliContext, file: string): string {

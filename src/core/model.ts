@@ -98,6 +98,11 @@ export interface PendingIntent {
   requestId: string;
   startedAt: string;
   content: OrderContent;
+  /**
+   * The request-id generation this create used (docs/exactly-once.md). Absent in intents written
+   * before request ids were derived; such an intent's id was random.
+   */
+  generation?: number;
 }
 
 /** The last business error for a declared order (nothing was bought). */
@@ -120,6 +125,13 @@ export interface StateFile {
   orders: Record<string, StateOrder>;
   pending: Record<string, PendingIntent>;
   failures: Record<string, FailureRecord>;
+  /**
+   * Name -> the generation the next create of that name derives its MS-RequestId from
+   * (docs/exactly-once.md). It moves on after every definitive answer and is kept when a record is
+   * removed (`state rm`), so a later deliberate purchase never reuses an earlier request id.
+   * Absent means 0 for every name.
+   */
+  generations?: Record<string, number>;
 }
 
 /** What the planner knows of Partner Center: the customers' lists and any order fetched by id. */

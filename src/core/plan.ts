@@ -5,7 +5,8 @@
 import type { DesiredOrder, OrderContent, PendingIntent, RemoteOrder, StateOrder } from "./model.js";
 import type { Diagnostic } from "./errors.js";
 
-export const PLAN_FORMAT_VERSION = 1;
+/** 2: resumes re-send before adopting (`adopt.mode`), `options.allowDuplicate`. */
+export const PLAN_FORMAT_VERSION = 2;
 
 export type ActionKind = "create" | "resume" | "no-op" | "drift" | "conflict" | "undeclared";
 
@@ -15,6 +16,8 @@ export interface FieldDifference {
   before: unknown; // the recorded/remote side
   after: unknown; // the declared side
 }
+
+export type AdoptMode = "fallback" | "instead";
 
 interface ActionBase {
   name: string;
@@ -33,8 +36,14 @@ export interface CreateAction extends ActionBase {
 export interface ResumeAction extends ActionBase {
   kind: "resume";
   intent: PendingIntent;
-  /** When the customer's list already shows the order, its id is adopted instead of re-sending. */
-  adopt?: { orderId: string; order: RemoteOrder };
+  /**
+   * A listed order that only this intent can have made (docs/exactly-once.md, "Resume").
+   * "fallback": apply re-sends the intent's request id first, and that answer is authoritative;
+   * this order is recorded only when the service cannot answer. "instead": the intent is older
+   * than the service is assumed to remember request ids, so a re-send could place a second
+   * order; this order is recorded without sending anything.
+   */
+  adopt?: { orderId: string; order: RemoteOrder; mode: AdoptMode };
   /** Set when the declaration was edited after the intent was recorded; the intent is finished as recorded. */
   differences?: FieldDifference[];
 }
@@ -86,7 +95,7 @@ export interface Plan {
   createdAt: string;
   /** The state the plan was made against; lineage null means there was no state yet. */
   state: { lineage: string | null; serial: number };
-  options: { customers: string[]; replace: string[] };
+  options: { customers: string[]; replace: string[]; allowDuplicate: string[] };
   desired: DesiredOrder[];
   actions: PlanAction[];
   summary: PlanSummary;

@@ -16,9 +16,11 @@ import {
   contentOf,
   diffFromDeclared,
   diffRemoteLineItems,
-  matchesRemote,
   parseTimestampMs,
 } from "./compare.js";
+import { DEFAULT_CLOCK_SKEW_MS, DEFAULT_REQUEST_ID_RETENTION_MS, assignAdoptions } from "./adoption.js";
+import type { Adoption } from "./adoption.js";
+import { checkCreateDuplicates } from "./duplicates.js";
 import { createDiagnostic } from "./errors.js";
 import type { Diagnostic } from "./errors.js";
 import type {
@@ -30,10 +32,9 @@ import type {
   StateOrder,
 } from "./model.js";
 import { PLAN_FORMAT_VERSION, assertNever } from "./plan.js";
-import type { FieldDifference, NoOpAction, Plan, PlanAction, PlanSummary } from "./plan.js";
+import type { CreateAction, FieldDifference, NoOpAction, Plan, PlanAction, PlanSummary } from "./plan.js";
 
-/** Default allowance for clock skew between this machine and Partner Center when adopting. */
-export const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000;
+export { DEFAULT_CLOCK_SKEW_MS } from "./adoption.js";
 
 export interface PlanOptions {
   /** When non-empty, only these customers' orders are planned (GUIDs, any case). */
@@ -42,8 +43,12 @@ export interface PlanOptions {
   replace: string[];
   /** How long a new order may be missing from its customer's list (up to 15 minutes in production). */
   visibilityWindowMs: number;
+  /** Names whose create may go ahead next to an identical untracked order (`--allow-duplicate NAME`). */
+  allowDuplicate?: string[];
   /** Allowed skew when deciding that a listed order was placed after an intent; default 5 minutes. */
   clockSkewMs?: number;
+  /** How long Partner Center is assumed to remember a request id (src/core/adoption.ts). */
+  requestIdRetentionMs?: number;
 }
 
 export interface PlanInput {
@@ -91,7 +96,18 @@ export function createPlan(input: PlanInput): Plan {
     );
   }
   const subjects = collectSubjects(declared, state, filter);
-  const adoptions = assignAdoptions(subjects, state, remote, options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS);
+  const clockSkewMs = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
+  const adoptions = assignAdoptions({
+    intents: subjects
+      .map((s) => s.intent)
+      .filter((i): i is PendingIntent => i !== undefined)
+      .sort((a, b) => compareTimestamps(a.startedAt, b.startedAt) || compareStrings(a.name, b.name)),
+    state,
+    remote,
+    nowMs,
+    clockSkewMs,
+    requestIdRetentionMs: options.requestIdRetentionMs ?? DEFAULT_REQUEST_ID_RETENTION_MS,
+  });
   const actions: PlanAction[] = [];
   const replaced = new Set<string>();
 
@@ -101,6 +117,29 @@ export function createPlan(input: PlanInput): Plan {
     actions.push(action);
   }
   actions.sort((a, b) => compareStrings(a.customer, b.customer) || compareStrings(a.name, b.name));
+
+  const allowDuplicate = new Set(options.allowDuplicate ?? []);
+  const creates = actions.filter((a): a is CreateAction => a.kind === "create");
+  diagnostics.push(
+    ...checkCreateDuplicates({
+      creates: creates.map((action) => ({ action, source: declared.get(action.name)?.source })),
+      state,
+      lists: remote.lists,
+      declaredNames: new Set(input.desired.map((d) => d.name)),
+      allowDuplicate,
+      clockSkewMs,
+    }),
+  );
+  for (const name of [...allowDuplicate].sort(compareStrings)) {
+    if (creates.some((c) => c.name === name)) continue;
+    diagnostics.push(
+      createDiagnostic(
+        "plan.allow-duplicate-not-applicable",
+        `--allow-duplicate ${name} has no effect: the plan creates no order of that name`,
+        { severity: "warning", hint: "nothing extra is bought for it" },
+      ),
+    );
+  }
 
   for (const name of [...replace].sort(compareStrings)) {
     if (replaced.has(name)) continue;
@@ -128,6 +167,7 @@ export function createPlan(input: PlanInput): Plan {
     options: {
       customers: filter === null ? [] : [...filter].sort(compareStrings),
       replace: [...replace].sort(compareStrings),
+      allowDuplicate: [...allowDuplicate].sort(compareStrings),
     },
     desired: [...declared.values()].sort(compareOrders),
     actions,
@@ -242,7 +282,7 @@ interface DecideContext {
   nowMs: number;
   options: PlanOptions;
   replace: Set<string>;
-  adoptions: Map<string, RemoteOrder>;
+  adoptions: Map<string, Adoption>;
 }
 
 function decide(subject: Subject, ctx: DecideContext): PlanAction {
@@ -251,13 +291,16 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
   // A started create comes first, declared or not: it may already have been bought, so it is
   // finished as recorded (same MS-RequestId) and never replaced by a fresh create.
   if (intent !== undefined) {
-    const adopted = ctx.adoptions.get(name);
+    const adoption = ctx.adoptions.get(name);
     const differences = declared === undefined ? [] : diffFromDeclared(intent.content, declared);
+    const resend = `apply re-sends it with the same request id ${intent.requestId}, so Partner Center answers with the order it already made, if any`;
     const reason = [
-      `A create started at ${intent.startedAt} was not confirmed`,
-      adopted === undefined
-        ? `; apply re-sends it with the same request id ${intent.requestId}, so Partner Center answers with the order it already made, if any.`
-        : `; order ${adopted.id} (created ${adopted.creationDate}) in the customer's list matches it and will be recorded.`,
+      `A create started at ${intent.startedAt} was not confirmed; `,
+      adoption === undefined
+        ? `${resend}.`
+        : adoption.mode === "fallback"
+          ? `${resend}; only if the service cannot answer, order ${adoption.order.id} (created ${adoption.order.creationDate}) in the customer's list, which only this create can have made, is recorded.`
+          : `it is older than Partner Center is assumed to remember request ids, so instead of re-sending, order ${adoption.order.id} (created ${adoption.order.creationDate}) in the customer's list, which only this create can have made, is recorded.`,
       declared === undefined ? " It is no longer declared; it is finished anyway." : "",
       differences.length > 0 ? " The declaration changed since; the intent is finished as recorded." : "",
     ].join("");
@@ -267,7 +310,9 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
       customer: intent.customer,
       reason,
       intent,
-      ...(adopted === undefined ? {} : { adopt: { orderId: adopted.id, order: adopted } }),
+      ...(adoption === undefined
+        ? {}
+        : { adopt: { orderId: adoption.order.id, order: adoption.order, mode: adoption.mode } }),
       ...(differences.length > 0 ? { differences } : {}),
     };
   }
@@ -434,48 +479,6 @@ function describeDrift(
     default:
       return assertNever(observation);
   }
-}
-
-/**
- * Chooses, per pending intent, the listed order to adopt: one matching its content, created no
- * earlier than the intent minus the skew allowance, and bound to no state order. Intents are served
- * oldest first and each order is adopted at most once, so two identical intents never claim the
- * same purchase (the second is re-sent instead, and its request id keeps that safe).
- */
-function assignAdoptions(
-  subjects: readonly Subject[],
-  state: StateFile | null,
-  remote: RemoteSnapshot,
-  clockSkewMs: number,
-): Map<string, RemoteOrder> {
-  const intents = subjects
-    .map((s) => s.intent)
-    .filter((i): i is PendingIntent => i !== undefined)
-    .sort((a, b) => compareTimestamps(a.startedAt, b.startedAt) || compareStrings(a.name, b.name));
-  const adoptions = new Map<string, RemoteOrder>();
-  if (intents.length === 0) return adoptions;
-  const taken = new Set(Object.values(state?.orders ?? {}).map((o) => o.orderId.toLowerCase()));
-  for (const intent of intents) {
-    const startedMs = parseTimestampMs(intent.startedAt);
-    if (startedMs === undefined) continue; // cannot tell before from after: re-send instead
-    const candidates = (remote.lists[intent.customer.toLowerCase()] ?? [])
-      .filter((order) => {
-        const createdMs = parseTimestampMs(order.creationDate);
-        return (
-          createdMs !== undefined &&
-          createdMs >= startedMs - clockSkewMs &&
-          !taken.has(order.id.toLowerCase()) &&
-          matchesRemote(intent.content, order)
-        );
-      })
-      .sort((a, b) => compareTimestamps(a.creationDate, b.creationDate) || compareStrings(a.id, b.id));
-    const chosen = candidates[0];
-    if (chosen !== undefined) {
-      adoptions.set(intent.name, chosen);
-      taken.add(chosen.id.toLowerCase());
-    }
-  }
-  return adoptions;
 }
 
 /** Young enough to be missing from the list. Unreadable timestamps count as old (looked up by id). */

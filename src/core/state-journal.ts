@@ -20,7 +20,8 @@ export type JournalEntry =
   | { type: "created"; order: StateOrder } // removes the pending intent and any failure of that name
   | { type: "failed"; failure: FailureRecord } // removes the pending intent
   | { type: "status"; name: string; status: StateOrderStatus }
-  | { type: "forget"; name: string }; // state rm: drops order, intent and failure of that name
+  | { type: "forget"; name: string } // state rm: drops order, intent and failure (not the generation)
+  | { type: "move"; from: string; to: string }; // state mv: the order and failure records change name
 
 export function createEmptyState(lineage: string): StateFile {
   return { version: STATE_FORMAT_VERSION, lineage, serial: 0, orders: {}, pending: {}, failures: {} };
@@ -43,7 +44,32 @@ export function copyStateMaps(state: StateFile): StateFile {
     orders: { ...state.orders },
     pending: { ...state.pending },
     failures: { ...state.failures },
+    ...(state.generations === undefined ? {} : { generations: { ...state.generations } }),
   };
+}
+
+/** The request-id generation the next create of `name` uses (docs/exactly-once.md). */
+export function readNextGeneration(state: StateFile | null, name: string): number {
+  const generations = state?.generations;
+  if (generations === undefined || !Object.prototype.hasOwnProperty.call(generations, name)) return 0;
+  return generations[name] ?? 0;
+}
+
+/**
+ * A definitive answer (201, adoption, business error) to a pending intent ends that intent's
+ * generation: the next create of the name derives a new request id. next = max(next, used + 1),
+ * so folding a record twice (recovery replays journals) changes nothing. An intent written
+ * before ids were derived has no generation; its id was random and cannot collide with a derived
+ * one, so nothing moves. The map is the caller's own copy (copyStateMaps): updated in place, O(1).
+ */
+function advanceGeneration(state: StateFile, name: string): void {
+  const intent = Object.prototype.hasOwnProperty.call(state.pending, name) ? state.pending[name] : undefined;
+  if (intent?.generation === undefined) return;
+  const current = readNextGeneration(state, name);
+  const next = Math.max(current, intent.generation + 1);
+  if (next === current) return;
+  state.generations ??= {};
+  state.generations[name] = next;
 }
 
 /**
@@ -70,11 +96,13 @@ export function foldJournalEntryInPlace(state: StateFile, entry: JournalEntry): 
         state.orders[entry.order.name] = { ...entry.order, replaced: [...earlier, record] };
       }
       // else: a replayed record of an order this one already superseded (recovery): nothing changes.
+      advanceGeneration(state, entry.order.name);
       delete state.pending[entry.order.name];
       delete state.failures[entry.order.name];
       return;
     }
     case "failed":
+      advanceGeneration(state, entry.failure.name);
       state.failures[entry.failure.name] = entry.failure;
       delete state.pending[entry.failure.name];
       return;
@@ -89,6 +117,21 @@ export function foldJournalEntryInPlace(state: StateFile, entry: JournalEntry): 
       delete state.pending[entry.name];
       delete state.failures[entry.name];
       return;
+    case "move": {
+      // `state mv` refuses a pending intent and an occupied target; replaying a move that already
+      // happened (recovery) finds no record under `from` and changes nothing.
+      const order = state.orders[entry.from];
+      if (order !== undefined && state.orders[entry.to] === undefined) {
+        state.orders[entry.to] = { ...order, name: entry.to };
+        delete state.orders[entry.from];
+      }
+      const failure = state.failures[entry.from];
+      if (failure !== undefined && state.failures[entry.to] === undefined) {
+        state.failures[entry.to] = { ...failure, name: entry.to };
+        delete state.failures[entry.from];
+      }
+      return;
+    }
     default:
       assertNever(entry);
   }
@@ -102,6 +145,7 @@ export function countJournalEntries(entries: readonly JournalEntry[]): Record<Jo
     failed: 0,
     status: 0,
     forget: 0,
+    move: 0,
   };
   for (const entry of entries) counts[entry.type] += 1;
   return counts;

@@ -12,7 +12,7 @@ export interface GeneratedValidator {
 }
 
 export const stateCompiled = validate0;
-const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/state.schema.json","title":"orderform state file","description":"The local state snapshot (orderform.state.json). Nested records allow extra properties so that a newer orderform can add optional fields; the top level is closed.","type":"object","additionalProperties":false,"required":["version","lineage","serial","orders","pending","failures"],"properties":{"version":{"const":1,"description":"State format version; another value is refused (state.unknown-version)."},"lineage":{"type":"string","format":"uuid","description":"Identity of this state, fixed at its first write."},"serial":{"type":"integer","minimum":0,"description":"Incremented by every committed version."},"orders":{"type":"object","additionalProperties":{"$ref":"#/$defs/stateOrder"}},"pending":{"type":"object","additionalProperties":{"$ref":"#/$defs/pendingIntent"}},"failures":{"type":"object","additionalProperties":{"$ref":"#/$defs/failureRecord"}}},"$defs":{"nonEmptyString":{"type":"string","minLength":1},"orderContent":{"type":"object","required":["customer","billingCycle","lineItems"],"properties":{"customer":{"$ref":"#/$defs/nonEmptyString"},"billingCycle":{"enum":["monthly","annual","triennial","one_time","none"]},"partnerOnRecordAttestationAccepted":{"type":"boolean"},"lineItems":{"type":"array","items":{"$ref":"#/$defs/desiredLineItem"}}}},"desiredLineItem":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"$ref":"#/$defs/nonEmptyString"},"quantity":{"type":"integer","minimum":1},"termDuration":{"type":"string"},"friendlyName":{"type":"string"},"partnerIdOnRecord":{"type":"string"},"additionalPartnerIdsOnRecord":{"type":"array","items":{"type":"string"}},"attestationAccepted":{"type":"boolean"},"renewsTo":{"type":"object","required":["termDuration"],"properties":{"termDuration":{"type":"string"}}},"provisioningContext":{"type":"object","additionalProperties":{"type":"string"}},"promotionId":{"type":"string"}}},"remoteLineItem":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"type":"string"},"quantity":{"type":"integer"},"termDuration":{"type":"string"},"subscriptionId":{"type":"string"},"friendlyName":{"type":"string"},"partnerIdOnRecord":{"type":"string"}}},"orderStatus":{"enum":["pending","completed","cancelled","unknown"]},"stateOrder":{"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"creationDate":{"type":"string"},"recordedAt":{"type":"string"},"status":{"$ref":"#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/orderContent"},"remoteLineItems":{"type":"array","items":{"$ref":"#/$defs/remoteLineItem"}},"origin":{"enum":["created","adopted","imported"]},"replaced":{"description":"Earlier orders of this name superseded by --replace; not cancelled, so kept (oldest first).","type":"array","items":{"$ref":"#/$defs/stateOrder"}}}},"pendingIntent":{"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"},"content":{"$ref":"#/$defs/orderContent"}}},"failureRecord":{"type":"object","required":["name","customer","requestId","at","httpStatus","code","description"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"at":{"type":"string"},"httpStatus":{"type":"integer"},"code":{"type":"string"},"description":{"type":"string"}}},"journalEntry":{"description":"One line of the journal (P.journal), after its header line.","type":"object","required":["type"],"oneOf":[{"properties":{"type":{"const":"intent"},"intent":{"$ref":"#/$defs/pendingIntent"}},"required":["intent"]},{"properties":{"type":{"const":"created"},"order":{"$ref":"#/$defs/stateOrder"}},"required":["order"]},{"properties":{"type":{"const":"failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["failure"]},{"properties":{"type":{"const":"status"},"name":{"$ref":"#/$defs/nonEmptyString"},"status":{"$ref":"#/$defs/orderStatus"}},"required":["name","status"]},{"properties":{"type":{"const":"forget"},"name":{"$ref":"#/$defs/nonEmptyString"}},"required":["name"]}]},"historyMeta":{"type":"object","required":["serial","lineage","time","command","user","host","summary"],"properties":{"serial":{"type":"integer","minimum":1},"lineage":{"type":"string"},"time":{"type":"string"},"command":{"type":"string"},"user":{"type":"string"},"host":{"type":"string"},"gitCommit":{"type":"string"},"summary":{"type":"string"}}}}};
+const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/state.schema.json","title":"orderform state file","description":"The local state snapshot (orderform.state.json). Nested records allow extra properties so that a newer orderform can add optional fields; the top level is closed.","type":"object","additionalProperties":false,"required":["version","lineage","serial","orders","pending","failures"],"properties":{"version":{"const":1,"description":"State format version; another value is refused (state.unknown-version)."},"lineage":{"type":"string","format":"uuid","description":"Identity of this state, fixed at its first write."},"serial":{"type":"integer","minimum":0,"description":"Incremented by every committed version."},"orders":{"type":"object","additionalProperties":{"$ref":"#/$defs/stateOrder"}},"pending":{"type":"object","additionalProperties":{"$ref":"#/$defs/pendingIntent"}},"failures":{"type":"object","additionalProperties":{"$ref":"#/$defs/failureRecord"}},"generations":{"description":"Name -> the generation the next create of that name derives its MS-RequestId from (docs/exactly-once.md). Kept when a record is removed; absent means 0.","type":"object","additionalProperties":{"type":"integer","minimum":0}}},"$defs":{"nonEmptyString":{"type":"string","minLength":1},"orderContent":{"type":"object","required":["customer","billingCycle","lineItems"],"properties":{"customer":{"$ref":"#/$defs/nonEmptyString"},"billingCycle":{"enum":["monthly","annual","triennial","one_time","none"]},"partnerOnRecordAttestationAccepted":{"type":"boolean"},"lineItems":{"type":"array","items":{"$ref":"#/$defs/desiredLineItem"}}}},"desiredLineItem":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"$ref":"#/$defs/nonEmptyString"},"quantity":{"type":"integer","minimum":1},"termDuration":{"type":"string"},"friendlyName":{"type":"string"},"partnerIdOnRecord":{"type":"string"},"additionalPartnerIdsOnRecord":{"type":"array","items":{"type":"string"}},"attestationAccepted":{"type":"boolean"},"renewsTo":{"type":"object","required":["termDuration"],"properties":{"termDuration":{"type":"string"}}},"provisioningContext":{"type":"object","additionalProperties":{"type":"string"}},"promotionId":{"type":"string"}}},"remoteLineItem":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"type":"string"},"quantity":{"type":"integer"},"termDuration":{"type":"string"},"subscriptionId":{"type":"string"},"friendlyName":{"type":"string"},"partnerIdOnRecord":{"type":"string"}}},"orderStatus":{"enum":["pending","completed","cancelled","unknown"]},"stateOrder":{"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"creationDate":{"type":"string"},"recordedAt":{"type":"string"},"status":{"$ref":"#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/orderContent"},"remoteLineItems":{"type":"array","items":{"$ref":"#/$defs/remoteLineItem"}},"origin":{"enum":["created","adopted","imported"]},"replaced":{"description":"Earlier orders of this name superseded by --replace; not cancelled, so kept (oldest first).","type":"array","items":{"$ref":"#/$defs/stateOrder"}}}},"pendingIntent":{"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"},"content":{"$ref":"#/$defs/orderContent"},"generation":{"description":"The request-id generation this create used (docs/exactly-once.md); absent in intents with a random id.","type":"integer","minimum":0}}},"failureRecord":{"type":"object","required":["name","customer","requestId","at","httpStatus","code","description"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"at":{"type":"string"},"httpStatus":{"type":"integer"},"code":{"type":"string"},"description":{"type":"string"}}},"journalEntry":{"description":"One line of the journal (P.journal), after its header line.","type":"object","required":["type"],"oneOf":[{"properties":{"type":{"const":"intent"},"intent":{"$ref":"#/$defs/pendingIntent"}},"required":["intent"]},{"properties":{"type":{"const":"created"},"order":{"$ref":"#/$defs/stateOrder"}},"required":["order"]},{"properties":{"type":{"const":"failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["failure"]},{"properties":{"type":{"const":"status"},"name":{"$ref":"#/$defs/nonEmptyString"},"status":{"$ref":"#/$defs/orderStatus"}},"required":["name","status"]},{"properties":{"type":{"const":"forget"},"name":{"$ref":"#/$defs/nonEmptyString"}},"required":["name"]},{"properties":{"type":{"const":"move"},"from":{"$ref":"#/$defs/nonEmptyString"},"to":{"$ref":"#/$defs/nonEmptyString"}},"required":["from","to"]}]},"historyMeta":{"type":"object","required":["serial","lineage","time","command","user","host","summary"],"properties":{"serial":{"type":"integer","minimum":1},"lineage":{"type":"string"},"time":{"type":"string"},"command":{"type":"string"},"user":{"type":"string"},"host":{"type":"string"},"gitCommit":{"type":"string"},"summary":{"type":"string"}}}}};
 const formats0 = /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
 const schema1 = {"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"creationDate":{"type":"string"},"recordedAt":{"type":"string"},"status":{"$ref":"#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/orderContent"},"remoteLineItems":{"type":"array","items":{"$ref":"#/$defs/remoteLineItem"}},"origin":{"enum":["created","adopted","imported"]},"replaced":{"description":"Earlier orders of this name superseded by --replace; not cancelled, so kept (oldest first).","type":"array","items":{"$ref":"#/$defs/stateOrder"}}}};
 const schema2 = {"type":"string","minLength":1};
@@ -736,7 +736,7 @@ return errors === 0;
 }
 validate1.evaluated = {"props":{"name":true,"customer":true,"orderId":true,"requestId":true,"creationDate":true,"recordedAt":true,"status":true,"applied":true,"remoteLineItems":true,"origin":true,"replaced":true},"dynamicProps":false,"dynamicItems":false};
 
-const schema11 = {"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"},"content":{"$ref":"#/$defs/orderContent"}}};
+const schema11 = {"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"},"content":{"$ref":"#/$defs/orderContent"},"generation":{"description":"The request-id generation this create used (docs/exactly-once.md); absent in intents with a random id.","type":"integer","minimum":0}}};
 
 function validate7(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -845,6 +845,28 @@ var valid0 = _errs12 === errors;
 else {
 var valid0 = true;
 }
+if(valid0){
+if(data.generation !== undefined){
+let data5 = data.generation;
+const _errs13 = errors;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+validate7.errors = [{instancePath:instancePath+"/generation",schemaPath:"#/properties/generation/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs13){
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 < 0 || isNaN(data5)){
+validate7.errors = [{instancePath:instancePath+"/generation",schemaPath:"#/properties/generation/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid0 = _errs13 === errors;
+}
+else {
+var valid0 = true;
+}
+}
 }
 }
 }
@@ -859,7 +881,7 @@ return false;
 validate7.errors = vErrors;
 return errors === 0;
 }
-validate7.evaluated = {"props":{"name":true,"customer":true,"requestId":true,"startedAt":true,"content":true},"dynamicProps":false,"dynamicItems":false};
+validate7.evaluated = {"props":{"name":true,"customer":true,"requestId":true,"startedAt":true,"content":true,"generation":true},"dynamicProps":false,"dynamicItems":false};
 
 const schema15 = {"type":"object","required":["name","customer","requestId","at","httpStatus","code","description"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"at":{"type":"string"},"httpStatus":{"type":"integer"},"code":{"type":"string"},"description":{"type":"string"}}};
 
@@ -1025,7 +1047,7 @@ return false;
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!((((((key0 === "version") || (key0 === "lineage")) || (key0 === "serial")) || (key0 === "orders")) || (key0 === "pending")) || (key0 === "failures"))){
+if(!(((((((key0 === "version") || (key0 === "lineage")) || (key0 === "serial")) || (key0 === "orders")) || (key0 === "pending")) || (key0 === "failures")) || (key0 === "generations"))){
 validate0.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
@@ -1171,6 +1193,44 @@ var valid0 = _errs15 === errors;
 else {
 var valid0 = true;
 }
+if(valid0){
+if(data.generations !== undefined){
+let data9 = data.generations;
+const _errs19 = errors;
+if(errors === _errs19){
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+for(const key4 in data9){
+let data10 = data9[key4];
+const _errs22 = errors;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+validate0.errors = [{instancePath:instancePath+"/generations/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/generations/additionalProperties/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs22){
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 < 0 || isNaN(data10)){
+validate0.errors = [{instancePath:instancePath+"/generations/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/generations/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid4 = _errs22 === errors;
+if(!valid4){
+break;
+}
+}
+}
+else {
+validate0.errors = [{instancePath:instancePath+"/generations",schemaPath:"#/properties/generations/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid0 = _errs19 === errors;
+}
+else {
+var valid0 = true;
+}
+}
 }
 }
 }
@@ -1190,7 +1250,7 @@ return errors === 0;
 validate0.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const journalEntryCompiled = validate12;
-const schema18 = {"description":"One line of the journal (P.journal), after its header line.","type":"object","required":["type"],"oneOf":[{"properties":{"type":{"const":"intent"},"intent":{"$ref":"#/$defs/pendingIntent"}},"required":["intent"]},{"properties":{"type":{"const":"created"},"order":{"$ref":"#/$defs/stateOrder"}},"required":["order"]},{"properties":{"type":{"const":"failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["failure"]},{"properties":{"type":{"const":"status"},"name":{"$ref":"#/$defs/nonEmptyString"},"status":{"$ref":"#/$defs/orderStatus"}},"required":["name","status"]},{"properties":{"type":{"const":"forget"},"name":{"$ref":"#/$defs/nonEmptyString"}},"required":["name"]}]};
+const schema18 = {"description":"One line of the journal (P.journal), after its header line.","type":"object","required":["type"],"oneOf":[{"properties":{"type":{"const":"intent"},"intent":{"$ref":"#/$defs/pendingIntent"}},"required":["intent"]},{"properties":{"type":{"const":"created"},"order":{"$ref":"#/$defs/stateOrder"}},"required":["order"]},{"properties":{"type":{"const":"failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["failure"]},{"properties":{"type":{"const":"status"},"name":{"$ref":"#/$defs/nonEmptyString"},"status":{"$ref":"#/$defs/orderStatus"}},"required":["name","status"]},{"properties":{"type":{"const":"forget"},"name":{"$ref":"#/$defs/nonEmptyString"}},"required":["name"]},{"properties":{"type":{"const":"move"},"from":{"$ref":"#/$defs/nonEmptyString"},"to":{"$ref":"#/$defs/nonEmptyString"}},"required":["from","to"]}]};
 
 function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1568,17 +1628,137 @@ props0.type = true;
 props0.name = true;
 }
 }
-}
-}
-}
-}
-if(!valid0){
-const err15 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+const _errs23 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing5;
+if(((data.from === undefined) && (missing5 = "from")) || ((data.to === undefined) && (missing5 = "to"))){
+const err15 = {instancePath,schemaPath:"#/oneOf/5/required",keyword:"required",params:{missingProperty: missing5},message:"must have required property '"+missing5+"'"};
 if(vErrors === null){
 vErrors = [err15];
 }
 else {
 vErrors.push(err15);
+}
+errors++;
+}
+else {
+if(data.type !== undefined){
+const _errs24 = errors;
+if("move" !== data.type){
+const err16 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/5/properties/type/const",keyword:"const",params:{allowedValue: "move"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+var valid9 = _errs24 === errors;
+}
+else {
+var valid9 = true;
+}
+if(valid9){
+if(data.from !== undefined){
+let data12 = data.from;
+const _errs25 = errors;
+const _errs26 = errors;
+if(errors === _errs26){
+if(typeof data12 === "string"){
+if(func0(data12) < 1){
+const err17 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+var valid9 = _errs25 === errors;
+}
+else {
+var valid9 = true;
+}
+if(valid9){
+if(data.to !== undefined){
+let data13 = data.to;
+const _errs28 = errors;
+const _errs29 = errors;
+if(errors === _errs29){
+if(typeof data13 === "string"){
+if(func0(data13) < 1){
+const err19 = {instancePath:instancePath+"/to",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/to",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+var valid9 = _errs28 === errors;
+}
+else {
+var valid9 = true;
+}
+}
+}
+}
+}
+var _valid0 = _errs23 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 5];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 5;
+if(props0 !== true){
+props0 = props0 || {};
+props0.type = true;
+props0.from = true;
+props0.to = true;
+}
+}
+}
+}
+}
+}
+}
+if(!valid0){
+const err21 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
 }
 errors++;
 validate12.errors = vErrors;
@@ -1597,9 +1777,9 @@ vErrors = null;
 }
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing5;
-if((data.type === undefined) && (missing5 = "type")){
-validate12.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing5},message:"must have required property '"+missing5+"'"}];
+let missing6;
+if((data.type === undefined) && (missing6 = "type")){
+validate12.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing6},message:"must have required property '"+missing6+"'"}];
 return false;
 }
 }
@@ -1615,7 +1795,7 @@ return errors === 0;
 validate12.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 export const historyMetaCompiled = validate16;
-const schema22 = {"type":"object","required":["serial","lineage","time","command","user","host","summary"],"properties":{"serial":{"type":"integer","minimum":1},"lineage":{"type":"string"},"time":{"type":"string"},"command":{"type":"string"},"user":{"type":"string"},"host":{"type":"string"},"gitCommit":{"type":"string"},"summary":{"type":"string"}}};
+const schema24 = {"type":"object","required":["serial","lineage","time","command","user","host","summary"],"properties":{"serial":{"type":"integer","minimum":1},"lineage":{"type":"string"},"time":{"type":"string"},"command":{"type":"string"},"user":{"type":"string"},"host":{"type":"string"},"gitCommit":{"type":"string"},"summary":{"type":"string"}}};
 
 function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;

@@ -50,7 +50,11 @@ export function describeAction(action: PlanAction, plan: Plan): ActionDescriptio
         `started at: ${action.intent.startedAt}`,
         ...(action.adopt === undefined
           ? []
-          : [`adopts order: ${action.adopt.orderId} (created ${action.adopt.order.creationDate})`]),
+          : [
+              action.adopt.mode === "fallback"
+                ? `if unanswered: records order ${action.adopt.orderId} (created ${action.adopt.order.creationDate})`
+                : `records order: ${action.adopt.orderId} (created ${action.adopt.order.creationDate}), without re-sending`,
+            ]),
         ...describeContent(action.intent.content),
         `reason: ${action.reason}`,
       ];
@@ -60,9 +64,9 @@ export function describeAction(action: PlanAction, plan: Plan): ActionDescriptio
       }
       return {
         heading:
-          action.adopt === undefined
-            ? `${action.name} will be resumed (a create that was started and not confirmed)`
-            : `${action.name} will be resumed by recording order ${action.adopt.orderId}`,
+          action.adopt?.mode === "instead"
+            ? `${action.name} will be resumed by recording order ${action.adopt.orderId}`
+            : `${action.name} will be resumed (a create that was started and not confirmed)`,
         title: `resume ${action.name}`,
         details,
         remedies: [],

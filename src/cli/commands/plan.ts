@@ -80,6 +80,7 @@ export async function runPlan(
       client: pc.client,
       customers,
       replace: readStringList(opts.replace),
+      allowDuplicate: readStringList(opts.allowDuplicate),
       parallelism,
       lister: started.lister,
     });
@@ -93,6 +94,11 @@ export async function runPlan(
   }
 
   ctx.stdout.write(renderPlanIn(plan, format, ctx.global.color));
+  if (typeof opts.out === "string" && planHasErrors(plan)) {
+    // A plan that apply would refuse is not saved: an artifact that cannot be applied only misleads.
+    ctx.stderr.write(`\nThe plan has errors, so it was not saved to ${opts.out}. Fix them and plan again.\n`);
+    return 1;
+  }
   if (typeof opts.out === "string") {
     const out = resolveFromCwd(ctx, opts.out);
     await writePlanFile(out, plan);

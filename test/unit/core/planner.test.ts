@@ -293,9 +293,20 @@ describe("createPlan: adoption of a pending intent", () => {
       adopt: undefined,
     },
     {
-      name: "the earliest of several",
+      name: "none of several: which one the intent made is for its re-sent request id to say",
       list: [match("o2", "2025-03-01T11:55:00Z"), match("o1", "2025-03-01T11:51:00Z")],
-      adopt: "o1",
+      adopt: undefined,
+    },
+    {
+      name: "an id bound to an order that --replace superseded is not adopted",
+      list: [match("old", "2025-03-01T11:51:00Z")],
+      stateOrders: [
+        buildStateOrder(buildDesired("contoso/other"), {
+          orderId: "new",
+          replaced: [buildStateOrder(buildDesired("contoso/other"), { orderId: "OLD" })],
+        }),
+      ],
+      adopt: undefined,
     },
     {
       name: "an id already bound to a state order is not adopted",
@@ -323,7 +334,7 @@ describe("createPlan: adoption of a pending intent", () => {
     expect(resume?.kind === "resume" ? resume.adopt?.orderId : "wrong kind").toBe(adopt);
   });
 
-  it("two identical intents never adopt the same order; the older intent gets it", () => {
+  it("two pending intents with the same content adopt nothing: their re-sent request ids decide", () => {
     const a = buildIntent(buildDesired("contoso/a"), { startedAt: "2025-03-01T11:52:00Z", requestId: "ra" });
     const b = buildIntent(buildDesired("contoso/b"), { startedAt: "2025-03-01T11:51:00Z", requestId: "rb" });
     const plan = createPlan(
@@ -336,13 +347,13 @@ describe("createPlan: adoption of a pending intent", () => {
     const adopted = Object.fromEntries(
       plan.actions.map((x) => [x.name, x.kind === "resume" ? (x.adopt?.orderId ?? null) : x.kind]),
     );
-    expect(adopted).toEqual({ "contoso/a": null, "contoso/b": "o1" });
+    expect(adopted).toEqual({ "contoso/a": null, "contoso/b": null });
   });
 });
 
 describe("createPlan: the whole plan", () => {
   const fabrikam = buildDesired("fabrikam/visio", { customer: FABRIKAM });
-  const gone = buildStateOrder(buildDesired("contoso/gone"));
+  const gone = buildStateOrder(edited(buildDesired("contoso/gone"), 9));
   const input = buildInput({
     desired: [fabrikam, buildDesired("contoso/zeta"), seats],
     state: buildState({

@@ -53,7 +53,7 @@ describe("renderPlanJson", () => {
   it.each<[string, (p: Record<string, unknown>) => void]>([
     ["unknown action kind", (p) => ((p.actions as { kind: string }[])[0]!.kind = "delete")],
     ["missing state pin", (p) => delete p.state],
-    ["other format version", (p) => (p.formatVersion = 2)],
+    ["other format version", (p) => (p.formatVersion = 1)],
     [
       "create without content",
       (p) => delete (p.actions as Record<string, unknown>[]).find((a) => a.kind === "create")!.content,

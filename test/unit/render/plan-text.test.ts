@@ -43,7 +43,7 @@ describe("renderPlanText", () => {
       "--replace contoso/edited",
       "Restore the declaration in orders/contoso.yaml:14:1",
       "`orderform state rm contoso/old`",
-      "adopts order: ord-adopted",
+      "if unanswered: records order ord-adopted",
       "contoso/recent: Order ord-recent is recent and not in the customer's list yet; it is not placed again.",
       "\nPlan: 1 to create, 2 to resume, 2 unchanged.\n",
     ]) {

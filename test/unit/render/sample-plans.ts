@@ -42,7 +42,8 @@ export function createEveryKindPlan(): Plan {
     source: { file: "orders/contoso.yaml", line: 14, column: 1 },
   });
   const resumed = buildDesired("fabrikam/resumed", { customer: FABRIKAM });
-  const adopted = buildDesired("fabrikam/adopted", { customer: FABRIKAM });
+  // Another quantity than fabrikam/resumed: two intents with the same content adopt nothing.
+  const adopted = withQuantity(buildDesired("fabrikam/adopted", { customer: FABRIKAM }), 12);
   const placed = {
     unchanged: buildStateOrder(unchanged, { orderId: "ord-unchanged" }),
     cancelled: buildStateOrder(cancelled, { orderId: "ord-cancelled" }),

@@ -132,6 +132,6 @@ describe("countJournalEntries", () => {
         { type: "created", order: createOrder("a") },
         { type: "intent", intent: createIntent("b") },
       ]),
-    ).toEqual({ intent: 2, created: 1, failed: 0, status: 0, forget: 0 });
+    ).toEqual({ intent: 2, created: 1, failed: 0, status: 0, forget: 0, move: 0 });
   });
 });

@@ -1,0 +1,128 @@
+/**
+ * Saved plans are checked, not trusted (docs/exactly-once.md, "Saved plans"). Pure.
+ *
+ * A saved plan is a file: it travels as a CI artifact and can be edited by hand. `apply PLANFILE`
+ * runs this check inside the state lock, before anything is sent, against the state as locked and
+ * the declarations as loaded. The lineage and serial check (the plan is not stale) runs first; this
+ * one catches plans that are current but say something the state and declarations do not.
+ */
+import { contentOf, diffContent, matchesRemote } from "./compare.js";
+import { createCanonicalJson } from "./canonical.js";
+import type { DesiredOrder, StateFile } from "./model.js";
+import { assertNever } from "./plan.js";
+import type { Plan, PlanAction } from "./plan.js";
+
+export interface SavedPlanProblem {
+  /** 1-based position of the action in the plan file's `actions`. */
+  position: number;
+  action: string; // e.g. "create contoso/seats"
+  message: string;
+}
+
+export function checkSavedPlan(input: {
+  plan: Plan;
+  state: StateFile;
+  desired: readonly DesiredOrder[];
+}): SavedPlanProblem[] {
+  const { plan, state } = input;
+  const declared = new Map<string, DesiredOrder>();
+  for (const order of input.desired) if (!declared.has(order.name)) declared.set(order.name, order);
+  const boundTo = new Map<string, string>(); // order id (lower case) -> name holding it
+  for (const order of Object.values(state.orders)) {
+    boundTo.set(order.orderId.toLowerCase(), order.name);
+    for (const old of order.replaced ?? []) boundTo.set(old.orderId.toLowerCase(), order.name);
+  }
+  const problems: SavedPlanProblem[] = [];
+  const seen = new Set<string>();
+  plan.actions.forEach((action, index) => {
+    const report = (message: string): void => {
+      problems.push({ position: index + 1, action: `${action.kind} ${action.name}`, message });
+    };
+    if (seen.has(action.name)) report("the plan holds another action for the same name");
+    seen.add(action.name);
+    const message = checkAction(action, { state, declared, boundTo, plan });
+    if (message !== undefined) report(message);
+  });
+  return problems;
+}
+
+interface CheckContext {
+  state: StateFile;
+  declared: ReadonlyMap<string, DesiredOrder>;
+  boundTo: ReadonlyMap<string, string>;
+  plan: Plan;
+}
+
+function checkAction(action: PlanAction, ctx: CheckContext): string | undefined {
+  const { state } = ctx;
+  const record = own(state.orders, action.name);
+  const intent = own(state.pending, action.name);
+  switch (action.kind) {
+    case "create": {
+      if (intent !== undefined) return `state holds a pending create for it (request id ${intent.requestId})`;
+      if (action.replaces === undefined && record !== undefined) {
+        return `state already records order ${record.orderId} for it`;
+      }
+      if (action.replaces !== undefined) {
+        if (record === undefined)
+          return `it replaces order ${action.replaces.orderId}, which state does not record`;
+        if (record.orderId.toLowerCase() !== action.replaces.orderId.toLowerCase()) {
+          return `it replaces order ${action.replaces.orderId}, but state records order ${record.orderId}`;
+        }
+        if (!ctx.plan.options.replace.includes(action.name)) return "it replaces an order without --replace";
+      }
+      const declaration = ctx.declared.get(action.name);
+      if (declaration === undefined) return "it is not declared in this project";
+      if (action.customer.toLowerCase() !== declaration.customer.toLowerCase()) {
+        return `its customer ${action.customer} is not the declared customer ${declaration.customer}`;
+      }
+      if (action.content.customer.toLowerCase() !== declaration.customer.toLowerCase()) {
+        return `its content's customer ${action.content.customer} is not the declared customer ${declaration.customer}`;
+      }
+      const differences = diffContent(contentOf(declaration), action.content);
+      if (differences.length > 0) {
+        return `its content differs from the declaration at ${differences.map((d) => d.path).join(", ")}`;
+      }
+      return undefined;
+    }
+    case "resume": {
+      if (intent === undefined) return "state holds no pending create for it";
+      if (createCanonicalJson(intent) !== createCanonicalJson(action.intent)) {
+        return `its intent differs from the pending create in state (request id ${intent.requestId})`;
+      }
+      if (action.customer.toLowerCase() !== intent.customer.toLowerCase()) {
+        return `its customer ${action.customer} is not the intent's customer ${intent.customer}`;
+      }
+      const adopt = action.adopt;
+      if (adopt === undefined) return undefined;
+      if (adopt.orderId.toLowerCase() !== adopt.order.id.toLowerCase()) {
+        return `it adopts order ${adopt.orderId} but describes order ${adopt.order.id}`;
+      }
+      const holder = ctx.boundTo.get(adopt.orderId.toLowerCase());
+      if (holder !== undefined) return `it adopts order ${adopt.orderId}, which state binds to ${holder}`;
+      if (
+        adopt.order.customer.toLowerCase() !== intent.customer.toLowerCase() ||
+        !matchesRemote(intent.content, adopt.order)
+      ) {
+        return `it adopts order ${adopt.orderId}, which does not match the pending create`;
+      }
+      return undefined;
+    }
+    case "no-op":
+    case "drift":
+    case "conflict":
+      // Nothing is sent for these; a no-op may record a status, so its order must be the recorded one.
+      if (record === undefined || record.orderId.toLowerCase() !== action.stateOrder.orderId.toLowerCase()) {
+        return `state does not record order ${action.stateOrder.orderId} for it`;
+      }
+      return undefined;
+    case "undeclared":
+      return undefined;
+    default:
+      return assertNever(action);
+  }
+}
+
+function own<T>(map: Record<string, T>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(map, key) ? map[key] : undefined;
+}
