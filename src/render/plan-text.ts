@@ -204,6 +204,10 @@ function renderSections(plan: Plan, c: Colors): string[] {
     return out;
   }
   out.push(c.bold(`Plan: ${s.create} to create, ${s.resume} to resume, ${s.noop} unchanged.`));
+  const errors = plan.diagnostics.filter((d) => d.severity === "error").length;
+  if (errors > 0) {
+    out.push(c.red(`${plural(errors, "error")} above: this plan cannot be applied until resolved.`));
+  }
   if (drifts.length > 0) {
     const them = drifts.length === 1 ? "it" : "them";
     out.push(`${plural(drifts.length, "order")} changed outside orderform; nothing is bought for ${them}.`);

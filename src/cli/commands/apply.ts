@@ -94,7 +94,10 @@ export async function runApply(
       }
       plan = result.plan;
       if (!ctx.global.json) ctx.stdout.write(renderPlanText(plan, { color: ctx.global.color }));
-      if (planHasErrors(plan)) return 1;
+      if (planHasErrors(plan)) {
+        ctx.stderr.write("Error: the plan has errors; nothing was bought.\n");
+        return 1;
+      }
       if (!planHasChanges(plan)) {
         // Nothing to buy, but statuses seen while planning (pending -> completed) are still recorded.
         await recordStatusChanges(plan, session);
