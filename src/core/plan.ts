@@ -106,3 +106,44 @@ export interface Plan {
 export function assertNever(value: never): never {
   throw new Error(`unexpected value: ${JSON.stringify(value)}`);
 }
+
+/** True when applying the plan would place or finish orders. */
+export function planHasChanges(plan: Plan): boolean {
+  return plan.actions.some((a) => a.kind === "create" || a.kind === "resume");
+}
+
+/** True when the plan must not be applied: a conflict, or an error diagnostic. */
+export function planHasErrors(plan: Plan): boolean {
+  return (
+    plan.actions.some((a) => a.kind === "conflict") || plan.diagnostics.some((d) => d.severity === "error")
+  );
+}
+
+export function summarizeActions(actions: readonly PlanAction[]): PlanSummary {
+  const summary: PlanSummary = { create: 0, resume: 0, noop: 0, drift: 0, conflict: 0, undeclared: 0 };
+  for (const action of actions) {
+    switch (action.kind) {
+      case "create":
+        summary.create += 1;
+        break;
+      case "resume":
+        summary.resume += 1;
+        break;
+      case "no-op":
+        summary.noop += 1;
+        break;
+      case "drift":
+        summary.drift += 1;
+        break;
+      case "conflict":
+        summary.conflict += 1;
+        break;
+      case "undeclared":
+        summary.undeclared += 1;
+        break;
+      default:
+        assertNever(action);
+    }
+  }
+  return summary;
+}

@@ -21,6 +21,13 @@ import {
 import { DEFAULT_CLOCK_SKEW_MS, DEFAULT_REQUEST_ID_RETENTION_MS, assignAdoptions } from "./adoption.js";
 import type { Adoption } from "./adoption.js";
 import { checkCreateDuplicates } from "./duplicates.js";
+import {
+  createCustomerFilter,
+  indexDesired,
+  isWithinWindow,
+  requireTimestamp,
+  sameId,
+} from "./plan-scope.js";
 import { createDiagnostic } from "./errors.js";
 import type { Diagnostic } from "./errors.js";
 import type {
@@ -31,10 +38,12 @@ import type {
   StateFile,
   StateOrder,
 } from "./model.js";
-import { PLAN_FORMAT_VERSION, assertNever } from "./plan.js";
-import type { CreateAction, FieldDifference, NoOpAction, Plan, PlanAction, PlanSummary } from "./plan.js";
+import { PLAN_FORMAT_VERSION, assertNever, summarizeActions } from "./plan.js";
+import type { CreateAction, FieldDifference, NoOpAction, Plan, PlanAction } from "./plan.js";
 
 export { DEFAULT_CLOCK_SKEW_MS } from "./adoption.js";
+export { selectCustomersToList, selectOrdersToFetch } from "./plan-scope.js";
+export { planHasChanges, planHasErrors, summarizeActions } from "./plan.js";
 
 export interface PlanOptions {
   /** When non-empty, only these customers' orders are planned (GUIDs, any case). */
@@ -174,106 +183,6 @@ export function createPlan(input: PlanInput): Plan {
     summary: summarizeActions(actions),
     diagnostics,
   };
-}
-
-/**
- * The customers whose order lists the plan needs: those of the declared orders, the state orders and
- * the pending intents, narrowed by options.customers. Sorted.
- */
-export function selectCustomersToList(
-  desired: DesiredOrder[],
-  state: StateFile | null,
-  options: Pick<PlanOptions, "customers">,
-): string[] {
-  const filter = createCustomerFilter(options.customers);
-  const customers = new Set<string>();
-  const add = (customer: string): void => {
-    const c = customer.toLowerCase();
-    if (filter === null || filter.has(c)) customers.add(c);
-  };
-  for (const d of desired) add(d.customer);
-  for (const o of Object.values(state?.orders ?? {})) add(o.customer);
-  for (const i of Object.values(state?.pending ?? {})) add(i.customer);
-  return [...customers].sort(compareStrings);
-}
-
-/**
- * The placed orders to GET by id: state orders the planner will check against Partner Center
- * (declared, not pending, no conflict) whose customer was listed, that the list does not show, and
- * that are older than the visibility window. Orders not listed at all stay "not-checked" instead.
- */
-export function selectOrdersToFetch(input: {
-  desired: DesiredOrder[];
-  state: StateFile | null;
-  lists: RemoteSnapshot["lists"];
-  now: string;
-  options: Pick<PlanOptions, "customers" | "visibilityWindowMs">;
-}): { customer: string; orderId: string }[] {
-  const nowMs = requireTimestamp(input.now, "now");
-  const filter = createCustomerFilter(input.options.customers);
-  // Built only once an order is missing from its list: usually none is (issue 7).
-  let declared: Map<string, DesiredOrder> | undefined;
-  const out: { customer: string; orderId: string }[] = [];
-  const pending = input.state?.pending ?? {};
-  // The subjects createPlan would build (collectSubjects), walked from the state side: only a
-  // state order with a declaration and no selected intent is checked against Partner Center.
-  for (const [name, stateOrder] of Object.entries(input.state?.orders ?? {})) {
-    const customer = stateOrder.customer.toLowerCase();
-    if (filter !== null && !filter.has(customer)) continue;
-    // The list check first: it is cheap and settles almost every order (all conditions must hold).
-    const list = input.lists[customer];
-    if (list === undefined || list.some((o) => sameId(o.id, stateOrder.orderId))) continue;
-    declared ??= indexDesired(input.desired, filter).declared;
-    const decl = declared.get(name);
-    if (decl === undefined) continue;
-    const intent = Object.prototype.hasOwnProperty.call(pending, name) ? pending[name] : undefined;
-    if (intent !== undefined && (filter === null || filter.has(intent.customer.toLowerCase()))) continue;
-    if (diffFromDeclared(stateOrder.applied, decl).length > 0) continue;
-    if (isWithinWindow(stateOrder, nowMs, input.options.visibilityWindowMs)) continue;
-    out.push({ customer, orderId: stateOrder.orderId });
-  }
-  return out.sort((a, b) => compareStrings(a.customer, b.customer) || compareStrings(a.orderId, b.orderId));
-}
-
-/** True when applying the plan would place or finish orders. */
-export function planHasChanges(plan: Plan): boolean {
-  return plan.actions.some((a) => a.kind === "create" || a.kind === "resume");
-}
-
-/** True when the plan must not be applied: a conflict, or an error diagnostic. */
-export function planHasErrors(plan: Plan): boolean {
-  return (
-    plan.actions.some((a) => a.kind === "conflict") || plan.diagnostics.some((d) => d.severity === "error")
-  );
-}
-
-export function summarizeActions(actions: readonly PlanAction[]): PlanSummary {
-  const summary: PlanSummary = { create: 0, resume: 0, noop: 0, drift: 0, conflict: 0, undeclared: 0 };
-  for (const action of actions) {
-    switch (action.kind) {
-      case "create":
-        summary.create += 1;
-        break;
-      case "resume":
-        summary.resume += 1;
-        break;
-      case "no-op":
-        summary.noop += 1;
-        break;
-      case "drift":
-        summary.drift += 1;
-        break;
-      case "conflict":
-        summary.conflict += 1;
-        break;
-      case "undeclared":
-        summary.undeclared += 1;
-        break;
-      default:
-        assertNever(action);
-    }
-  }
-  return summary;
 }
 
 interface DecideContext {
@@ -481,15 +390,6 @@ function describeDrift(
   }
 }
 
-/** Young enough to be missing from the list. Unreadable timestamps count as old (looked up by id). */
-function isWithinWindow(stateOrder: StateOrder, nowMs: number, windowMs: number): boolean {
-  const times = [stateOrder.recordedAt, stateOrder.creationDate]
-    .map(parseTimestampMs)
-    .filter((t): t is number => t !== undefined);
-  if (times.length === 0) return false;
-  return nowMs - Math.max(...times) < windowMs;
-}
-
 function collectSubjects(
   declared: ReadonlyMap<string, DesiredOrder>,
   state: StateFile | null,
@@ -514,24 +414,6 @@ function collectSubjects(
   return [...subjects.values()];
 }
 
-function indexDesired(
-  desired: readonly DesiredOrder[],
-  filter: ReadonlySet<string> | null,
-): { declared: Map<string, DesiredOrder>; duplicates: string[] } {
-  const declared = new Map<string, DesiredOrder>();
-  const duplicates = new Set<string>();
-  for (const order of desired) {
-    if (filter !== null && !filter.has(order.customer.toLowerCase())) continue;
-    if (declared.has(order.name)) duplicates.add(order.name);
-    else declared.set(order.name, order);
-  }
-  return { declared, duplicates: [...duplicates].sort(compareStrings) };
-}
-
-function createCustomerFilter(customers: readonly string[]): Set<string> | null {
-  return customers.length === 0 ? null : new Set(customers.map((c) => c.toLowerCase()));
-}
-
 function compareOrders(a: DesiredOrder, b: DesiredOrder): number {
   return compareStrings(a.customer, b.customer) || compareStrings(a.name, b.name);
 }
@@ -541,15 +423,4 @@ function compareTimestamps(a: string, b: string): number {
   const y = parseTimestampMs(b);
   if (x === undefined || y === undefined) return compareStrings(a, b);
   return x - y;
-}
-
-function sameId(a: string, b: string): boolean {
-  return a === b || a.toLowerCase() === b.toLowerCase();
-}
-
-function requireTimestamp(text: string, what: string): number {
-  const ms = parseTimestampMs(text);
-  // A bad `now` is the caller's bug (it comes from the clock), not a user problem.
-  if (ms === undefined) throw new Error(`${what} is not an ISO-8601 timestamp: ${text}`);
-  return ms;
 }
