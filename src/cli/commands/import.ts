@@ -50,7 +50,10 @@ export async function runImport(
         },
       );
     }
-    const bound = Object.values(state.orders).find((o) => o.orderId.toLowerCase() === orderId.toLowerCase());
+    // Also orders a --replace superseded: they still exist and are still this state's.
+    const bound = Object.values(state.orders).find((o) =>
+      [o, ...(o.replaced ?? [])].some((r) => r.orderId.toLowerCase() === orderId.toLowerCase()),
+    );
     if (bound !== undefined) {
       throw new OrderformError("import.order-bound", `order ${orderId} is already bound to ${bound.name}`);
     }
