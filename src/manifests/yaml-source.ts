@@ -3,7 +3,9 @@
  *
  * Safety: YAML 1.2 core schema only (no custom tags, no `<<` merge keys), duplicate keys are
  * errors, and alias expansion is bounded so that a "billion laughs" document is rejected while
- * converting instead of exhausting memory. The `yaml` library defines `__proto__` and
+ * converting instead of exhausting memory. Collections nested deeper than MAX_YAML_DEPTH and
+ * aliases with no anchor before them get diagnostics of their own (yaml-guards.ts) instead of a
+ * stack overflow or a position-less error. The `yaml` library defines `__proto__` and
  * `constructor` keys as own data properties, so a document cannot reach any prototype.
  */
 import { createRequire } from "node:module";
