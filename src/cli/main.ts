@@ -227,7 +227,7 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
   program
     .command("sandbox")
     .description("run the built-in Partner Center emulator in the foreground")
-    .option("--port <n>", "port (0 picks a free one)", parseInteger, 0)
+    .option("--port <n>", "port (0 picks a free one)", parsePort, 0)
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--data <file>", "persist the store in this file across restarts")
     .option("--list-delay <ms>", "delay before a new order shows in the customer's list", parseInteger, 0)
@@ -264,6 +264,16 @@ function parseInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0)
     throw new OrderformError("cli.invalid-number", `not a non-negative integer: ${value}`);
+  return n;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isInteger(n) || n < 0 || n > 65_535) {
+    throw new OrderformError("cli.invalid-port", `--port must be an integer from 0 to 65535, got ${value}`, {
+      hint: "0 picks a free port",
+    });
+  }
   return n;
 }
 

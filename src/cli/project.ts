@@ -74,12 +74,19 @@ export function parseLockTimeout(value: unknown): number {
   return ms;
 }
 
+/** The bounds of `parallelism` in schemas/config.schema.json, which `--parallelism` obeys too. */
+export const MIN_PARALLELISM = 1;
+export const MAX_PARALLELISM = 100;
+
 export function parseParallelism(value: unknown, loaded: LoadedConfig): number {
   const n = typeof value === "number" ? value : loaded.config.parallelism;
-  if (!Number.isInteger(n) || n < 1) {
+  if (!Number.isInteger(n) || n < MIN_PARALLELISM || n > MAX_PARALLELISM) {
     throw new OrderformError(
       "cli.invalid-parallelism",
-      `--parallelism must be a positive integer, got ${String(value)}`,
+      `--parallelism must be an integer from ${MIN_PARALLELISM} to ${MAX_PARALLELISM}, got ${String(value)}`,
+      {
+        hint: `the same bounds as parallelism in the config file`,
+      },
     );
   }
   return n;

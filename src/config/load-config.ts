@@ -174,10 +174,19 @@ const refuseCode: Loader = (filepath) => {
 function createConfigLocator(doc: SourceDocument | undefined, inPackageJson: boolean): SourceDocument {
   if (doc === undefined) {
     const start = { line: 1, column: 1 };
-    return { value: undefined, start, locate: () => ({ position: start, sourceLine: "" }) };
+    return {
+      value: undefined,
+      start,
+      locate: () => ({ position: start, sourceLine: "" }),
+      findNonDigitNumber: () => undefined,
+    };
   }
   if (!inPackageJson) return doc;
-  return { ...doc, locate: (p, at) => doc.locate(["orderform", ...p], at) };
+  return {
+    ...doc,
+    locate: (p, at) => doc.locate(["orderform", ...p], at),
+    findNonDigitNumber: (p) => doc.findNonDigitNumber(["orderform", ...p]),
+  };
 }
 
 function createLoadFailure(error: unknown, startDir: string, configPath: string | undefined): Diagnostic {

@@ -664,8 +664,8 @@ return errors === 0;
 validate0.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const orderCompiled = validate1;
-const schema1 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/order.schema.json","title":"orderform order","description":"One declared Partner Center order (one YAML document in a file under orders/). orderform places it once with POST /v1/customers/{customer}/orders and records the order id in state. Property names follow the API's JSON; enum values are accepted in any letter case.","type":"object","additionalProperties":false,"required":["name","customer","billingCycle","lineItems"],"properties":{"name":{"description":"Unique address of this order in the project, e.g. contoso/m365-business. State records the placed order under this name, so renaming a declared order makes orderform treat it as a new one.","type":"string","minLength":1,"maxLength":200,"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*$"},"customer":{"description":"The customer's tenant id (a GUID), as in /v1/customers/{customer-tenant-id}/orders. Normalized to lower case.","type":"string","pattern":"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"},"billingCycle":{"description":"How often the partner is billed for this order: monthly, annual, triennial, one_time (Azure reservations, software) or none. Any letter case; OneTime and onetime mean one_time.","type":"string","anyOf":[{"enum":["monthly","annual","triennial","one_time","none"]},{"pattern":"^(?:[mM][oO][nN][tT][hH][lL][yY]|[aA][nN][nN][uU][aA][lL]|[tT][rR][iI][eE][nN][nN][iI][aA][lL]|[oO][nN][eE]_?[tT][iI][mM][eE]|[nN][oO][nN][eE])$"}]},"partnerOnRecordAttestationAccepted":{"description":"Confirms that the partner of record has been checked (the API's PartnerOnRecordAttestationAccepted). Required by Partner Center for new-commerce orders that name a partner of record.","type":"boolean"},"lineItems":{"description":"The products to buy, at least one. Each line item's lineItemNumber is its position (0, 1, 2...).","type":"array","minItems":1,"items":{"$ref":"#/$defs/lineItem"}}},"$defs":{"lineItem":{"description":"One product line of the order (the API's OrderLineItem).","type":"object","additionalProperties":false,"required":["offerId","quantity"],"properties":{"lineItemNumber":{"description":"Optional. The line item's index, counting up from 0; when given it must equal the item's position.","type":"integer","minimum":0},"offerId":{"description":"The catalog offer: productId:skuId:availabilityId for new commerce and Azure reservations (e.g. CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P), a GUID for legacy license offers, or MS-AZR-0145P style ids for legacy Azure.","type":"string","pattern":"^(?:[A-Za-z0-9]+:[A-Za-z0-9]+:[A-Za-z0-9]+|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|MS-AZR-[A-Za-z0-9]+)$"},"quantity":{"description":"Number of licenses, or of instances for Azure reservations. A positive integer (the integration sandbox allows at most 25).","type":"integer","minimum":1},"termDuration":{"description":"ISO 8601 length of the term: P1M (one month), P1Y (one year) or P3Y (three years). Leave out for legacy offers without terms.","type":"string","anyOf":[{"enum":["P1M","P1Y","P3Y"]},{"pattern":"^(?:[pP]1[mM]|[pP]1[yY]|[pP]3[yY])$"}]},"friendlyName":{"description":"Optional name for the subscription this line creates, to tell it apart in Partner Center.","type":"string","minLength":1},"partnerIdOnRecord":{"description":"The indirect reseller's Partner ID (MPN ID, digits; quote it in YAML). Only when an indirect provider orders on behalf of a reseller; never the provider's own id.","type":"string","pattern":"^[0-9]+$"},"additionalPartnerIdsOnRecord":{"description":"Further indirect resellers' Partner IDs (EU/EFTA only), at most 5, each once.","type":"array","maxItems":5,"uniqueItems":true,"items":{"description":"An indirect reseller's Partner ID (digits).","type":"string","pattern":"^[0-9]+$"}},"attestationAccepted":{"description":"Accepts the offer's attestation; required by offers whose enforceAttestation is true (for example Windows 365 and some new-commerce licenses).","type":"boolean"},"renewsTo":{"description":"The term the subscription renews to at the end of this term.","type":"object","additionalProperties":false,"required":["termDuration"],"properties":{"termDuration":{"description":"ISO 8601 renewal term: P1M or P1Y.","type":"string","anyOf":[{"enum":["P1M","P1Y"]},{"pattern":"^(?:[pP]1[mM]|[pP]1[yY])$"}]}}},"provisioningContext":{"description":"Values the SKU's provisioningVariables ask for, as strings; for Azure reserved instances: subscriptionId, scope (shared or single) and duration (1Year or 3Years).","type":"object","propertyNames":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$"},"additionalProperties":{"description":"A provisioning variable's value.","type":"string"}},"promotionId":{"description":"Optional promotion to apply to this line item.","type":"string","minLength":1}}}}};
-const schema2 = {"description":"One product line of the order (the API's OrderLineItem).","type":"object","additionalProperties":false,"required":["offerId","quantity"],"properties":{"lineItemNumber":{"description":"Optional. The line item's index, counting up from 0; when given it must equal the item's position.","type":"integer","minimum":0},"offerId":{"description":"The catalog offer: productId:skuId:availabilityId for new commerce and Azure reservations (e.g. CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P), a GUID for legacy license offers, or MS-AZR-0145P style ids for legacy Azure.","type":"string","pattern":"^(?:[A-Za-z0-9]+:[A-Za-z0-9]+:[A-Za-z0-9]+|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|MS-AZR-[A-Za-z0-9]+)$"},"quantity":{"description":"Number of licenses, or of instances for Azure reservations. A positive integer (the integration sandbox allows at most 25).","type":"integer","minimum":1},"termDuration":{"description":"ISO 8601 length of the term: P1M (one month), P1Y (one year) or P3Y (three years). Leave out for legacy offers without terms.","type":"string","anyOf":[{"enum":["P1M","P1Y","P3Y"]},{"pattern":"^(?:[pP]1[mM]|[pP]1[yY]|[pP]3[yY])$"}]},"friendlyName":{"description":"Optional name for the subscription this line creates, to tell it apart in Partner Center.","type":"string","minLength":1},"partnerIdOnRecord":{"description":"The indirect reseller's Partner ID (MPN ID, digits; quote it in YAML). Only when an indirect provider orders on behalf of a reseller; never the provider's own id.","type":"string","pattern":"^[0-9]+$"},"additionalPartnerIdsOnRecord":{"description":"Further indirect resellers' Partner IDs (EU/EFTA only), at most 5, each once.","type":"array","maxItems":5,"uniqueItems":true,"items":{"description":"An indirect reseller's Partner ID (digits).","type":"string","pattern":"^[0-9]+$"}},"attestationAccepted":{"description":"Accepts the offer's attestation; required by offers whose enforceAttestation is true (for example Windows 365 and some new-commerce licenses).","type":"boolean"},"renewsTo":{"description":"The term the subscription renews to at the end of this term.","type":"object","additionalProperties":false,"required":["termDuration"],"properties":{"termDuration":{"description":"ISO 8601 renewal term: P1M or P1Y.","type":"string","anyOf":[{"enum":["P1M","P1Y"]},{"pattern":"^(?:[pP]1[mM]|[pP]1[yY])$"}]}}},"provisioningContext":{"description":"Values the SKU's provisioningVariables ask for, as strings; for Azure reserved instances: subscriptionId, scope (shared or single) and duration (1Year or 3Years).","type":"object","propertyNames":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$"},"additionalProperties":{"description":"A provisioning variable's value.","type":"string"}},"promotionId":{"description":"Optional promotion to apply to this line item.","type":"string","minLength":1}}};
+const schema1 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/order.schema.json","title":"orderform order","description":"One declared Partner Center order (one YAML document in a file under orders/). orderform places it once with POST /v1/customers/{customer}/orders and records the order id in state. Property names follow the API's JSON; enum values are accepted in any letter case.","type":"object","additionalProperties":false,"required":["name","customer","billingCycle","lineItems"],"properties":{"name":{"description":"Unique address of this order in the project, e.g. contoso/m365-business. State records the placed order under this name, so renaming a declared order makes orderform treat it as a new one.","type":"string","minLength":1,"maxLength":200,"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*$"},"customer":{"description":"The customer's tenant id (a GUID), as in /v1/customers/{customer-tenant-id}/orders. Normalized to lower case.","type":"string","pattern":"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"},"billingCycle":{"description":"How often the partner is billed for this order: monthly, annual, triennial, one_time (Azure reservations, software) or none. Any letter case; OneTime and onetime mean one_time.","type":"string","anyOf":[{"enum":["monthly","annual","triennial","one_time","none"]},{"pattern":"^(?:[mM][oO][nN][tT][hH][lL][yY]|[aA][nN][nN][uU][aA][lL]|[tT][rR][iI][eE][nN][nN][iI][aA][lL]|[oO][nN][eE]_?[tT][iI][mM][eE]|[nN][oO][nN][eE])$"}]},"partnerOnRecordAttestationAccepted":{"description":"Confirms that the partner of record has been checked (the API's PartnerOnRecordAttestationAccepted). Required by Partner Center for new-commerce orders that name a partner of record.","type":"boolean"},"lineItems":{"description":"The products to buy: at least one and at most 50, the most line items a Partner Center cart takes (a larger order would be refused by the service after review, so it is refused here before anything is sent). Each line item's lineItemNumber is its position (0, 1, 2...).","type":"array","minItems":1,"maxItems":50,"items":{"$ref":"#/$defs/lineItem"}}},"$defs":{"lineItem":{"description":"One product line of the order (the API's OrderLineItem).","type":"object","additionalProperties":false,"required":["offerId","quantity"],"properties":{"lineItemNumber":{"description":"Optional. The line item's index, counting up from 0; when given it must equal the item's position (so at most 49). Written as plain digits.","type":"integer","minimum":0,"maximum":49},"offerId":{"description":"The catalog offer: productId:skuId:availabilityId for new commerce and Azure reservations (e.g. CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P), a GUID for legacy license offers, or MS-AZR-0145P style ids for legacy Azure.","type":"string","pattern":"^(?:[A-Za-z0-9]+:[A-Za-z0-9]+:[A-Za-z0-9]+|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|MS-AZR-[A-Za-z0-9]+)$"},"quantity":{"description":"Number of licenses, or of instances for Azure reservations: an integer from 1 to 100000, written as plain digits (1e3 or 1000.0 are refused although YAML reads them as numbers). 100000 is orderform's own bound, above the per-SKU maximums Partner Center's catalog publishes (thousands to tens of thousands), so that a typo or a runaway number is caught before anything is sent; the SKU's own maximum is enforced by Partner Center (error 2002). The integration sandbox allows at most 25.","type":"integer","minimum":1,"maximum":100000},"termDuration":{"description":"ISO 8601 length of the term: P1M (one month), P1Y (one year) or P3Y (three years). Leave out for legacy offers without terms.","type":"string","anyOf":[{"enum":["P1M","P1Y","P3Y"]},{"pattern":"^(?:[pP]1[mM]|[pP]1[yY]|[pP]3[yY])$"}]},"friendlyName":{"description":"Optional name for the subscription this line creates, to tell it apart in Partner Center.","type":"string","minLength":1},"partnerIdOnRecord":{"description":"The indirect reseller's Partner ID (MPN ID, digits; quote it in YAML). Only when an indirect provider orders on behalf of a reseller; never the provider's own id.","type":"string","pattern":"^[0-9]+$"},"additionalPartnerIdsOnRecord":{"description":"Further indirect resellers' Partner IDs (EU/EFTA only), at most 5, each once.","type":"array","maxItems":5,"uniqueItems":true,"items":{"description":"An indirect reseller's Partner ID (digits).","type":"string","pattern":"^[0-9]+$"}},"attestationAccepted":{"description":"Accepts the offer's attestation; required by offers whose enforceAttestation is true (for example Windows 365 and some new-commerce licenses).","type":"boolean"},"renewsTo":{"description":"The term the subscription renews to at the end of this term.","type":"object","additionalProperties":false,"required":["termDuration"],"properties":{"termDuration":{"description":"ISO 8601 renewal term: P1M or P1Y.","type":"string","anyOf":[{"enum":["P1M","P1Y"]},{"pattern":"^(?:[pP]1[mM]|[pP]1[yY])$"}]}}},"provisioningContext":{"description":"Values the SKU's provisioningVariables ask for, as strings; for Azure reserved instances: subscriptionId, scope (shared or single) and duration (1Year or 3Years).","type":"object","propertyNames":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$"},"additionalProperties":{"description":"A provisioning variable's value.","type":"string"}},"promotionId":{"description":"Optional promotion to apply to this line item.","type":"string","minLength":1}}}}};
+const schema2 = {"description":"One product line of the order (the API's OrderLineItem).","type":"object","additionalProperties":false,"required":["offerId","quantity"],"properties":{"lineItemNumber":{"description":"Optional. The line item's index, counting up from 0; when given it must equal the item's position (so at most 49). Written as plain digits.","type":"integer","minimum":0,"maximum":49},"offerId":{"description":"The catalog offer: productId:skuId:availabilityId for new commerce and Azure reservations (e.g. CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P), a GUID for legacy license offers, or MS-AZR-0145P style ids for legacy Azure.","type":"string","pattern":"^(?:[A-Za-z0-9]+:[A-Za-z0-9]+:[A-Za-z0-9]+|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|MS-AZR-[A-Za-z0-9]+)$"},"quantity":{"description":"Number of licenses, or of instances for Azure reservations: an integer from 1 to 100000, written as plain digits (1e3 or 1000.0 are refused although YAML reads them as numbers). 100000 is orderform's own bound, above the per-SKU maximums Partner Center's catalog publishes (thousands to tens of thousands), so that a typo or a runaway number is caught before anything is sent; the SKU's own maximum is enforced by Partner Center (error 2002). The integration sandbox allows at most 25.","type":"integer","minimum":1,"maximum":100000},"termDuration":{"description":"ISO 8601 length of the term: P1M (one month), P1Y (one year) or P3Y (three years). Leave out for legacy offers without terms.","type":"string","anyOf":[{"enum":["P1M","P1Y","P3Y"]},{"pattern":"^(?:[pP]1[mM]|[pP]1[yY]|[pP]3[yY])$"}]},"friendlyName":{"description":"Optional name for the subscription this line creates, to tell it apart in Partner Center.","type":"string","minLength":1},"partnerIdOnRecord":{"description":"The indirect reseller's Partner ID (MPN ID, digits; quote it in YAML). Only when an indirect provider orders on behalf of a reseller; never the provider's own id.","type":"string","pattern":"^[0-9]+$"},"additionalPartnerIdsOnRecord":{"description":"Further indirect resellers' Partner IDs (EU/EFTA only), at most 5, each once.","type":"array","maxItems":5,"uniqueItems":true,"items":{"description":"An indirect reseller's Partner ID (digits).","type":"string","pattern":"^[0-9]+$"}},"attestationAccepted":{"description":"Accepts the offer's attestation; required by offers whose enforceAttestation is true (for example Windows 365 and some new-commerce licenses).","type":"boolean"},"renewsTo":{"description":"The term the subscription renews to at the end of this term.","type":"object","additionalProperties":false,"required":["termDuration"],"properties":{"termDuration":{"description":"ISO 8601 renewal term: P1M or P1Y.","type":"string","anyOf":[{"enum":["P1M","P1Y"]},{"pattern":"^(?:[pP]1[mM]|[pP]1[yY])$"}]}}},"provisioningContext":{"description":"Values the SKU's provisioningVariables ask for, as strings; for Azure reserved instances: subscriptionId, scope (shared or single) and duration (1Year or 3Years).","type":"object","propertyNames":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$"},"additionalProperties":{"description":"A provisioning variable's value.","type":"string"}},"promotionId":{"description":"Optional promotion to apply to this line item.","type":"string","minLength":1}}};
 const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*$", "u");
 const pattern5 = new RegExp("^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$", "u");
 const pattern6 = new RegExp("^(?:[mM][oO][nN][tT][hH][lL][yY]|[aA][nN][nN][uU][aA][lL]|[tT][rR][iI][eE][nN][nN][iI][aA][lL]|[oO][nN][eE]_?[tT][iI][mM][eE]|[nN][oO][nN][eE])$", "u");
@@ -889,8 +889,8 @@ errors++;
 if(data.lineItems !== undefined){
 let data4 = data.lineItems;
 if(Array.isArray(data4)){
-if(data4.length < 1){
-const err16 = {instancePath:instancePath+"/lineItems",schemaPath:"#/properties/lineItems/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema1.properties.lineItems,data:data4};
+if(data4.length > 50){
+const err16 = {instancePath:instancePath+"/lineItems",schemaPath:"#/properties/lineItems/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items",schema:50,parentSchema:schema1.properties.lineItems,data:data4};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -899,12 +899,8 @@ vErrors.push(err16);
 }
 errors++;
 }
-const len0 = data4.length;
-for(let i0=0; i0<len0; i0++){
-let data5 = data4[i0];
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.offerId === undefined){
-const err17 = {instancePath:instancePath+"/lineItems/" + i0,schemaPath:"#/$defs/lineItem/required",keyword:"required",params:{missingProperty: "offerId"},message:"must have required property '"+"offerId"+"'",schema:schema2.required,parentSchema:schema2,data:data5};
+if(data4.length < 1){
+const err17 = {instancePath:instancePath+"/lineItems",schemaPath:"#/properties/lineItems/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema1.properties.lineItems,data:data4};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -913,8 +909,12 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(data5.quantity === undefined){
-const err18 = {instancePath:instancePath+"/lineItems/" + i0,schemaPath:"#/$defs/lineItem/required",keyword:"required",params:{missingProperty: "quantity"},message:"must have required property '"+"quantity"+"'",schema:schema2.required,parentSchema:schema2,data:data5};
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+let data5 = data4[i0];
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.offerId === undefined){
+const err18 = {instancePath:instancePath+"/lineItems/" + i0,schemaPath:"#/$defs/lineItem/required",keyword:"required",params:{missingProperty: "offerId"},message:"must have required property '"+"offerId"+"'",schema:schema2.required,parentSchema:schema2,data:data5};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -923,9 +923,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-for(const key1 in data5){
-if(!(func0.call(schema2.properties, key1))){
-const err19 = {instancePath:instancePath+"/lineItems/" + i0,schemaPath:"#/$defs/lineItem/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema2,data:data5};
+if(data5.quantity === undefined){
+const err19 = {instancePath:instancePath+"/lineItems/" + i0,schemaPath:"#/$defs/lineItem/required",keyword:"required",params:{missingProperty: "quantity"},message:"must have required property '"+"quantity"+"'",schema:schema2.required,parentSchema:schema2,data:data5};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -934,11 +933,9 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-if(data5.lineItemNumber !== undefined){
-let data6 = data5.lineItemNumber;
-if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-const err20 = {instancePath:instancePath+"/lineItems/" + i0+"/lineItemNumber",schemaPath:"#/$defs/lineItem/properties/lineItemNumber/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema2.properties.lineItemNumber.type,parentSchema:schema2.properties.lineItemNumber,data:data6};
+for(const key1 in data5){
+if(!(func0.call(schema2.properties, key1))){
+const err20 = {instancePath:instancePath+"/lineItems/" + i0,schemaPath:"#/$defs/lineItem/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema2,data:data5};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -947,9 +944,11 @@ vErrors.push(err20);
 }
 errors++;
 }
-if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 < 0 || isNaN(data6)){
-const err21 = {instancePath:instancePath+"/lineItems/" + i0+"/lineItemNumber",schemaPath:"#/$defs/lineItem/properties/lineItemNumber/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema2.properties.lineItemNumber,data:data6};
+}
+if(data5.lineItemNumber !== undefined){
+let data6 = data5.lineItemNumber;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+const err21 = {instancePath:instancePath+"/lineItems/" + i0+"/lineItemNumber",schemaPath:"#/$defs/lineItem/properties/lineItemNumber/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema2.properties.lineItemNumber.type,parentSchema:schema2.properties.lineItemNumber,data:data6};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -958,13 +957,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-}
-if(data5.offerId !== undefined){
-let data7 = data5.offerId;
-if(typeof data7 === "string"){
-if(!pattern7.test(data7)){
-const err22 = {instancePath:instancePath+"/lineItems/" + i0+"/offerId",schemaPath:"#/$defs/lineItem/properties/offerId/pattern",keyword:"pattern",params:{pattern: "^(?:[A-Za-z0-9]+:[A-Za-z0-9]+:[A-Za-z0-9]+|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|MS-AZR-[A-Za-z0-9]+)$"},message:"must match pattern \""+"^(?:[A-Za-z0-9]+:[A-Za-z0-9]+:[A-Za-z0-9]+|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|MS-AZR-[A-Za-z0-9]+)$"+"\"",schema:"^(?:[A-Za-z0-9]+:[A-Za-z0-9]+:[A-Za-z0-9]+|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|MS-AZR-[A-Za-z0-9]+)$",parentSchema:schema2.properties.offerId,data:data7};
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 > 49 || isNaN(data6)){
+const err22 = {instancePath:instancePath+"/lineItems/" + i0+"/lineItemNumber",schemaPath:"#/$defs/lineItem/properties/lineItemNumber/maximum",keyword:"maximum",params:{comparison: "<=", limit: 49},message:"must be <= 49",schema:49,parentSchema:schema2.properties.lineItemNumber,data:data6};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -973,9 +968,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-else {
-const err23 = {instancePath:instancePath+"/lineItems/" + i0+"/offerId",schemaPath:"#/$defs/lineItem/properties/offerId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema2.properties.offerId.type,parentSchema:schema2.properties.offerId,data:data7};
+if(data6 < 0 || isNaN(data6)){
+const err23 = {instancePath:instancePath+"/lineItems/" + i0+"/lineItemNumber",schemaPath:"#/$defs/lineItem/properties/lineItemNumber/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema2.properties.lineItemNumber,data:data6};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -985,10 +979,12 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data5.quantity !== undefined){
-let data8 = data5.quantity;
-if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-const err24 = {instancePath:instancePath+"/lineItems/" + i0+"/quantity",schemaPath:"#/$defs/lineItem/properties/quantity/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema2.properties.quantity.type,parentSchema:schema2.properties.quantity,data:data8};
+}
+if(data5.offerId !== undefined){
+let data7 = data5.offerId;
+if(typeof data7 === "string"){
+if(!pattern7.test(data7)){
+const err24 = {instancePath:instancePath+"/lineItems/" + i0+"/offerId",schemaPath:"#/$defs/lineItem/properties/offerId/pattern",keyword:"pattern",params:{pattern: "^(?:[A-Za-z0-9]+:[A-Za-z0-9]+:[A-Za-z0-9]+|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|MS-AZR-[A-Za-z0-9]+)$"},message:"must match pattern \""+"^(?:[A-Za-z0-9]+:[A-Za-z0-9]+:[A-Za-z0-9]+|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|MS-AZR-[A-Za-z0-9]+)$"+"\"",schema:"^(?:[A-Za-z0-9]+:[A-Za-z0-9]+:[A-Za-z0-9]+|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|MS-AZR-[A-Za-z0-9]+)$",parentSchema:schema2.properties.offerId,data:data7};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -997,9 +993,9 @@ vErrors.push(err24);
 }
 errors++;
 }
-if((typeof data8 == "number") && (isFinite(data8))){
-if(data8 < 1 || isNaN(data8)){
-const err25 = {instancePath:instancePath+"/lineItems/" + i0+"/quantity",schemaPath:"#/$defs/lineItem/properties/quantity/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema2.properties.quantity,data:data8};
+}
+else {
+const err25 = {instancePath:instancePath+"/lineItems/" + i0+"/offerId",schemaPath:"#/$defs/lineItem/properties/offerId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema2.properties.offerId.type,parentSchema:schema2.properties.offerId,data:data7};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1009,11 +1005,10 @@ vErrors.push(err25);
 errors++;
 }
 }
-}
-if(data5.termDuration !== undefined){
-let data9 = data5.termDuration;
-if(typeof data9 !== "string"){
-const err26 = {instancePath:instancePath+"/lineItems/" + i0+"/termDuration",schemaPath:"#/$defs/lineItem/properties/termDuration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema2.properties.termDuration.type,parentSchema:schema2.properties.termDuration,data:data9};
+if(data5.quantity !== undefined){
+let data8 = data5.quantity;
+if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
+const err26 = {instancePath:instancePath+"/lineItems/" + i0+"/quantity",schemaPath:"#/$defs/lineItem/properties/quantity/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema2.properties.quantity.type,parentSchema:schema2.properties.quantity,data:data8};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1022,11 +1017,9 @@ vErrors.push(err26);
 }
 errors++;
 }
-const _errs27 = errors;
-let valid6 = false;
-const _errs28 = errors;
-if(!(((data9 === "P1M") || (data9 === "P1Y")) || (data9 === "P3Y"))){
-const err27 = {instancePath:instancePath+"/lineItems/" + i0+"/termDuration",schemaPath:"#/$defs/lineItem/properties/termDuration/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema2.properties.termDuration.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema2.properties.termDuration.anyOf[0].enum,parentSchema:schema2.properties.termDuration.anyOf[0],data:data9};
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 > 100000 || isNaN(data8)){
+const err27 = {instancePath:instancePath+"/lineItems/" + i0+"/quantity",schemaPath:"#/$defs/lineItem/properties/quantity/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000",schema:100000,parentSchema:schema2.properties.quantity,data:data8};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1035,12 +1028,8 @@ vErrors.push(err27);
 }
 errors++;
 }
-var _valid1 = _errs28 === errors;
-valid6 = valid6 || _valid1;
-const _errs29 = errors;
-if(typeof data9 === "string"){
-if(!pattern8.test(data9)){
-const err28 = {instancePath:instancePath+"/lineItems/" + i0+"/termDuration",schemaPath:"#/$defs/lineItem/properties/termDuration/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^(?:[pP]1[mM]|[pP]1[yY]|[pP]3[yY])$"},message:"must match pattern \""+"^(?:[pP]1[mM]|[pP]1[yY]|[pP]3[yY])$"+"\"",schema:"^(?:[pP]1[mM]|[pP]1[yY]|[pP]3[yY])$",parentSchema:schema2.properties.termDuration.anyOf[1],data:data9};
+if(data8 < 1 || isNaN(data8)){
+const err28 = {instancePath:instancePath+"/lineItems/" + i0+"/quantity",schemaPath:"#/$defs/lineItem/properties/quantity/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema2.properties.quantity,data:data8};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1050,15 +1039,56 @@ vErrors.push(err28);
 errors++;
 }
 }
-var _valid1 = _errs29 === errors;
-valid6 = valid6 || _valid1;
-if(!valid6){
-const err29 = {instancePath:instancePath+"/lineItems/" + i0+"/termDuration",schemaPath:"#/$defs/lineItem/properties/termDuration/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema2.properties.termDuration.anyOf,parentSchema:schema2.properties.termDuration,data:data9};
+}
+if(data5.termDuration !== undefined){
+let data9 = data5.termDuration;
+if(typeof data9 !== "string"){
+const err29 = {instancePath:instancePath+"/lineItems/" + i0+"/termDuration",schemaPath:"#/$defs/lineItem/properties/termDuration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema2.properties.termDuration.type,parentSchema:schema2.properties.termDuration,data:data9};
 if(vErrors === null){
 vErrors = [err29];
 }
 else {
 vErrors.push(err29);
+}
+errors++;
+}
+const _errs27 = errors;
+let valid6 = false;
+const _errs28 = errors;
+if(!(((data9 === "P1M") || (data9 === "P1Y")) || (data9 === "P3Y"))){
+const err30 = {instancePath:instancePath+"/lineItems/" + i0+"/termDuration",schemaPath:"#/$defs/lineItem/properties/termDuration/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema2.properties.termDuration.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema2.properties.termDuration.anyOf[0].enum,parentSchema:schema2.properties.termDuration.anyOf[0],data:data9};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+var _valid1 = _errs28 === errors;
+valid6 = valid6 || _valid1;
+const _errs29 = errors;
+if(typeof data9 === "string"){
+if(!pattern8.test(data9)){
+const err31 = {instancePath:instancePath+"/lineItems/" + i0+"/termDuration",schemaPath:"#/$defs/lineItem/properties/termDuration/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^(?:[pP]1[mM]|[pP]1[yY]|[pP]3[yY])$"},message:"must match pattern \""+"^(?:[pP]1[mM]|[pP]1[yY]|[pP]3[yY])$"+"\"",schema:"^(?:[pP]1[mM]|[pP]1[yY]|[pP]3[yY])$",parentSchema:schema2.properties.termDuration.anyOf[1],data:data9};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+var _valid1 = _errs29 === errors;
+valid6 = valid6 || _valid1;
+if(!valid6){
+const err32 = {instancePath:instancePath+"/lineItems/" + i0+"/termDuration",schemaPath:"#/$defs/lineItem/properties/termDuration/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema2.properties.termDuration.anyOf,parentSchema:schema2.properties.termDuration,data:data9};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
 }
 errors++;
 }
@@ -1078,43 +1108,7 @@ if(data5.friendlyName !== undefined){
 let data10 = data5.friendlyName;
 if(typeof data10 === "string"){
 if(func1(data10) < 1){
-const err30 = {instancePath:instancePath+"/lineItems/" + i0+"/friendlyName",schemaPath:"#/$defs/lineItem/properties/friendlyName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema2.properties.friendlyName,data:data10};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-else {
-const err31 = {instancePath:instancePath+"/lineItems/" + i0+"/friendlyName",schemaPath:"#/$defs/lineItem/properties/friendlyName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema2.properties.friendlyName.type,parentSchema:schema2.properties.friendlyName,data:data10};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-if(data5.partnerIdOnRecord !== undefined){
-let data11 = data5.partnerIdOnRecord;
-if(typeof data11 === "string"){
-if(!pattern9.test(data11)){
-const err32 = {instancePath:instancePath+"/lineItems/" + i0+"/partnerIdOnRecord",schemaPath:"#/$defs/lineItem/properties/partnerIdOnRecord/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\"",schema:"^[0-9]+$",parentSchema:schema2.properties.partnerIdOnRecord,data:data11};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-else {
-const err33 = {instancePath:instancePath+"/lineItems/" + i0+"/partnerIdOnRecord",schemaPath:"#/$defs/lineItem/properties/partnerIdOnRecord/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema2.properties.partnerIdOnRecord.type,parentSchema:schema2.properties.partnerIdOnRecord,data:data11};
+const err33 = {instancePath:instancePath+"/lineItems/" + i0+"/friendlyName",schemaPath:"#/$defs/lineItem/properties/friendlyName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema2.properties.friendlyName,data:data10};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1124,11 +1118,8 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data5.additionalPartnerIdsOnRecord !== undefined){
-let data12 = data5.additionalPartnerIdsOnRecord;
-if(Array.isArray(data12)){
-if(data12.length > 5){
-const err34 = {instancePath:instancePath+"/lineItems/" + i0+"/additionalPartnerIdsOnRecord",schemaPath:"#/$defs/lineItem/properties/additionalPartnerIdsOnRecord/maxItems",keyword:"maxItems",params:{limit: 5},message:"must NOT have more than 5 items",schema:5,parentSchema:schema2.properties.additionalPartnerIdsOnRecord,data:data12};
+else {
+const err34 = {instancePath:instancePath+"/lineItems/" + i0+"/friendlyName",schemaPath:"#/$defs/lineItem/properties/friendlyName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema2.properties.friendlyName.type,parentSchema:schema2.properties.friendlyName,data:data10};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1137,12 +1128,12 @@ vErrors.push(err34);
 }
 errors++;
 }
-const len1 = data12.length;
-for(let i1=0; i1<len1; i1++){
-let data13 = data12[i1];
-if(typeof data13 === "string"){
-if(!pattern9.test(data13)){
-const err35 = {instancePath:instancePath+"/lineItems/" + i0+"/additionalPartnerIdsOnRecord/" + i1,schemaPath:"#/$defs/lineItem/properties/additionalPartnerIdsOnRecord/items/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\"",schema:"^[0-9]+$",parentSchema:schema2.properties.additionalPartnerIdsOnRecord.items,data:data13};
+}
+if(data5.partnerIdOnRecord !== undefined){
+let data11 = data5.partnerIdOnRecord;
+if(typeof data11 === "string"){
+if(!pattern9.test(data11)){
+const err35 = {instancePath:instancePath+"/lineItems/" + i0+"/partnerIdOnRecord",schemaPath:"#/$defs/lineItem/properties/partnerIdOnRecord/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\"",schema:"^[0-9]+$",parentSchema:schema2.properties.partnerIdOnRecord,data:data11};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1153,12 +1144,51 @@ errors++;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/lineItems/" + i0+"/additionalPartnerIdsOnRecord/" + i1,schemaPath:"#/$defs/lineItem/properties/additionalPartnerIdsOnRecord/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema2.properties.additionalPartnerIdsOnRecord.items.type,parentSchema:schema2.properties.additionalPartnerIdsOnRecord.items,data:data13};
+const err36 = {instancePath:instancePath+"/lineItems/" + i0+"/partnerIdOnRecord",schemaPath:"#/$defs/lineItem/properties/partnerIdOnRecord/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema2.properties.partnerIdOnRecord.type,parentSchema:schema2.properties.partnerIdOnRecord,data:data11};
 if(vErrors === null){
 vErrors = [err36];
 }
 else {
 vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data5.additionalPartnerIdsOnRecord !== undefined){
+let data12 = data5.additionalPartnerIdsOnRecord;
+if(Array.isArray(data12)){
+if(data12.length > 5){
+const err37 = {instancePath:instancePath+"/lineItems/" + i0+"/additionalPartnerIdsOnRecord",schemaPath:"#/$defs/lineItem/properties/additionalPartnerIdsOnRecord/maxItems",keyword:"maxItems",params:{limit: 5},message:"must NOT have more than 5 items",schema:5,parentSchema:schema2.properties.additionalPartnerIdsOnRecord,data:data12};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+const len1 = data12.length;
+for(let i1=0; i1<len1; i1++){
+let data13 = data12[i1];
+if(typeof data13 === "string"){
+if(!pattern9.test(data13)){
+const err38 = {instancePath:instancePath+"/lineItems/" + i0+"/additionalPartnerIdsOnRecord/" + i1,schemaPath:"#/$defs/lineItem/properties/additionalPartnerIdsOnRecord/items/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\"",schema:"^[0-9]+$",parentSchema:schema2.properties.additionalPartnerIdsOnRecord.items,data:data13};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+else {
+const err39 = {instancePath:instancePath+"/lineItems/" + i0+"/additionalPartnerIdsOnRecord/" + i1,schemaPath:"#/$defs/lineItem/properties/additionalPartnerIdsOnRecord/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema2.properties.additionalPartnerIdsOnRecord.items.type,parentSchema:schema2.properties.additionalPartnerIdsOnRecord.items,data:data13};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
 }
 errors++;
 }
@@ -1174,12 +1204,12 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err37 = {instancePath:instancePath+"/lineItems/" + i0+"/additionalPartnerIdsOnRecord",schemaPath:"#/$defs/lineItem/properties/additionalPartnerIdsOnRecord/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)",schema:true,parentSchema:schema2.properties.additionalPartnerIdsOnRecord,data:data12};
+const err40 = {instancePath:instancePath+"/lineItems/" + i0+"/additionalPartnerIdsOnRecord",schemaPath:"#/$defs/lineItem/properties/additionalPartnerIdsOnRecord/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)",schema:true,parentSchema:schema2.properties.additionalPartnerIdsOnRecord,data:data12};
 if(vErrors === null){
-vErrors = [err37];
+vErrors = [err40];
 }
 else {
-vErrors.push(err37);
+vErrors.push(err40);
 }
 errors++;
 break;
@@ -1189,45 +1219,7 @@ indices0[item0] = i2;
 }
 }
 else {
-const err38 = {instancePath:instancePath+"/lineItems/" + i0+"/additionalPartnerIdsOnRecord",schemaPath:"#/$defs/lineItem/properties/additionalPartnerIdsOnRecord/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema2.properties.additionalPartnerIdsOnRecord.type,parentSchema:schema2.properties.additionalPartnerIdsOnRecord,data:data12};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-if(data5.attestationAccepted !== undefined){
-let data14 = data5.attestationAccepted;
-if(typeof data14 !== "boolean"){
-const err39 = {instancePath:instancePath+"/lineItems/" + i0+"/attestationAccepted",schemaPath:"#/$defs/lineItem/properties/attestationAccepted/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema2.properties.attestationAccepted.type,parentSchema:schema2.properties.attestationAccepted,data:data14};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-if(data5.renewsTo !== undefined){
-let data15 = data5.renewsTo;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.termDuration === undefined){
-const err40 = {instancePath:instancePath+"/lineItems/" + i0+"/renewsTo",schemaPath:"#/$defs/lineItem/properties/renewsTo/required",keyword:"required",params:{missingProperty: "termDuration"},message:"must have required property '"+"termDuration"+"'",schema:schema2.properties.renewsTo.required,parentSchema:schema2.properties.renewsTo,data:data15};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-for(const key2 in data15){
-if(!(key2 === "termDuration")){
-const err41 = {instancePath:instancePath+"/lineItems/" + i0+"/renewsTo",schemaPath:"#/$defs/lineItem/properties/renewsTo/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema2.properties.renewsTo,data:data15};
+const err41 = {instancePath:instancePath+"/lineItems/" + i0+"/additionalPartnerIdsOnRecord",schemaPath:"#/$defs/lineItem/properties/additionalPartnerIdsOnRecord/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema2.properties.additionalPartnerIdsOnRecord.type,parentSchema:schema2.properties.additionalPartnerIdsOnRecord,data:data12};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1237,10 +1229,10 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data15.termDuration !== undefined){
-let data16 = data15.termDuration;
-if(typeof data16 !== "string"){
-const err42 = {instancePath:instancePath+"/lineItems/" + i0+"/renewsTo/termDuration",schemaPath:"#/$defs/lineItem/properties/renewsTo/properties/termDuration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema2.properties.renewsTo.properties.termDuration.type,parentSchema:schema2.properties.renewsTo.properties.termDuration,data:data16};
+if(data5.attestationAccepted !== undefined){
+let data14 = data5.attestationAccepted;
+if(typeof data14 !== "boolean"){
+const err42 = {instancePath:instancePath+"/lineItems/" + i0+"/attestationAccepted",schemaPath:"#/$defs/lineItem/properties/attestationAccepted/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema2.properties.attestationAccepted.type,parentSchema:schema2.properties.attestationAccepted,data:data14};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1249,11 +1241,12 @@ vErrors.push(err42);
 }
 errors++;
 }
-const _errs45 = errors;
-let valid11 = false;
-const _errs46 = errors;
-if(!((data16 === "P1M") || (data16 === "P1Y"))){
-const err43 = {instancePath:instancePath+"/lineItems/" + i0+"/renewsTo/termDuration",schemaPath:"#/$defs/lineItem/properties/renewsTo/properties/termDuration/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema2.properties.renewsTo.properties.termDuration.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema2.properties.renewsTo.properties.termDuration.anyOf[0].enum,parentSchema:schema2.properties.renewsTo.properties.termDuration.anyOf[0],data:data16};
+}
+if(data5.renewsTo !== undefined){
+let data15 = data5.renewsTo;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.termDuration === undefined){
+const err43 = {instancePath:instancePath+"/lineItems/" + i0+"/renewsTo",schemaPath:"#/$defs/lineItem/properties/renewsTo/required",keyword:"required",params:{missingProperty: "termDuration"},message:"must have required property '"+"termDuration"+"'",schema:schema2.properties.renewsTo.required,parentSchema:schema2.properties.renewsTo,data:data15};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1262,12 +1255,9 @@ vErrors.push(err43);
 }
 errors++;
 }
-var _valid2 = _errs46 === errors;
-valid11 = valid11 || _valid2;
-const _errs47 = errors;
-if(typeof data16 === "string"){
-if(!pattern11.test(data16)){
-const err44 = {instancePath:instancePath+"/lineItems/" + i0+"/renewsTo/termDuration",schemaPath:"#/$defs/lineItem/properties/renewsTo/properties/termDuration/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^(?:[pP]1[mM]|[pP]1[yY])$"},message:"must match pattern \""+"^(?:[pP]1[mM]|[pP]1[yY])$"+"\"",schema:"^(?:[pP]1[mM]|[pP]1[yY])$",parentSchema:schema2.properties.renewsTo.properties.termDuration.anyOf[1],data:data16};
+for(const key2 in data15){
+if(!(key2 === "termDuration")){
+const err44 = {instancePath:instancePath+"/lineItems/" + i0+"/renewsTo",schemaPath:"#/$defs/lineItem/properties/renewsTo/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema2.properties.renewsTo,data:data15};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1277,15 +1267,55 @@ vErrors.push(err44);
 errors++;
 }
 }
-var _valid2 = _errs47 === errors;
-valid11 = valid11 || _valid2;
-if(!valid11){
-const err45 = {instancePath:instancePath+"/lineItems/" + i0+"/renewsTo/termDuration",schemaPath:"#/$defs/lineItem/properties/renewsTo/properties/termDuration/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema2.properties.renewsTo.properties.termDuration.anyOf,parentSchema:schema2.properties.renewsTo.properties.termDuration,data:data16};
+if(data15.termDuration !== undefined){
+let data16 = data15.termDuration;
+if(typeof data16 !== "string"){
+const err45 = {instancePath:instancePath+"/lineItems/" + i0+"/renewsTo/termDuration",schemaPath:"#/$defs/lineItem/properties/renewsTo/properties/termDuration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema2.properties.renewsTo.properties.termDuration.type,parentSchema:schema2.properties.renewsTo.properties.termDuration,data:data16};
 if(vErrors === null){
 vErrors = [err45];
 }
 else {
 vErrors.push(err45);
+}
+errors++;
+}
+const _errs45 = errors;
+let valid11 = false;
+const _errs46 = errors;
+if(!((data16 === "P1M") || (data16 === "P1Y"))){
+const err46 = {instancePath:instancePath+"/lineItems/" + i0+"/renewsTo/termDuration",schemaPath:"#/$defs/lineItem/properties/renewsTo/properties/termDuration/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema2.properties.renewsTo.properties.termDuration.anyOf[0].enum},message:"must be equal to one of the allowed values",schema:schema2.properties.renewsTo.properties.termDuration.anyOf[0].enum,parentSchema:schema2.properties.renewsTo.properties.termDuration.anyOf[0],data:data16};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+var _valid2 = _errs46 === errors;
+valid11 = valid11 || _valid2;
+const _errs47 = errors;
+if(typeof data16 === "string"){
+if(!pattern11.test(data16)){
+const err47 = {instancePath:instancePath+"/lineItems/" + i0+"/renewsTo/termDuration",schemaPath:"#/$defs/lineItem/properties/renewsTo/properties/termDuration/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^(?:[pP]1[mM]|[pP]1[yY])$"},message:"must match pattern \""+"^(?:[pP]1[mM]|[pP]1[yY])$"+"\"",schema:"^(?:[pP]1[mM]|[pP]1[yY])$",parentSchema:schema2.properties.renewsTo.properties.termDuration.anyOf[1],data:data16};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+var _valid2 = _errs47 === errors;
+valid11 = valid11 || _valid2;
+if(!valid11){
+const err48 = {instancePath:instancePath+"/lineItems/" + i0+"/renewsTo/termDuration",schemaPath:"#/$defs/lineItem/properties/renewsTo/properties/termDuration/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema2.properties.renewsTo.properties.termDuration.anyOf,parentSchema:schema2.properties.renewsTo.properties.termDuration,data:data16};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
 }
 errors++;
 }
@@ -1303,12 +1333,12 @@ vErrors = null;
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/lineItems/" + i0+"/renewsTo",schemaPath:"#/$defs/lineItem/properties/renewsTo/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema2.properties.renewsTo.type,parentSchema:schema2.properties.renewsTo,data:data15};
+const err49 = {instancePath:instancePath+"/lineItems/" + i0+"/renewsTo",schemaPath:"#/$defs/lineItem/properties/renewsTo/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema2.properties.renewsTo.type,parentSchema:schema2.properties.renewsTo,data:data15};
 if(vErrors === null){
-vErrors = [err46];
+vErrors = [err49];
 }
 else {
-vErrors.push(err46);
+vErrors.push(err49);
 }
 errors++;
 }
@@ -1320,44 +1350,7 @@ for(const key3 in data17){
 const _errs50 = errors;
 if(typeof key3 === "string"){
 if(!pattern12.test(key3)){
-const err47 = {instancePath:instancePath+"/lineItems/" + i0+"/provisioningContext",schemaPath:"#/$defs/lineItem/properties/provisioningContext/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema2.properties.provisioningContext.propertyNames,data:key3,propertyName:key3};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
-}
-var valid12 = _errs50 === errors;
-if(!valid12){
-const err48 = {instancePath:instancePath+"/lineItems/" + i0+"/provisioningContext",schemaPath:"#/$defs/lineItem/properties/provisioningContext/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema2.properties.provisioningContext.propertyNames,parentSchema:schema2.properties.provisioningContext,data:data17};
-if(vErrors === null){
-vErrors = [err48];
-}
-else {
-vErrors.push(err48);
-}
-errors++;
-}
-}
-for(const key4 in data17){
-let data18 = data17[key4];
-if(typeof data18 !== "string"){
-const err49 = {instancePath:instancePath+"/lineItems/" + i0+"/provisioningContext/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/lineItem/properties/provisioningContext/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema2.properties.provisioningContext.additionalProperties.type,parentSchema:schema2.properties.provisioningContext.additionalProperties,data:data18};
-if(vErrors === null){
-vErrors = [err49];
-}
-else {
-vErrors.push(err49);
-}
-errors++;
-}
-}
-}
-else {
-const err50 = {instancePath:instancePath+"/lineItems/" + i0+"/provisioningContext",schemaPath:"#/$defs/lineItem/properties/provisioningContext/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema2.properties.provisioningContext.type,parentSchema:schema2.properties.provisioningContext,data:data17};
+const err50 = {instancePath:instancePath+"/lineItems/" + i0+"/provisioningContext",schemaPath:"#/$defs/lineItem/properties/provisioningContext/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema2.properties.provisioningContext.propertyNames,data:key3,propertyName:key3};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1367,11 +1360,9 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data5.promotionId !== undefined){
-let data19 = data5.promotionId;
-if(typeof data19 === "string"){
-if(func1(data19) < 1){
-const err51 = {instancePath:instancePath+"/lineItems/" + i0+"/promotionId",schemaPath:"#/$defs/lineItem/properties/promotionId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema2.properties.promotionId,data:data19};
+var valid12 = _errs50 === errors;
+if(!valid12){
+const err51 = {instancePath:instancePath+"/lineItems/" + i0+"/provisioningContext",schemaPath:"#/$defs/lineItem/properties/provisioningContext/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema2.properties.provisioningContext.propertyNames,parentSchema:schema2.properties.provisioningContext,data:data17};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1381,8 +1372,10 @@ vErrors.push(err51);
 errors++;
 }
 }
-else {
-const err52 = {instancePath:instancePath+"/lineItems/" + i0+"/promotionId",schemaPath:"#/$defs/lineItem/properties/promotionId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema2.properties.promotionId.type,parentSchema:schema2.properties.promotionId,data:data19};
+for(const key4 in data17){
+let data18 = data17[key4];
+if(typeof data18 !== "string"){
+const err52 = {instancePath:instancePath+"/lineItems/" + i0+"/provisioningContext/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/lineItem/properties/provisioningContext/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema2.properties.provisioningContext.additionalProperties.type,parentSchema:schema2.properties.provisioningContext.additionalProperties,data:data18};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1394,7 +1387,7 @@ errors++;
 }
 }
 else {
-const err53 = {instancePath:instancePath+"/lineItems/" + i0,schemaPath:"#/$defs/lineItem/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema2.type,parentSchema:schema2,data:data5};
+const err53 = {instancePath:instancePath+"/lineItems/" + i0+"/provisioningContext",schemaPath:"#/$defs/lineItem/properties/provisioningContext/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema2.properties.provisioningContext.type,parentSchema:schema2.properties.provisioningContext,data:data17};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1404,9 +1397,11 @@ vErrors.push(err53);
 errors++;
 }
 }
-}
-else {
-const err54 = {instancePath:instancePath+"/lineItems",schemaPath:"#/properties/lineItems/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema1.properties.lineItems.type,parentSchema:schema1.properties.lineItems,data:data4};
+if(data5.promotionId !== undefined){
+let data19 = data5.promotionId;
+if(typeof data19 === "string"){
+if(func1(data19) < 1){
+const err54 = {instancePath:instancePath+"/lineItems/" + i0+"/promotionId",schemaPath:"#/$defs/lineItem/properties/promotionId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema2.properties.promotionId,data:data19};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -1416,14 +1411,49 @@ vErrors.push(err54);
 errors++;
 }
 }
-}
 else {
-const err55 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema1.type,parentSchema:schema1,data};
+const err55 = {instancePath:instancePath+"/lineItems/" + i0+"/promotionId",schemaPath:"#/$defs/lineItem/properties/promotionId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema2.properties.promotionId.type,parentSchema:schema2.properties.promotionId,data:data19};
 if(vErrors === null){
 vErrors = [err55];
 }
 else {
 vErrors.push(err55);
+}
+errors++;
+}
+}
+}
+else {
+const err56 = {instancePath:instancePath+"/lineItems/" + i0,schemaPath:"#/$defs/lineItem/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema2.type,parentSchema:schema2,data:data5};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+}
+else {
+const err57 = {instancePath:instancePath+"/lineItems",schemaPath:"#/properties/lineItems/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema1.properties.lineItems.type,parentSchema:schema1.properties.lineItems,data:data4};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+}
+else {
+const err58 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema1.type,parentSchema:schema1,data};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
 }
 errors++;
 }

@@ -9,6 +9,10 @@ import { describeType, renderDataPath, renderValue } from "./schema-diagnostics.
 import type { SchemaDiagnosticRules, SchemaIssue } from "./schema-diagnostics.js";
 import type { DataPath, SourceDocument } from "./yaml-source.js";
 
+/** The order schema's bounds (schemas/order.schema.json; a unit test keeps them equal). */
+export const MAX_QUANTITY = 100_000;
+export const MAX_LINE_ITEMS = 50;
+
 export const orderSchemaRules: SchemaDiagnosticRules = {
   describeUnknownKey(path, key, suggestion, allowed) {
     if (key === "parentSubscriptionId") {
@@ -89,6 +93,13 @@ function describeOrderValue(path: DataPath, error: ErrorObject, value: unknown):
         hint: "Azure reservations and software use one_time; licenses use monthly or annual",
       };
     case "lineItems":
+      if (error.keyword === "maxItems") {
+        return {
+          code: "order.too-many-line-items",
+          message: `lineItems lists ${Array.isArray(value) ? value.length : "too many"} line items; at most ${MAX_LINE_ITEMS} are allowed`,
+          hint: `a Partner Center cart takes at most ${MAX_LINE_ITEMS} line items; split the order into several orders`,
+        };
+      }
       return error.keyword === "minItems"
         ? {
             code: "order.no-line-items",
@@ -103,7 +114,7 @@ function describeOrderValue(path: DataPath, error: ErrorObject, value: unknown):
     case "lineItemNumber":
       return {
         code: "order.line-item-number",
-        message: `${where} must be a non-negative integer, got ${got}`,
+        message: `${where} must be an integer from 0 to ${MAX_LINE_ITEMS - 1}, got ${got}`,
         hint: "lineItemNumber may be left out; orderform numbers line items by position",
       };
     case "offerId":
@@ -113,6 +124,14 @@ function describeOrderValue(path: DataPath, error: ErrorObject, value: unknown):
         hint: "use productId:skuId:availabilityId (e.g. CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P), a legacy offer GUID, or MS-AZR-0145P",
       };
     case "quantity":
+      if (error.keyword === "maximum") {
+        const beyond = typeof value === "number" && !Number.isSafeInteger(value);
+        return {
+          code: "order.invalid-quantity",
+          message: `${where} must be at most ${MAX_QUANTITY}, got ${beyond ? `a number beyond the safe integers (read as ${renderValue(value)})` : got}`,
+          hint: `orderform bounds quantity at ${MAX_QUANTITY}, above every offer's own maximum; check the number for a typo`,
+        };
+      }
       return {
         code: "order.invalid-quantity",
         message: `${where} must be a positive integer, got ${got}`,
@@ -217,12 +236,32 @@ function describeOrderValue(path: DataPath, error: ErrorObject, value: unknown):
 
 /**
  * Rules beyond the schema, run only on documents the schema accepted (so the shape is known).
+ * quantity and lineItemNumber must be written as plain digits: YAML reads 1e3 and 1000.0 as the
+ * number 1000, which the schema cannot tell from 1000, but what was written is no whole count.
  * lineItemNumber is optional, but when given it must equal the position: Partner Center rejects
  * anything else with 800071, and orderform must never reorder what the partner wrote.
  */
 export function checkOrderRules(value: SchemaValidOrder, doc: SourceDocument, file: string): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   value.lineItems.forEach((item, index) => {
+    for (const field of ["quantity", "lineItemNumber"] as const) {
+      const path = ["lineItems", index, field];
+      const written = item[field] === undefined ? undefined : doc.findNonDigitNumber(path);
+      if (written === undefined) continue;
+      const located = doc.locate(path);
+      diagnostics.push(
+        createDiagnostic(
+          field === "quantity" ? "order.invalid-quantity" : "order.line-item-number",
+          `${renderDataPath(path)} must be an integer written in digits, got ${written} (YAML reads it as the number ${renderValue(item[field])})`,
+          {
+            file,
+            ...located.position,
+            sourceLine: located.sourceLine,
+            hint: `write it as ${String(item[field])}; float (1e3, 1000.0), hex and octal forms are not accepted`,
+          },
+        ),
+      );
+    }
     if (item.lineItemNumber !== undefined && item.lineItemNumber !== index) {
       const located = doc.locate(["lineItems", index, "lineItemNumber"]);
       diagnostics.push(

@@ -110,6 +110,8 @@ export function renderDataPath(path: DataPath): string {
 
 /** A short, safe rendering of a value for messages: JSON, truncated. */
 export function renderValue(value: unknown): string {
+  // JSON would render them as null.
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   let text: string;
   try {
     text = JSON.stringify(value) ?? String(value);

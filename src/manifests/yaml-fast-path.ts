@@ -13,6 +13,7 @@
  * flow collections, block scalars, escapes, document markers, multi-line scalars, duplicate or
  * `__proto__` keys, numbers other than short unsigned decimals, lines with trailing spaces.
  * test/unit/manifests/yaml-fast-path.test.ts checks the contract against `yaml` itself. */
+import { MAX_YAML_DEPTH } from "./yaml-guards.js";
 
 export interface FastYamlDocument {
   value: Record<string, unknown>;
@@ -72,18 +73,24 @@ export function parseSimpleYaml(text: string): FastYamlDocument | null {
   const first = lines[0];
   if (first === undefined || first.indent !== 0 || first.body.startsWith("- ")) return null;
   const cursor = { i: 0 };
-  const value = readMap(lines, cursor, 0, null);
+  const value = readMap(lines, cursor, 0, null, 1);
   if (value === NOT_SIMPLE || cursor.i !== lines.length) return null;
   return { value, startOffset: first.offset };
 }
 
-/** A block mapping whose keys sit at `indent`; `firstBody` is the rest of a "- " line that starts it. */
+/**
+ * A block mapping whose keys sit at `indent`; `firstBody` is the rest of a "- " line that starts it.
+ * `depth` counts the collections it is nested in, itself included (yaml-source refuses documents
+ * deeper than MAX_YAML_DEPTH, so the fast path leaves them to it).
+ */
 function readMap(
   lines: Line[],
   cursor: { i: number },
   indent: number,
   firstBody: string | null,
+  depth: number,
 ): Record<string, unknown> | typeof NOT_SIMPLE {
+  if (depth > MAX_YAML_DEPTH) return NOT_SIMPLE;
   const out: Record<string, unknown> = {};
   let body = firstBody;
   for (;;) {
@@ -103,9 +110,9 @@ function readMap(
     const rest = body.slice(colon + 1);
     let value: unknown;
     if (rest === "") {
-      value = readNested(lines, cursor, indent);
+      value = readNested(lines, cursor, indent, depth + 1);
     } else if (rest.startsWith(" ")) {
-      value = readScalar(rest.slice(1));
+      value = readScalar(rest.slice(1), depth + 1);
     } else {
       return NOT_SIMPLE;
     }
@@ -115,15 +122,18 @@ function readMap(
   }
 }
 
-/** The value of `key:` with nothing after it: a deeper block, a sequence at the same indent, or null. */
-function readNested(lines: Line[], cursor: { i: number }, indent: number): unknown {
+/**
+ * The value of `key:` with nothing after it: a deeper block, a sequence at the same indent, or null.
+ * `depth`: the value's, were it a collection.
+ */
+function readNested(lines: Line[], cursor: { i: number }, indent: number, depth: number): unknown {
   const next = lines[cursor.i];
   if (next === undefined || next.indent < indent) return null;
   if (next.body.startsWith("- ")) {
-    return readSeq(lines, cursor, next.indent, next.indent === indent);
+    return readSeq(lines, cursor, next.indent, next.indent === indent, depth);
   }
   if (next.indent === indent) return null;
-  return readMap(lines, cursor, next.indent, null);
+  return readMap(lines, cursor, next.indent, null, depth);
 }
 
 /** `compact`: the sequence is the value of a key at the same indent, so a key line ends it. */
@@ -132,7 +142,9 @@ function readSeq(
   cursor: { i: number },
   indent: number,
   compact: boolean,
+  depth: number,
 ): unknown[] | typeof NOT_SIMPLE {
+  if (depth > MAX_YAML_DEPTH) return NOT_SIMPLE;
   const out: unknown[] = [];
   for (;;) {
     const line = lines[cursor.i];
@@ -150,18 +162,18 @@ function readSeq(
       (item[colon + 1] === " " || colon === item.length - 1) &&
       isSimpleKey(item.slice(0, colon))
     ) {
-      value = readMap(lines, cursor, indent + 2, item);
+      value = readMap(lines, cursor, indent + 2, item, depth + 1);
     } else {
       cursor.i += 1;
-      value = readScalar(item);
+      value = readScalar(item, depth + 1);
     }
     if (value === NOT_SIMPLE) return NOT_SIMPLE;
     out.push(value);
   }
 }
 
-function readFlowMap(text: string): Record<string, unknown> | typeof NOT_SIMPLE {
-  if (!FLOW_MAP.test(text)) return NOT_SIMPLE;
+function readFlowMap(text: string, depth: number): Record<string, unknown> | typeof NOT_SIMPLE {
+  if (depth > MAX_YAML_DEPTH || !FLOW_MAP.test(text)) return NOT_SIMPLE;
   const out: Record<string, unknown> = {};
   const inner = text.slice(1, -1).trim();
   if (inner === "") return out;
@@ -169,7 +181,7 @@ function readFlowMap(text: string): Record<string, unknown> | typeof NOT_SIMPLE 
     const colon = entry.indexOf(":");
     const key = entry.slice(0, colon).trim();
     if (!isSimpleKey(key) || Object.prototype.hasOwnProperty.call(out, key)) return NOT_SIMPLE;
-    const value = readScalar(entry.slice(colon + 1).trim());
+    const value = readScalar(entry.slice(colon + 1).trim(), depth + 1);
     if (value === NOT_SIMPLE || (typeof value === "object" && value !== null)) return NOT_SIMPLE;
     out[key] = value;
   }
@@ -181,8 +193,9 @@ function isSimpleKey(key: string): boolean {
   return KEY.test(key) && key !== "__proto__" && !NULL.test(key) && !TRUE.test(key) && !FALSE.test(key);
 }
 
-function readScalar(text: string): unknown {
-  if (text[0] === "{") return readFlowMap(text);
+/** `depth`: the value's, were it a (flow) collection. */
+function readScalar(text: string, depth: number): unknown {
+  if (text[0] === "{") return readFlowMap(text, depth);
   const quote = text[0];
   if (quote === '"' || quote === "'") {
     const end = text.indexOf(quote, 1);

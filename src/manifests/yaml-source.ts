@@ -3,14 +3,17 @@
  *
  * Safety: YAML 1.2 core schema only (no custom tags, no `<<` merge keys), duplicate keys are
  * errors, and alias expansion is bounded so that a "billion laughs" document is rejected while
- * converting instead of exhausting memory. The `yaml` library defines `__proto__` and
+ * converting instead of exhausting memory. Collections nested deeper than MAX_YAML_DEPTH and
+ * aliases with no anchor before them get diagnostics of their own (yaml-guards.ts) instead of a
+ * stack overflow or a position-less error. The `yaml` library defines `__proto__` and
  * `constructor` keys as own data properties, so a document cannot reach any prototype.
  */
 import { createRequire } from "node:module";
 import type * as YamlModule from "yaml";
-import type { Document, LineCounter, Node, Pair, Scalar, YAMLMap, YAMLSeq } from "yaml";
+import type { Alias, Document, LineCounter, Node, Pair, Scalar, YAMLMap, YAMLSeq } from "yaml";
 import { createDiagnostic } from "../core/errors.js";
 import { parseSimpleYaml } from "./yaml-fast-path.js";
+import { findTooDeepOffset, findUndefinedAlias, MAX_YAML_DEPTH } from "./yaml-guards.js";
 import type { Diagnostic } from "../core/errors.js";
 
 /** Aliases a document may expand in total; real order files need none, configs at most a few. */
@@ -40,6 +43,12 @@ export interface SourceDocument {
    * unknown keys); by default its value. Falls back to the nearest existing ancestor.
    */
   locate(path: DataPath, at?: "key" | "value"): LocatedNode;
+  /**
+   * The source text of the number at `path` when it is not written as plain decimal digits
+   * (`1e3`, `1000.0`, `0x3E8`, `+5`: YAML reads them all as numbers); undefined for plain digits,
+   * for anything that is no number, and for a path that leads nowhere. Never parses again.
+   */
+  findNonDigitNumber(path: DataPath): string | undefined;
 }
 
 export interface ParsedSource {
@@ -65,7 +74,9 @@ export function parseYamlSource(
       if (full === undefined) throw new Error("bug: yaml rejected a document the fast path accepted");
       return full.locate(path, at);
     };
-    return { documents: [{ value: simple.value, start, locate }], diagnostics: [] };
+    // The fast path reads no number but plain digits (see yaml-fast-path.ts).
+    const findNonDigitNumber = (): undefined => undefined;
+    return { documents: [{ value: simple.value, start, locate, findNonDigitNumber }], diagnostics: [] };
   }
   return parseYamlDocuments(text, file, prefix);
 }
@@ -84,17 +95,34 @@ function createLinePosition(text: string, offset: number): Position {
 function parseYamlDocuments(text: string, file: string, prefix: "yaml" | "config"): ParsedSource {
   const yaml = requireYaml();
   const lineCounter = new yaml.LineCounter();
-  const docs = yaml.parseAllDocuments(text, {
-    lineCounter,
+  const lines = createLineReader(text, lineCounter);
+  // parseAllDocuments in two steps, so that the depth is checked between them: the parser builds
+  // its tree without recursion, the composer recurses once per level.
+  const tokens = Array.from(new yaml.Parser(lineCounter.addNewLine).parse(text));
+  const deep = findTooDeepOffset(tokens);
+  if (deep !== undefined) {
+    const position = toPosition(lineCounter, deep);
+    const diagnostic = createDiagnostic(
+      `${prefix}.too-deep`,
+      `collections nest more than ${MAX_YAML_DEPTH} levels deep here; refusing to read the file`,
+      {
+        file,
+        ...position,
+        sourceLine: lines(position.line),
+        hint: "an order nests 4 levels deep; look for unclosed or runaway [ and { or a runaway indentation",
+      },
+    );
+    return { documents: [], diagnostics: [diagnostic] };
+  }
+  const composer = new yaml.Composer({
     uniqueKeys: true,
-    prettyErrors: true,
     version: "1.2",
     schema: "core",
     merge: false,
     strict: true,
     logLevel: "silent",
   });
-  const lines = createLineReader(text, lineCounter);
+  const docs = Array.from(composer.compose(tokens));
   const diagnostics: Diagnostic[] = [];
   const documents: SourceDocument[] = [];
   for (const doc of docs) {
@@ -114,13 +142,30 @@ function parseYamlDocuments(text: string, file: string, prefix: "yaml" | "config
     const contents = doc.contents as Node | null;
     const startOffset = contents?.range?.[0] ?? doc.range[0];
     const start = toPosition(lineCounter, startOffset);
+    const alias = findUndefinedAlias(doc, yaml);
+    if (alias !== undefined) {
+      const position = toPosition(lineCounter, alias.range?.[0] ?? startOffset);
+      diagnostics.push(
+        createDiagnostic(
+          `${prefix}.undefined-alias`,
+          `alias *${alias.source} names no anchor defined before it`,
+          {
+            file,
+            ...position,
+            sourceLine: lines(position.line),
+            hint: `define the anchor with &${alias.source} on a value above this line, or write the value out`,
+          },
+        ),
+      );
+      continue;
+    }
     let value: unknown;
     try {
       value = contents === null ? undefined : doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (error) {
       // yaml throws a ReferenceError when expansion passes maxAliasCount ("resource exhaustion").
       const message = error instanceof Error ? error.message : String(error);
-      const isAliasLimit = /alias/i.test(message);
+      const isAliasLimit = /alias count/i.test(message);
       diagnostics.push(
         createDiagnostic(
           isAliasLimit ? `${prefix}.alias-limit` : `${prefix}.syntax`,
@@ -137,7 +182,12 @@ function parseYamlDocuments(text: string, file: string, prefix: "yaml" | "config
       );
       continue;
     }
-    documents.push({ value, start, locate: createLocator(doc, lineCounter, lines, start) });
+    documents.push({
+      value,
+      start,
+      locate: createLocator(doc, lineCounter, lines, start),
+      findNonDigitNumber: (path) => findNonDigitNumber(doc, path),
+    });
   }
   return { documents, diagnostics };
 }
@@ -162,7 +212,8 @@ function createYamlDiagnostic(
     });
   }
   if (error.code === "RESOURCE_EXHAUSTION") {
-    return createDiagnostic(`${prefix}.alias-limit`, message, {
+    // The composer turns a stack overflow into this error too; the depth check should come first.
+    return createDiagnostic(`${prefix}.${/alias/i.test(message) ? "alias-limit" : "too-deep"}`, message, {
       file,
       ...position,
       sourceLine: lines(position.line),
@@ -263,6 +314,20 @@ function createLocator(
   };
 }
 
+function findNonDigitNumber(doc: Document.Parsed, path: DataPath): string | undefined {
+  let node: unknown = doc.contents;
+  for (const segment of path) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) node = node.items.find((p: Pair) => keyText(p.key) === String(segment))?.value;
+    else if (isSeq(node) && typeof segment === "number") node = node.items[segment];
+    else return undefined;
+  }
+  if (isAlias(node)) node = node.resolve(doc);
+  if (!isScalar(node) || typeof node.value !== "number") return undefined;
+  const written = node.source ?? String(node.value);
+  return /^[0-9]+$/.test(written) ? undefined : written;
+}
+
 function keyText(key: unknown): string | undefined {
   if (isScalar(key)) return String(key.value);
   return typeof key === "string" ? key : undefined;
@@ -279,6 +344,10 @@ let yamlModule: typeof YamlModule | undefined;
 function requireYaml(): typeof YamlModule {
   yamlModule ??= createRequire(import.meta.url)("yaml") as typeof YamlModule;
   return yamlModule;
+}
+
+function isAlias(value: unknown): value is Alias {
+  return requireYaml().isAlias(value);
 }
 
 function isNode(value: unknown): value is Node {

@@ -12,6 +12,7 @@ import type { AuthConfig } from "../config/types.js";
 import { OrderformError } from "../core/errors.js";
 import { parseErrorBody } from "./errors.js";
 import { computeBackoffMs, DEFAULT_RETRY_POLICY } from "./retry.js";
+import { describeSecretProblem } from "./secret-value.js";
 import { describeWireProblem, validateWire } from "./validate.js";
 import { throwIfAborted, waitFor } from "./wait.js";
 
@@ -93,6 +94,16 @@ function readSecret(
       `environment variable ${variable} (auth.${setting}) is not set`,
       {
         hint: `export ${variable} before running orderform; secrets are never read from the config file`,
+      },
+    );
+  }
+  const problem = describeSecretProblem(value);
+  if (problem !== undefined) {
+    throw new OrderformError(
+      "auth.malformed-secret",
+      `the value of ${variable} (auth.${setting}) ${problem}`,
+      {
+        hint: `set ${variable} again without the extra characters (e.g. export ${variable}="$(tr -d '\r\n' < FILE)"); nothing was sent`,
       },
     );
   }

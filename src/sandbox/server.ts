@@ -20,6 +20,8 @@ import {
 } from "./defaults.js";
 import type { SandboxCustomer, SandboxPartner } from "./defaults.js";
 import { FaultInjector, parseFaultConfig } from "./faults.js";
+import { listenOrExplain } from "./listen.js";
+import { createFailureAnswer, readRequestBody as readBody } from "./request-body.js";
 import type { ApiError, NormalizedOrderRequest } from "./order-request.js";
 import {
   createApiError,
@@ -133,22 +135,22 @@ class Sandbox {
     this.store.load(this.now());
     const server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
-        // A bug in the sandbox: answer 500 rather than leave the client hanging.
+        // 413 for a body over its limit; else a bug: 500 rather than leave the client hanging.
+        const answer = createFailureAnswer(error, this.options.numericErrorCodes === true);
         if (!res.headersSent)
-          this.send(req, res, "internal", { status: 500, body: JSON.stringify({ error: String(error) }) });
+          this.send(req, res, answer.status === 413 ? "body-too-large" : "internal", answer);
         else res.destroy();
       });
     });
     server.keepAliveTimeout = 10_000;
-    this.server = server;
     const host = this.options.host ?? "127.0.0.1";
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.options.port ?? 0, host, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
+    try {
+      await listenOrExplain(server, this.options.port ?? 0, host);
+    } catch (error) {
+      this.store.close(this.now()); // releases the data file's lock
+      throw error;
+    }
+    this.server = server;
     const { port } = server.address() as AddressInfo;
     const shownHost = host.includes(":") ? `[${host}]` : host;
     return { url: `http://${shownHost}:${port}`, close: () => this.close() };
@@ -1154,17 +1156,6 @@ function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined || first === "" ? undefined : first;
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new Error(`request body over ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 function sleep(ms: number): Promise<void> {

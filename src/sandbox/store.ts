@@ -22,6 +22,8 @@ import {
 import { dirname, basename, join } from "node:path";
 import type { NormalizedLineItem } from "./order-request.js";
 import type { SandboxAzureSubscription, SandboxPartner } from "./defaults.js";
+import { checkDataFolder, readSnapshotFile } from "./data-file.js";
+import { lockDataFile } from "./data-lock.js";
 
 export type StoredOrderStatus = "pending" | "completed" | "cancelled";
 
@@ -88,6 +90,7 @@ export class SandboxStore {
   readonly ordersByCustomer = new Map<string, StoredOrder[]>();
   readonly requests = new Map<string, RequestRecord>();
   private logFd: number | undefined;
+  private releaseLock: (() => void) | undefined;
   private readonly dataFile: string | undefined;
 
   constructor(dataFile?: string) {
@@ -98,11 +101,27 @@ export class SandboxStore {
     return this.dataFile === undefined ? undefined : `${this.dataFile}.log`;
   }
 
-  /** Reads the snapshot and the log, folds them into a fresh snapshot and opens the log for appends. */
+  /**
+   * Takes the data file's lock (data-lock.ts), reads the snapshot and the log, folds them into a
+   * fresh snapshot and opens the log for appends. Throws OrderformError for a missing folder, a
+   * lock held by another process, or a file that is no sandbox data file (left untouched).
+   */
   load(nowMs: number): void {
     if (this.dataFile === undefined) return;
-    if (existsSync(this.dataFile)) {
-      const snapshot = JSON.parse(readFileSync(this.dataFile, "utf8")) as Snapshot;
+    checkDataFolder(this.dataFile);
+    const release = lockDataFile(this.dataFile);
+    try {
+      this.loadLocked(nowMs);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    this.releaseLock = release;
+  }
+
+  private loadLocked(nowMs: number): void {
+    const snapshot = readSnapshotFile(this.dataFile as string) as Partial<Snapshot> | undefined;
+    if (snapshot !== undefined) {
       this.applyEntry({ t: "partners", items: snapshot.partners ?? [] });
       this.applyEntry({ t: "customers", items: snapshot.customers ?? [] });
       this.applyEntry({ t: "orders", items: snapshot.orders ?? [] });
@@ -125,12 +144,17 @@ export class SandboxStore {
     this.logFd = openSync(logFile, "a");
   }
 
-  /** Folds the log into the snapshot and closes the log. */
+  /** Folds the log into the snapshot, closes the log and releases the lock. */
   close(nowMs: number): void {
-    if (this.dataFile === undefined) return;
-    this.writeSnapshot(nowMs);
-    if (this.logFd !== undefined) closeSync(this.logFd);
-    this.logFd = undefined;
+    if (this.dataFile === undefined || this.releaseLock === undefined) return;
+    try {
+      this.writeSnapshot(nowMs);
+      if (this.logFd !== undefined) closeSync(this.logFd);
+      this.logFd = undefined;
+    } finally {
+      this.releaseLock();
+      this.releaseLock = undefined;
+    }
   }
 
   /** Clears orders and request records, keeps the given registrations; durable at once. */

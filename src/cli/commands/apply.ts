@@ -19,6 +19,7 @@ import { openPartnerCenter } from "../../partner-center/open.js";
 import { renderPlanText } from "../../render/plan-text.js";
 import type { StateSession } from "../../state/types.js";
 import { createProgressReporter } from "../apply-progress.js";
+import { checkCustomerFilter } from "../customer-filter.js";
 import type { CliContext, CommandResult } from "../context.js";
 import { fetchAndCreatePlan } from "../make-plan.js";
 import { contentOf, diffContent } from "../../core/compare.js";
@@ -60,6 +61,12 @@ export async function runApply(
     timeoutMs: lockTimeoutMs,
     signal: ctx.signal,
   });
+  const badCustomers = checkCustomerFilter(readStringList(opts.customer), project.orders, session.current());
+  if (badCustomers.length > 0) {
+    await session.release();
+    writeDiagnostics(ctx, badCustomers);
+    return 1;
+  }
   const pc = await openPartnerCenter(loaded, ctx.env, ctx.version).catch(async (error: unknown) => {
     await session.release();
     throw error;

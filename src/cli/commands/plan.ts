@@ -11,6 +11,7 @@ import type { OpenedPartnerCenter } from "../../partner-center/open.js";
 import type { LoadedConfig } from "../../config/types.js";
 import type { ProjectWorker } from "../../config/project-worker.js";
 import type { StateFile } from "../../core/model.js";
+import { checkCustomerFilter, checkCustomersInState } from "../customer-filter.js";
 import { startCustomerLister } from "../fetch-remote.js";
 import type { CustomerLister } from "../fetch-remote.js";
 import { renderPlanJson } from "../../render/plan-json.js";
@@ -69,6 +70,11 @@ export async function runPlan(
   if (started === undefined) throw new Error("bug: plan's early start did not run");
   if (started.error !== undefined) throw started.error;
   const { parallelism, state } = started;
+  const badCustomers = checkCustomerFilter(customers, project.orders, state);
+  if (badCustomers.length > 0) {
+    writeDiagnostics(ctx, badCustomers);
+    return 1;
+  }
   const format: PlanFormat = ctx.global.json ? "json" : ((opts.format as PlanFormat | undefined) ?? "text");
   const pc = await (started.pc ?? openPartnerCenter(project.loaded, ctx.env, ctx.version));
   let plan: Plan | null;
@@ -141,7 +147,10 @@ async function startEarly(
   } catch (error) {
     return { parallelism, state, error, abort };
   }
-  if (loaded.config.endpoint === "sandbox") return { parallelism, state, abort };
+  // The early listing waits for a --customer that state does not name: it is checked first.
+  if (loaded.config.endpoint === "sandbox" || !checkCustomersInState(customers, state)) {
+    return { parallelism, state, abort };
+  }
   const pc = openPartnerCenter(loaded, ctx.env, ctx.version);
   let opened: OpenedPartnerCenter;
   try {

@@ -1,5 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
@@ -37,6 +38,8 @@ describe("persistence", () => {
     expect(created.status).toBe(201);
     expect(readFileSync(`${dataFile}.log`, "utf8")).toContain(String(created.body.id));
     // A second process-like instance reads what is on disk now; the first is never closed first.
+    // Its lock is made to name a dead process, as a killed sandbox's would, and is taken over.
+    writeFileSync(`${dataFile}.lock`, JSON.stringify({ pid: spawnSync("true").pid, host: hostname() }));
     const second = await startOn(dataFile);
     const replay = await second.call("POST", `/v1/customers/${CONTOSO}/orders`, createLicenseOrder(BASIC), {
       "MS-RequestId": "req-durable",
