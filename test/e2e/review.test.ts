@@ -250,3 +250,15 @@ describe("review: import", () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 });
+
+describe("review: order names", () => {
+  it("an order named `constructor` (a valid name) is bought once and planned afterwards", async () => {
+    const project = await createProject();
+    await project.writeOrder("c.yaml", createOrderYaml("constructor", CONTOSO, LICENSE_OFFER, 7));
+    const first = await project.run(["apply", "--auto-approve"]);
+    expect(first.code).toBe(0);
+    const plan = await project.run(["plan", "--detailed-exitcode"]);
+    expect({ code: plan.code, stderr: plan.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(await listSandboxOrders(sandbox.url)).toHaveLength(1);
+  });
+});
