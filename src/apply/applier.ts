@@ -298,6 +298,9 @@ function describeFailure(error: unknown): FailureDescription {
 function provesNothingWasBought(action: Work, error: unknown, options: ApplyOptions): boolean {
   if (error instanceof PartnerCenterError && error.afterUnknownOutcome) return false;
   if (action.kind === "create") return true;
+  // The planner found a listed order that only this intent can have made: a refusal of the re-send
+  // (the service no longer recognising the request id) does not prove that nothing was bought.
+  if (action.adopt !== undefined) return false;
   // The age that matters is the intent's age when the plan read the list, not now.
   const started = Date.parse(action.intent.startedAt);
   const planned = Date.parse(options.plan.createdAt);
