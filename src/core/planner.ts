@@ -230,7 +230,9 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
     if (declared === undefined) throw new Error(`subject ${name} has neither declaration, order nor intent`);
     const failures = ctx.state?.failures;
     const failure =
-      failures !== undefined && Object.prototype.hasOwnProperty.call(failures, name) ? failures[name] : undefined;
+      failures !== undefined && Object.prototype.hasOwnProperty.call(failures, name)
+        ? failures[name]
+        : undefined;
     const where = declared.source === undefined ? "" : ` in ${declared.source.file}`;
     return {
       kind: "create",

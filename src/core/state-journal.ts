@@ -49,7 +49,7 @@ export function copyStateMaps(state: StateFile): StateFile {
 }
 
 /** The request-id generation the next create of `name` uses (docs/exactly-once.md). */
-export function readNextGeneration(state: StateFile | null, name: string): number {
+export function selectNextGeneration(state: StateFile | null, name: string): number {
   const generations = state?.generations;
   if (generations === undefined || !Object.prototype.hasOwnProperty.call(generations, name)) return 0;
   return generations[name] ?? 0;
@@ -65,7 +65,7 @@ export function readNextGeneration(state: StateFile | null, name: string): numbe
 function advanceGeneration(state: StateFile, name: string): void {
   const intent = Object.prototype.hasOwnProperty.call(state.pending, name) ? state.pending[name] : undefined;
   if (intent?.generation === undefined) return;
-  const current = readNextGeneration(state, name);
+  const current = selectNextGeneration(state, name);
   const next = Math.max(current, intent.generation + 1);
   if (next === current) return;
   state.generations ??= {};
@@ -138,6 +138,14 @@ export function foldJournalEntryInPlace(state: StateFile, entry: JournalEntry): 
 }
 
 /** map[key] when the map itself holds it: names such as `constructor` are valid order names. */
+/**
+ * A map slot the map itself holds: order names are user text, and `constructor` or `toString`
+ * must not read Object.prototype's members.
+ */
+export function selectOwnSlot<T>(map: Record<string, T> | undefined, key: string): T | undefined {
+  return map !== undefined && Object.prototype.hasOwnProperty.call(map, key) ? map[key] : undefined;
+}
+
 function ownSlot<T>(map: Record<string, T>, key: string): T | undefined {
   return Object.prototype.hasOwnProperty.call(map, key) ? map[key] : undefined;
 }
