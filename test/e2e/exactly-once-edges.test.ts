@@ -1,9 +1,9 @@
 /**
- * Adversarial review of the exactly-once change (docs/exactly-once.md): each test is a scenario in
- * which orderform buys a declared order twice, loses the record of an order it bought, or records
- * an order it did not buy. The built CLI against a real sandbox over loopback.
+ * Edges of the exactly-once protocol (docs/exactly-once.md), found by trying to break it: each test
+ * is a scenario in which an earlier version bought a declared order twice, lost the record of an
+ * order it bought, or recorded an order it did not buy. The built CLI against a real sandbox.
  */
-import { cp, readFile, readdir, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startSandbox, type RunningSandbox } from "../../src/sandbox/index.js";
@@ -43,17 +43,6 @@ async function createProject(url = sandbox.url, extraConfig = ""): Promise<TestP
   return project;
 }
 
-async function cloneProject(from: TestProject, url = sandbox.url): Promise<TestProject> {
-  const copy = await createProject(url);
-  await cp(join(from.dir, "orders"), join(copy.dir, "orders"), { recursive: true });
-  for (const name of await readdir(from.dir)) {
-    if (name.startsWith("orderform.state.json") && !name.endsWith(".lock")) {
-      await cp(join(from.dir, name), join(copy.dir, name), { recursive: true });
-    }
-  }
-  return copy;
-}
-
 async function readStateJson(project: TestProject): Promise<StateJson> {
   return JSON.parse(await readFile(join(project.dir, "orderform.state.json"), "utf8")) as StateJson;
 }
@@ -89,7 +78,7 @@ afterEach(async () => {
   for (const project of projects.splice(0)) await project.cleanup();
 });
 
-describe("review: saved plans", () => {
+describe("saved plans", () => {
   it("refuses a hand-edited plan that turns an in-sync order (no-op) into a --replace create", async () => {
     const project = await createProject();
     await project.writeOrder("contoso.yaml", SEATS);
@@ -175,7 +164,7 @@ describe("review: saved plans", () => {
   });
 });
 
-describe("review: resume", () => {
+describe("resume", () => {
   it("a business error on re-send does not drop an intent whose own order is listed (the fallback candidate)", async () => {
     const project = await createProject(forgetfulSandbox.url, "visibilityWindowMs: 1000");
     await project.writeOrder("contoso.yaml", SEATS);
@@ -220,7 +209,7 @@ describe("review: resume", () => {
   });
 });
 
-describe("review: import", () => {
+describe("import", () => {
   it("refuses to import an order that another name's pending create may have made", async () => {
     const project = await createProject();
     await project.writeOrder("contoso.yaml", SEATS);
@@ -253,7 +242,7 @@ describe("review: import", () => {
   });
 });
 
-describe("review: order names", () => {
+describe("order names", () => {
   it("an order named `constructor` (a valid name) is bought once and planned afterwards", async () => {
     const project = await createProject();
     await project.writeOrder("c.yaml", createOrderYaml("constructor", CONTOSO, LICENSE_OFFER, 7));

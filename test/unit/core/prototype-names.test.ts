@@ -27,7 +27,7 @@ function order(name: string, orderId: string): StateOrder {
   };
 }
 
-describe("review: names that are Object.prototype members", () => {
+describe("names that are Object.prototype members", () => {
   it.each(["constructor", "toString", "valueOf"])(
     "folding a create of an order named %s records it alone, and planning over it works",
     (name) => {
