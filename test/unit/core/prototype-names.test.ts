@@ -1,4 +1,4 @@
-/** Adversarial review of the exactly-once change: pure rules (docs/exactly-once.md). */
+/** Order names that are Object.prototype members (`constructor`, `toString`): pure rules (docs/exactly-once.md). */
 import { describe, expect, it } from "vitest";
 import { createEmptyState, foldJournal } from "../../../src/core/state-journal.js";
 import { createAccountedOrderIds } from "../../../src/core/duplicates.js";
