@@ -15,7 +15,7 @@ import type { CreateAction, Plan, PlanAction, ResumeAction } from "../core/plan.
 import { assertNever } from "../core/plan.js";
 import { OrderformError } from "../core/errors.js";
 import { createRequestId } from "../core/request-id.js";
-import { readNextGeneration } from "../core/state-journal.js";
+import { selectNextGeneration } from "../core/state-journal.js";
 import { PartnerCenterError, isBusinessError } from "../partner-center/errors.js";
 import type { PartnerCenterClient } from "../partner-center/types.js";
 import type { StateSession } from "../state/types.js";
@@ -134,7 +134,7 @@ async function applyAction(action: Work, options: ApplyOptions): Promise<Outcome
     // Derived from the state as locked now: two runners on the same state send the same id for
     // the same purchase, and the service answers the second with the first one's order.
     const state = session.current();
-    const generation = readNextGeneration(state, action.name);
+    const generation = selectNextGeneration(state, action.name);
     content = action.content;
     requestId = createRequestId({ lineage: state.lineage, name: action.name, content, generation });
     await session.append({
@@ -223,10 +223,11 @@ async function recordUnsuccessfulCreate(
     });
     return "failed";
   }
-  // Unknown outcome (retries exhausted, connection lost): the order may exist. A listed order
-  // that only this intent can have made is recorded (the planner's fallback); otherwise the
+  // The re-send got no authoritative answer: none at all (retries exhausted, connection lost), or
+  // a refusal, which means the service no longer recognises the request id. A listed order that
+  // only this intent can have made is then recorded (the planner's fallback); without one the
   // intent is kept, and the next run re-sends the same request id.
-  if (action.kind === "resume" && action.adopt !== undefined && !failure.business) {
+  if (action.kind === "resume" && action.adopt !== undefined) {
     return recordAdoption(action, action.adopt.order, options);
   }
   onEvent({
@@ -298,6 +299,9 @@ function describeFailure(error: unknown): FailureDescription {
 function provesNothingWasBought(action: Work, error: unknown, options: ApplyOptions): boolean {
   if (error instanceof PartnerCenterError && error.afterUnknownOutcome) return false;
   if (action.kind === "create") return true;
+  // The planner found a listed order that only this intent can have made: a refusal of the re-send
+  // (the service no longer recognising the request id) does not prove that nothing was bought.
+  if (action.adopt !== undefined) return false;
   // The age that matters is the intent's age when the plan read the list, not now.
   const started = Date.parse(action.intent.startedAt);
   const planned = Date.parse(options.plan.createdAt);

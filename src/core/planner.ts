@@ -228,7 +228,11 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
 
   if (stateOrder === undefined) {
     if (declared === undefined) throw new Error(`subject ${name} has neither declaration, order nor intent`);
-    const failure = ctx.state?.failures[name];
+    const failures = ctx.state?.failures;
+    const failure =
+      failures !== undefined && Object.prototype.hasOwnProperty.call(failures, name)
+        ? failures[name]
+        : undefined;
     const where = declared.source === undefined ? "" : ` in ${declared.source.file}`;
     return {
       kind: "create",

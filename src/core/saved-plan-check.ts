@@ -10,6 +10,7 @@ import { contentOf, diffContent, matchesRemote } from "./compare.js";
 import { createCanonicalJson } from "./canonical.js";
 import type { DesiredOrder, StateFile } from "./model.js";
 import { assertNever } from "./plan.js";
+import { selectOwnSlot } from "./state-journal.js";
 import type { Plan, PlanAction } from "./plan.js";
 
 export interface SavedPlanProblem {
@@ -55,8 +56,8 @@ interface CheckContext {
 
 function checkAction(action: PlanAction, ctx: CheckContext): string | undefined {
   const { state } = ctx;
-  const record = own(state.orders, action.name);
-  const intent = own(state.pending, action.name);
+  const record = selectOwnSlot(state.orders, action.name);
+  const intent = selectOwnSlot(state.pending, action.name);
   switch (action.kind) {
     case "create": {
       if (intent !== undefined) return `state holds a pending create for it (request id ${intent.requestId})`;
@@ -123,6 +124,64 @@ function checkAction(action: PlanAction, ctx: CheckContext): string | undefined 
   }
 }
 
-function own<T>(map: Record<string, T>, key: string): T | undefined {
-  return Object.prototype.hasOwnProperty.call(map, key) ? map[key] : undefined;
+/**
+ * Holds a saved plan's work against a plan made again inside the lock from the state as locked,
+ * the declarations and Partner Center as it is now (restricted to the saved plan's customers):
+ * - every saved create must still be a create of the same content, replacing the same order (a
+ *   `--replace` is only planned for an order that drifted or conflicts, which the state alone
+ *   cannot tell);
+ * - every saved resume must still be a resume of the same intent; an adoption it names must be the
+ *   one the planner chooses now, and the resume is carried out as planned now (adoption rules and
+ *   the request-id retention are judged at the time of sending).
+ * Returns the actions to apply, or the problems.
+ */
+export function reconcileSavedPlan(
+  saved: Plan,
+  fresh: Plan,
+): { problems: SavedPlanProblem[]; actions: PlanAction[] } {
+  const now = new Map(fresh.actions.map((a) => [a.name, a] as const));
+  const problems: SavedPlanProblem[] = [];
+  const actions = saved.actions.map((action, index) => {
+    const report = (message: string): PlanAction => {
+      problems.push({ position: index + 1, action: `${action.kind} ${action.name}`, message });
+      return action;
+    };
+    const current = now.get(action.name);
+    const planned = current === undefined ? "nothing" : `${current.kind} (${current.reason})`;
+    switch (action.kind) {
+      case "create":
+        if (
+          current?.kind !== "create" ||
+          diffContent(current.content, action.content).length > 0 ||
+          current.replaces?.orderId.toLowerCase() !== action.replaces?.orderId.toLowerCase()
+        ) {
+          return report(`planned again now, it is ${planned}`);
+        }
+        return action;
+      case "resume":
+        if (
+          current?.kind !== "resume" ||
+          createCanonicalJson(current.intent) !== createCanonicalJson(action.intent)
+        ) {
+          return report(`planned again now, it is ${planned}`);
+        }
+        if (
+          action.adopt !== undefined &&
+          current.adopt?.orderId.toLowerCase() !== action.adopt.orderId.toLowerCase()
+        ) {
+          return report(
+            `it adopts order ${action.adopt.orderId}, but planned again now ${current.adopt === undefined ? "no listed order qualifies" : `only order ${current.adopt.orderId} qualifies`}`,
+          );
+        }
+        return current;
+      case "no-op":
+      case "drift":
+      case "conflict":
+      case "undeclared":
+        return action;
+      default:
+        return assertNever(action);
+    }
+  });
+  return { problems, actions };
 }

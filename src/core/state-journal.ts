@@ -49,7 +49,7 @@ export function copyStateMaps(state: StateFile): StateFile {
 }
 
 /** The request-id generation the next create of `name` uses (docs/exactly-once.md). */
-export function readNextGeneration(state: StateFile | null, name: string): number {
+export function selectNextGeneration(state: StateFile | null, name: string): number {
   const generations = state?.generations;
   if (generations === undefined || !Object.prototype.hasOwnProperty.call(generations, name)) return 0;
   return generations[name] ?? 0;
@@ -65,7 +65,7 @@ export function readNextGeneration(state: StateFile | null, name: string): numbe
 function advanceGeneration(state: StateFile, name: string): void {
   const intent = Object.prototype.hasOwnProperty.call(state.pending, name) ? state.pending[name] : undefined;
   if (intent?.generation === undefined) return;
-  const current = readNextGeneration(state, name);
+  const current = selectNextGeneration(state, name);
   const next = Math.max(current, intent.generation + 1);
   if (next === current) return;
   state.generations ??= {};
@@ -83,7 +83,7 @@ export function foldJournalEntryInPlace(state: StateFile, entry: JournalEntry): 
       state.pending[entry.intent.name] = entry.intent;
       return;
     case "created": {
-      const previous = state.orders[entry.order.name];
+      const previous = ownSlot(state.orders, entry.order.name);
       const incoming = entry.order.orderId;
       if (previous === undefined) {
         state.orders[entry.order.name] = entry.order;
@@ -108,7 +108,7 @@ export function foldJournalEntryInPlace(state: StateFile, entry: JournalEntry): 
       return;
     case "status": {
       // A status for an order not (or no longer) in state carries no information: ignored.
-      const order = state.orders[entry.name];
+      const order = ownSlot(state.orders, entry.name);
       if (order !== undefined) state.orders[entry.name] = { ...order, status: entry.status };
       return;
     }
@@ -120,13 +120,13 @@ export function foldJournalEntryInPlace(state: StateFile, entry: JournalEntry): 
     case "move": {
       // `state mv` refuses a pending intent and an occupied target; replaying a move that already
       // happened (recovery) finds no record under `from` and changes nothing.
-      const order = state.orders[entry.from];
-      if (order !== undefined && state.orders[entry.to] === undefined) {
+      const order = ownSlot(state.orders, entry.from);
+      if (order !== undefined && ownSlot(state.orders, entry.to) === undefined) {
         state.orders[entry.to] = { ...order, name: entry.to };
         delete state.orders[entry.from];
       }
-      const failure = state.failures[entry.from];
-      if (failure !== undefined && state.failures[entry.to] === undefined) {
+      const failure = ownSlot(state.failures, entry.from);
+      if (failure !== undefined && ownSlot(state.failures, entry.to) === undefined) {
         state.failures[entry.to] = { ...failure, name: entry.to };
         delete state.failures[entry.from];
       }
@@ -135,6 +135,19 @@ export function foldJournalEntryInPlace(state: StateFile, entry: JournalEntry): 
     default:
       assertNever(entry);
   }
+}
+
+/** map[key] when the map itself holds it: names such as `constructor` are valid order names. */
+/**
+ * A map slot the map itself holds: order names are user text, and `constructor` or `toString`
+ * must not read Object.prototype's members.
+ */
+export function selectOwnSlot<T>(map: Record<string, T> | undefined, key: string): T | undefined {
+  return map !== undefined && Object.prototype.hasOwnProperty.call(map, key) ? map[key] : undefined;
+}
+
+function ownSlot<T>(map: Record<string, T>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(map, key) ? map[key] : undefined;
 }
 
 /** Counts entries by type, for history summaries such as "recovered 3 journal records (1 intent, 2 created)". */

@@ -7,13 +7,8 @@ import { createInterface } from "node:readline/promises";
 import { applyPlan, recordStatusChanges, selectApplyWork } from "../../apply/applier.js";
 import type { ApplySummary } from "../../apply/events.js";
 import { OrderformError } from "../../core/errors.js";
-import type { CreateAction, Plan } from "../../core/plan.js";
-import type { StateFile } from "../../core/model.js";
-import { DEFAULT_CLOCK_SKEW_MS } from "../../core/adoption.js";
-import { checkCreateDuplicates } from "../../core/duplicates.js";
-import { checkSavedPlan } from "../../core/saved-plan-check.js";
-import type { PartnerCenterClient } from "../../partner-center/types.js";
-import { startCustomerLister } from "../fetch-remote.js";
+import type { Plan } from "../../core/plan.js";
+import { fetchCheckedSavedPlan } from "../saved-plan-gate.js";
 import { planHasChanges, planHasErrors } from "../../core/planner.js";
 import { openPartnerCenter } from "../../partner-center/open.js";
 import { renderPlanText } from "../../render/plan-text.js";
@@ -75,15 +70,15 @@ export async function runApply(
     let plan: Plan;
     if (savedPlan !== null) {
       refuseStalePlan(savedPlan, session, planfile ?? "");
-      await refuseUncheckedSavedPlan(savedPlan, {
+      plan = await fetchCheckedSavedPlan(savedPlan, {
         project,
         state: session.current(),
         client: pc.client,
         parallelism,
         signal: ctx.signal,
         planfile: planfile ?? "",
+        toolVersion: ctx.version,
       });
-      plan = savedPlan;
     } else {
       const result = await fetchAndCreatePlan({
         ctx,
@@ -205,70 +200,6 @@ function refuseStalePlan(plan: Plan, session: StateSession, planfile: string): v
       "apply.stale-plan",
       `the saved plan ${planfile} is stale: it was made against state serial ${plan.state.serial}, and the state is now at serial ${current.serial}`,
       { hint },
-    );
-  }
-}
-
-/**
- * Inside the lock, before anything is sent: every action must agree with the state as locked and
- * the declarations as loaded (src/core/saved-plan-check.ts), and every create is checked again for
- * an identical untracked order in its customer's list as Partner Center shows it now, so a plan
- * saved long ago or edited by hand cannot buy next to one (docs/exactly-once.md).
- */
-async function refuseUncheckedSavedPlan(
-  plan: Plan,
-  input: {
-    project: Project;
-    state: StateFile;
-    client: PartnerCenterClient;
-    parallelism: number;
-    signal: AbortSignal;
-    planfile: string;
-  },
-): Promise<void> {
-  const hint = "Nothing was sent. Run `orderform plan --out FILE` again, review it, and apply the new plan.";
-  const problems = checkSavedPlan({ plan, state: input.state, desired: input.project.orders });
-  if (problems.length > 0) {
-    throw new OrderformError(
-      "apply.plan-check-failed",
-      `the saved plan ${input.planfile} does not agree with the state and the declarations:\n${problems
-        .map((p) => `  action ${p.position} (${p.action}): ${p.message}`)
-        .join("\n")}`,
-      { hint },
-    );
-  }
-  const creates = plan.actions.filter((a): a is CreateAction => a.kind === "create");
-  if (creates.length === 0) return;
-  const lister = startCustomerLister({
-    client: input.client,
-    parallelism: input.parallelism,
-    signal: input.signal,
-  });
-  lister.add([...new Set(creates.map((c) => c.customer.toLowerCase()))]);
-  await lister.settle();
-  if (lister.diagnostics.length > 0) {
-    throw new OrderformError(
-      "apply.plan-check-failed",
-      `the saved plan ${input.planfile} could not be checked against Partner Center: ${lister.diagnostics[0]?.message ?? ""}`,
-      { hint: "Nothing was sent. Run the same command again.", diagnostics: lister.diagnostics },
-    );
-  }
-  const declared = new Map(input.project.orders.map((o) => [o.name, o] as const));
-  const duplicates = checkCreateDuplicates({
-    creates: creates.map((action) => ({ action, source: declared.get(action.name)?.source })),
-    state: input.state,
-    lists: lister.lists,
-    declaredNames: new Set(declared.keys()),
-    allowDuplicate: new Set(plan.options.allowDuplicate),
-    clockSkewMs: DEFAULT_CLOCK_SKEW_MS,
-  });
-  if (duplicates.length > 0) {
-    throw new OrderformError(
-      "apply.plan-check-failed",
-      `the saved plan ${input.planfile} would buy next to identical orders that nothing in state accounts for:\n${duplicates
-        .map((d) => `  ${d.message}`)
-        .join("\n")}`,
-      { hint: duplicates[0]?.hint, diagnostics: duplicates },
     );
   }
 }

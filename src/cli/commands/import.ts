@@ -4,6 +4,9 @@
  */
 import { createStateOrder } from "../../apply/applier.js";
 import { OrderformError } from "../../core/errors.js";
+import { DEFAULT_CLOCK_SKEW_MS } from "../../core/adoption.js";
+import { createAccountedOrderIds } from "../../core/duplicates.js";
+import { selectOwnSlot } from "../../core/state-journal.js";
 import { contentOf, diffContent, matchesRemote } from "../../core/compare.js";
 import type { OrderContent, RemoteOrder } from "../../core/model.js";
 import { openPartnerCenter } from "../../partner-center/open.js";
@@ -30,7 +33,7 @@ export async function runImport(
   });
   try {
     const state = session.current();
-    const existing = state.orders[name];
+    const existing = selectOwnSlot(state.orders, name);
     if (existing !== undefined) {
       throw new OrderformError(
         "import.already-managed",
@@ -40,7 +43,7 @@ export async function runImport(
         },
       );
     }
-    const intent = state.pending[name];
+    const intent = selectOwnSlot(state.pending, name);
     if (intent !== undefined) {
       throw new OrderformError(
         "import.pending",
@@ -82,6 +85,28 @@ export async function runImport(
         "Nothing was imported. Edit the declaration to describe the order, or import another order.\n",
       );
       return 1;
+    }
+    // A pending create of another name may have placed this very order: its re-sent request id
+    // would then record it under that name too. Finish the pending creates first.
+    const claimant = Object.values(state.pending).find(
+      (intent) =>
+        intent.name !== name &&
+        createAccountedOrderIds(
+          { ...state, orders: {}, pending: { [intent.name]: intent } },
+          {
+            [remote.customer.toLowerCase()]: [remote],
+          },
+          DEFAULT_CLOCK_SKEW_MS,
+        ).has(remote.id.toLowerCase()),
+    );
+    if (claimant !== undefined) {
+      throw new OrderformError(
+        "import.pending-may-own",
+        `order ${orderId} may have been placed by the pending create of ${claimant.name} (MS-RequestId ${claimant.requestId}, started ${claimant.startedAt})`,
+        {
+          hint: `Run \`orderform apply\` first: it finishes that create with its own request id and records the order it made; then import ${name} again if the order is still untracked.`,
+        },
+      );
     }
     await session.append({
       type: "created",

@@ -5,6 +5,7 @@
  * it was started with.
  */
 import { OrderformError } from "../../core/errors.js";
+import { selectOwnSlot } from "../../core/state-journal.js";
 import type { CliContext, CommandResult } from "../context.js";
 import { loadConfigForCommand, openStateStore, parseLockTimeout } from "../project.js";
 
@@ -34,7 +35,7 @@ export async function runStateMv(
   });
   try {
     const state = session.current();
-    const intent = state.pending[from];
+    const intent = selectOwnSlot(state.pending, from);
     if (intent !== undefined) {
       throw new OrderformError(
         "state.mv-pending",
@@ -44,16 +45,16 @@ export async function runStateMv(
         },
       );
     }
-    const order = state.orders[from];
-    if (order === undefined && state.failures[from] === undefined) {
+    const order = selectOwnSlot(state.orders, from);
+    if (order === undefined && selectOwnSlot(state.failures, from) === undefined) {
       throw new OrderformError("state.not-found", `no order named ${from} in state`, {
         hint: "`orderform state list` shows the names in state.",
       });
     }
     if (
-      state.orders[to] !== undefined ||
-      state.pending[to] !== undefined ||
-      state.failures[to] !== undefined
+      selectOwnSlot(state.orders, to) !== undefined ||
+      selectOwnSlot(state.pending, to) !== undefined ||
+      selectOwnSlot(state.failures, to) !== undefined
     ) {
       throw new OrderformError("state.mv-target-exists", `state already holds a record named ${to}`, {
         hint: `Choose another name, or remove that record first with \`orderform state rm ${to}\`.`,

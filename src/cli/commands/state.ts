@@ -1,6 +1,7 @@
 /** `orderform state list | show NAME | history | diff [A] [B] | rm NAME`. */
 import { createTwoFilesPatch } from "diff";
 import { OrderformError } from "../../core/errors.js";
+import { selectOwnSlot } from "../../core/state-journal.js";
 import type { StateFile } from "../../core/model.js";
 import { renderHistory, renderStateList, renderStateOrder } from "../../render/state-text.js";
 import type { StateStore } from "../../state/types.js";
@@ -37,8 +38,8 @@ export async function runStateShow(ctx: CliContext, name: string): Promise<Comma
   const store = await openStore(ctx);
   if (store === null) return 1;
   const state = await store.read();
-  const order = state?.orders[name];
-  const intent = state?.pending[name];
+  const order = selectOwnSlot(state?.orders, name);
+  const intent = selectOwnSlot(state?.pending, name);
   if (order === undefined && intent === undefined) {
     throw new OrderformError("state.not-found", `no order named ${name} in state`, {
       hint: "`orderform state list` shows the names in state.",
@@ -105,15 +106,15 @@ export async function runStateRm(
   try {
     const state = session.current();
     if (
-      state.orders[name] === undefined &&
-      state.pending[name] === undefined &&
-      state.failures[name] === undefined
+      selectOwnSlot(state.orders, name) === undefined &&
+      selectOwnSlot(state.pending, name) === undefined &&
+      selectOwnSlot(state.failures, name) === undefined
     ) {
       throw new OrderformError("state.not-found", `no order named ${name} in state`, {
         hint: "`orderform state list` shows the names in state.",
       });
     }
-    const intent = state.pending[name];
+    const intent = selectOwnSlot(state.pending, name);
     if (intent !== undefined && opts.force !== true) {
       // Forgetting an intent loses the only link to an order that may exist: the next apply would
       // send a new request id and could buy it a second time.
@@ -125,7 +126,7 @@ export async function runStateRm(
         },
       );
     }
-    const orderId = state.orders[name]?.orderId;
+    const orderId = selectOwnSlot(state.orders, name)?.orderId;
     await session.append({ type: "forget", name });
     await session.commit({
       command: `state rm ${name}`,

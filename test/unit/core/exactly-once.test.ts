@@ -11,7 +11,7 @@ import type { CreateAction } from "../../../src/core/plan.js";
 import { createPlan, planHasErrors } from "../../../src/core/planner.js";
 import { createRequestId } from "../../../src/core/request-id.js";
 import { checkSavedPlan } from "../../../src/core/saved-plan-check.js";
-import { foldJournal, readNextGeneration } from "../../../src/core/state-journal.js";
+import { foldJournal, selectNextGeneration } from "../../../src/core/state-journal.js";
 import {
   CONTOSO,
   FABRIKAM,
@@ -118,9 +118,9 @@ describe("generations", () => {
     ],
   ])("%s", (_name, entries, expected) => {
     const state = foldJournal(buildState(), entries);
-    expect(readNextGeneration(state, seats.name)).toBe(expected);
+    expect(selectNextGeneration(state, seats.name)).toBe(expected);
     // Recovery folds journals twice: the generation must not move again.
-    expect(readNextGeneration(foldJournal(state, entries), seats.name)).toBe(expected);
+    expect(selectNextGeneration(foldJournal(state, entries), seats.name)).toBe(expected);
   });
 
   it("state mv renames the record and keeps both names' generations", () => {
