@@ -57,10 +57,16 @@ export function writeDiagnostics(ctx: CliContext, diagnostics: Diagnostic[]): vo
 }
 
 export function openStateStore(loaded: LoadedConfig): StateStore {
-  const path = isAbsolute(loaded.config.state.path)
-    ? loaded.config.state.path
-    : resolve(loaded.rootDir, loaded.config.state.path);
-  return createLocalStateStore({ rootDir: loaded.rootDir, path });
+  const state = loaded.config.state;
+  switch (state.backend) {
+    case "local": {
+      const path = isAbsolute(state.path) ? state.path : resolve(loaded.rootDir, state.path);
+      return createLocalStateStore({ rootDir: loaded.rootDir, path });
+    }
+    case "azblob":
+    case "pg":
+      throw new OrderformError("state.backend-unavailable", `state backend ${state.backend} is not built yet`);
+  }
 }
 
 export function parseLockTimeout(value: unknown): number {

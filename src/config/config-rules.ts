@@ -8,9 +8,16 @@ import type { Diagnostic } from "../core/errors.js";
 import { renderDataPath, renderValue } from "../manifests/schema-diagnostics.js";
 import type { SchemaDiagnosticRules } from "../manifests/schema-diagnostics.js";
 import type { DataPath, SourceDocument } from "../manifests/yaml-source.js";
-import { createDefaultConfig } from "./defaults.js";
+import { CONFIG_DEFAULTS, createDefaultConfig } from "./defaults.js";
 import { parseDuration } from "./duration.js";
-import type { AuthConfig, OrderformConfig, RateLimitConfig, SandboxConfig } from "./types.js";
+import type {
+  AuthConfig,
+  AzblobAuthConfig,
+  OrderformConfig,
+  RateLimitConfig,
+  SandboxConfig,
+  StateConfig,
+} from "./types.js";
 
 /** Keys people use when they paste a secret into config; each maps to the *Env key to use instead. */
 const SECRET_KEYS: Record<string, string> = {
@@ -91,13 +98,121 @@ export interface SchemaValidConfig {
   orders?: string;
   endpoint?: string;
   auth?: AuthConfig;
-  state?: { backend?: "local"; path?: string };
+  state?: SchemaValidState;
   parallelism?: number;
   rateLimit?: Partial<RateLimitConfig>;
   locale?: string;
   visibilityWindowMs?: number;
   visibilityWindow?: string;
   sandbox?: Partial<SandboxConfig>;
+}
+
+/** The state section as the schema accepts it: every backend's keys, checked per backend below. */
+export interface SchemaValidState {
+  backend?: StateConfig["backend"];
+  path?: string;
+  url?: string;
+  name?: string;
+  auth?: {
+    mode: AzblobAuthConfig["mode"];
+    accountName?: string;
+    accountKeyEnv?: string;
+    sasTokenEnv?: string;
+  };
+  leaseSeconds?: number;
+  connectionStringEnv?: string;
+  schema?: string;
+  lockTtlSeconds?: number;
+}
+
+/** Which state keys each backend takes, and which it needs. */
+const STATE_KEYS: Record<StateConfig["backend"], { allowed: string[]; required: string[] }> = {
+  local: { allowed: ["backend", "path"], required: [] },
+  azblob: { allowed: ["backend", "url", "name", "auth", "leaseSeconds"], required: ["url", "name", "auth"] },
+  pg: {
+    allowed: ["backend", "connectionStringEnv", "schema", "name", "lockTtlSeconds"],
+    required: ["connectionStringEnv", "name"],
+  },
+};
+
+const AZBLOB_AUTH_KEYS: Record<AzblobAuthConfig["mode"], string[]> = {
+  "shared-key": ["accountName", "accountKeyEnv"],
+  sas: ["sasTokenEnv"],
+  entra: [],
+};
+
+function checkStateRules(
+  state: SchemaValidState,
+  at: (path: DataPath, code: string, message: string, hint?: string) => void,
+): void {
+  const backend = state.backend ?? "local";
+  const keys = STATE_KEYS[backend];
+  for (const key of Object.keys(state)) {
+    if (!keys.allowed.includes(key)) {
+      const owner = (Object.keys(STATE_KEYS) as StateConfig["backend"][]).find((b) =>
+        STATE_KEYS[b].allowed.includes(key),
+      );
+      at(
+        ["state", key],
+        "config.state-key-not-for-backend",
+        `state.${key} does not apply to backend ${backend}${owner === undefined ? "" : ` (it is a ${owner} key)`}`,
+        `backend ${backend} takes ${keys.allowed.map((k) => `state.${k}`).join(", ")}`,
+      );
+    }
+  }
+  const missing = keys.required.filter((key) => (state as Record<string, unknown>)[key] === undefined);
+  if (missing.length > 0) {
+    at(
+      ["state", "backend"],
+      "config.state-incomplete",
+      `state backend ${backend} also needs ${missing.map((k) => `state.${k}`).join(", ")}`,
+      backend === "azblob"
+        ? "e.g. url: https://ACCOUNT.blob.core.windows.net/CONTAINER, name: prod, auth: { mode: shared-key, accountName: ACCOUNT, accountKeyEnv: ORDERFORM_STORAGE_KEY }"
+        : "e.g. connectionStringEnv: ORDERFORM_PG_URL, name: prod",
+    );
+  }
+  if (backend === "azblob" && state.url !== undefined) {
+    const problem = checkServiceUrl(state.url);
+    const path = problem === null ? new URL(state.url).pathname.replace(/\/+$/, "") : "";
+    if (problem !== null) {
+      at(
+        ["state", "url"],
+        "config.invalid-state-url",
+        `state.url ${problem}`,
+        "use https://ACCOUNT.blob.core.windows.net/CONTAINER",
+      );
+    } else if (path === "" || new URL(state.url).search !== "") {
+      at(
+        ["state", "url"],
+        "config.invalid-state-url",
+        "state.url must be a container URL (with the container name in its path, and no query: a SAS token goes in the environment variable named by state.auth.sasTokenEnv)",
+        "use https://ACCOUNT.blob.core.windows.net/CONTAINER",
+      );
+    }
+  }
+  if (backend === "azblob" && state.auth !== undefined) {
+    const auth = state.auth;
+    const needed = AZBLOB_AUTH_KEYS[auth.mode];
+    const missingAuth = needed.filter((key) => (auth as Record<string, unknown>)[key] === undefined);
+    if (missingAuth.length > 0) {
+      at(
+        ["state", "auth", "mode"],
+        "config.auth-incomplete",
+        `state.auth mode ${auth.mode} also needs ${missingAuth.join(", ")}`,
+        "the *Env keys name environment variables that hold the secrets",
+      );
+    }
+    for (const key of Object.keys(auth)) {
+      if (key !== "mode" && !needed.includes(key)) {
+        at(
+          ["state", "auth", key],
+          "config.state-key-not-for-backend",
+          `state.auth.${key} does not apply to auth mode ${auth.mode}`,
+          `mode ${auth.mode} takes ${needed.length === 0 ? "no other key" : needed.join(", ")}`,
+        );
+      }
+    }
+  }
 }
 
 /** Semantic checks on a schema-valid config; `doc` locates the offending keys. */
@@ -163,6 +278,7 @@ export function checkConfigRules(value: SchemaValidConfig, doc: SourceDocument, 
       );
     }
   }
+  if (value.state !== undefined) checkStateRules(value.state, at);
   if (value.visibilityWindow !== undefined) {
     if (value.visibilityWindowMs !== undefined) {
       at(
@@ -207,7 +323,7 @@ export function mergeConfig(value: SchemaValidConfig): OrderformConfig {
   if (value.orders !== undefined) config.orders = value.orders;
   if (value.endpoint !== undefined) config.endpoint = value.endpoint.replace(/\/+$/, "");
   if (value.auth !== undefined) config.auth = { ...value.auth };
-  if (value.state !== undefined) config.state = { ...config.state, ...value.state };
+  if (value.state !== undefined) config.state = mergeStateConfig(value.state);
   if (value.parallelism !== undefined) config.parallelism = value.parallelism;
   if (value.rateLimit !== undefined) config.rateLimit = { ...config.rateLimit, ...value.rateLimit };
   if (value.locale !== undefined) config.locale = value.locale;
@@ -216,4 +332,30 @@ export function mergeConfig(value: SchemaValidConfig): OrderformConfig {
     config.visibilityWindowMs = parseDuration(value.visibilityWindow) ?? config.visibilityWindowMs;
   if (value.sandbox !== undefined) config.sandbox = { ...config.sandbox, ...value.sandbox };
   return config;
+}
+
+const DEFAULT_STATE_PATH = (CONFIG_DEFAULTS.state as { path: string }).path;
+
+/** The backend's settings with defaults. Assumes checkStateRules found nothing. */
+function mergeStateConfig(state: SchemaValidState): StateConfig {
+  switch (state.backend ?? "local") {
+    case "local":
+      return { backend: "local", path: state.path ?? DEFAULT_STATE_PATH };
+    case "azblob":
+      return {
+        backend: "azblob",
+        url: (state.url ?? "").replace(/\/+$/, ""),
+        name: state.name ?? "",
+        auth: state.auth as AzblobAuthConfig,
+        leaseSeconds: state.leaseSeconds ?? 60,
+      };
+    case "pg":
+      return {
+        backend: "pg",
+        connectionStringEnv: state.connectionStringEnv ?? "",
+        schema: state.schema ?? "orderform",
+        name: state.name ?? "",
+        lockTtlSeconds: state.lockTtlSeconds ?? 60,
+      };
+  }
 }

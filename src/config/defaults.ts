@@ -4,7 +4,7 @@ import type { OrderformConfig } from "./types.js";
 export const CONFIG_DEFAULTS: Readonly<OrderformConfig> = Object.freeze({
   orders: "orders",
   endpoint: "sandbox",
-  state: { backend: "local", path: "orderform.state.json" },
+  state: { backend: "local", path: "orderform.state.json" } as OrderformConfig["state"],
   parallelism: 10,
   rateLimit: { requestsPerMinute: 500, key: "partner+customer" },
   locale: "en-US",

@@ -12,9 +12,33 @@ export interface AuthConfig {
   authorityHost?: string;
 }
 
-export interface StateConfig {
+/** Where state lives (docs/state.md for local; docs/backends.md for azblob and pg). */
+export type StateConfig = LocalStateConfig | AzblobStateConfig | PgStateConfig;
+
+export interface LocalStateConfig {
   backend: "local";
   path: string; // relative to the project root
+}
+
+export type AzblobAuthConfig =
+  | { mode: "shared-key"; accountName: string; accountKeyEnv: string }
+  | { mode: "sas"; sasTokenEnv: string }
+  | { mode: "entra" };
+
+export interface AzblobStateConfig {
+  backend: "azblob";
+  url: string; // the container URL
+  name: string;
+  auth: AzblobAuthConfig;
+  leaseSeconds: number; // 15-60
+}
+
+export interface PgStateConfig {
+  backend: "pg";
+  connectionStringEnv: string; // name of the env var, never the connection string
+  schema: string;
+  name: string;
+  lockTtlSeconds: number;
 }
 
 export interface RateLimitConfig {
