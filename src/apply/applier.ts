@@ -16,6 +16,7 @@ import { PartnerCenterError, isBusinessError } from "../partner-center/errors.js
 import type { PartnerCenterClient } from "../partner-center/types.js";
 import type { StateSession } from "../state/types.js";
 import type { ApplyEvent, ApplySummary } from "./events.js";
+import { createStateFailureError } from "./state-failure.js";
 
 export interface ApplyOptions {
   plan: Plan;
@@ -84,23 +85,33 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplySummary> {
   }
   const customers = [...queues.keys()];
   let next = 0;
+  // A failed journal append (state.write-failed, state.lock-lost) stops every worker from starting
+  // another order; the orders in flight finish, and the failures are thrown once all have drained.
+  const stateFailures: unknown[] = [];
   const worker = async (): Promise<void> => {
     for (;;) {
       const customer = customers[next++];
       if (customer === undefined) return;
       for (const action of queues.get(customer) ?? []) {
-        if (options.stopSignal.aborted) {
+        if (options.stopSignal.aborted || stateFailures.length > 0) {
           summary.skipped += 1;
           onEvent({
             type: "order_skipped",
             name: action.name,
             customer,
-            reason: "interrupted before it started",
+            reason:
+              stateFailures.length > 0
+                ? "not started: the state could not be written"
+                : "interrupted before it started",
           });
           continue;
         }
-        const outcome = await applyAction(action, options);
-        summary[outcome] += 1;
+        try {
+          const outcome = await applyAction(action, options);
+          summary[outcome] += 1;
+        } catch (error) {
+          stateFailures.push(error);
+        }
       }
     }
   };
@@ -109,6 +120,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplySummary> {
     worker,
   );
   await Promise.all(workers);
+  if (stateFailures.length > 0) throw createStateFailureError(stateFailures, summary.skipped);
   onEvent({ type: "summary", ...summary });
   return summary;
 }
