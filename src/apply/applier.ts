@@ -16,7 +16,7 @@ import { PartnerCenterError, isBusinessError } from "../partner-center/errors.js
 import type { PartnerCenterClient } from "../partner-center/types.js";
 import type { StateSession } from "../state/types.js";
 import type { ApplyEvent, ApplySummary } from "./events.js";
-import { createStateFailureError } from "./state-failure.js";
+import { createStateFailureError, createStoppedEvent, type StateFailure } from "./state-failure.js";
 
 export interface ApplyOptions {
   plan: Plan;
@@ -87,7 +87,15 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplySummary> {
   let next = 0;
   // A failed journal append (state.write-failed, state.lock-lost) stops every worker from starting
   // another order; the orders in flight finish, and the failures are thrown once all have drained.
-  const stateFailures: unknown[] = [];
+  const stateFailures: StateFailure[] = [];
+  const startedRequests = new Map<string, string>();
+  const actionOptions: ApplyOptions = {
+    ...options,
+    onEvent: (event) => {
+      if (event.type === "order_started") startedRequests.set(event.name, event.requestId);
+      onEvent(event);
+    },
+  };
   const worker = async (): Promise<void> => {
     for (;;) {
       const customer = customers[next++];
@@ -107,10 +115,12 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplySummary> {
           continue;
         }
         try {
-          const outcome = await applyAction(action, options);
+          const outcome = await applyAction(action, actionOptions);
           summary[outcome] += 1;
         } catch (error) {
-          stateFailures.push(error);
+          const started = startedRequests.get(action.name);
+          stateFailures.push({ name: action.name, started: started !== undefined, error });
+          onEvent(createStoppedEvent(action, started, error));
         }
       }
     }
@@ -181,6 +191,9 @@ async function applyAction(action: Work, options: ApplyOptions): Promise<Outcome
     mode: action.kind,
   });
 
+  // Set once the service answered with the order: a failure after that is a recording failure
+  // (the order exists), never a failed create.
+  let ordered = false;
   try {
     const order = await options.client.createOrder(action.customer, content, {
       requestId,
@@ -194,6 +207,7 @@ async function applyAction(action: Work, options: ApplyOptions): Promise<Outcome
           reason: info.reason,
         }),
     });
+    ordered = true;
     await session.append({
       type: "created",
       order: createStateOrder(action.name, content, requestId, order, "created", options.now()),
@@ -208,6 +222,7 @@ async function applyAction(action: Work, options: ApplyOptions): Promise<Outcome
     });
     return "created";
   } catch (error) {
+    if (ordered) throw error;
     const failure = describeFailure(error);
     if (failure.business && provesNothingWasBought(action, error, options)) {
       // The service refused the order: nothing was bought, so the intent is dropped and the failure kept.

@@ -5,7 +5,7 @@
  * Every write failure is a `state.write-failed` naming the target (see docs/state.md).
  */
 import { randomBytes } from "node:crypto";
-import { link, mkdir, open, readFile, rename, unlink } from "node:fs/promises";
+import { link, lstat, mkdir, open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { createReadFailedError, writeChecked } from "./errors.js";
 
@@ -92,12 +92,39 @@ export function isNotFound(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
 }
 
-/** The file's text, or null when it does not exist; any other failure is a state.read-failed. */
+/**
+ * The file's text, or null when it does not exist; any other failure is a state.read-failed. Only
+ * regular files hold state: anything else (a device such as /dev/full behind a symlink) reads as "".
+ */
 export async function readFileIfExists(file: string): Promise<string | null> {
+  let handle;
   try {
-    return await readFile(file, "utf8");
+    handle = await open(file, "r");
   } catch (error) {
     if (isNotFound(error)) return null;
     throw createReadFailedError(file, error);
   }
+  try {
+    if (!(await handle.stat()).isFile()) return "";
+    return await handle.readFile("utf8");
+  } catch (error) {
+    throw createReadFailedError(file, error);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Removes a journal that holds no record. Only a regular file is removed: a journal path that is a
+ * symlink (to another disk, or a device) is left in place.
+ */
+export async function removeEmptyFile(file: string): Promise<void> {
+  await writeChecked(file, async () => {
+    try {
+      if (!(await lstat(file)).isFile()) return;
+      await unlink(file);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  });
 }

@@ -15,11 +15,11 @@
  * run has emptied the journal meanwhile, the record is the journal's first line, without a header,
  * and the next open reports the journal as corrupt instead of silently dropping it.
  */
-import { unlink, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import type { StateFile } from "../core/model.js";
 import { copyStateMaps, foldJournalEntryInPlace } from "../core/state-journal.js";
 import type { HistoryEntry, JournalEntry, LockInfo, StateSession, VersionMeta } from "./types.js";
-import { writeFileAtomic } from "./atomic-file.js";
+import { removeEmptyFile, writeFileAtomic } from "./atomic-file.js";
 import { createStateError, createWriteFailedError } from "./errors.js";
 import { writeHistoryVersion } from "./history.js";
 import { JournalWriter, renderJournalHeader } from "./journal.js";
@@ -169,7 +169,7 @@ export class LocalSession implements StateSession {
         const empty = held && this.journalFailure === undefined && (await this.journal.size()) === 0;
         await this.journal.close().catch(() => undefined);
         this.journal = undefined;
-        if (empty) await unlink(this.init.paths.journal).catch(() => undefined);
+        if (empty) await removeEmptyFile(this.init.paths.journal).catch(() => undefined);
       }
       if (held) await releaseLock(this.init.paths.lock, this.lock.id);
     });

@@ -4,7 +4,6 @@
  */
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { unlink } from "node:fs/promises";
 import { hostname, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -12,8 +11,8 @@ import { OrderformError } from "../core/errors.js";
 import type { StateFile } from "../core/model.js";
 import { countJournalEntries, foldJournal } from "../core/state-journal.js";
 import type { JournalEntry, LockInfo, StateSession, StateStore } from "./types.js";
-import { ensureDirectory, readFileIfExists, syncDirectory } from "./atomic-file.js";
-import { createStateError, writeChecked } from "./errors.js";
+import { ensureDirectory, readFileIfExists, removeEmptyFile, syncDirectory } from "./atomic-file.js";
+import { createStateError } from "./errors.js";
 import {
   createHistoryFileName,
   listHistorySerials,
@@ -245,10 +244,8 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
         await session.recover(leftovers, orphanFiles, { command: "recover", summary: recovered });
       } else if (journal !== null || orphanFiles.length > 0) {
         // Only a header or a torn first record: nothing was acknowledged.
-        await writeChecked(paths.journal, async () => {
-          for (const file of [paths.journal, ...orphanFiles]) await unlink(file).catch(() => undefined);
-          await syncDirectory(dirname(paths.journal));
-        });
+        for (const file of [paths.journal, ...orphanFiles]) await removeEmptyFile(file);
+        await syncDirectory(dirname(paths.journal));
       }
       return session;
     } catch (error) {
