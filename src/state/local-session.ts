@@ -136,6 +136,7 @@ export class LocalSession implements StateSession {
   commit(meta: VersionMeta): Promise<StateFile> {
     return this.enqueue(async () => {
       this.assertOpen("commit");
+      await this.assertCommitAllowed();
       if (this.uncommitted === 0 && this.foldedOrphans.length === 0) return this.current();
       await this.writeVersion(meta);
       return this.current();
@@ -281,7 +282,8 @@ export class LocalSession implements StateSession {
     );
   }
 
-  private async writeVersion(meta: VersionMeta): Promise<void> {
+  /** Fencing before a commit, and no commit after a failed journal write (the state would miss records). */
+  private async assertCommitAllowed(): Promise<void> {
     const { paths } = this.init;
     const lockCheck = await this.checkLock();
     if (!lockCheck.held) {
@@ -300,6 +302,11 @@ export class LocalSession implements StateSession {
         { hint: this.journalFailure.hint, cause: this.journalFailure },
       );
     }
+  }
+
+  private async writeVersion(meta: VersionMeta): Promise<void> {
+    const { paths } = this.init;
+    await this.assertCommitAllowed();
     await this.assertSerialUnmoved();
     const serial = Math.max(this.baseSerial, this.historySerial) + 1;
     const next: StateFile = { ...this.working, serial };
