@@ -22,7 +22,7 @@ export function createStateFailureError(failures: readonly StateFailure[], skipp
       ? `${other.name} (its intent was recorded before it was sent, so the next apply records it or resumes it with the same request id)`
       : `${other.name} (not sent)`,
   );
-  const also = stopped.length === 0 ? "" : ` The same failure stopped ${stopped.join(", ")}.`;
+  const also = stopped.length === 0 ? "" : ` Recording also failed for ${stopped.join(", ")}.`;
   const notStarted =
     skipped === 0
       ? ""

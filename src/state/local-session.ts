@@ -27,6 +27,14 @@ import { releaseLock } from "./lock.js";
 import { readLockInfo, renderLockHolder } from "./lock-record.js";
 import { createOrphanPath, removeOrphanJournals, writeOrphanRecord } from "./orphan.js";
 import { OrderformError } from "../core/errors.js";
+import {
+  appendConsequence,
+  capitalize,
+  describeEntry,
+  isOrderRecord,
+  renderRequestId,
+  type OrderRecord,
+} from "./session-messages.js";
 import { assertValidState, isJournalEntry } from "./validate-state.js";
 import { isSameFingerprint, readFingerprint, type SnapshotFingerprint, type StatePaths } from "./paths.js";
 
@@ -44,30 +52,6 @@ export interface SessionInit {
 }
 
 type LockCheck = { held: true } | { held: false; now: string };
-
-function describeEntry(entry: JournalEntry): string {
-  switch (entry.type) {
-    case "intent":
-      return `the intent to create ${entry.intent.name}`;
-    case "created":
-      return `the record of order ${entry.order.orderId} (${entry.order.name}, MS-RequestId ${entry.order.requestId})`;
-    case "failed":
-      return `the record that the service refused ${entry.failure.name} (MS-RequestId ${entry.failure.requestId}, nothing was bought)`;
-    case "status":
-      return `the status change of ${entry.name}`;
-    case "forget":
-      return `the removal of ${entry.name}`;
-  }
-}
-
-/** Records of orders that exist (or were refused) in Partner Center: never dropped. */
-function isOrderRecord(entry: JournalEntry): entry is Extract<JournalEntry, { type: "created" | "failed" }> {
-  return entry.type === "created" || entry.type === "failed";
-}
-
-function renderRequestId(entry: Extract<JournalEntry, { type: "created" | "failed" }>): string {
-  return entry.type === "created" ? entry.order.requestId : entry.failure.requestId;
-}
 
 export class LocalSession implements StateSession {
   readonly lock: LockInfo;
@@ -203,10 +187,7 @@ export class LocalSession implements StateSession {
     }
   }
 
-  private async describeOrderRecordFate(
-    entry: Extract<JournalEntry, { type: "created" | "failed" }>,
-    where: string,
-  ): Promise<string> {
+  private async describeOrderRecordFate(entry: OrderRecord, where: string): Promise<string> {
     const orphan = createOrphanPath(this.init.paths.journal, this.lock.id);
     const failure = await this.saveOrphan(entry);
     if (failure === undefined) {
@@ -397,17 +378,4 @@ export class LocalSession implements StateSession {
     this.queue = result.catch(() => undefined);
     return result;
   }
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-/** The same error with a sentence about what happened to the data appended to its message. */
-function appendConsequence(error: unknown, consequence: string): unknown {
-  if (!(error instanceof OrderformError)) return error;
-  return new OrderformError(error.code, `${error.message} ${consequence}`, {
-    hint: error.hint,
-    cause: error,
-  });
 }
