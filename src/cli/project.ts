@@ -56,11 +56,16 @@ export function writeDiagnostics(ctx: CliContext, diagnostics: Diagnostic[]): vo
   else ctx.stderr.write(renderDiagnostics(diagnostics, { color: ctx.global.color }));
 }
 
-export function openStateStore(loaded: LoadedConfig): StateStore {
+/** The state store; with ctx, its notices (e.g. a lock takeover) are written to ctx.stderr. */
+export function openStateStore(loaded: LoadedConfig, ctx?: CliContext): StateStore {
   const path = isAbsolute(loaded.config.state.path)
     ? loaded.config.state.path
     : resolve(loaded.rootDir, loaded.config.state.path);
-  return createLocalStateStore({ rootDir: loaded.rootDir, path });
+  return createLocalStateStore({
+    rootDir: loaded.rootDir,
+    path,
+    ...(ctx === undefined ? {} : { notify: (text: string) => void ctx.stderr.write(text) }),
+  });
 }
 
 export function parseLockTimeout(value: unknown): number {
