@@ -20,6 +20,7 @@ import { PartnerCenterError, isBusinessError } from "../partner-center/errors.js
 import type { PartnerCenterClient } from "../partner-center/types.js";
 import type { StateSession } from "../state/types.js";
 import type { ApplyEvent, ApplySummary } from "./events.js";
+import { createStateFailureError, createStoppedEvent, type StateFailure } from "./state-failure.js";
 
 export interface ApplyOptions {
   plan: Plan;
@@ -87,23 +88,43 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplySummary> {
   }
   const customers = [...queues.keys()];
   let next = 0;
+  // A failed journal append (state.write-failed, state.lock-lost) stops every worker from starting
+  // another order; the orders in flight finish, and the failures are thrown once all have drained.
+  const stateFailures: StateFailure[] = [];
+  const startedRequests = new Map<string, string>();
+  const actionOptions: ApplyOptions = {
+    ...options,
+    onEvent: (event) => {
+      if (event.type === "order_started") startedRequests.set(event.name, event.requestId);
+      onEvent(event);
+    },
+  };
   const worker = async (): Promise<void> => {
     for (;;) {
       const customer = customers[next++];
       if (customer === undefined) return;
       for (const action of queues.get(customer) ?? []) {
-        if (options.stopSignal.aborted) {
+        if (options.stopSignal.aborted || stateFailures.length > 0) {
           summary.skipped += 1;
           onEvent({
             type: "order_skipped",
             name: action.name,
             customer,
-            reason: "interrupted before it started",
+            reason:
+              stateFailures.length > 0
+                ? "not started: the state could not be written"
+                : "interrupted before it started",
           });
           continue;
         }
-        const outcome = await applyAction(action, options);
-        summary[outcome] += 1;
+        try {
+          const outcome = await applyAction(action, actionOptions);
+          summary[outcome] += 1;
+        } catch (error) {
+          const started = startedRequests.get(action.name);
+          stateFailures.push({ name: action.name, started: started !== undefined, error });
+          onEvent(createStoppedEvent(action, started, error));
+        }
       }
     }
   };
@@ -112,6 +133,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplySummary> {
     worker,
   );
   await Promise.all(workers);
+  if (stateFailures.length > 0) throw createStateFailureError(stateFailures, summary.skipped);
   onEvent({ type: "summary", ...summary });
   return summary;
 }
@@ -175,7 +197,8 @@ async function applyAction(action: Work, options: ApplyOptions): Promise<Outcome
     return recordUnsuccessfulCreate(action, requestId, error, options);
   }
   // For a resume this is the authoritative answer: the order the intent's request id made, even
-  // when the plan named another listed order as a fallback.
+  // when the plan named another listed order as a fallback. A failure to record it is thrown as a
+  // state failure (the order exists), never taken for a failed create.
   await session.append({
     type: "created",
     order: createStateOrder(action.name, content, requestId, order, "created", options.now()),

@@ -61,8 +61,12 @@ export function createProgressReporter(ctx: CliContext, items: ProgressItem[]): 
   );
   const running = listr.run().catch(() => undefined);
 
+  const settled = new Set<string>();
   function deliver(event: ApplyEvent): void {
     if (event.type === "summary") return;
+    if (event.type === "order_created" || event.type === "order_failed" || event.type === "order_skipped") {
+      settled.add(event.name);
+    }
     const waiter = waiters.get(event.name);
     if (waiter === undefined) {
       early.set(event.name, [...(early.get(event.name) ?? []), event]);
@@ -100,6 +104,13 @@ export function createProgressReporter(ctx: CliContext, items: ProgressItem[]): 
   return {
     onEvent: deliver,
     finish: async () => {
+      // An item that never got an outcome (the apply stopped early) must not keep listr waiting: a
+      // promise that never settles would end the process with exit code 13 and no message.
+      for (const item of items) {
+        if (!settled.has(item.name)) {
+          deliver({ type: "order_skipped", name: item.name, customer: item.customer, reason: "not started" });
+        }
+      }
       await running;
     },
   };

@@ -220,8 +220,9 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
     .command("force-unlock")
     .argument("<lockId>")
     .description("remove a lock left by a killed run")
-    .action((lockId: string) =>
-      run(async (ctx) => (await import("./commands/force-unlock.js")).runForceUnlock(ctx, lockId)),
+    .option("--force", "remove it even though its holder still runs on this host")
+    .action((lockId: string, opts: Record<string, unknown>) =>
+      run(async (ctx) => (await import("./commands/force-unlock.js")).runForceUnlock(ctx, lockId, opts)),
     );
 
   program

@@ -56,12 +56,14 @@ export function writeDiagnostics(ctx: CliContext, diagnostics: Diagnostic[]): vo
   else ctx.stderr.write(renderDiagnostics(diagnostics, { color: ctx.global.color }));
 }
 
-export function openStateStore(loaded: LoadedConfig): StateStore {
+/** The state store; with ctx, its notices (e.g. a lock takeover) are written to ctx.stderr. */
+export function openStateStore(loaded: LoadedConfig, ctx?: CliContext): StateStore {
   const state = loaded.config.state;
+  const notify = ctx === undefined ? {} : { notify: (text: string) => void ctx.stderr.write(text) };
   switch (state.backend) {
     case "local": {
       const path = isAbsolute(state.path) ? state.path : resolve(loaded.rootDir, state.path);
-      return createLocalStateStore({ rootDir: loaded.rootDir, path });
+      return createLocalStateStore({ rootDir: loaded.rootDir, path, ...notify });
     }
     case "azblob":
     case "pg":

@@ -1,6 +1,6 @@
 /** Text views of the state for `show` and `state list|show|history`. Renderers only read. */
 import type { StateFile, StateOrder } from "../core/model.js";
-import type { HistoryEntry } from "../state/types.js";
+import type { DamagedHistoryFile, HistoryEntry } from "../state/types.js";
 
 export function renderStateText(state: StateFile, _options: { color: boolean }): string {
   const lines = [`State lineage ${state.lineage}, serial ${state.serial}`, ""];
@@ -67,14 +67,39 @@ export function renderStateOrder(order: StateOrder): string {
   return lines.join("\n") + "\n";
 }
 
-export function renderHistory(entries: HistoryEntry[]): string {
-  const lines = ["SERIAL  TIME                      USER@HOST                 COMMIT    COMMAND / SUMMARY"];
-  for (const e of entries) {
-    lines.push(
-      `${String(e.serial).padEnd(7)} ${e.time.padEnd(25)} ${`${e.user}@${e.host}`.padEnd(25)} ${(e.gitCommit ?? "-").slice(0, 8).padEnd(9)} ${e.command}: ${e.summary}`,
-    );
+/** The history table; damaged files (see readHistoryListing) get a DAMAGED row in serial order. */
+export function renderHistory(entries: HistoryEntry[], damaged: readonly DamagedHistoryFile[] = []): string {
+  const rows: { serial: number; line: string }[] = entries.map((e) => ({
+    serial: e.serial,
+    line: `${String(e.serial).padEnd(7)} ${e.time.padEnd(25)} ${`${e.user}@${e.host}`.padEnd(25)} ${(e.gitCommit ?? "-").slice(0, 8).padEnd(9)} ${e.command}: ${e.summary}`,
+  }));
+  for (const d of damaged) {
+    rows.push({ serial: d.serial, line: `${String(d.serial).padEnd(7)} DAMAGED (skipped): ${d.file}` });
   }
-  return lines.join("\n") + "\n";
+  rows.sort((a, b) => a.serial - b.serial);
+  const header = "SERIAL  TIME                      USER@HOST                 COMMIT    COMMAND / SUMMARY";
+  return [header, ...rows.map((row) => row.line)].join("\n") + "\n";
+}
+
+/**
+ * `state history --json`: the array of versions as before, with each damaged file in serial order
+ * as `{"serial", "damaged": true, "file", "problem"}` (versions never have a `damaged` member).
+ */
+export function createHistoryJson(
+  entries: readonly HistoryEntry[],
+  damaged: readonly DamagedHistoryFile[],
+): (HistoryEntry | (DamagedHistoryFile & { damaged: true }))[] {
+  const items: (HistoryEntry | (DamagedHistoryFile & { damaged: true }))[] = [
+    ...entries,
+    ...damaged.map((d) => ({ serial: d.serial, damaged: true as const, file: d.file, problem: d.problem })),
+  ];
+  return items.sort((a, b) => a.serial - b.serial);
+}
+
+export function renderDamagedHistoryWarning(damaged: readonly DamagedHistoryFile[]): string {
+  return damaged
+    .map((d) => `Warning: history file ${d.file} is damaged and was skipped: ${d.problem}\n`)
+    .join("");
 }
 
 function compareOrders(a: StateOrder, b: StateOrder): number {

@@ -2,13 +2,16 @@
  * History: every committed version as `P.history/<serial, 6 digits>.json`, a JSON document
  * `{"meta": HistoryEntry, "state": StateFile}` written with `meta` alone on the first line, so
  * that listing history reads a few bytes per version instead of parsing every full state.
+ *
+ * A history file is created exclusively and never overwritten (written to a temp file, fsynced,
+ * then hard-linked into place): an existing file for the serial is state.history-exists.
  */
 import { open, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { StateFile } from "../core/model.js";
-import type { HistoryEntry } from "./types.js";
-import { ensureDirectory, isNotFound, writeFileAtomic } from "./atomic-file.js";
-import { createStateError } from "./errors.js";
+import type { DamagedHistoryFile, HistoryEntry } from "./types.js";
+import { ensureDirectory, isNotFound, writeFileExclusive } from "./atomic-file.js";
+import { createReadFailedError, createStateError } from "./errors.js";
 import { checkStateValue, isHistoryMeta } from "./validate-state.js";
 
 const HISTORY_FILE = /^(\d+)\.json$/;
@@ -25,7 +28,16 @@ export function renderHistoryFile(meta: HistoryEntry, state: StateFile): string 
 
 export async function writeHistoryVersion(dir: string, meta: HistoryEntry, state: StateFile): Promise<void> {
   await ensureDirectory(dir);
-  await writeFileAtomic(join(dir, createHistoryFileName(meta.serial)), renderHistoryFile(meta, state));
+  const file = join(dir, createHistoryFileName(meta.serial));
+  if (!(await writeFileExclusive(file, renderHistoryFile(meta, state)))) {
+    throw createStateError(
+      "state.history-exists",
+      `History file ${file} already exists; history is never overwritten, so state version ${meta.serial} was not written.`,
+      {
+        hint: `Another writer committed serial ${meta.serial} while this run held the lock, or the file was copied there by hand. Compare it with ${dir}'s other versions; the journal keeps this run's records for the next run.`,
+      },
+    );
+  }
 }
 
 /** Serials present in the history folder, ascending; [] when it does not exist. */
@@ -35,7 +47,7 @@ export async function listHistorySerials(dir: string): Promise<number[]> {
     names = await readdir(dir);
   } catch (error) {
     if (isNotFound(error)) return [];
-    throw error;
+    throw createReadFailedError(dir, error);
   }
   const serials: number[] = [];
   for (const name of names) {
@@ -46,11 +58,15 @@ export async function listHistorySerials(dir: string): Promise<number[]> {
 }
 
 async function readHead(file: string): Promise<string> {
-  const handle = await open(file, "r");
+  const handle = await open(file, "r").catch((error: unknown) => {
+    throw isNotFound(error) ? error : createReadFailedError(file, error);
+  });
   try {
     const buffer = Buffer.alloc(HEAD_BYTES);
     const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
     return buffer.subarray(0, bytesRead).toString("utf8");
+  } catch (error) {
+    throw createReadFailedError(file, error);
   } finally {
     await handle.close();
   }
@@ -81,21 +97,45 @@ export async function readHistoryMeta(file: string): Promise<HistoryEntry> {
 }
 
 async function readHistoryDocument(file: string): Promise<{ meta: unknown; state: unknown }> {
-  const text = await readFile(file, "utf8");
+  const text = await readFile(file, "utf8").catch((error: unknown) => {
+    throw isNotFound(error) ? error : createReadFailedError(file, error);
+  });
   try {
-    const value = JSON.parse(text) as { meta?: unknown; state?: unknown };
-    return { meta: value.meta, state: value.state };
+    const value = JSON.parse(text) as { meta?: unknown; state?: unknown } | null;
+    return { meta: value?.meta, state: value?.state };
   } catch (cause) {
     throw createStateError("state.corrupt", `History file ${file} is not valid JSON.`, { cause });
   }
 }
 
-export async function listHistoryEntries(dir: string): Promise<HistoryEntry[]> {
-  const entries: HistoryEntry[] = [];
+export interface HistoryListing {
+  entries: HistoryEntry[];
+  damaged: DamagedHistoryFile[];
+}
+
+/** Every version's meta; a file that is unreadable or has no valid meta is reported in `damaged`. */
+export async function readHistoryListing(dir: string): Promise<HistoryListing> {
+  const listing: HistoryListing = { entries: [], damaged: [] };
   for (const serial of await listHistorySerials(dir)) {
-    entries.push(await readHistoryMeta(join(dir, createHistoryFileName(serial))));
+    const file = join(dir, createHistoryFileName(serial));
+    try {
+      const meta = await readHistoryMeta(file);
+      if (meta.serial !== serial) {
+        listing.damaged.push({ serial, file, problem: `its meta says serial ${meta.serial}` });
+      } else listing.entries.push(meta);
+    } catch (error) {
+      const problem = error instanceof Error ? error.message : String(error);
+      listing.damaged.push({ serial, file, problem });
+    }
   }
-  return entries;
+  return listing;
+}
+
+/** The newest history file by serial (from its name, no read), or null when history is empty. */
+export async function findNewestHistoryFile(dir: string): Promise<{ serial: number; file: string } | null> {
+  const serials = await listHistorySerials(dir);
+  const serial = serials[serials.length - 1];
+  return serial === undefined ? null : { serial, file: join(dir, createHistoryFileName(serial)) };
 }
 
 export async function readHistoryVersion(dir: string, serial: number): Promise<StateFile> {

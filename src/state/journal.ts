@@ -16,7 +16,7 @@ import type { FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { JournalEntry } from "./types.js";
 import { FILE_MODE, syncDirectory } from "./atomic-file.js";
-import { createStateError } from "./errors.js";
+import { createStateError, writeChecked } from "./errors.js";
 import { isJournalEntry } from "./validate-state.js";
 
 export const JOURNAL_FORMAT_VERSION = 1;
@@ -83,20 +83,37 @@ export function renderJournalHeader(lineage: string, baseSerial: number): string
   return `${JSON.stringify(header)}\n`;
 }
 
-/** The session's open journal: appends are durable when they resolve (fdatasync covers the size change). */
+/**
+ * The session's open journal: appends are durable when they resolve (fdatasync covers the size
+ * change). Every failure is a state.write-failed naming the journal. A failed append may leave a
+ * partly written last line; it was never acknowledged, and the next run drops it (see above), as
+ * long as nothing is appended after it: the session stops using a journal whose write failed.
+ */
 export class JournalWriter {
-  private constructor(private readonly handle: FileHandle) {}
+  private constructor(
+    private readonly handle: FileHandle,
+    readonly path: string,
+  ) {}
 
   static async open(path: string): Promise<JournalWriter> {
-    const handle = await open(path, "a", FILE_MODE);
-    // The journal may have just been created: make its directory entry durable too.
-    await syncDirectory(dirname(path));
-    return new JournalWriter(handle);
+    return writeChecked(path, async () => {
+      const handle = await open(path, "a", FILE_MODE);
+      try {
+        // The journal may have just been created: make its directory entry durable too.
+        await syncDirectory(dirname(path));
+      } catch (error) {
+        await handle.close();
+        throw error;
+      }
+      return new JournalWriter(handle, path);
+    });
   }
 
   async append(text: string): Promise<void> {
-    await this.handle.appendFile(text, "utf8");
-    await this.handle.datasync();
+    await writeChecked(this.path, async () => {
+      await this.handle.appendFile(text, "utf8");
+      await this.handle.datasync();
+    });
   }
 
   async size(): Promise<number> {
@@ -105,8 +122,10 @@ export class JournalWriter {
 
   /** Empties the journal after its records reached a committed snapshot. */
   async truncate(): Promise<void> {
-    await this.handle.truncate(0);
-    await this.handle.sync();
+    await writeChecked(this.path, async () => {
+      await this.handle.truncate(0);
+      await this.handle.sync();
+    });
   }
 
   async close(): Promise<void> {

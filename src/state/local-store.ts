@@ -1,47 +1,39 @@
 /**
- * The local file backend (`state.backend: local`). Files next to the state path P:
- *   P            the snapshot (JSON, schemas/state.schema.json), replaced atomically on commit
- *   P.journal    records appended by the run holding the lock (./journal.ts)
- *   P.lock       the lock (./lock.ts)
- *   P.history/   every committed version (./history.ts)
- * Files are created with mode 0600 and folders with 0700.
+ * The local file backend (`state.backend: local`); its files are listed in ./paths.ts and
+ * described in docs/state.md. Files are created with mode 0600 and folders with 0700.
  */
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { readFile, stat, unlink } from "node:fs/promises";
 import { hostname, userInfo } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { OrderformError } from "../core/errors.js";
 import type { StateFile } from "../core/model.js";
-import {
-  copyStateMaps,
-  countJournalEntries,
-  createEmptyState,
-  foldJournal,
-  foldJournalEntryInPlace,
-} from "../core/state-journal.js";
-import type { HistoryEntry, JournalEntry, LockInfo, StateSession, StateStore, VersionMeta } from "./types.js";
-import {
-  ensureDirectory,
-  isNotFound,
-  readFileIfExists,
-  syncDirectory,
-  writeFileAtomic,
-} from "./atomic-file.js";
+import { countJournalEntries, foldJournal } from "../core/state-journal.js";
+import type { JournalEntry, LockInfo, StateSession, StateStore } from "./types.js";
+import { ensureDirectory, readFileIfExists, removeEmptyFile, syncDirectory } from "./atomic-file.js";
 import { createStateError } from "./errors.js";
 import {
   createHistoryFileName,
-  listHistoryEntries,
   listHistorySerials,
-  readHistoryMeta,
+  readHistoryListing,
   readHistoryVersion,
-  writeHistoryVersion,
 } from "./history.js";
-import { JournalWriter, parseJournalText, renderJournalHeader } from "./journal.js";
+import { readBaseState, readHistoryTop } from "./integrity.js";
+import { parseJournalText } from "./journal.js";
 import type { ParsedJournal } from "./journal.js";
-import { acquireLock, checkProcessAlive, forceUnlockFile, releaseLock } from "./lock.js";
-import { assertValidState, isJournalEntry, parseStateText } from "./validate-state.js";
+import { acquireLock, forceUnlockFile, releaseLock, renderLockHolder } from "./lock.js";
+import type { LockTakeover } from "./lock.js";
+import { renderVerdict } from "./lock-takeover.js";
+import { LocalSession } from "./local-session.js";
+import { readOrphanJournals } from "./orphan.js";
+import type { OrphanJournal } from "./orphan.js";
+import { createStatePaths, readFingerprint } from "./paths.js";
+import type { ProcessStatus } from "./process-identity.js";
+import { readProcessStatus as readProcessStatusOnHost } from "./process-identity.js";
+import { parseStateText } from "./validate-state.js";
+
+export { createStatePaths, type StatePaths } from "./paths.js";
 
 export interface LocalStateStoreOptions {
   /** Project root: relative state paths resolve here, and `git rev-parse HEAD` runs here. */
@@ -54,43 +46,10 @@ export interface LocalStateStoreOptions {
   user?: string;
   host?: string;
   pid?: number;
-  isProcessAlive?: (pid: number) => boolean;
-}
-
-export interface StatePaths {
-  state: string;
-  journal: string;
-  lock: string;
-  history: string;
-}
-
-export function createStatePaths(rootDir: string, path: string): StatePaths {
-  const state = resolve(rootDir, path);
-  return { state, journal: `${state}.journal`, lock: `${state}.lock`, history: `${state}.history` };
-}
-
-/** Identity of the snapshot file as last seen; a commit by anyone replaces the file (new inode). */
-interface SnapshotFingerprint {
-  exists: boolean;
-  ino: number;
-  size: number;
-  mtimeMs: number;
-}
-
-const ABSENT: SnapshotFingerprint = { exists: false, ino: 0, size: 0, mtimeMs: 0 };
-
-async function readFingerprint(file: string): Promise<SnapshotFingerprint> {
-  try {
-    const info = await stat(file);
-    return { exists: true, ino: info.ino, size: info.size, mtimeMs: info.mtimeMs };
-  } catch (error) {
-    if (isNotFound(error)) return ABSENT;
-    throw error;
-  }
-}
-
-function isSameFingerprint(a: SnapshotFingerprint, b: SnapshotFingerprint): boolean {
-  return a.exists === b.exists && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+  /** Whether a pid runs on this host, and its start identity (./process-identity.ts). */
+  readProcessStatus?: (pid: number) => Promise<ProcessStatus>;
+  /** Receives notices for the user, e.g. that a lock was taken over (the CLI writes them to stderr). */
+  notify?: (text: string) => void;
 }
 
 /** Reads and validates the snapshot at `file`; null when it does not exist. */
@@ -123,13 +82,27 @@ function readUserName(): string {
   }
 }
 
-function renderRecoverySummary(entries: readonly JournalEntry[], header: ParsedJournal["header"]): string {
+function renderRecoverySummary(
+  entries: readonly JournalEntry[],
+  header: ParsedJournal["header"],
+  orphanFiles: number,
+): string {
   const counts = countJournalEntries(entries);
   const parts = Object.entries(counts)
     .filter(([, count]) => count > 0)
     .map(([type, count]) => `${count} ${type}`);
   const base = header === null ? "" : ` on top of serial ${header.baseSerial}`;
-  return `recovered ${entries.length} journal record(s) left by an interrupted run${base}: ${parts.join(", ")}`;
+  const orphans = orphanFiles === 0 ? "" : ` (including ${orphanFiles} orphan journal file(s))`;
+  return `recovered ${entries.length} journal record(s) left by an interrupted run${base}${orphans}: ${parts.join(", ")}`;
+}
+
+function renderTakeover(takeover: LockTakeover): string {
+  return `took over the state lock of ${renderLockHolder(takeover.holder)}: ${renderVerdict(takeover.holder, takeover.verdict)}`;
+}
+
+/** The records left for this run: the journal's, then each orphan journal's (see ./orphan.ts). */
+function collectLeftovers(journal: ParsedJournal | null, orphans: readonly OrphanJournal[]): JournalEntry[] {
+  return [...(journal?.entries ?? []), ...orphans.flatMap((orphan) => orphan.journal.entries)];
 }
 
 export function createLocalStateStore(options: LocalStateStoreOptions): StateStore {
@@ -138,8 +111,10 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
   const user = options.user ?? readUserName();
   const host = options.host ?? hostname();
   const pid = options.pid ?? process.pid;
-  const isProcessAlive = options.isProcessAlive ?? checkProcessAlive;
+  const readProcessStatus = options.readProcessStatus ?? readProcessStatusOnHost;
+  const notify = options.notify ?? (() => undefined);
   const readGitCommit = options.readGitCommit ?? (() => readGitHead(options.rootDir));
+  const lockEnv = { host, readProcessStatus };
 
   async function createCorruptHint(): Promise<string> {
     const serials = await listHistorySerials(paths.history).catch(() => []);
@@ -167,54 +142,46 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
     return parseJournalText(text, paths.journal);
   }
 
-  /**
-   * The state a session or read starts from. Without a snapshot, history left by earlier versions
-   * means the state file was deleted or moved: starting a new lineage would reuse their serials,
-   * so it is refused, except in the one window where it is expected (a first commit killed after
-   * writing history version 1 and before renaming the snapshot; its journal is still there).
-   */
-  async function readBase(snapshot: StateFile | null, journal: ParsedJournal | null): Promise<StateFile> {
-    const header = journal?.header ?? null;
-    if (snapshot !== null) {
-      if (header !== null && header.lineage !== snapshot.lineage) {
+  /** Orphan journals must belong to the state they are folded into. */
+  function checkOrphanLineage(orphans: readonly OrphanJournal[], lineage: string): void {
+    for (const orphan of orphans) {
+      const header = orphan.journal.header;
+      if (header !== null && header.lineage !== lineage) {
         throw createStateError(
           "state.lineage-mismatch",
-          `Journal ${paths.journal} belongs to state lineage ${header.lineage}, but ${paths.state} has lineage ${snapshot.lineage}.`,
+          `Orphan journal ${orphan.file} belongs to state lineage ${header.lineage}, but the state has lineage ${lineage}.`,
           {
-            hint: `The state file was replaced while a run was interrupted. Keep a copy of the journal (it records orders placed), then restore the matching state file from ${paths.history}.`,
-          },
-        );
-      }
-      return snapshot;
-    }
-    const serials = await listHistorySerials(paths.history);
-    const last = serials[serials.length - 1];
-    if (last !== undefined) {
-      const meta = await readHistoryMeta(join(paths.history, createHistoryFileName(last)));
-      const isFirstCommitCrash =
-        header !== null && header.lineage === meta.lineage && header.baseSerial === 0 && last === 1;
-      if (!isFirstCommitCrash) {
-        throw createStateError(
-          "state.missing",
-          `State file ${paths.state} does not exist, but ${paths.history} holds ${serials.length} version(s) up to serial ${last} (lineage ${meta.lineage}).`,
-          {
-            hint: `Restore the last version: its "state" member is a complete state file (e.g. \`jq .state ${join(paths.history, createHistoryFileName(last))} > ${paths.state}\`). To start a new state instead, move ${paths.history} away first.`,
+            hint: `Keep a copy of ${orphan.file} (it records orders placed), then restore the matching state file from ${paths.history}.`,
           },
         );
       }
     }
-    return createEmptyState(header?.lineage ?? randomUUID());
+  }
+
+  /** One consistent read: history's newest version first, then the snapshot, the journal and orphans. */
+  async function readOnce(): Promise<StateFile | null> {
+    const top = await readHistoryTop(paths);
+    const snapshot = await readSnapshot();
+    const journal = await readJournal();
+    const orphans = await readOrphanJournals(paths.journal);
+    const leftovers = collectLeftovers(journal, orphans);
+    const base = await readBaseState(paths, snapshot, journal, top);
+    if (snapshot === null && leftovers.length === 0) return null;
+    checkOrphanLineage(orphans, base.lineage);
+    return leftovers.length === 0 ? base : foldJournal(base, leftovers);
   }
 
   async function read(): Promise<StateFile | null> {
-    const snapshot = await readSnapshot();
-    const journal = await readJournal();
-    if (snapshot === null && (journal === null || journal.entries.length === 0)) {
-      await readBase(null, null); // throws when history says the state file went missing
-      return null;
+    // A commit by a concurrent run (history, then snapshot, then journal emptied) can make one read
+    // see the old snapshot but the emptied journal: it looks rolled back. Reading again settles it.
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await readOnce();
+      } catch (error) {
+        if (attempt >= 2 || !(error instanceof OrderformError) || error.code !== "state.rolled-back")
+          throw error;
+      }
     }
-    const base = await readBase(snapshot, journal);
-    return journal === null || journal.entries.length === 0 ? base : foldJournal(base, journal.entries);
   }
 
   async function open(
@@ -222,39 +189,68 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
     openOptions: { timeoutMs: number; signal?: AbortSignal },
   ): Promise<StateSession> {
     await ensureDirectory(dirname(paths.state));
+    const startTime = (await readProcessStatus(pid)).startTime;
     const lock: LockInfo = {
       id: randomUUID(),
       owner: user,
       host,
       pid,
+      ...(startTime === undefined ? {} : { startTime }),
       started: now().toISOString(),
       operation,
     };
-    await acquireLock(
+    const { takenOver } = await acquireLock(
       paths.lock,
       lock,
-      { host, isProcessAlive },
+      lockEnv,
       // The wait runs on the monotonic clock, not the injected `now` (which only stamps records).
       { timeoutMs: openOptions.timeoutMs, signal: openOptions.signal, now: () => performance.now() },
     );
     let session: LocalSession | undefined;
     try {
       const fingerprint = await readFingerprint(paths.state);
+      const top = await readHistoryTop(paths);
       const snapshot = await readSnapshot();
       const journal = await readJournal();
-      const base = await readBase(snapshot, journal);
-      session = new LocalSession({ paths, lock, state: base, fingerprint, now, user, host, readGitCommit });
-      if (journal !== null && journal.entries.length > 0) {
-        await session.recover(journal.entries, renderRecoverySummary(journal.entries, journal.header));
-      } else if (journal !== null) {
+      const orphans = await readOrphanJournals(paths.journal);
+      const base = await readBaseState(paths, snapshot, journal, top);
+      checkOrphanLineage(orphans, base.lineage);
+      session = new LocalSession({
+        paths,
+        lock,
+        state: base,
+        fingerprint,
+        historySerial: top?.serial ?? 0,
+        now,
+        user,
+        host,
+        readGitCommit,
+      });
+      const leftovers = collectLeftovers(journal, orphans);
+      const orphanFiles = orphans.map((orphan) => orphan.file);
+      const recovered =
+        leftovers.length === 0
+          ? "no journal records to recover"
+          : renderRecoverySummary(leftovers, journal?.header ?? null, orphans.length);
+      if (takenOver !== undefined) {
+        await session.recover(leftovers, orphanFiles, {
+          command: "lock takeover",
+          summary: `${renderTakeover(takenOver)}; ${recovered}`,
+        });
+        notify(
+          `orderform: ${renderTakeover(takenOver)}. Recovered ${leftovers.length} journal record(s) left by that run; recorded the takeover as state version ${session.current().serial}.\n`,
+        );
+      } else if (leftovers.length > 0) {
+        await session.recover(leftovers, orphanFiles, { command: "recover", summary: recovered });
+      } else if (journal !== null || orphanFiles.length > 0) {
         // Only a header or a torn first record: nothing was acknowledged.
-        await unlink(paths.journal);
+        for (const file of [paths.journal, ...orphanFiles]) await removeEmptyFile(file);
         await syncDirectory(dirname(paths.journal));
       }
       return session;
     } catch (error) {
-      if (session !== undefined) await session.release();
-      else await releaseLock(paths.lock, lock.id);
+      if (session !== undefined) await session.release().catch(() => undefined);
+      else await releaseLock(paths.lock, lock.id).catch(() => undefined);
       throw error;
     }
   }
@@ -262,163 +258,14 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
   return {
     read,
     open,
-    forceUnlock: (lockId) => forceUnlockFile(paths.lock, lockId),
-    listHistory: () => listHistoryEntries(paths.history),
+    forceUnlock: async (lockId, unlockOptions) => {
+      const { holder, verdict } = await forceUnlockFile(paths.lock, lockId, lockEnv, {
+        force: unlockOptions?.force === true,
+      });
+      return { holder, running: verdict.kind === "alive" };
+    },
+    listHistory: async () => (await readHistoryListing(paths.history)).entries,
+    readHistoryListing: () => readHistoryListing(paths.history),
     readVersion: (serial) => readHistoryVersion(paths.history, serial),
   };
-}
-
-interface SessionInit {
-  paths: StatePaths;
-  lock: LockInfo;
-  state: StateFile;
-  fingerprint: SnapshotFingerprint;
-  now: () => Date;
-  user: string;
-  host: string;
-  readGitCommit: () => Promise<string | undefined>;
-}
-
-class LocalSession implements StateSession {
-  readonly lock: LockInfo;
-  private readonly init: SessionInit;
-  /** Owned by the session and folded into in place (O(1) per record); never handed out. */
-  private working: StateFile;
-  /** A copy handed out by current(), rebuilt lazily after the next change. */
-  private snapshot: StateFile | undefined;
-  private fingerprint: SnapshotFingerprint;
-  /** Serial and lineage of the snapshot on disk when opened or last committed. */
-  private baseSerial: number;
-  private journal: JournalWriter | undefined;
-  /** Records appended since open or the last commit (they are in the journal, not the snapshot). */
-  private uncommitted = 0;
-  private closed = false;
-  /** Serializes appends, commit and release: the applier appends from concurrent tasks. */
-  private queue: Promise<unknown> = Promise.resolve();
-
-  constructor(init: SessionInit) {
-    this.init = init;
-    this.lock = init.lock;
-    this.working = init.state;
-    this.fingerprint = init.fingerprint;
-    this.baseSerial = init.state.serial;
-  }
-
-  current(): StateFile {
-    this.snapshot ??= Object.freeze(copyStateMaps(this.working));
-    return this.snapshot;
-  }
-
-  append(entry: JournalEntry): Promise<void> {
-    return this.enqueue(async () => {
-      this.assertOpen("append");
-      if (!isJournalEntry(entry)) throw new Error(`invalid journal entry: ${JSON.stringify(entry)}`);
-      this.journal ??= await JournalWriter.open(this.init.paths.journal);
-      const header = this.uncommitted === 0 ? renderJournalHeader(this.working.lineage, this.baseSerial) : "";
-      await this.journal.append(`${header}${JSON.stringify(entry)}\n`);
-      foldJournalEntryInPlace(this.working, entry);
-      this.snapshot = undefined;
-      this.uncommitted += 1;
-    });
-  }
-
-  commit(meta: VersionMeta): Promise<StateFile> {
-    return this.enqueue(async () => {
-      this.assertOpen("commit");
-      if (this.uncommitted === 0) return this.current();
-      await this.writeVersion(meta);
-      return this.current();
-    });
-  }
-
-  /** Folds a leftover journal and commits it as a "recover" version; its file is reused by this session. */
-  async recover(entries: readonly JournalEntry[], summary: string): Promise<void> {
-    for (const entry of entries) foldJournalEntryInPlace(this.working, entry);
-    this.snapshot = undefined;
-    this.uncommitted = entries.length;
-    this.journal = await JournalWriter.open(this.init.paths.journal);
-    await this.writeVersion({ command: "recover", summary });
-  }
-
-  release(): Promise<void> {
-    return this.enqueue(async () => {
-      if (this.closed) return;
-      this.closed = true;
-      if (this.journal !== undefined) {
-        const empty = (await this.journal.size()) === 0;
-        await this.journal.close();
-        this.journal = undefined;
-        if (empty) await unlink(this.init.paths.journal).catch(() => undefined);
-      }
-      await releaseLock(this.init.paths.lock, this.lock.id);
-    });
-  }
-
-  private async writeVersion(meta: VersionMeta): Promise<void> {
-    const { paths } = this.init;
-    await this.assertSerialUnmoved();
-    const serial = this.baseSerial + 1;
-    const next: StateFile = { ...this.working, serial };
-    assertValidState(next);
-    const gitCommit = await this.init.readGitCommit();
-    const entry: HistoryEntry = {
-      serial,
-      lineage: next.lineage,
-      time: this.init.now().toISOString(),
-      command: meta.command,
-      user: this.init.user,
-      host: this.init.host,
-      ...(gitCommit === undefined ? {} : { gitCommit }),
-      summary: meta.summary,
-    };
-    // History first: whenever the snapshot is at serial N, history already holds N, so a later
-    // corrupt snapshot can always be restored from history.
-    await writeHistoryVersion(paths.history, entry, next);
-    await writeFileAtomic(paths.state, `${JSON.stringify(next, null, 2)}\n`);
-    this.fingerprint = await readFingerprint(paths.state);
-    this.working.serial = serial;
-    this.baseSerial = serial;
-    this.snapshot = undefined;
-    // A kill before this truncate leaves records already in the snapshot; replaying them is a no-op.
-    await this.journal?.truncate();
-    this.uncommitted = 0;
-  }
-
-  private async assertSerialUnmoved(): Promise<void> {
-    const { paths } = this.init;
-    const seen = await readFingerprint(paths.state);
-    if (isSameFingerprint(seen, this.fingerprint)) return;
-    let onDisk: { serial?: unknown; lineage?: unknown } | null = null;
-    try {
-      onDisk = seen.exists ? (JSON.parse(await readFile(paths.state, "utf8")) as typeof onDisk) : null;
-    } catch {
-      onDisk = { serial: "unreadable" };
-    }
-    if (onDisk !== null && onDisk.serial === this.baseSerial && onDisk.lineage === this.working.lineage) {
-      this.fingerprint = seen; // touched but not changed (e.g. copied back in place)
-      return;
-    }
-    const found =
-      onDisk === null
-        ? "no longer exists"
-        : `is now at serial ${String(onDisk.serial)} (lineage ${String(onDisk.lineage)})`;
-    throw createStateError(
-      "state.serial-moved",
-      `State file ${paths.state} ${found}; this run opened it at serial ${this.baseSerial}. Another writer changed it while this run held the lock ${this.lock.id}, so it was not overwritten.`,
-      {
-        hint: `This run's ${this.uncommitted} record(s) stay in ${paths.journal}; the next run folds them in. Check that no other orderform run or tool writes this state (was the lock force-unlocked while this run was alive?).`,
-      },
-    );
-  }
-
-  private assertOpen(operation: string): void {
-    if (this.closed)
-      throw createStateError("state.session-closed", `State session already released; cannot ${operation}.`);
-  }
-
-  private enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(task);
-    this.queue = result.catch(() => undefined);
-    return result;
-  }
 }

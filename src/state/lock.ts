@@ -1,92 +1,69 @@
 /**
- * The state lock: a file `P.lock` created exclusively (O_EXCL), holding LockInfo as JSON.
+ * The state lock: a file `P.lock` created exclusively (written to a temp file, fsynced, then
+ * hard-linked into place), holding LockInfo as JSON. See docs/state.md, "Lock".
  *
- * Known limits: the lock is advisory (only orderform honours it); a dead holder is recognised only
- * on the same host (a pid on another host cannot be checked), and a recycled pid looks alive, so
- * such a lock waits for the timeout and then names its holder; it is never broken automatically,
- * since breaking the lock of a run that is still placing orders could place them twice.
+ * A lock whose holder is provably gone from this host (same host name, and its pid is not running,
+ * or runs with another start time: a recycled pid) is taken over by the next run (./lock-takeover.ts).
+ *
+ * Known limits: the lock is advisory (only orderform honours it); a holder on another host cannot
+ * be checked, so its lock waits for the timeout and then names its holder; a live pid whose start
+ * time is unknown (no /proc, no ps) is never proved gone.
  */
-import { link, open, unlink } from "node:fs/promises";
-import type { LockInfo } from "./types.js";
-import { FILE_MODE, readFileIfExists, syncDirectory } from "./atomic-file.js";
-import { createStateError } from "./errors.js";
+import { unlink } from "node:fs/promises";
 import { dirname } from "node:path";
+import type { LockInfo } from "./types.js";
+import { isNotFound, syncDirectory, writeFileExclusive } from "./atomic-file.js";
+import { createStateError, writeChecked } from "./errors.js";
+import type { LockEnvironment } from "./lock-record.js";
+import { readLockInfo, renderLockHolder, renderLockText } from "./lock-record.js";
+import {
+  createTakeoverMarkerPath,
+  readHolderVerdict,
+  renderVerdict,
+  tryTakeOverLock,
+  type HolderVerdict,
+} from "./lock-takeover.js";
 
-export interface LockEnvironment {
-  host: string;
-  isProcessAlive: (pid: number) => boolean;
+export type { LockEnvironment } from "./lock-record.js";
+export { readLockInfo, renderLockHolder } from "./lock-record.js";
+
+/** A lock taken from a holder that was provably gone. */
+export interface LockTakeover {
+  holder: LockInfo;
+  verdict: HolderVerdict;
 }
 
-/** The current lock, "unreadable" when the file exists but holds no valid LockInfo, or null. */
-export async function readLockInfo(lockPath: string): Promise<LockInfo | "unreadable" | null> {
-  const text = await readFileIfExists(lockPath);
-  if (text === null) return null;
-  try {
-    const value = JSON.parse(text) as Partial<LockInfo>;
-    if (typeof value.id === "string" && typeof value.pid === "number" && typeof value.host === "string") {
-      return value as LockInfo;
-    }
-  } catch {
-    // Fall through: a writer killed between creating the file and writing it leaves it empty.
-  }
-  return "unreadable";
-}
-
-/**
- * Creates the lock file; false when it already exists. The record is written and fsynced to a
- * temporary file first and then hard-linked into place (link fails with EEXIST when the lock exists),
- * so the lock file appears complete or not at all: a kill can never leave an empty lock behind.
- */
-async function tryCreateLock(lockPath: string, info: LockInfo): Promise<boolean> {
-  const temp = `${lockPath}.${info.pid}.${info.id}.tmp`;
-  const handle = await open(temp, "w", FILE_MODE);
-  try {
-    await handle.writeFile(`${JSON.stringify(info, null, 2)}\n`, "utf8");
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await link(temp, lockPath);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw error;
-  } finally {
-    await unlink(temp).catch(() => undefined);
-  }
-  await syncDirectory(dirname(lockPath));
-  return true;
-}
-
-export function renderLockHolder(info: LockInfo): string {
-  return `${info.owner}@${info.host} (pid ${info.pid}, operation "${info.operation}", started ${info.started}, lock id ${info.id})`;
+/** Creates the lock file; false when it already exists. It appears complete or not at all. */
+function tryCreateLock(lockPath: string, info: LockInfo): Promise<boolean> {
+  return writeFileExclusive(lockPath, renderLockText(info));
 }
 
 function createLockedError(lockPath: string, holder: LockInfo | "unreadable", waitedMs: number) {
+  const waited = Math.round(waitedMs);
   if (holder === "unreadable") {
     return createStateError(
       "state.locked",
-      `The state is locked: ${lockPath} exists but holds no readable lock record (waited ${waitedMs} ms).`,
+      `The state is locked: ${lockPath} exists but holds no readable lock record (waited ${waited} ms).`,
       {
-        hint: `If no orderform run is in progress, the lock was left by a run killed while taking it: delete ${lockPath}.`,
+        hint: `If no orderform run is in progress, the lock was written by something other than orderform: delete ${lockPath}.`,
       },
     );
   }
   return createStateError(
     "state.locked",
-    `The state is locked by ${renderLockHolder(holder)}; waited ${waitedMs} ms.`,
+    `The state is locked by ${renderLockHolder(holder)}; waited ${waited} ms.`,
     {
       hint: `Wait for that run to finish, or raise --lock-timeout. If it is no longer running: orderform force-unlock ${holder.id}`,
     },
   );
 }
 
-function createStaleError(lockPath: string, holder: LockInfo) {
+function createInterruptedTakeoverError(lockPath: string, holder: LockInfo, verdict: HolderVerdict) {
   return createStateError(
     "state.lock-stale",
-    `The state lock ${lockPath} is stale: it is held by ${renderLockHolder(holder)}, and process ${holder.pid} is no longer running on ${holder.host}.`,
+    `The state lock ${lockPath} is held by ${renderLockHolder(holder)}, and ${renderVerdict(holder, verdict)}; but ${createTakeoverMarkerPath(lockPath, holder.id)} shows that another run started to take it over and has not finished.`,
     {
-      hint: `Run \`orderform force-unlock ${holder.id}\` to remove it; the next run then recovers that run's journal.`,
+      hint: `If no other orderform run is in progress, that takeover was interrupted: run \`orderform force-unlock ${holder.id}\`; the next run then recovers the journal.`,
     },
   );
 }
@@ -103,31 +80,48 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
+/** How long a run waits for another run's takeover to finish, whatever its --lock-timeout. */
+const TAKEOVER_GRACE_MS = 2000;
+
 /**
- * Takes the lock, polling with backoff (25 ms doubling to 1 s) until timeoutMs. A holder that is a
- * dead process on this host fails at once with state.lock-stale (it will never release).
+ * Takes the lock, polling with backoff (25 ms doubling to 1 s) until timeoutMs. A holder that is
+ * provably gone from this host is taken over at once; the result then names it.
  */
 export async function acquireLock(
   lockPath: string,
   info: LockInfo,
   env: LockEnvironment,
   options: { timeoutMs: number; signal?: AbortSignal; now: () => number },
-): Promise<void> {
+): Promise<{ takenOver: LockTakeover | undefined }> {
   const started = options.now();
   let delay = 25;
   for (;;) {
     if (options.signal?.aborted) {
       throw createStateError("state.lock-aborted", `Stopped waiting for the state lock ${lockPath}.`);
     }
-    if (await tryCreateLock(lockPath, info)) return;
+    if (await tryCreateLock(lockPath, info)) return { takenOver: undefined };
     const holder = await readLockInfo(lockPath);
     if (holder === null) continue; // released between our attempt and the read: try again at once
-    if (holder !== "unreadable" && holder.host === env.host && !env.isProcessAlive(holder.pid)) {
-      throw createStaleError(lockPath, holder);
+    let claimedByOther: HolderVerdict | undefined;
+    if (holder !== "unreadable") {
+      const verdict = await readHolderVerdict(holder, env);
+      if (verdict.gone) {
+        const outcome = await tryTakeOverLock(lockPath, holder, info);
+        if (outcome === "taken") return { takenOver: { holder, verdict } };
+        if (outcome === "changed") continue;
+        claimedByOther = verdict;
+      }
     }
     const waited = options.now() - started;
-    if (waited >= options.timeoutMs) throw createLockedError(lockPath, holder, waited);
-    await sleep(Math.min(delay, options.timeoutMs - waited), options.signal);
+    const limit =
+      claimedByOther === undefined ? options.timeoutMs : Math.max(options.timeoutMs, TAKEOVER_GRACE_MS);
+    if (waited >= limit) {
+      if (claimedByOther !== undefined && holder !== "unreadable") {
+        throw createInterruptedTakeoverError(lockPath, holder, claimedByOther);
+      }
+      throw createLockedError(lockPath, holder, waited);
+    }
+    await sleep(Math.min(delay, limit - waited), options.signal);
     delay = Math.min(delay * 2, 1000);
   }
 }
@@ -136,12 +130,29 @@ export async function acquireLock(
 export async function releaseLock(lockPath: string, lockId: string): Promise<boolean> {
   const holder = await readLockInfo(lockPath);
   if (holder === null || holder === "unreadable" || holder.id !== lockId) return false;
-  await unlink(lockPath);
-  await syncDirectory(dirname(lockPath));
+  await writeChecked(lockPath, async () => {
+    await unlink(lockPath);
+    await syncDirectory(dirname(lockPath));
+  });
   return true;
 }
 
-export async function forceUnlockFile(lockPath: string, lockId: string): Promise<void> {
+/** What force-unlock removed: the holder, and whether it was still running on this host. */
+export interface ForceUnlockResult {
+  holder: LockInfo;
+  verdict: HolderVerdict;
+}
+
+/**
+ * Removes the lock with exactly this id. A holder still running on this host is refused
+ * (state.lock-alive) unless `force`: removing its lock could let two runs place the same orders.
+ */
+export async function forceUnlockFile(
+  lockPath: string,
+  lockId: string,
+  env: LockEnvironment,
+  options: { force: boolean },
+): Promise<ForceUnlockResult> {
   const holder = await readLockInfo(lockPath);
   if (holder === null) {
     throw createStateError(
@@ -165,16 +176,22 @@ export async function forceUnlockFile(lockPath: string, lockId: string): Promise
       { hint: `If that run is no longer running: orderform force-unlock ${holder.id}` },
     );
   }
-  await unlink(lockPath);
-  await syncDirectory(dirname(lockPath));
-}
-
-/** process.kill(pid, 0) probes without signalling; EPERM means it exists under another user. */
-export function checkProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+  const verdict = await readHolderVerdict(holder, env);
+  if (verdict.kind === "alive" && !options.force) {
+    throw createStateError(
+      "state.lock-alive",
+      `The lock ${lockId} is held by ${renderLockHolder(holder)}, and ${renderVerdict(holder, verdict)}. It was not removed: with its lock gone, another run could place the orders it is placing.`,
+      {
+        hint: `Wait for that run to finish, or stop it (the next run then takes its lock over). Only if you are sure it no longer writes this state: orderform force-unlock --force ${lockId}`,
+      },
+    );
   }
+  await writeChecked(lockPath, async () => {
+    await unlink(lockPath);
+    await unlink(createTakeoverMarkerPath(lockPath, lockId)).catch((error: unknown) => {
+      if (!isNotFound(error)) throw error;
+    });
+    await syncDirectory(dirname(lockPath));
+  });
+  return { holder, verdict };
 }

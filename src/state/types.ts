@@ -1,5 +1,5 @@
 /**
- * The StateStore contract (DESIGN §2, §4; issue 6). Implementation for `backend: local`:
+ * The StateStore contract (see docs/state.md). Implementation for `backend: local`:
  * ./local-store.ts. Remote backends (PostgreSQL, Azure Blob) implement the same interface.
  */
 import type { StateFile } from "../core/model.js";
@@ -13,6 +13,11 @@ export interface LockInfo {
   owner: string; // user name
   host: string;
   pid: number;
+  /**
+   * The holder's process start identity (./process-identity.ts), so that a recycled pid is not
+   * mistaken for the holder; absent when unknown (then a live pid is never proved gone).
+   */
+  startTime?: string;
   started: string; // ISO time
   operation: string; // "apply", "plan", "state rm", ...
 }
@@ -53,12 +58,25 @@ export interface StateStore {
   /** The current state with any leftover journal folded in (in memory only); null when none exists. */
   read(): Promise<StateFile | null>;
   /**
-   * Takes the write lock, waiting up to timeoutMs. A leftover journal from a killed run is folded and
-   * committed first. When the lock is held by a dead process on this host, the error says it is
-   * stale and gives the exact `orderform force-unlock ID` command.
+   * Takes the write lock, waiting up to timeoutMs. A lock whose holder is provably gone from this
+   * host is taken over (and the takeover recorded as a state version). A leftover journal from a
+   * killed run is folded and committed first.
    */
   open(operation: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<StateSession>;
-  forceUnlock(lockId: string): Promise<void>;
+  /**
+   * Removes the lock with this id. Refuses (state.lock-alive) when its holder still runs on this
+   * host, unless `force`; `running` says whether it did (then that run is fenced out: state.lock-lost).
+   */
+  forceUnlock(lockId: string, options?: { force?: boolean }): Promise<{ holder: LockInfo; running: boolean }>;
+  /** Every readable version; damaged history files are skipped (readHistoryListing reports them). */
   listHistory(): Promise<HistoryEntry[]>;
+  readHistoryListing(): Promise<{ entries: HistoryEntry[]; damaged: DamagedHistoryFile[] }>;
   readVersion(serial: number): Promise<StateFile>;
+}
+
+/** A history file whose meta could not be read (unparsable, or not in the layout orderform writes). */
+export interface DamagedHistoryFile {
+  serial: number;
+  file: string;
+  problem: string;
 }

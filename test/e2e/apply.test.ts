@@ -276,11 +276,10 @@ describe("apply", () => {
     await new Promise((resolve) => child.on("close", resolve));
     await setFaults({});
 
+    // The killed run's lock is taken over by the next command (its holder is gone from this host).
     const locked = await project.run(["state", "rm", "contoso/seats"]);
     expect(locked.code).toBe(1);
-    const lockId = /orderform force-unlock ([0-9a-f-]{36})/.exec(locked.stderr)?.[1];
-    expect(lockId).toBeDefined();
-    expect((await project.run(["force-unlock", lockId ?? ""])).code).toBe(0);
+    expect(locked.stderr).toContain("took over the state lock");
 
     const list = await project.run(["state", "list"]);
     const pendingName = /^(\S+) \(pending\)$/m.exec(list.stdout)?.[1];

@@ -300,16 +300,9 @@ describe("plan", () => {
       `Plan: ${3 - resumed.length} to create, ${resumed.length} to resume, 0 unchanged.`,
     );
 
-    // The killed run left its lock; the next apply names it, and force-unlock removes exactly it.
-    const locked = await project.run(["apply", "--auto-approve"]);
-    expect(locked.code).toBe(1);
-    const lockId = /orderform force-unlock ([0-9a-f-]+)/.exec(locked.stderr)?.[1];
-    expect(lockId, locked.stderr).toBeDefined();
-    const unlocked = await project.run(["force-unlock", lockId ?? ""]);
-    expect(unlocked.code).toBe(0);
-
+    // The killed run left its lock; the next apply takes it over (its holder is gone) and completes.
     const finished = await project.run(["apply", "--auto-approve"]);
-    expect(finished.stderr).toBe("");
+    expect(finished.stderr).toContain("took over the state lock");
     expect(finished.code).toBe(0);
 
     const orders = await listSandboxOrders();

@@ -52,10 +52,13 @@ export async function runApply(
     );
   }
 
-  const session = await openStateStore(loaded).open(planfile === undefined ? "apply" : `apply ${planfile}`, {
-    timeoutMs: lockTimeoutMs,
-    signal: ctx.signal,
-  });
+  const session = await openStateStore(loaded, ctx).open(
+    planfile === undefined ? "apply" : `apply ${planfile}`,
+    {
+      timeoutMs: lockTimeoutMs,
+      signal: ctx.signal,
+    },
+  );
   const badCustomers = checkCustomerFilter(readStringList(opts.customer), project.orders, session.current());
   if (badCustomers.length > 0) {
     await session.release();
@@ -66,6 +69,7 @@ export async function runApply(
     await session.release();
     throw error;
   });
+  let failed = false;
   try {
     let plan: Plan;
     if (savedPlan !== null) {
@@ -122,9 +126,16 @@ export async function runApply(
     });
     if (!ctx.global.json) writeOutcome(ctx, summary);
     return summary.failed > 0 || summary.pending > 0 || summary.skipped > 0 ? 1 : 0;
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
     await pc.close();
-    await session.release();
+    // After a failure, the lock is released where possible; a failed release does not hide that
+    // failure (the next run on this host takes a lock left by an exited run over).
+    await session.release().catch((error: unknown) => {
+      if (!failed) throw error;
+    });
   }
 }
 

@@ -1,11 +1,24 @@
-/** `orderform force-unlock LOCK_ID`: remove a lock left by a killed run (only the exact id given). */
+/**
+ * `orderform force-unlock LOCK_ID [--force]`: remove the lock with exactly this id. A holder still
+ * running on this host is refused unless --force (see docs/state.md, "Lock").
+ */
 import type { CliContext, CommandResult } from "../context.js";
 import { loadConfigForCommand, openStateStore } from "../project.js";
 
-export async function runForceUnlock(ctx: CliContext, lockId: string): Promise<CommandResult> {
+export async function runForceUnlock(
+  ctx: CliContext,
+  lockId: string,
+  opts: Record<string, unknown> = {},
+): Promise<CommandResult> {
   const loaded = await loadConfigForCommand(ctx);
   if (loaded === null) return 1;
-  await openStateStore(loaded).forceUnlock(lockId);
-  ctx.stdout.write(`Lock ${lockId} removed. The next run folds any journal the killed run left.\n`);
+  const { holder, running } = await openStateStore(loaded, ctx).forceUnlock(lockId, {
+    force: opts.force === true,
+  });
+  ctx.stdout.write(
+    running
+      ? `Lock ${lockId} removed, although process ${holder.pid} on ${holder.host} is still running. That run is fenced out: at its next journal record or commit it fails with state.lock-lost, and from then on it starts no new order. The next run folds in what it recorded.\n`
+      : `Lock ${lockId} removed. The next run folds in any journal the run that held it left.\n`,
+  );
   return 0;
 }

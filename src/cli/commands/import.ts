@@ -27,7 +27,7 @@ export async function runImport(
       hint: "`orderform validate` lists the order files; the name is the `name:` key.",
     });
   }
-  const session = await openStateStore(project.loaded).open(`import ${name}`, {
+  const session = await openStateStore(project.loaded, ctx).open(`import ${name}`, {
     timeoutMs: parseLockTimeout(opts.lockTimeout),
     signal: ctx.signal,
   });

@@ -29,7 +29,7 @@ export async function runStateMv(
       },
     );
   }
-  const session = await openStateStore(loaded).open(`state mv ${from} ${to}`, {
+  const session = await openStateStore(loaded, ctx).open(`state mv ${from} ${to}`, {
     timeoutMs: parseLockTimeout(opts.lockTimeout),
     signal: ctx.signal,
   });

@@ -3,14 +3,20 @@ import { createTwoFilesPatch } from "diff";
 import { OrderformError } from "../../core/errors.js";
 import { selectOwnSlot } from "../../core/state-journal.js";
 import type { StateFile } from "../../core/model.js";
-import { renderHistory, renderStateList, renderStateOrder } from "../../render/state-text.js";
+import {
+  createHistoryJson,
+  renderDamagedHistoryWarning,
+  renderHistory,
+  renderStateList,
+  renderStateOrder,
+} from "../../render/state-text.js";
 import type { StateStore } from "../../state/types.js";
 import type { CliContext, CommandResult } from "../context.js";
 import { loadConfigForCommand, openStateStore, parseLockTimeout } from "../project.js";
 
 async function openStore(ctx: CliContext): Promise<StateStore | null> {
   const loaded = await loadConfigForCommand(ctx);
-  return loaded === null ? null : openStateStore(loaded);
+  return loaded === null ? null : openStateStore(loaded, ctx);
 }
 
 export async function runStateList(ctx: CliContext): Promise<CommandResult> {
@@ -51,11 +57,17 @@ export async function runStateShow(ctx: CliContext, name: string): Promise<Comma
   return 0;
 }
 
+/** Damaged history files are listed (marked) and skipped, with a warning; the exit code stays 0. */
 export async function runStateHistory(ctx: CliContext): Promise<CommandResult> {
   const store = await openStore(ctx);
   if (store === null) return 1;
-  const entries = await store.listHistory();
-  ctx.stdout.write(ctx.global.json ? JSON.stringify(entries, null, 2) + "\n" : renderHistory(entries));
+  const { entries, damaged } = await store.readHistoryListing();
+  ctx.stdout.write(
+    ctx.global.json
+      ? JSON.stringify(createHistoryJson(entries, damaged), null, 2) + "\n"
+      : renderHistory(entries, damaged),
+  );
+  if (damaged.length > 0) ctx.stderr.write(renderDamagedHistoryWarning(damaged));
   return 0;
 }
 

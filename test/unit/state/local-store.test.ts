@@ -260,7 +260,7 @@ describe("local state store: damaged files", () => {
 });
 
 describe("local state store: locks and crash recovery", () => {
-  it("reports a lock held by a killed process as stale with the force-unlock command, then recovers its journal", async () => {
+  it("takes over a lock held by a killed process on this host, recovers its journal and records the takeover", async () => {
     // A real process stands in for the run; the session writes its lock and journal with the child's pid.
     const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
     const childPid = child.pid ?? 0;
@@ -273,26 +273,25 @@ describe("local state store: locks and crash recovery", () => {
     child.kill("SIGKILL");
     await exited;
 
-    const store = createStore({ host: hostname() });
-    const stale = await catchError(store.open("apply", { timeoutMs: 5000 }));
-    expect(stale.code).toBe("state.lock-stale");
-    expect(stale.message).toContain(`pid ${childPid}`);
-    expect(stale.hint).toContain(`orderform force-unlock ${killed.lock.id}`);
-
-    const wrong = await catchError(store.forceUnlock("not-the-id"));
-    expect(wrong.code).toBe("state.lock-not-found");
-    expect(wrong.message).toContain(killed.lock.id);
-    await store.forceUnlock(killed.lock.id);
-
+    const notices: string[] = [];
+    const store = createStore({ host: hostname(), notify: (text) => notices.push(text) });
     const session = await store.open("apply", { timeoutMs: 0 });
     expect(session.current().serial).toBe(1);
     expect(session.current().orders.a?.orderId).toBe("order-a");
     expect(session.current().pending.b?.requestId).toBe("req-b");
     expect(await readFile(`${P}.journal`, "utf8")).toBe("");
+    expect(JSON.parse(await readFile(`${P}.lock`, "utf8")).id).toBe(session.lock.id);
     await session.release();
+    expect(notices.join("")).toContain(
+      `took over the state lock of alice@${hostname()} (pid ${childPid}, operation "apply"`,
+    );
+    expect(notices.join("")).toContain(`process ${childPid} is no longer running on ${hostname()}`);
+    expect(notices.join("")).toContain("Recovered 3 journal record(s)");
     const [recovered] = await store.listHistory();
-    expect(recovered?.command).toBe("recover");
+    expect(recovered?.command).toBe("lock takeover");
+    expect(recovered?.summary).toContain(killed.lock.id);
     expect(recovered?.summary).toContain("2 intent, 1 created");
+    expect((await readdir(dir)).filter((name) => name.includes(".lock"))).toEqual([]);
   });
 
   it("a second session waits, then fails naming the holder", async () => {
