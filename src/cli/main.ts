@@ -207,6 +207,14 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
       run(async (ctx) => (await import("./commands/state-mv.js")).runStateMv(ctx, from, to, opts)),
     );
   state
+    .command("migrate")
+    .description("copy the state and its whole history into the backend another config file names")
+    .requiredOption("--to <file>", "the config file that names the target backend")
+    .option("--lock-timeout <duration>", "wait this long for each state lock", "0s")
+    .action((opts: Record<string, unknown>) =>
+      run(async (ctx) => (await import("./commands/state-migrate.js")).runStateMigrate(ctx, opts)),
+    );
+  state
     .command("rm")
     .argument("<name>")
     .description("stop tracking an order (nothing is cancelled)")

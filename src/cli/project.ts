@@ -11,7 +11,7 @@ import type { Diagnostic } from "../core/errors.js";
 import { OrderformError, hasErrors } from "../core/errors.js";
 import type { DesiredOrder } from "../core/model.js";
 import { renderDiagnostics, renderDiagnosticsJson } from "../render/diagnostics.js";
-import { createLocalStateStore } from "../state/local-store.js";
+import { openConfiguredStateStore } from "../state/open-store.js";
 import type { StateStore } from "../state/types.js";
 import type { CliContext } from "./context.js";
 
@@ -56,19 +56,12 @@ export function writeDiagnostics(ctx: CliContext, diagnostics: Diagnostic[]): vo
   else ctx.stderr.write(renderDiagnostics(diagnostics, { color: ctx.global.color }));
 }
 
-/** The state store; with ctx, its notices (e.g. a lock takeover) are written to ctx.stderr. */
+/** The state store the config names; with ctx, its notices (e.g. a lock takeover) go to ctx.stderr. */
 export function openStateStore(loaded: LoadedConfig, ctx?: CliContext): StateStore {
-  const state = loaded.config.state;
-  const notify = ctx === undefined ? {} : { notify: (text: string) => void ctx.stderr.write(text) };
-  switch (state.backend) {
-    case "local": {
-      const path = isAbsolute(state.path) ? state.path : resolve(loaded.rootDir, state.path);
-      return createLocalStateStore({ rootDir: loaded.rootDir, path, ...notify });
-    }
-    case "azblob":
-    case "pg":
-      throw new OrderformError("state.backend-unavailable", `state backend ${state.backend} is not built yet`);
-  }
+  return openConfiguredStateStore(loaded, {
+    env: ctx?.env ?? process.env,
+    ...(ctx === undefined ? {} : { notify: (text: string) => void ctx.stderr.write(text) }),
+  });
 }
 
 export function parseLockTimeout(value: unknown): number {

@@ -55,6 +55,11 @@ export interface TokenProviderOptions {
   random?: () => number;
   /** Attempts per token fetch on transport errors, 429 and 5xx. */
   maxAttempts?: number;
+  /**
+   * The resource the token is for; default Partner Center. The Azure Blob state backend asks for
+   * https://storage.azure.com with the same app (docs/backends.md).
+   */
+  resource?: string;
 }
 
 export function createTokenProvider(
@@ -153,13 +158,13 @@ function createEntraTokenProvider(
     endpoint = `${authority}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
     form.set("grant_type", "client_credentials");
     form.set("client_secret", secret);
-    form.set("scope", PARTNER_CENTER_SCOPE);
+    form.set("scope", options.resource === undefined ? PARTNER_CENTER_SCOPE : `${options.resource}/.default`);
   } else {
     const refreshToken = readSecret(env, auth.refreshTokenEnv, "refreshTokenEnv", mode);
     secrets.push(refreshToken);
     endpoint = `${authority}/${encodeURIComponent(tenantId)}/oauth2/token`;
     form.set("grant_type", "refresh_token");
-    form.set("resource", PARTNER_CENTER_RESOURCE);
+    form.set("resource", options.resource ?? PARTNER_CENTER_RESOURCE);
     form.set("refresh_token", refreshToken);
     form.set("scope", "openid");
     // A confidential client also proves itself with its secret; a public client has none.

@@ -22,7 +22,14 @@ export type StateErrorCode =
   | "state.read-failed" // a state file exists but could not be read (EACCES, EISDIR, ...)
   | "state.lock-aborted" // the wait for the lock was cancelled (Ctrl-C)
   | "state.session-closed" // append/commit after release: a bug in the caller
-  | "state.version-not-found"; // readVersion(serial) with no such history file
+  | "state.version-not-found" // readVersion(serial) with no such history file
+  | "state.migrate-other-lineage" // state migrate into a store that holds another state
+  | "state.migrate-target-busy" // state migrate into a store with uncommitted journal records
+  | "state.migrate-no-state" // state migrate from a store that holds no state
+  | "state.backend-unreachable" // the shared store cannot be reached (connection refused, timeout)
+  | "state.backend-auth-failed" // the shared store refused the credentials
+  | "state.backend-missing" // the container, database or schema does not exist or cannot be used
+  | "state.backend-secret-missing"; // the environment variable naming a backend secret is not set
 
 export function createStateError(
   code: StateErrorCode,

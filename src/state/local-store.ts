@@ -10,11 +10,19 @@ import { performance } from "node:perf_hooks";
 import { OrderformError } from "../core/errors.js";
 import type { StateFile } from "../core/model.js";
 import { countJournalEntries, foldJournal } from "../core/state-journal.js";
-import type { JournalEntry, LockInfo, StateSession, StateStore } from "./types.js";
-import { ensureDirectory, readFileIfExists, removeEmptyFile, syncDirectory } from "./atomic-file.js";
+import type { ImportedVersion, JournalEntry, LockInfo, StateSession, StateStore } from "./types.js";
+import { readCiRun } from "./ci-run.js";
+import {
+  ensureDirectory,
+  readFileIfExists,
+  removeEmptyFile,
+  syncDirectory,
+  writeFileAtomic,
+} from "./atomic-file.js";
 import { createStateError } from "./errors.js";
 import {
   createHistoryFileName,
+  writeHistoryVersion,
   listHistorySerials,
   readHistoryListing,
   readHistoryVersion,
@@ -50,6 +58,8 @@ export interface LocalStateStoreOptions {
   readProcessStatus?: (pid: number) => Promise<ProcessStatus>;
   /** Receives notices for the user, e.g. that a lock was taken over (the CLI writes them to stderr). */
   notify?: (text: string) => void;
+  /** Where the CI run holding a lock is read from (./ci-run.ts); default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Reads and validates the snapshot at `file`; null when it does not exist. */
@@ -190,6 +200,7 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
   ): Promise<StateSession> {
     await ensureDirectory(dirname(paths.state));
     const startTime = (await readProcessStatus(pid)).startTime;
+    const ci = readCiRun(options.env ?? process.env);
     const lock: LockInfo = {
       id: randomUUID(),
       owner: user,
@@ -198,6 +209,7 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
       ...(startTime === undefined ? {} : { startTime }),
       started: now().toISOString(),
       operation,
+      ...(ci === undefined ? {} : { ci }),
     };
     const { takenOver } = await acquireLock(
       paths.lock,
@@ -255,9 +267,36 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
     }
   }
 
+  /** `state migrate` into this backend: history files created once, then the snapshot. */
+  async function importVersions(versions: readonly ImportedVersion[], lockTimeoutMs: number): Promise<void> {
+    const session = await open("state migrate", { timeoutMs: lockTimeoutMs });
+    try {
+      const existing = session.current().serial === 0 ? null : session.current();
+      const first = versions[0];
+      if (first === undefined) return;
+      if (existing !== null && existing.lineage !== first.state.lineage) {
+        throw createStateError(
+          "state.migrate-other-lineage",
+          `${paths.state} already holds another state (lineage ${existing.lineage}, serial ${existing.serial}); nothing was copied.`,
+          { hint: "Migrate into an empty place: another state path." },
+        );
+      }
+      let last: StateFile | undefined;
+      for (const version of versions) {
+        if (existing !== null && version.meta.serial <= existing.serial) continue;
+        await writeHistoryVersion(paths.history, version.meta, version.state);
+        last = version.state;
+      }
+      if (last !== undefined) await writeFileAtomic(paths.state, `${JSON.stringify(last, null, 2)}\n`);
+    } finally {
+      await session.release();
+    }
+  }
+
   return {
     read,
     open,
+    importVersions,
     forceUnlock: async (lockId, unlockOptions) => {
       const { holder, verdict } = await forceUnlockFile(paths.lock, lockId, lockEnv, {
         force: unlockOptions?.force === true,

@@ -32,5 +32,6 @@ export function renderLockText(info: LockInfo): string {
 }
 
 export function renderLockHolder(info: LockInfo): string {
-  return `${info.owner}@${info.host} (pid ${info.pid}, operation "${info.operation}", started ${info.started}, lock id ${info.id})`;
+  const ci = info.ci === undefined ? "" : `, ${info.ci}`;
+  return `${info.owner}@${info.host} (pid ${info.pid}, operation "${info.operation}", started ${info.started}${ci}, lock id ${info.id})`;
 }

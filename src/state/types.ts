@@ -20,6 +20,8 @@ export interface LockInfo {
   startTime?: string;
   started: string; // ISO time
   operation: string; // "apply", "plan", "state rm", ...
+  /** The CI run holding the lock, when the environment tells it (./ci-run.ts). */
+  ci?: string;
 }
 
 export interface VersionMeta {
@@ -72,6 +74,19 @@ export interface StateStore {
   listHistory(): Promise<HistoryEntry[]>;
   readHistoryListing(): Promise<{ entries: HistoryEntry[]; damaged: DamagedHistoryFile[] }>;
   readVersion(serial: number): Promise<StateFile>;
+  /**
+   * Writes versions copied from another store (`state migrate`), keeping lineage and serials,
+   * under this store's lock: history versions created once, then the snapshot as the last one.
+   * Refuses a store that holds another lineage (state.migrate-other-lineage); versions it already
+   * holds are skipped.
+   */
+  importVersions(versions: readonly ImportedVersion[], lockTimeoutMs: number): Promise<void>;
+}
+
+/** One version copied by `state migrate`: its history meta and its state. */
+export interface ImportedVersion {
+  meta: HistoryEntry;
+  state: StateFile;
 }
 
 /** A history file whose meta could not be read (unparsable, or not in the layout orderform writes). */
