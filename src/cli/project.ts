@@ -2,7 +2,7 @@
  * What commands share: load the project (config + orders), open the state store, and build the
  * Partner Center client. Each helper returns diagnostics for user problems; only bugs throw.
  */
-import { isAbsolute, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { LoadedConfig } from "../config/types.js";
 import { loadProject } from "../config/load-project.js";
 import type { LoadProjectHooks } from "../config/load-project.js";
