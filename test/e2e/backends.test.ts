@@ -1,0 +1,361 @@
+/**
+ * One contract, every state backend (docs/backends.md): the built CLI against the sandbox, with
+ * the state in a local file, in Azure Blob Storage (Azurite) and in PostgreSQL (a real server
+ * started from the machine's binaries). Each test counts the sandbox's own orders.
+ *
+ * PostgreSQL tests are skipped, saying how to get the server, when its binaries are missing, except
+ * under CI, where a missing server fails them.
+ */
+import { randomUUID } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startSandbox, type RunningSandbox } from "../../src/sandbox/index.js";
+import {
+  AZURITE_ACCOUNT,
+  AZURITE_KEY,
+  startAzurite,
+  type RunningAzurite,
+} from "../support/azurite-server.js";
+import {
+  POSTGRES_MISSING_HINT,
+  findPostgresBinDir,
+  startPostgres,
+  type RunningPostgres,
+} from "../support/postgres-server.js";
+import {
+  createTestProject,
+  listSandboxOrders,
+  resetSandbox,
+  setSandboxFaults,
+  writeStandardOrders,
+  type TestProject,
+} from "./helpers.js";
+
+type Backend = "local" | "azblob" | "pg";
+
+const CONTAINER = "orderform-e2e";
+const hasPostgres = findPostgresBinDir() !== undefined;
+if (!hasPostgres && process.env.CI) throw new Error(`CI needs PostgreSQL: ${POSTGRES_MISSING_HINT}`);
+if (!hasPostgres) console.warn(`Skipping the pg backend tests: ${POSTGRES_MISSING_HINT}`);
+const BACKENDS: Backend[] = hasPostgres ? ["local", "azblob", "pg"] : ["local", "azblob"];
+
+let sandbox: RunningSandbox;
+let azurite: RunningAzurite;
+let postgres: RunningPostgres | undefined;
+const projects: TestProject[] = [];
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0 });
+  azurite = await startAzurite();
+  const service = new BlobServiceClient(
+    azurite.accountUrl,
+    new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY),
+  );
+  await service.getContainerClient(CONTAINER).create();
+  if (hasPostgres) postgres = await startPostgres();
+}, 60_000);
+afterAll(async () => {
+  for (const project of projects.splice(0)) await project.cleanup();
+  await sandbox.close();
+  await azurite.stop();
+  await postgres?.stop();
+});
+beforeEach(async () => {
+  await resetSandbox(sandbox.url);
+});
+
+/** The state section of a config for `backend`, naming a fresh, empty state. */
+function createStateSection(backend: Backend, place = randomUUID().slice(0, 8)): string {
+  switch (backend) {
+    case "local":
+      return ["state:", "  backend: local", `  path: state-${place}.json`].join("\n");
+    case "azblob":
+      return [
+        "state:",
+        "  backend: azblob",
+        `  url: ${azurite.accountUrl}/${CONTAINER}`,
+        `  name: s-${place}`,
+        "  auth: { mode: shared-key, accountName: devstoreaccount1, accountKeyEnv: ORDERFORM_TEST_STORAGE_KEY }",
+        "  leaseSeconds: 15",
+      ].join("\n");
+    case "pg":
+      return [
+        "state:",
+        "  backend: pg",
+        "  connectionStringEnv: ORDERFORM_TEST_PG_URL",
+        `  schema: s_${place.replace(/-/g, "_")}`,
+        "  name: prod",
+        "  lockTtlSeconds: 15",
+      ].join("\n");
+  }
+}
+
+/** A checkout of the project whose state lives in `section` (two checkouts share it for azblob and pg). */
+async function createCheckout(section: string): Promise<TestProject> {
+  const project = await createTestProject(sandbox.url);
+  projects.push(project);
+  const configPath = join(project.dir, "orderform.config.yaml");
+  const config = (await readFile(configPath, "utf8")).replace(/^state:\n(  .*\n)+/m, `${section}\n`);
+  await writeFile(configPath, config);
+  project.env.ORDERFORM_TEST_STORAGE_KEY = AZURITE_KEY;
+  if (postgres !== undefined) project.env.ORDERFORM_TEST_PG_URL = postgres.url;
+  await writeStandardOrders(project);
+  return project;
+}
+
+function waitForOutput(project: ReturnType<TestProject["spawn"]>, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (project.output().stdout.includes(text)) resolve();
+    };
+    project.stdout?.on("data", check);
+    project.once("close", () =>
+      reject(new Error(`exited before printing ${text}: ${JSON.stringify(project.output())}`)),
+    );
+  });
+}
+
+async function readOrderNames(project: TestProject): Promise<string[]> {
+  const result = await project.run(["state", "list", "--json"]);
+  expect(result.stderr).toBe("");
+  const listed = JSON.parse(result.stdout) as { orders: { name: string }[]; pending: unknown[] };
+  expect(listed.pending).toEqual([]);
+  return listed.orders.map((o) => o.name).sort();
+}
+
+const NAMES = ["contoso/seats", "fabrikam/seats", "tailspin/legacy"];
+
+describe.each(BACKENDS)("state backend %s", (backend) => {
+  it("applies, plans clean, and keeps history (show, state list, history, diff)", async () => {
+    const project = await createCheckout(createStateSection(backend));
+    const apply = await project.run(["apply", "--auto-approve"]);
+    expect(apply.stderr).toBe("");
+    expect(apply.code).toBe(0);
+    expect((await project.run(["plan", "--detailed-exitcode"])).code).toBe(0);
+    expect(await readOrderNames(project)).toEqual(NAMES);
+    const history = JSON.parse((await project.run(["state", "history", "--json"])).stdout) as {
+      serial: number;
+    }[];
+    expect(history.map((h) => h.serial)).toEqual([1]);
+    expect((await project.run(["state", "diff"])).stdout).toContain("contoso/seats");
+    expect(await listSandboxOrders(sandbox.url)).toHaveLength(3);
+  });
+
+  it("two checkouts applying at once: one waits for the other, and nothing is bought twice", async () => {
+    const section = createStateSection(backend);
+    const a = await createCheckout(section);
+    // A local state is a file per checkout: two runs share it only in one folder.
+    const b = backend === "local" ? a : await createCheckout(section);
+    await setSandboxFaults(sandbox.url, {
+      latency: { fixedMs: 300, route: { method: "POST", pathPattern: "/orders$" } },
+    });
+    const [ra, rb] = await Promise.all([
+      a.run(["apply", "--auto-approve", "--lock-timeout", "60s"]),
+      b.run(["apply", "--auto-approve", "--lock-timeout", "60s"]),
+    ]);
+    await setSandboxFaults(sandbox.url, {});
+    expect([ra.code, rb.code]).toEqual([0, 0]);
+    expect(await listSandboxOrders(sandbox.url)).toHaveLength(3);
+    expect(await readOrderNames(b)).toEqual(NAMES);
+  }, 120_000);
+
+  it("names the holder when the lock is busy", async () => {
+    const section = createStateSection(backend);
+    const a = await createCheckout(section);
+    const b = backend === "local" ? a : await createCheckout(section);
+    await setSandboxFaults(sandbox.url, {
+      latency: { fixedMs: 3000, route: { method: "POST", pathPattern: "/orders$" } },
+    });
+    const holder = a.spawn(["apply", "--auto-approve", "--json", "--parallelism", "1"]);
+    await waitForOutput(holder, '"order_started"');
+    const busy = await b.run(["apply", "--auto-approve", "--lock-timeout", "200ms"]);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toContain("state.locked");
+    expect(busy.stderr).toMatch(/operation "apply", started \S+, lock id [0-9a-f-]{36}/);
+    await setSandboxFaults(sandbox.url, {});
+    await new Promise((resolve) => holder.once("close", resolve));
+    expect(await listSandboxOrders(sandbox.url)).toHaveLength(3);
+  }, 60_000);
+
+  it("a SIGKILLed holder's lock is free within its lease, and the next run finishes its intents once", async () => {
+    const section = createStateSection(backend);
+    const a = await createCheckout(section);
+    const b = backend === "local" ? a : await createCheckout(section);
+    await setSandboxFaults(sandbox.url, {
+      latency: { fixedMs: 1500, route: { method: "POST", pathPattern: "/orders$" } },
+    });
+    const holder = a.spawn(["apply", "--auto-approve", "--json", "--parallelism", "1"]);
+    await waitForOutput(holder, '"order_started"');
+    holder.kill("SIGKILL");
+    await new Promise((resolve) => holder.once("close", resolve));
+    await setSandboxFaults(sandbox.url, {});
+    const next = await b.run(["apply", "--auto-approve", "--lock-timeout", "40s"]);
+    expect(next.code).toBe(0);
+    expect(next.stderr).toMatch(/recovered|took over/);
+    expect(await listSandboxOrders(sandbox.url)).toHaveLength(3);
+    expect(await readOrderNames(b)).toEqual(NAMES);
+  }, 90_000);
+
+  it.runIf(backend !== "local")(
+    "a holder paused past its lease is fenced out: no duplicate, no lost record",
+    async () => {
+      const section = createStateSection(backend);
+      const a = await createCheckout(section);
+      const b = await createCheckout(section);
+      await setSandboxFaults(sandbox.url, {
+        latency: { fixedMs: 1000, route: { method: "POST", pathPattern: "/orders$" } },
+      });
+      const paused = a.spawn(["apply", "--auto-approve", "--json", "--parallelism", "1"]);
+      await waitForOutput(paused, '"order_started"');
+      paused.kill("SIGSTOP");
+      // The lease (15 s) runs out while the holder is stopped; the next run takes the lock.
+      const next = await b.run(["apply", "--auto-approve", "--lock-timeout", "60s"]);
+      expect(next.stderr).toContain("recovered");
+      expect(next.code).toBe(0);
+      paused.kill("SIGCONT");
+      await new Promise((resolve) => paused.once("close", resolve));
+      await setSandboxFaults(sandbox.url, {});
+      const out = paused.output();
+      expect(out.code).toBe(1);
+      expect(out.stderr).toContain("state.lock-lost");
+      expect(await listSandboxOrders(sandbox.url)).toHaveLength(3);
+      expect(await readOrderNames(b)).toEqual(NAMES);
+      expect((await b.run(["plan", "--detailed-exitcode"])).code).toBe(0);
+    },
+    120_000,
+  );
+
+  it.runIf(backend !== "local")(
+    "force-unlock breaks the lease; the holder is fenced out and buys nothing more",
+    async () => {
+      const section = createStateSection(backend);
+      const a = await createCheckout(section);
+      const b = await createCheckout(section);
+      await setSandboxFaults(sandbox.url, {
+        latency: { fixedMs: 2000, route: { method: "POST", pathPattern: "/orders$" } },
+      });
+      const holder = a.spawn(["apply", "--auto-approve", "--json", "--parallelism", "1"]);
+      await waitForOutput(holder, '"order_started"');
+      const locked = await b.run(["apply", "--auto-approve"]);
+      const lockId = /lock id ([0-9a-f-]{36})/.exec(locked.stderr)?.[1] ?? "";
+      expect(lockId).not.toBe("");
+      expect((await b.run(["force-unlock", lockId])).code).toBe(0);
+      await new Promise((resolve) => holder.once("close", resolve));
+      await setSandboxFaults(sandbox.url, {});
+      expect(holder.output().stderr).toContain("state.lock-lost");
+      const next = await b.run(["apply", "--auto-approve"]);
+      expect(next.code).toBe(0);
+      expect(await listSandboxOrders(sandbox.url)).toHaveLength(3);
+      expect(await readOrderNames(b)).toEqual(NAMES);
+    },
+    90_000,
+  );
+});
+
+describe.each(BACKENDS.filter((b) => b !== "local"))("state migrate into %s", (backend) => {
+  it("copies the state and its whole history, keeps lineage and serials, and leaves the source as it was", async () => {
+    const project = await createCheckout(createStateSection("local"));
+    expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
+    expect((await project.run(["state", "rm", "tailspin/legacy"])).code).toBe(0);
+    const sourceFile =
+      (await readFile(join(project.dir, "orderform.config.yaml"), "utf8")).match(/path: (\S+)/)?.[1] ?? "";
+    const before = await readFile(join(project.dir, sourceFile), "utf8");
+    const sourceHistory = (await project.run(["state", "history", "--json"])).stdout;
+
+    const target = createStateSection(backend);
+    const config = await readFile(join(project.dir, "orderform.config.yaml"), "utf8");
+    await writeFile(join(project.dir, "target.yaml"), config.replace(/^state:\n(  .*\n)+/m, `${target}\n`));
+    const migrate = await project.run(["state", "migrate", "--to", "target.yaml"]);
+    expect(migrate.stderr).toBe("");
+    expect(migrate.code).toBe(0);
+    expect(migrate.stdout).toContain("Copied 2 state version(s) (serials 1-2");
+    expect(await readFile(join(project.dir, sourceFile), "utf8")).toBe(before);
+
+    const migrated = ["--config", "target.yaml"];
+    const history = (await project.run([...migrated, "state", "history", "--json"])).stdout;
+    expect(JSON.parse(history)).toEqual(JSON.parse(sourceHistory));
+    expect((await project.run([...migrated, "state", "show", "contoso/seats", "--json"])).code).toBe(0);
+    // The order state rm forgot is blocked as an untracked duplicate, as it was before the move.
+    expect((await project.run([...migrated, "plan"])).stdout).toContain("plan.untracked-duplicate");
+
+    // A second project's state cannot be migrated over it.
+    const other = await createCheckout(createStateSection("local"));
+    expect(
+      (
+        await other.run([
+          "apply",
+          "--auto-approve",
+          "--allow-duplicate",
+          "contoso/seats",
+          "--allow-duplicate",
+          "fabrikam/seats",
+          "--allow-duplicate",
+          "tailspin/legacy",
+        ])
+      ).code,
+    ).toBe(0);
+    await writeFile(join(other.dir, "target.yaml"), config.replace(/^state:\n(  .*\n)+/m, `${target}\n`));
+    const refused = await other.run(["state", "migrate", "--to", "target.yaml"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("state.migrate-other-lineage");
+  }, 90_000);
+});
+
+describe("bad backend input: a clear error, nothing bought", () => {
+  const cases: { name: string; section: () => string; env?: Record<string, string>; says: RegExp }[] = [
+    {
+      name: "azblob with a wrong key",
+      section: () => createStateSection("azblob"),
+      env: { ORDERFORM_TEST_STORAGE_KEY: Buffer.from("not the key").toString("base64") },
+      says: /state\.backend-auth-failed/,
+    },
+    {
+      name: "azblob with a missing container",
+      section: () => createStateSection("azblob").replace(`/${CONTAINER}`, "/no-such-container"),
+      says: /state\.backend-missing/,
+    },
+    {
+      name: "azblob unreachable",
+      section: () => createStateSection("azblob").replace(/127\.0\.0\.1:\d+/, "127.0.0.1:9"),
+      says: /state\.backend-unreachable/,
+    },
+    {
+      name: "a backend secret that is not set",
+      section: () => createStateSection("azblob"),
+      env: { ORDERFORM_TEST_STORAGE_KEY: "" },
+      says: /state\.backend-secret-missing.*ORDERFORM_TEST_STORAGE_KEY/,
+    },
+  ];
+  if (hasPostgres) {
+    cases.push(
+      {
+        name: "pg unreachable",
+        section: () => createStateSection("pg"),
+        env: { ORDERFORM_TEST_PG_URL: "postgres://postgres@127.0.0.1:9/postgres" },
+        says: /state\.backend-unreachable/,
+      },
+      {
+        name: "pg with a missing database",
+        section: () => createStateSection("pg"),
+        env: { ORDERFORM_TEST_PG_URL: `${postgres?.url.replace(/\/postgres$/, "") ?? ""}/no_such_db` },
+        says: /state\.backend-missing/,
+      },
+    );
+  }
+  it.each(cases)(
+    "$name",
+    async ({ section, env, says }) => {
+      const project = await createCheckout(section());
+      Object.assign(project.env, env ?? {});
+      const apply = await project.run(["apply", "--auto-approve"]);
+      expect(apply.code).toBe(1);
+      expect(apply.stderr).toMatch(says);
+      expect(apply.stderr).not.toContain(AZURITE_KEY);
+      expect(apply.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(await listSandboxOrders(sandbox.url)).toHaveLength(0);
+    },
+    60_000,
+  );
+});
