@@ -17,13 +17,13 @@ import {
   AZURITE_KEY,
   startAzurite,
   type RunningAzurite,
-} from "../support/azurite-server.js";
+} from "../support/azurite-server.mjs";
 import {
   POSTGRES_MISSING_HINT,
   findPostgresBinDir,
   startPostgres,
   type RunningPostgres,
-} from "../support/postgres-server.js";
+} from "../support/postgres-server.mjs";
 import {
   createTestProject,
   listSandboxOrders,
@@ -97,7 +97,7 @@ async function createCheckout(section: string): Promise<TestProject> {
   const project = await createTestProject(sandbox.url);
   projects.push(project);
   const configPath = join(project.dir, "orderform.config.yaml");
-  const config = (await readFile(configPath, "utf8")).replace(/^state:\n(  .*\n)+/m, `${section}\n`);
+  const config = (await readFile(configPath, "utf8")).replace(/^state:\n( {2}.*\n)+/m, `${section}\n`);
   await writeFile(configPath, config);
   project.env.ORDERFORM_TEST_STORAGE_KEY = AZURITE_KEY;
   if (postgres !== undefined) project.env.ORDERFORM_TEST_PG_URL = postgres.url;
@@ -266,7 +266,7 @@ describe.each(BACKENDS.filter((b) => b !== "local"))("state migrate into %s", (b
 
     const target = createStateSection(backend);
     const config = await readFile(join(project.dir, "orderform.config.yaml"), "utf8");
-    await writeFile(join(project.dir, "target.yaml"), config.replace(/^state:\n(  .*\n)+/m, `${target}\n`));
+    await writeFile(join(project.dir, "target.yaml"), config.replace(/^state:\n( {2}.*\n)+/m, `${target}\n`));
     const migrate = await project.run(["state", "migrate", "--to", "target.yaml"]);
     expect(migrate.stderr).toBe("");
     expect(migrate.code).toBe(0);
@@ -296,7 +296,7 @@ describe.each(BACKENDS.filter((b) => b !== "local"))("state migrate into %s", (b
         ])
       ).code,
     ).toBe(0);
-    await writeFile(join(other.dir, "target.yaml"), config.replace(/^state:\n(  .*\n)+/m, `${target}\n`));
+    await writeFile(join(other.dir, "target.yaml"), config.replace(/^state:\n( {2}.*\n)+/m, `${target}\n`));
     const refused = await other.run(["state", "migrate", "--to", "target.yaml"]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("state.migrate-other-lineage");

@@ -16,19 +16,13 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
-export interface RunningPostgres {
-  /** postgres://postgres@127.0.0.1:PORT/postgres */
-  url: string;
-  port: number;
-  stop(): Promise<void>;
-}
-
 /** What to tell a developer whose machine has no PostgreSQL server binaries. */
 export const POSTGRES_MISSING_HINT =
   "PostgreSQL server binaries were not found (set ORDERFORM_PG_BINDIR, or install Debian's `postgresql` package: `apt-get install postgresql`).";
 
-export function findPostgresBinDir(): string | undefined {
-  const candidates: string[] = [];
+/** @returns {string | undefined} */
+export function findPostgresBinDir() {
+  const candidates = [];
   if (process.env.ORDERFORM_PG_BINDIR) candidates.push(process.env.ORDERFORM_PG_BINDIR);
   try {
     candidates.push(execFileSync("pg_config", ["--bindir"], { encoding: "utf8" }).trim());
@@ -44,7 +38,8 @@ export function findPostgresBinDir(): string | undefined {
   return candidates.find((dir) => existsSync(join(dir, "initdb")) && existsSync(join(dir, "pg_ctl")));
 }
 
-async function findFreePort(): Promise<number> {
+/** @returns {Promise<number>} */
+async function findFreePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -59,12 +54,13 @@ async function findFreePort(): Promise<number> {
   });
 }
 
-export async function startPostgres(): Promise<RunningPostgres> {
+/** @returns {Promise<import('./postgres-server.mjs').RunningPostgres>} */
+export async function startPostgres() {
   const bindir = findPostgresBinDir();
   if (bindir === undefined) throw new Error(POSTGRES_MISSING_HINT);
   const dir = await mkdtemp(join(tmpdir(), "orderform-pg-"));
   const asRoot = process.getuid?.() === 0;
-  const as = async (file: string, args: string[]): Promise<void> => {
+  const as = async (file, args) => {
     if (asRoot) {
       const quoted = [file, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
       await run("su", ["postgres", "-s", "/bin/sh", "-c", quoted]);
@@ -79,7 +75,7 @@ export async function startPostgres(): Promise<RunningPostgres> {
   }
   const data = join(dir, "data");
   await as(join(bindir, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
-  let port = 0;
+  let port;
   for (let attempt = 1; ; attempt += 1) {
     port = await findFreePort();
     try {

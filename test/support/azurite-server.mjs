@@ -3,7 +3,7 @@
  * a free loopback port, in memory, with telemetry off. Authenticate with the emulator's documented
  * development account (shared key) or with SAS tokens made from it.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -14,17 +14,12 @@ export const AZURITE_ACCOUNT = "devstoreaccount1";
 export const AZURITE_KEY =
   "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-export interface RunningAzurite {
-  /** http://127.0.0.1:PORT/devstoreaccount1 */
-  accountUrl: string;
-  stop(): Promise<void>;
-}
-
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
-export async function startAzurite(): Promise<RunningAzurite> {
+/** @returns {Promise<import('./azurite-server.mjs').RunningAzurite>} */
+export async function startAzurite() {
   const workdir = await mkdtemp(join(tmpdir(), "orderform-azurite-"));
-  const child: ChildProcess = spawn(
+  const child = spawn(
     join(REPO_ROOT, "node_modules/.bin/azurite-blob"),
     [
       "--blobHost",
@@ -38,9 +33,9 @@ export async function startAzurite(): Promise<RunningAzurite> {
     // Its debug log and any leftovers go to a folder of its own, not the repository.
     { cwd: workdir, stdio: ["ignore", "pipe", "pipe"] },
   );
-  const url = await new Promise<string>((resolvePromise, reject) => {
+  const url = await new Promise((resolvePromise, reject) => {
     let output = "";
-    const onData = (chunk: Buffer): void => {
+    const onData = (chunk) => {
       output += chunk.toString();
       const match = /successfully listens on (http:\/\/[\d.]+:\d+)/.exec(output);
       if (match?.[1] !== undefined) resolvePromise(match[1]);
