@@ -158,7 +158,28 @@ heading("5. state writes");
   }
 }
 
-heading("6. crash soak");
+heading("6. state backends");
+{
+  const run = await node("state-backends-bench.mjs");
+  const found = [
+    ...run.stdout.matchAll(
+      /^(\w+): append (\d+) vs (\d+) orders ([\d.]+)x \(flat ~1x\); commit at \d+ (\d+) ms/gm,
+    ),
+  ];
+  if (run.code !== 0 || found.length === 0) failed("state backends", run);
+  for (const [, backend, , , ratio, commitMs] of found) {
+    row(`backend ${backend}`, "append 20,000 vs 100 orders", `${ratio}x`, "flat (<= 2x)", Number(ratio) <= 2);
+    row(
+      `backend ${backend}`,
+      "commit at 20,000 orders",
+      `${commitMs} ms`,
+      "< 2000 ms",
+      Number(commitMs) < 2000,
+    );
+  }
+}
+
+heading("7. crash soak");
 if (process.env.BENCH_SKIP_SOAK === "1") row("crash soak", "runs", "skipped (BENCH_SKIP_SOAK=1)", "", true);
 else {
   const run = await runStep("npx", ["vitest", "run", "test/e2e/crash.test.ts"], {
