@@ -72,7 +72,7 @@ export class LocalSession implements StateSession {
   /** Order records saved to this session's orphan journal instead of the journal. */
   private orphaned = 0;
   /** Orphan journals of earlier runs folded in at open: removed after the next commit. */
-  private foldedOrphans: string[] = [];
+  private foldedOrphans: { file: string; size: number }[] = [];
   private closed = false;
   /** Serializes appends, commit and release: the applier appends from concurrent tasks. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -133,7 +133,7 @@ export class LocalSession implements StateSession {
    */
   async recover(
     entries: readonly JournalEntry[],
-    orphanFiles: readonly string[],
+    orphanFiles: readonly { file: string; size: number }[],
     meta: VersionMeta,
   ): Promise<void> {
     for (const entry of entries) foldJournalEntryInPlace(this.working, entry);

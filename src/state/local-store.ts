@@ -26,7 +26,7 @@ import { acquireLock, forceUnlockFile, releaseLock, renderLockHolder } from "./l
 import type { LockTakeover } from "./lock.js";
 import { renderVerdict } from "./lock-takeover.js";
 import { LocalSession } from "./local-session.js";
-import { readOrphanJournals } from "./orphan.js";
+import { readOrphanJournals, removeOrphanJournals } from "./orphan.js";
 import type { OrphanJournal } from "./orphan.js";
 import { createStatePaths, readFingerprint } from "./paths.js";
 import type { ProcessStatus } from "./process-identity.js";
@@ -227,7 +227,7 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
         readGitCommit,
       });
       const leftovers = collectLeftovers(journal, orphans);
-      const orphanFiles = orphans.map((orphan) => orphan.file);
+      const orphanFiles = orphans.map(({ file, size }) => ({ file, size }));
       const recovered =
         leftovers.length === 0
           ? "no journal records to recover"
@@ -244,7 +244,8 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
         await session.recover(leftovers, orphanFiles, { command: "recover", summary: recovered });
       } else if (journal !== null || orphanFiles.length > 0) {
         // Only a header or a torn first record: nothing was acknowledged.
-        for (const file of [paths.journal, ...orphanFiles]) await removeEmptyFile(file);
+        await removeEmptyFile(paths.journal);
+        await removeOrphanJournals(orphanFiles);
         await syncDirectory(dirname(paths.journal));
       }
       return session;
