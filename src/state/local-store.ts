@@ -165,7 +165,8 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
     const journal = await readJournal();
     const orphans = await readOrphanJournals(paths.journal);
     const leftovers = collectLeftovers(journal, orphans);
-    const base = await readBaseState(paths, snapshot, journal, top);
+    const orphanEntries = orphans.flatMap((orphan) => orphan.journal.entries);
+    const base = await readBaseState(paths, snapshot, journal, top, orphanEntries);
     if (snapshot === null && leftovers.length === 0) return null;
     checkOrphanLineage(orphans, base.lineage);
     return leftovers.length === 0 ? base : foldJournal(base, leftovers);
@@ -213,7 +214,8 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
       const snapshot = await readSnapshot();
       const journal = await readJournal();
       const orphans = await readOrphanJournals(paths.journal);
-      const base = await readBaseState(paths, snapshot, journal, top);
+      const orphanEntries = orphans.flatMap((orphan) => orphan.journal.entries);
+      const base = await readBaseState(paths, snapshot, journal, top, orphanEntries);
       checkOrphanLineage(orphans, base.lineage);
       session = new LocalSession({
         paths,
