@@ -32,7 +32,16 @@ export async function readHistoryTop(paths: StatePaths): Promise<HistoryTop | nu
   const newest = await findNewestHistoryFile(paths.history);
   if (newest === null) return null;
   try {
-    return { ...newest, meta: await readHistoryMeta(newest.file) };
+    const meta = await readHistoryMeta(newest.file);
+    if (meta.serial !== newest.serial) {
+      // Not a version orderform wrote under this name (copied or renamed by hand): `state history`
+      // lists it as damaged, and it must not stand for history's newest version either.
+      throw createStateError(
+        "state.corrupt",
+        `History file ${newest.file} says serial ${meta.serial} in its meta, not ${newest.serial}.`,
+      );
+    }
+    return { ...newest, meta };
   } catch (error) {
     if (!(error instanceof OrderformError)) throw error;
     throw new OrderformError(error.code, error.message, {
