@@ -21,7 +21,6 @@ let sandbox: RunningSandbox;
 let project: TestProject;
 
 const STATE = "orderform.state.json";
-const statePath = (suffix = "") => join(project.dir, `${STATE}${suffix}`);
 const historyFile = (serial: number) =>
   join(project.dir, `${STATE}.history`, `${String(serial).padStart(6, "0")}.json`);
 const countOrders = async () => (await listSandboxOrders(sandbox.url)).length;
