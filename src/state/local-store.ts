@@ -30,7 +30,7 @@ import { readOrphanJournals, removeOrphanJournals } from "./orphan.js";
 import type { OrphanJournal } from "./orphan.js";
 import { createStatePaths, readFingerprint } from "./paths.js";
 import type { ProcessStatus } from "./process-identity.js";
-import { readProcessStatus as readProcessStatusOnHost } from "./process-identity.js";
+import { readPidNamespace, readProcessStatus as readProcessStatusOnHost } from "./process-identity.js";
 import { parseStateText } from "./validate-state.js";
 
 export { createStatePaths, type StatePaths } from "./paths.js";
@@ -93,7 +93,7 @@ function renderRecoverySummary(
     .map(([type, count]) => `${count} ${type}`);
   const base = header === null ? "" : ` on top of serial ${header.baseSerial}`;
   const orphans = orphanFiles === 0 ? "" : ` (including ${orphanFiles} orphan journal file(s))`;
-  return `recovered ${entries.length} journal record(s) left by an interrupted run${base}${orphans}: ${parts.join(", ")}`;
+  return `recovered ${entries.length} journal record(s) left by an earlier run that did not commit them (killed, or fenced out)${base}${orphans}: ${parts.join(", ")}`;
 }
 
 function renderTakeover(takeover: LockTakeover): string {
@@ -114,7 +114,8 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
   const readProcessStatus = options.readProcessStatus ?? readProcessStatusOnHost;
   const notify = options.notify ?? (() => undefined);
   const readGitCommit = options.readGitCommit ?? (() => readGitHead(options.rootDir));
-  const lockEnv = { host, readProcessStatus };
+  const pidNamespace = readPidNamespace();
+  const lockEnv = { host, readProcessStatus, ...(pidNamespace === undefined ? {} : { pidNamespace }) };
 
   async function createCorruptHint(): Promise<string> {
     const serials = await listHistorySerials(paths.history).catch(() => []);
@@ -197,6 +198,7 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
       host,
       pid,
       ...(startTime === undefined ? {} : { startTime }),
+      ...(pidNamespace === undefined ? {} : { pidNamespace }),
       started: now().toISOString(),
       operation,
     };
@@ -265,7 +267,11 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
       const { holder, verdict } = await forceUnlockFile(paths.lock, lockId, lockEnv, {
         force: unlockOptions?.force === true,
       });
-      return { holder, running: verdict.kind === "alive" };
+      return {
+        holder,
+        running: verdict.kind === "alive",
+        checked: verdict.kind === "alive" || verdict.kind === "exited" || verdict.kind === "recycled",
+      };
     },
     listHistory: async () => (await readHistoryListing(paths.history)).entries,
     readHistoryListing: () => readHistoryListing(paths.history),

@@ -44,7 +44,7 @@ export interface OrphanJournal {
   size: number;
 }
 
-/** Every orphan journal next to journalPath, oldest name first; [] when there is none. */
+/** Every orphan journal next to journalPath, sorted by name (a lock id, not an age); [] when there is none. */
 export async function readOrphanJournals(journalPath: string): Promise<OrphanJournal[]> {
   const dir = dirname(journalPath);
   const prefix = `${basename(journalPath)}.orphan-`;
