@@ -13,9 +13,9 @@
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import type { StateFile } from "../core/model.js";
-import { createEmptyState } from "../core/state-journal.js";
+import { createEmptyState, foldJournal } from "../core/state-journal.js";
 import { OrderformError } from "../core/errors.js";
-import type { HistoryEntry } from "./types.js";
+import type { HistoryEntry, JournalEntry } from "./types.js";
 import { createStateError } from "./errors.js";
 import { findNewestHistoryFile, readHistoryMeta, readHistoryVersion } from "./history.js";
 import type { ParsedJournal } from "./journal.js";
@@ -32,7 +32,16 @@ export async function readHistoryTop(paths: StatePaths): Promise<HistoryTop | nu
   const newest = await findNewestHistoryFile(paths.history);
   if (newest === null) return null;
   try {
-    return { ...newest, meta: await readHistoryMeta(newest.file) };
+    const meta = await readHistoryMeta(newest.file);
+    if (meta.serial !== newest.serial) {
+      // Not a version orderform wrote under this name (copied or renamed by hand): `state history`
+      // lists it as damaged, and it must not stand for history's newest version either.
+      throw createStateError(
+        "state.corrupt",
+        `History file ${newest.file} says serial ${meta.serial} in its meta, not ${newest.serial}.`,
+      );
+    }
+    return { ...newest, meta };
   } catch (error) {
     if (!(error instanceof OrderformError)) throw error;
     throw new OrderformError(error.code, error.message, {
@@ -74,20 +83,25 @@ function isSameContent(a: StateFile, b: StateFile): boolean {
  * A commit writes history version N+1 before it replaces the snapshot at N; a kill in between
  * leaves the snapshot one serial behind history. That is not a rollback when the journal holds the
  * interrupted commit's records (same lineage, on top of N), or when version N+1 holds the same
- * content as the snapshot (a commit that recorded only an event, such as a lock takeover).
+ * content as the snapshot with the journal and orphan journals folded in (a commit of orphan
+ * records only, or one that recorded only an event, such as a lock takeover).
  */
 async function checkInterruptedCommit(
   paths: StatePaths,
   snapshot: StateFile,
   journal: ParsedJournal | null,
   top: HistoryTop,
+  orphanEntries: readonly JournalEntry[],
 ): Promise<boolean> {
   if (top.serial !== snapshot.serial + 1) return false;
   const header = journal?.header ?? null;
+  const entries = journal?.entries ?? [];
   if (header !== null && header.lineage === snapshot.lineage && header.baseSerial === snapshot.serial) {
-    return (journal?.entries.length ?? 0) > 0;
+    if (entries.length > 0) return true;
   }
-  return isSameContent(await readHistoryVersion(paths.history, top.serial), snapshot);
+  const leftovers = [...entries, ...orphanEntries];
+  const expected = leftovers.length === 0 ? snapshot : foldJournal(snapshot, leftovers);
+  return isSameContent(await readHistoryVersion(paths.history, top.serial), expected);
 }
 
 /**
@@ -101,6 +115,7 @@ export async function readBaseState(
   snapshot: StateFile | null,
   journal: ParsedJournal | null,
   top: HistoryTop | null,
+  orphanEntries: readonly JournalEntry[] = [],
 ): Promise<StateFile> {
   const header = journal?.header ?? null;
   if (snapshot !== null) {
@@ -115,7 +130,10 @@ export async function readBaseState(
     }
     if (top !== null) {
       if (top.meta.lineage !== snapshot.lineage) throw createLineageError(paths, snapshot, top);
-      if (snapshot.serial < top.serial && !(await checkInterruptedCommit(paths, snapshot, journal, top))) {
+      if (
+        snapshot.serial < top.serial &&
+        !(await checkInterruptedCommit(paths, snapshot, journal, top, orphanEntries))
+      ) {
         throw createRolledBackError(paths, snapshot, top);
       }
     }

@@ -61,13 +61,16 @@ export function parseJournalText(text: string, file: string): ParsedJournal {
     const value = tryParseJson(line);
     const ok = index === 0 ? (result.header = parseHeader(value)) !== null : isJournalEntry(value);
     if (!ok) {
-      if (isLast) {
+      // A complete record where the header belongs was not cut short by a kill: it is a record a
+      // fenced-out run appended after the journal was emptied (docs/state.md, Fencing).
+      const tornLine = !(index === 0 && isJournalEntry(value));
+      if (isLast && tornLine) {
         result.droppedTornLine = true;
         break;
       }
       throw createStateError(
         "state.journal-corrupt",
-        `Journal ${file} line ${index + 1} is not a valid ${index === 0 ? "header" : "record"}, and it is not the last line, so it was not a write cut short by a kill.`,
+        `Journal ${file} line ${index + 1} is not a valid ${index === 0 ? "header" : "record"}, and it is ${isLast ? "a complete record" : "not the last line"}, so it was not a write cut short by a kill.`,
         {
           hint: `The journal holds records of orders placed since the last state version. Keep a copy of ${file}, repair or remove the bad line, and run again; the records after it are folded in.`,
         },

@@ -72,7 +72,7 @@ export class LocalSession implements StateSession {
   /** Order records saved to this session's orphan journal instead of the journal. */
   private orphaned = 0;
   /** Orphan journals of earlier runs folded in at open: removed after the next commit. */
-  private foldedOrphans: string[] = [];
+  private foldedOrphans: { file: string; size: number }[] = [];
   private closed = false;
   /** Serializes appends, commit and release: the applier appends from concurrent tasks. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -133,7 +133,7 @@ export class LocalSession implements StateSession {
    */
   async recover(
     entries: readonly JournalEntry[],
-    orphanFiles: readonly string[],
+    orphanFiles: readonly { file: string; size: number }[],
     meta: VersionMeta,
   ): Promise<void> {
     for (const entry of entries) foldJournalEntryInPlace(this.working, entry);
@@ -303,7 +303,11 @@ export class LocalSession implements StateSession {
       ...(gitCommit === undefined ? {} : { gitCommit }),
       summary: meta.summary,
     };
-    const kept = `No state version was written; this run's ${this.uncommitted} record(s) stay in ${paths.journal}, and the next run folds them in.`;
+    const where =
+      this.foldedOrphans.length === 0
+        ? paths.journal
+        : `${paths.journal} and the orphan journal(s) ${this.foldedOrphans.join(", ")}`;
+    const kept = `No state version was written; the ${this.uncommitted} record(s) to commit stay in ${where}, and the next run folds them in.`;
     // History first: whenever the snapshot is at serial N, history already holds N, so a later
     // corrupt snapshot can always be restored from history.
     await writeHistoryVersion(paths.history, entry, next).catch((error: unknown) => {
@@ -313,7 +317,7 @@ export class LocalSession implements StateSession {
     await writeFileAtomic(paths.state, `${JSON.stringify(next, null, 2)}\n`).catch((error: unknown) => {
       throw appendConsequence(
         error,
-        `History holds the new version ${serial}, but ${paths.state} still holds serial ${this.baseSerial}; this run's ${this.uncommitted} record(s) stay in ${paths.journal}, and the next run folds them in.`,
+        `History holds the new version ${serial}, but ${paths.state} still holds serial ${this.baseSerial}; the ${this.uncommitted} record(s) to commit stay in ${where}, and the next run folds them in.`,
       );
     });
     this.fingerprint = await readFingerprint(paths.state);

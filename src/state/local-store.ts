@@ -34,11 +34,11 @@ import { acquireLock, forceUnlockFile, releaseLock, renderLockHolder } from "./l
 import type { LockTakeover } from "./lock.js";
 import { renderVerdict } from "./lock-takeover.js";
 import { LocalSession } from "./local-session.js";
-import { readOrphanJournals } from "./orphan.js";
+import { readOrphanJournals, removeOrphanJournals } from "./orphan.js";
 import type { OrphanJournal } from "./orphan.js";
 import { createStatePaths, readFingerprint } from "./paths.js";
 import type { ProcessStatus } from "./process-identity.js";
-import { readProcessStatus as readProcessStatusOnHost } from "./process-identity.js";
+import { readPidNamespace, readProcessStatus as readProcessStatusOnHost } from "./process-identity.js";
 import { parseStateText } from "./validate-state.js";
 
 export { createStatePaths, type StatePaths } from "./paths.js";
@@ -103,7 +103,7 @@ function renderRecoverySummary(
     .map(([type, count]) => `${count} ${type}`);
   const base = header === null ? "" : ` on top of serial ${header.baseSerial}`;
   const orphans = orphanFiles === 0 ? "" : ` (including ${orphanFiles} orphan journal file(s))`;
-  return `recovered ${entries.length} journal record(s) left by an interrupted run${base}${orphans}: ${parts.join(", ")}`;
+  return `recovered ${entries.length} journal record(s) left by an earlier run that did not commit them (killed, or fenced out)${base}${orphans}: ${parts.join(", ")}`;
 }
 
 function renderTakeover(takeover: LockTakeover): string {
@@ -124,7 +124,8 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
   const readProcessStatus = options.readProcessStatus ?? readProcessStatusOnHost;
   const notify = options.notify ?? (() => undefined);
   const readGitCommit = options.readGitCommit ?? (() => readGitHead(options.rootDir));
-  const lockEnv = { host, readProcessStatus };
+  const pidNamespace = readPidNamespace();
+  const lockEnv = { host, readProcessStatus, ...(pidNamespace === undefined ? {} : { pidNamespace }) };
 
   async function createCorruptHint(): Promise<string> {
     const serials = await listHistorySerials(paths.history).catch(() => []);
@@ -175,7 +176,8 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
     const journal = await readJournal();
     const orphans = await readOrphanJournals(paths.journal);
     const leftovers = collectLeftovers(journal, orphans);
-    const base = await readBaseState(paths, snapshot, journal, top);
+    const orphanEntries = orphans.flatMap((orphan) => orphan.journal.entries);
+    const base = await readBaseState(paths, snapshot, journal, top, orphanEntries);
     if (snapshot === null && leftovers.length === 0) return null;
     checkOrphanLineage(orphans, base.lineage);
     return leftovers.length === 0 ? base : foldJournal(base, leftovers);
@@ -207,6 +209,7 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
       host,
       pid,
       ...(startTime === undefined ? {} : { startTime }),
+      ...(pidNamespace === undefined ? {} : { pidNamespace }),
       started: now().toISOString(),
       operation,
       ...(ci === undefined ? {} : { ci }),
@@ -225,7 +228,8 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
       const snapshot = await readSnapshot();
       const journal = await readJournal();
       const orphans = await readOrphanJournals(paths.journal);
-      const base = await readBaseState(paths, snapshot, journal, top);
+      const orphanEntries = orphans.flatMap((orphan) => orphan.journal.entries);
+      const base = await readBaseState(paths, snapshot, journal, top, orphanEntries);
       checkOrphanLineage(orphans, base.lineage);
       session = new LocalSession({
         paths,
@@ -239,7 +243,7 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
         readGitCommit,
       });
       const leftovers = collectLeftovers(journal, orphans);
-      const orphanFiles = orphans.map((orphan) => orphan.file);
+      const orphanFiles = orphans.map(({ file, size }) => ({ file, size }));
       const recovered =
         leftovers.length === 0
           ? "no journal records to recover"
@@ -256,7 +260,8 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
         await session.recover(leftovers, orphanFiles, { command: "recover", summary: recovered });
       } else if (journal !== null || orphanFiles.length > 0) {
         // Only a header or a torn first record: nothing was acknowledged.
-        for (const file of [paths.journal, ...orphanFiles]) await removeEmptyFile(file);
+        await removeEmptyFile(paths.journal);
+        await removeOrphanJournals(orphanFiles);
         await syncDirectory(dirname(paths.journal));
       }
       return session;
@@ -301,7 +306,11 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
       const { holder, verdict } = await forceUnlockFile(paths.lock, lockId, lockEnv, {
         force: unlockOptions?.force === true,
       });
-      return { holder, running: verdict.kind === "alive" };
+      return {
+        holder,
+        running: verdict.kind === "alive",
+        checked: verdict.kind === "alive" || verdict.kind === "exited" || verdict.kind === "recycled",
+      };
     },
     listHistory: async () => (await readHistoryListing(paths.history)).entries,
     readHistoryListing: () => readHistoryListing(paths.history),

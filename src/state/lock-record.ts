@@ -5,6 +5,8 @@ import type { ProcessStatus } from "./process-identity.js";
 
 export interface LockEnvironment {
   host: string;
+  /** This process's pid namespace, when known (./process-identity.ts). */
+  pidNamespace?: string;
   readProcessStatus: (pid: number) => Promise<ProcessStatus>;
 }
 

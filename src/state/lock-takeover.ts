@@ -31,7 +31,8 @@ export type HolderVerdict =
   | { gone: true; kind: "exited" }
   | { gone: true; kind: "recycled"; currentStartTime: string }
   | { gone: false; kind: "alive" }
-  | { gone: false; kind: "other-host" };
+  | { gone: false; kind: "other-host" }
+  | { gone: false; kind: "other-namespace" };
 
 export function createTakeoverMarkerPath(lockPath: string, holderId: string): string {
   return `${lockPath}.taken-${holderId}`;
@@ -40,6 +41,13 @@ export function createTakeoverMarkerPath(lockPath: string, holderId: string): st
 /** Whether the holder is provably gone: same host, and its pid is not running or is another process. */
 export async function readHolderVerdict(holder: LockInfo, env: LockEnvironment): Promise<HolderVerdict> {
   if (holder.host !== env.host) return { gone: false, kind: "other-host" };
+  if (
+    holder.pidNamespace !== undefined &&
+    env.pidNamespace !== undefined &&
+    holder.pidNamespace !== env.pidNamespace
+  ) {
+    return { gone: false, kind: "other-namespace" };
+  }
   const status = await env.readProcessStatus(holder.pid);
   if (!status.alive) return { gone: true, kind: "exited" };
   if (
@@ -63,6 +71,8 @@ export function renderVerdict(holder: LockInfo, verdict: HolderVerdict): string 
       return `process ${holder.pid} is still running on ${holder.host}`;
     case "other-host":
       return `it runs on another host (${holder.host}), where this run cannot check it`;
+    case "other-namespace":
+      return `it runs in another pid namespace (${holder.pidNamespace ?? "?"}, e.g. another container) on ${holder.host}, where this run cannot check it`;
   }
 }
 

@@ -5,7 +5,7 @@
  * record per line, each fsynced). The next session that takes the lock folds every orphan journal
  * in after the main journal and removes it once that is committed. See docs/state.md.
  */
-import { open, readdir, unlink } from "node:fs/promises";
+import { lstat, open, readdir, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { JournalEntry } from "./types.js";
 import { FILE_MODE, isNotFound, readFileIfExists, syncDirectory } from "./atomic-file.js";
@@ -40,9 +40,11 @@ export async function writeOrphanRecord(
 export interface OrphanJournal {
   file: string;
   journal: ParsedJournal;
+  /** Its size in bytes when read: a run still writing to it makes it grow (see removeOrphanJournals). */
+  size: number;
 }
 
-/** Every orphan journal next to journalPath, oldest name first; [] when there is none. */
+/** Every orphan journal next to journalPath, sorted by name (a lock id, not an age); [] when there is none. */
 export async function readOrphanJournals(journalPath: string): Promise<OrphanJournal[]> {
   const dir = dirname(journalPath);
   const prefix = `${basename(journalPath)}.orphan-`;
@@ -57,20 +59,30 @@ export async function readOrphanJournals(journalPath: string): Promise<OrphanJou
   for (const name of names.filter((n) => n.startsWith(prefix)).sort()) {
     const file = join(dir, name);
     const text = await readFileIfExists(file);
-    if (text !== null) orphans.push({ file, journal: parseJournalText(text, file) });
+    if (text !== null) {
+      orphans.push({ file, journal: parseJournalText(text, file), size: Buffer.byteLength(text, "utf8") });
+    }
   }
   return orphans;
 }
 
-/** Removes orphan journals whose records were committed. */
-export async function removeOrphanJournals(files: readonly string[]): Promise<void> {
+/**
+ * Removes orphan journals whose records were committed. A file that grew since it was read (a run
+ * fenced out but still alive saved another record to it meanwhile) is kept: the next run folds it
+ * in again, which is harmless for the records already committed.
+ */
+export async function removeOrphanJournals(files: readonly { file: string; size: number }[]): Promise<void> {
   if (files.length === 0) return;
-  for (const file of files) {
-    await writeChecked(file, () =>
-      unlink(file).catch((error: unknown) => {
+  for (const { file, size } of files) {
+    await writeChecked(file, async () => {
+      try {
+        const info = await lstat(file);
+        if (!info.isFile() || info.size !== size) return;
+        await unlink(file);
+      } catch (error) {
         if (!isNotFound(error)) throw error;
-      }),
-    );
+      }
+    });
   }
-  await syncDirectory(dirname(files[0] ?? "."));
+  await syncDirectory(dirname(files[0]?.file ?? "."));
 }

@@ -9,6 +9,7 @@
  * holder's identity is unknown, and a live pid is then never proved gone.
  */
 import { execFile } from "node:child_process";
+import { readlinkSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 
 export interface ProcessStatus {
@@ -87,5 +88,19 @@ export function checkProcessAlive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * This process's pid namespace (Linux: the target of /proc/self/ns/pid, e.g. "pid:[4026531836]"),
+ * or undefined elsewhere. Containers that share a host name (and a state volume) but not a pid
+ * namespace cannot see each other's processes: a lock holder in another namespace is never judged
+ * gone, exactly like a holder on another host.
+ */
+export function readPidNamespace(): string | undefined {
+  try {
+    return readlinkSync("/proc/self/ns/pid");
+  } catch {
+    return undefined;
   }
 }

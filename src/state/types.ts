@@ -18,6 +18,8 @@ export interface LockInfo {
    * mistaken for the holder; absent when unknown (then a live pid is never proved gone).
    */
   startTime?: string;
+  /** The holder's pid namespace (./process-identity.ts); a holder in another one is not checked. */
+  pidNamespace?: string;
   started: string; // ISO time
   operation: string; // "apply", "plan", "state rm", ...
   /** The CI run holding the lock, when the environment tells it (./ci-run.ts). */
@@ -69,7 +71,10 @@ export interface StateStore {
    * Removes the lock with this id. Refuses (state.lock-alive) when its holder still runs on this
    * host, unless `force`; `running` says whether it did (then that run is fenced out: state.lock-lost).
    */
-  forceUnlock(lockId: string, options?: { force?: boolean }): Promise<{ holder: LockInfo; running: boolean }>;
+  forceUnlock(
+    lockId: string,
+    options?: { force?: boolean },
+  ): Promise<{ holder: LockInfo; running: boolean; checked: boolean }>;
   /** Every readable version; damaged history files are skipped (readHistoryListing reports them). */
   listHistory(): Promise<HistoryEntry[]>;
   readHistoryListing(): Promise<{ entries: HistoryEntry[]; damaged: DamagedHistoryFile[] }>;

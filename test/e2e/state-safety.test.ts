@@ -289,7 +289,7 @@ describe("write failures", () => {
     const result = await closed;
     expectCleanError(result, "state.write-failed");
     expect(result.stderr).toContain(`Could not write ${statePath(".history")}`);
-    expect(result.stderr).toContain(`this run's 6 record(s) stay in ${statePath(".journal")}`);
+    expect(result.stderr).toContain(`the 6 record(s) to commit stay in ${statePath(".journal")}`);
     expect((await readdir(project.dir)).includes(`${STATE}.lock`)).toBe(false);
     expect(await countOrders()).toBe(3);
 

@@ -12,13 +12,15 @@ export async function runForceUnlock(
 ): Promise<CommandResult> {
   const loaded = await loadConfigForCommand(ctx);
   if (loaded === null) return 1;
-  const { holder, running } = await openStateStore(loaded, ctx).forceUnlock(lockId, {
+  const { holder, running, checked } = await openStateStore(loaded, ctx).forceUnlock(lockId, {
     force: opts.force === true,
   });
   ctx.stdout.write(
     running
       ? `Lock ${lockId} removed, although process ${holder.pid} on ${holder.host} is still running. That run is fenced out: at its next journal record or commit it fails with state.lock-lost, and from then on it starts no new order. The next run folds in what it recorded.\n`
-      : `Lock ${lockId} removed. The next run folds in any journal the run that held it left.\n`,
+      : checked
+        ? `Lock ${lockId} removed. The next run folds in any journal the run that held it left.\n`
+        : `Lock ${lockId} removed. Its holder (pid ${holder.pid} on ${holder.host}) could not be checked from here; if that run is still alive, it is fenced out: at its next journal record or commit it fails with state.lock-lost. The next run folds in what it recorded.\n`,
   );
   return 0;
 }

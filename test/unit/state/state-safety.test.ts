@@ -331,7 +331,7 @@ describe("write failures", () => {
     await writeFile(`${P}.history`, "not a folder");
     const failed = await catchError(session.commit({ command: "apply", summary: "1" }));
     expect(failed.code).toBe("state.write-failed");
-    expect(failed.message).toContain(`this run's 1 record(s) stay in ${P}.journal`);
+    expect(failed.message).toContain(`the 1 record(s) to commit stay in ${P}.journal`);
     await session.release();
     await rm(`${P}.history`);
     expect((await store.read())?.orders.a?.orderId).toBe("order-a");
