@@ -22,7 +22,13 @@ export type StateErrorCode =
   | "state.read-failed" // a state file exists but could not be read (EACCES, EISDIR, ...)
   | "state.lock-aborted" // the wait for the lock was cancelled (Ctrl-C)
   | "state.session-closed" // append/commit after release: a bug in the caller
-  | "state.version-not-found"; // readVersion(serial) with no such history file
+  | "state.version-not-found" // readVersion(serial) with no such history file
+  | "state.backend-unreachable" // the shared store does not answer (refused, timed out, name not resolved)
+  | "state.backend-auth-failed" // the shared store refused the credentials
+  | "state.backend-missing" // the database (pg) or container (azblob) does not exist
+  | "state.backend-forbidden" // signed in, but not allowed to do this (create the schema, end a session, ...)
+  | "state.backend-unsupported" // the server lacks what orderform relies on (pg: PostgreSQL 14 or later)
+  | "state.backend-misconfigured"; // the connection settings cannot be used (a malformed connection string)
 
 export function createStateError(
   code: StateErrorCode,
