@@ -10,10 +10,8 @@
 import type pg from "pg";
 import type { StateFile } from "../../core/model.js";
 import { createStateError } from "../errors.js";
-import type { JournalHeader } from "../journal.js";
 import { renderLockHolder } from "../lock-record.js";
-import type { DamagedHistoryFile, HistoryEntry, JournalEntry, LockInfo } from "../types.js";
-import { checkStateValue, isHistoryMeta, isJournalEntry } from "../validate-state.js";
+import type { DamagedHistoryFile, HistoryEntry, LockInfo } from "../types.js";
 import type { RemoteJournal, RemoteLockHolder, RemoteSnapshot, RemoteStateDriver } from "./driver.js";
 import {
   createConnectError,
@@ -23,6 +21,14 @@ import {
   type PgTarget,
 } from "./pg-errors.js";
 import { PgLock } from "./pg-lock.js";
+import {
+  checkLockInfo,
+  createHistoryListing,
+  createJournalFromRows,
+  parseStateData,
+  type HolderRow,
+  type JournalRow,
+} from "./pg-rows.js";
 import { createPgTarget, openLockSession, openPgPool, sleepUnlessAborted } from "./pg-connection.js";
 import {
   computeAdvisoryKey,
@@ -43,28 +49,8 @@ export interface PgDriverOptions {
   now?: () => Date;
 }
 
-interface HolderRow {
-  pid: number;
-  lock_id: string | null;
-  info: unknown;
-  backend_pid: number | null;
-  lease_seconds: number | null;
-  renewed_at: Date | null;
-}
-
 export function createPgDriver(options: PgDriverOptions): RemoteStateDriver {
   return new PgDriver(options);
-}
-
-function checkLockInfo(value: unknown): LockInfo | undefined {
-  const info = value as Partial<LockInfo> | null;
-  return typeof info === "object" &&
-    info !== null &&
-    typeof info.id === "string" &&
-    typeof info.host === "string" &&
-    typeof info.pid === "number"
-    ? (info as LockInfo)
-    : undefined;
 }
 
 class PgDriver implements RemoteStateDriver {
@@ -102,7 +88,7 @@ class PgDriver implements RemoteStateDriver {
     );
     const row = rows[0];
     if (row === undefined) return null;
-    const state = checkStateValue(this.parseJson(row.data, where), where);
+    const state = parseStateData(row.data, where);
     if (String(state.serial) !== row.serial) {
       throw createStateError(
         "state.corrupt",
@@ -113,55 +99,15 @@ class PgDriver implements RemoteStateDriver {
   }
 
   async readJournal(): Promise<RemoteJournal> {
-    type Row = {
-      format: number | null;
-      lineage: string | null;
-      base_serial: string | null;
-      seq: string | null;
-      entry: string | null;
-    };
     const t = this.tables;
     // One statement: one snapshot of header and records, even while the holder appends or commits.
-    const rows = await this.read(
-      "the journal",
-      [] as Row[],
-      async (c) =>
-        (
-          await c.query<Row>(
-            `SELECT h.format, h.lineage, h.base_serial::text AS base_serial, j.seq::text AS seq, j.entry
-           FROM (SELECT 1) AS one LEFT JOIN ${t.journalHeader} h ON h.name = $1 LEFT JOIN ${t.journal} j ON j.name = $1
-           ORDER BY j.seq`,
-            [this.options.name],
-          )
-        ).rows,
-    );
-    const first = rows[0];
-    const header: JournalHeader | null =
-      first?.lineage == null || first.base_serial === null
-        ? null
-        : { orderformJournal: 1, lineage: first.lineage, baseSerial: Number(first.base_serial) };
-    if (first?.format != null && first.format !== 1) {
-      throw createStateError(
-        "state.unknown-version",
-        `The journal of ${this.description} has format ${first.format}; this orderform reads format 1. Upgrade orderform to read it.`,
-      );
-    }
-    const entries: JournalEntry[] = [];
-    for (const row of rows) {
-      if (row.entry === null) continue;
-      const value = this.tryParseJson(row.entry);
-      if (!isJournalEntry(value)) {
-        throw createStateError(
-          "state.journal-corrupt",
-          `Journal record ${row.seq ?? "?"} of ${this.description} (table journal) is not a valid record.`,
-          {
-            hint: "The journal holds records of orders placed since the last state version. Keep a copy of the row, repair or delete it, and run again.",
-          },
-        );
-      }
-      entries.push(value);
-    }
-    return { header, entries };
+    const rows = await this.read("the journal", [] as JournalRow[], async (c) => {
+      const sql = `SELECT h.format, h.lineage, h.base_serial::text AS base_serial, j.seq::text AS seq, j.entry
+        FROM (SELECT 1) AS one LEFT JOIN ${t.journalHeader} h ON h.name = $1 LEFT JOIN ${t.journal} j ON j.name = $1
+        ORDER BY j.seq`;
+      return (await c.query<JournalRow>(sql, [this.options.name])).rows;
+    });
+    return createJournalFromRows(rows, this.description);
   }
 
   async readHistoryListing(): Promise<{ entries: HistoryEntry[]; damaged: DamagedHistoryFile[] }> {
@@ -176,18 +122,7 @@ class PgDriver implements RemoteStateDriver {
           )
         ).rows,
     );
-    const entries: HistoryEntry[] = [];
-    const damaged: DamagedHistoryFile[] = [];
-    for (const row of rows) {
-      const serial = Number(row.serial);
-      const file = `${this.description} (table history, serial ${row.serial})`;
-      if (!isHistoryMeta(row.meta))
-        damaged.push({ serial, file, problem: "its meta is not in the layout orderform writes" });
-      else if (row.meta.serial !== serial)
-        damaged.push({ serial, file, problem: `its meta names serial ${row.meta.serial}` });
-      else entries.push(row.meta);
-    }
-    return { entries, damaged };
+    return createHistoryListing(rows, this.description);
   }
 
   async readHistoryVersion(serial: number): Promise<StateFile> {
@@ -212,7 +147,7 @@ class PgDriver implements RemoteStateDriver {
         },
       );
     }
-    return checkStateValue(this.parseJson(rows[0].data, where), where);
+    return parseStateData(rows[0].data, where);
   }
 
   async readLockHolder(): Promise<RemoteLockHolder | null> {
@@ -408,25 +343,6 @@ class PgDriver implements RemoteStateDriver {
       throw createReadError(this.target, what, error);
     } finally {
       client.release();
-    }
-  }
-
-  private tryParseJson(text: string): unknown {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      return undefined;
-    }
-  }
-
-  private parseJson(text: string, where: string): unknown {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (cause) {
-      throw createStateError(
-        "state.corrupt",
-        `State ${where} is not valid JSON (${(cause as Error).message}). It was left unchanged.`,
-      );
     }
   }
 }

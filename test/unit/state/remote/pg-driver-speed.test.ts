@@ -29,7 +29,10 @@ describe.runIf(postgresAvailable)("pg driver: speed", () => {
         const appends = 200;
         let started = performance.now();
         for (let i = 0; i < appends; i += 1) {
-          await lock.appendJournal({ type: "intent", intent: createIntent(`n-${i}`) }, i === 0 ? header : undefined);
+          await lock.appendJournal(
+            { type: "intent", intent: createIntent(`n-${i}`) },
+            i === 0 ? header : undefined,
+          );
         }
         const appendMs = (performance.now() - started) / appends;
         started = performance.now();

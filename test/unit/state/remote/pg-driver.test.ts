@@ -93,6 +93,41 @@ describe.runIf(postgresAvailable)("pg driver", () => {
     }
   });
 
+  it("reads damaged rows as state.corrupt / state.journal-corrupt, and lists a damaged history meta", async () => {
+    const name = `d-${randomUUID().slice(0, 8)}`;
+    const driver = createTestDriver(server.current(), { name });
+    const admin = new pg.Client({ connectionString: server.current().url });
+    await admin.connect();
+    try {
+      await (await driver.acquireLock(createLockInfo(), { timeoutMs: 0 })).release();
+      await admin.query(
+        `INSERT INTO orderform_test.states (name, lineage, serial, data) VALUES ($1, 'x', 3, '{"version":1')`,
+        [name],
+      );
+      await admin.query(
+        `INSERT INTO orderform_test.history (name, serial, lineage, meta, data) VALUES ($1, 3, 'x', '{"serial":3}', '{"version":1}')`,
+        [name],
+      );
+      await admin.query(`INSERT INTO orderform_test.journal (name, entry) VALUES ($1, '{"type":"nope"}')`, [
+        name,
+      ]);
+      const snapshot = (await driver.readSnapshot().catch((e: unknown) => e)) as Error;
+      expect(snapshot).toMatchObject({ code: "state.corrupt" });
+      expect(snapshot.message).toContain(`state "${name}" (table states)`);
+      expect(await driver.readHistoryListing()).toMatchObject({
+        entries: [],
+        damaged: [
+          { serial: 3, file: expect.stringContaining("table history, serial 3") as unknown as string },
+        ],
+      });
+      await expect(driver.readHistoryVersion(3)).rejects.toMatchObject({ code: "state.corrupt" });
+      await expect(driver.readJournal()).rejects.toMatchObject({ code: "state.journal-corrupt" });
+    } finally {
+      await admin.end();
+      await driver.close();
+    }
+  });
+
   it("reports an unreachable server, a missing database and a wrong password clearly, without the password", async () => {
     const { port } = server.current();
     const admin = new pg.Client({ connectionString: server.current().url });
