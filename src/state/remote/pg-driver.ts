@@ -298,7 +298,7 @@ class PgDriver implements RemoteStateDriver {
     const lease =
       holder?.expires === undefined
         ? ""
-        : ` Its lease was last renewed ${Math.max(0, Math.round((this.now().getTime() - (Date.parse(holder.expires) - this.ttlMs)) / 1000))} s ago; if that run is paused or cut off, the server ends its session and frees the lock by ${holder.expires}.`;
+        : ` Its holder renews its lease while it runs; if it is paused or cut off, the server ends its session and frees the lock by ${holder.expires} (in ${Math.max(0, Math.round((Date.parse(holder.expires) - this.now().getTime()) / 1000))} s).`;
     return createStateError("state.locked", `${this.description} is locked by ${who}.${lease}`, {
       hint:
         holder === null
