@@ -26,10 +26,14 @@ export type StateErrorCode =
   | "state.migrate-other-lineage" // state migrate into a store that holds another state
   | "state.migrate-target-busy" // state migrate into a store with uncommitted journal records
   | "state.migrate-no-state" // state migrate from a store that holds no state
-  | "state.backend-unreachable" // the shared store cannot be reached (connection refused, timeout)
+  | "state.migrate-same-store" // state migrate --to a config that names the current state
+  | "state.backend-secret-missing" // the environment variable naming a backend secret is not set
+  | "state.backend-unreachable" // the shared store does not answer (refused, timed out, name not resolved)
   | "state.backend-auth-failed" // the shared store refused the credentials
-  | "state.backend-missing" // the container, database or schema does not exist or cannot be used
-  | "state.backend-secret-missing"; // the environment variable naming a backend secret is not set
+  | "state.backend-missing" // the database (pg) or container (azblob) does not exist
+  | "state.backend-forbidden" // signed in, but not allowed to do this (create the schema, end a session, ...)
+  | "state.backend-unsupported" // the server lacks what orderform relies on (pg: PostgreSQL 14 or later)
+  | "state.backend-misconfigured"; // the connection settings cannot be used (a malformed connection string)
 
 export function createStateError(
   code: StateErrorCode,
