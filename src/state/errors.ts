@@ -22,7 +22,10 @@ export type StateErrorCode =
   | "state.read-failed" // a state file exists but could not be read (EACCES, EISDIR, ...)
   | "state.lock-aborted" // the wait for the lock was cancelled (Ctrl-C)
   | "state.session-closed" // append/commit after release: a bug in the caller
-  | "state.version-not-found"; // readVersion(serial) with no such history file
+  | "state.version-not-found" // readVersion(serial) with no such history file
+  | "state.backend-unreachable" // the shared store did not answer (connection refused, DNS, timeout)
+  | "state.backend-auth-failed" // the shared store refused the credentials or their permissions
+  | "state.backend-missing"; // the shared store's container (or database object) does not exist
 
 export function createStateError(
   code: StateErrorCode,
