@@ -156,3 +156,116 @@ describe("azblob: authentication and reachability", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
+
+describe("azblob: the lock", () => {
+  const DIST = resolve("dist/state/remote/azblob-driver.js");
+  const DIST_CLIENT = resolve("dist/state/remote/azblob-client.js");
+
+  it.runIf(existsSync(DIST))(
+    "frees the lock of a SIGKILLed holder within the lease, keeping its acknowledged record",
+    async () => {
+      const name = `kill-${randomUUID().slice(0, 8)}`;
+      const lockId = randomUUID();
+      const child = spawn(process.execPath, [resolve("test/fixtures/azblob-holder.mjs")], {
+        env: {
+          ...process.env,
+          DRIVER_URL: pathToFileURL(DIST).href,
+          CLIENT_URL: pathToFileURL(DIST_CLIENT).href,
+          CONTAINER_URL: containerUrl,
+          ACCOUNT: AZURITE_ACCOUNT,
+          KEY: AZURITE_KEY,
+          STATE_NAME: name,
+          LOCK_ID: lockId,
+          LINEAGE: randomUUID(),
+          ENTRY: JSON.stringify(createEntry("placed")),
+        },
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      const exited = new Promise((done) => child.once("exit", done));
+      await new Promise<void>((done) => {
+        child.stdout.on("data", (chunk: Buffer) => {
+          if (chunk.toString().includes(`locked ${lockId}`)) done();
+        });
+      });
+      child.kill("SIGKILL");
+      await exited;
+      const driver = createKeyDriver(name);
+      expect((await driver.readLockHolder())?.info.id).toBe(lockId);
+      await expect(driver.acquireLock(createLockInfo(), { timeoutMs: 0 })).rejects.toMatchObject({
+        code: "state.locked",
+        message: expect.stringContaining(lockId) as unknown as string,
+      });
+      const started = Date.now();
+      const lock = await driver.acquireLock(createLockInfo(), { timeoutMs: 3 * LEASE_SECONDS * 1000 });
+      expect(Date.now() - started).toBeLessThan((LEASE_SECONDS + 5) * 1000);
+      const journal = await driver.readJournal();
+      expect(journal.entries.map((e) => (e.type === "created" ? e.order.name : ""))).toEqual(["placed"]);
+      await lock.release();
+    },
+    60_000,
+  );
+
+  it("fences a broken holder even when no one takes the lock after it", async () => {
+    const driver = createKeyDriver(`break-${randomUUID().slice(0, 8)}`);
+    const info = createLockInfo();
+    const lock = await driver.acquireLock(info, { timeoutMs: 0 });
+    const lineage = randomUUID();
+    await lock.appendJournal(createEntry("a"), header(lineage));
+    expect((await driver.readLockHolder())?.info.id).toBe(info.id);
+    expect(await driver.breakLock(info.id)).toEqual(info);
+    expect(await driver.readLockHolder()).toBeNull();
+    await expect(lock.appendJournal(createEntry("b"), undefined)).rejects.toMatchObject({ code: "state.lock-lost" });
+    const state: StateFile = { ...createEmptyState(lineage), serial: 1 };
+    await expect(lock.commit(state, createMeta(state), null)).rejects.toMatchObject({ code: "state.lock-lost" });
+    expect(lock.lost).toBeDefined();
+    await lock.release();
+    expect((await driver.readJournal()).entries).toHaveLength(1);
+    expect(await driver.readSnapshot()).toBeNull();
+    expect((await driver.readHistoryListing()).entries).toEqual([]);
+    await expect(driver.breakLock(info.id)).rejects.toMatchObject({ code: "state.lock-not-found" });
+  });
+
+  it("keeps the snapshot's token across lock and unlock (only commits move it)", async () => {
+    const driver = createKeyDriver(`token-${randomUUID().slice(0, 8)}`);
+    const lock = await driver.acquireLock(createLockInfo(), { timeoutMs: 0 });
+    expect(await driver.readSnapshot()).toBeNull();
+    const state: StateFile = { ...createEmptyState(randomUUID()), serial: 1 };
+    const token = await lock.commit(state, createMeta(state), null);
+    await lock.release();
+    expect((await driver.readSnapshot())?.token).toBe(token);
+    const again = await driver.acquireLock(createLockInfo(), { timeoutMs: 0 });
+    const next: StateFile = { ...state, serial: 2 };
+    expect(await again.commit(next, createMeta(next), token)).not.toBe(token);
+    await again.release();
+  });
+});
+
+describe("azblob: cost", () => {
+  it("appends in one round trip whatever the state's size, and commits 20,000 orders quickly", async () => {
+    const driver = createKeyDriver(`perf-${randomUUID().slice(0, 8)}`);
+    const lock = await driver.acquireLock(createLockInfo(), { timeoutMs: 0 });
+    const lineage = randomUUID();
+    const timings: Record<string, number> = {};
+    for (const count of [100, 20_000]) {
+      const orders = Object.fromEntries(
+        Array.from({ length: count }, (_, i) => [`o${i}`, createOrder(`o${i}`)] as const),
+      );
+      const state: StateFile = { ...createEmptyState(lineage), serial: count === 100 ? 1 : 2, orders };
+      let started = performance.now();
+      await lock.appendJournal(createEntry(`first-${count}`), { ...header(lineage), baseSerial: state.serial - 1 });
+      for (let i = 0; i < 20; i += 1) await lock.appendJournal(createEntry(`r${i}`), undefined);
+      timings[`append (state of ${count})`] = (performance.now() - started) / 21;
+      const token = (await driver.readSnapshot())?.token ?? null;
+      started = performance.now();
+      await lock.commit(state, createMeta(state), token);
+      timings[`commit ${count} orders`] = performance.now() - started;
+    }
+    await lock.release();
+    console.log(
+      Object.entries(timings)
+        .map(([label, ms]) => `${label}: ${ms.toFixed(1)} ms`)
+        .join("; "),
+    );
+    expect(timings["commit 20000 orders"]).toBeLessThan(2000);
+  }, 60_000);
+});
