@@ -44,7 +44,10 @@ function createMissingSecretError(config: AzblobStateConfig, what: string) {
   );
 }
 
-export function createAzblobContainerClient(config: AzblobStateConfig, secrets: AzblobSecrets): ContainerClient {
+export function createAzblobContainerClient(
+  config: AzblobStateConfig,
+  secrets: AzblobSecrets,
+): ContainerClient {
   const url = renderContainerUrl(config.url);
   switch (config.auth.mode) {
     case "shared-key": {

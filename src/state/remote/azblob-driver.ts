@@ -103,7 +103,10 @@ export function createAzblobDriver(options: AzblobDriverOptions): RemoteStateDri
     return { header: parsed.header, entries: parsed.entries };
   }
 
-  async function readHistoryMeta(blobName: string, metadata: Record<string, string> | undefined): Promise<unknown> {
+  async function readHistoryMeta(
+    blobName: string,
+    metadata: Record<string, string> | undefined,
+  ): Promise<unknown> {
     const fromMetadata = parseHistoryMetadata(metadata);
     if (fromMetadata !== undefined) return fromMetadata;
     const blob = containerClient.getBlockBlobClient(blobName);
@@ -120,7 +123,10 @@ export function createAzblobDriver(options: AzblobDriverOptions): RemoteStateDri
   async function readHistoryListing(): Promise<{ entries: HistoryEntry[]; damaged: DamagedHistoryFile[] }> {
     const found: { serial: number; blobName: string; metadata: Record<string, string> | undefined }[] = [];
     try {
-      for await (const blob of containerClient.listBlobsFlat({ prefix: names.historyPrefix, includeMetadata: true })) {
+      for await (const blob of containerClient.listBlobsFlat({
+        prefix: names.historyPrefix,
+        includeMetadata: true,
+      })) {
         const match = HISTORY_BLOB.exec(blob.name);
         if (match?.[1] !== undefined && blob.name === names.history(Number(match[1]))) {
           found.push({ serial: Number(match[1]), blobName: blob.name, metadata: blob.metadata });
@@ -137,7 +143,8 @@ export function createAzblobDriver(options: AzblobDriverOptions): RemoteStateDri
       try {
         const meta = await readHistoryMeta(blobName, metadata);
         if (!isHistoryMeta(meta)) damaged.push({ serial, file, problem: "it has no valid meta record" });
-        else if (meta.serial !== serial) damaged.push({ serial, file, problem: `its meta says serial ${meta.serial}` });
+        else if (meta.serial !== serial)
+          damaged.push({ serial, file, problem: `its meta says serial ${meta.serial}` });
         else entries.push(meta);
       } catch (error) {
         const problem = createAzblobError(error, description, `read ${blobName}`, false).message;
@@ -155,9 +162,13 @@ export function createAzblobDriver(options: AzblobDriverOptions): RemoteStateDri
       text = (await containerClient.getBlockBlobClient(blobName).downloadToBuffer()).toString("utf8");
     } catch (error) {
       if (isNotFound(error)) {
-        throw createStateError("state.version-not-found", `There is no state version ${serial} (no blob ${file}).`, {
-          hint: "`orderform state history` lists the versions kept.",
-        });
+        throw createStateError(
+          "state.version-not-found",
+          `There is no state version ${serial} (no blob ${file}).`,
+          {
+            hint: "`orderform state history` lists the versions kept.",
+          },
+        );
       }
       throw createAzblobError(error, description, `read ${blobName}`, false);
     }
@@ -204,7 +215,8 @@ export function createAzblobDriver(options: AzblobDriverOptions): RemoteStateDri
   }
 
   function createLockedError(holder: RemoteLockHolder | null): Error {
-    const who = holder === null ? "another run (it released or lost the lock just now)" : renderLockHolder(holder.info);
+    const who =
+      holder === null ? "another run (it released or lost the lock just now)" : renderLockHolder(holder.info);
     const until =
       holder?.expires === undefined
         ? "Its lease is infinite: it never runs out by itself."
@@ -231,7 +243,8 @@ export function createAzblobDriver(options: AzblobDriverOptions): RemoteStateDri
         if (!isNotFound(error) || attempt > 0) throw error;
       }
       await create().catch((error: unknown) => {
-        if (readErrorCode(error) !== "BlobAlreadyExists" && readErrorCode(error) !== "ConditionNotMet") throw error;
+        if (readErrorCode(error) !== "BlobAlreadyExists" && readErrorCode(error) !== "ConditionNotMet")
+          throw error;
       });
     }
   }
@@ -297,9 +310,13 @@ export function createAzblobDriver(options: AzblobDriverOptions): RemoteStateDri
         properties?.leaseState !== "leased"
           ? "the state is not locked"
           : `it is held by ${holder === undefined ? "a lease without orderform's lock record" : renderLockHolder(holder)}`;
-      throw createStateError("state.lock-not-found", `The lock of ${description} does not have id ${lockId}: ${current}.`, {
-        hint: "`orderform state lock` shows the current holder and its lock id.",
-      });
+      throw createStateError(
+        "state.lock-not-found",
+        `The lock of ${description} does not have id ${lockId}: ${current}.`,
+        {
+          hint: "`orderform state lock` shows the current holder and its lock id.",
+        },
+      );
     }
     try {
       // Conditioned on the ETag read with the record: a lock taken meanwhile by another run is kept.
@@ -311,13 +328,19 @@ export function createAzblobDriver(options: AzblobDriverOptions): RemoteStateDri
     try {
       await journalBlob.getBlobLeaseClient().breakLease(0);
     } catch (error) {
-      if (!isNotFound(error) && !isLeaseLost(error) && readErrorCode(error) !== "LeaseNotPresentWithLeaseOperation") {
+      if (
+        !isNotFound(error) &&
+        !isLeaseLost(error) &&
+        readErrorCode(error) !== "LeaseNotPresentWithLeaseOperation"
+      ) {
         throw createAzblobError(error, description, `break the lease of ${names.journal}`, true);
       }
     }
     // Clear the record unless a new holder wrote its own meanwhile (then the ETag moved).
     await stateBlob
-      .setMetadata(createLockedMetadata(properties.metadata, undefined), { conditions: { ifMatch: properties.etag } })
+      .setMetadata(createLockedMetadata(properties.metadata, undefined), {
+        conditions: { ifMatch: properties.etag },
+      })
       .catch(() => undefined);
     return holder;
   }

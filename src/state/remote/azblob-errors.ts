@@ -62,13 +62,17 @@ export function isLeaseLost(error: unknown): boolean {
 
 /** Removes URL queries (a SAS token), `sig=` values and header dumps from an SDK message. */
 export function scrubMessage(text: string): string {
-  return text
-    .replace(/(https?:\/\/[^\s?"']+)\?[^\s"']*/g, "$1")
-    .replace(/\b(sig|se|sp|sv|skoid|sktid|st)=[^&\s"']*/gi, "$1=[redacted]")
-    .split("\n")
-    .filter((line) => !/^(RequestId|Time):/.test(line))
-    .join(" ")
-    .trim();
+  return (
+    text
+      .replace(/(https?:\/\/[^\s?"']+)\?[^\s"']*/g, "$1")
+      .replace(/\b(sig|se|sp|sv|skoid|sktid|st)=[^&\s"']*/gi, "$1=[redacted]")
+      // A signature the service quotes back ("The MAC signature found in the HTTP request '...'").
+      .replace(/'[A-Za-z0-9+/=%]{32,}'/g, "'[redacted]'")
+      .split("\n")
+      .filter((line) => !/^(RequestId|Time):/.test(line))
+      .join(" ")
+      .trim()
+  );
 }
 
 /** The SDK error reduced to what is safe to show: status, code, scrubbed message. */
@@ -106,11 +110,17 @@ export function createAzblobError(
   const status = readStatus(error);
   const code = readErrorCode(error);
   const tail = consequence === "" ? "" : ` ${consequence}`;
-  if (status === undefined && (code === undefined || NETWORK_CODES.has(code) || /ECONNREFUSED/.test(cause.message))) {
+  if (
+    status === undefined &&
+    ((code !== undefined && NETWORK_CODES.has(code)) || (error as Error | undefined)?.name === "AbortError")
+  ) {
     return createStateError(
       "state.backend-unreachable",
       `Could not reach ${store} to ${action}: ${renderCause(error)}.${tail}`,
-      { hint: "Check the container URL, the network path to it (proxy, firewall, private endpoint) and that the storage account exists.", cause },
+      {
+        hint: "Check the container URL, the network path to it (proxy, firewall, private endpoint) and that the storage account exists.",
+        cause,
+      },
     );
   }
   if (status === 403 || status === 401) {
@@ -121,7 +131,7 @@ export function createAzblobError(
         hint:
           code === "AuthenticationFailed"
             ? "The account key or SAS token is wrong or expired (a SAS also fails outside its start and expiry times or allowed IP range). Check the environment variable the config names."
-            : "The credentials are valid but lack a permission. A SAS needs read, add, create, write and list (sp=racwl) on the container; an Entra identity needs the Storage Blob Data Contributor role on it.",
+            : "The credentials are valid but lack a permission. A SAS needs read, write and list on the container (sp=rwl; an account SAS also srt=co); an Entra identity needs the Storage Blob Data Contributor role on it.",
         cause,
       },
     );
@@ -130,7 +140,10 @@ export function createAzblobError(
     return createStateError(
       "state.backend-missing",
       `The container of ${store} does not exist; orderform does not create it.${tail}`,
-      { hint: "Create the container (e.g. `az storage container create`), or fix the container URL in the config.", cause },
+      {
+        hint: "Create the container (e.g. `az storage container create`), or fix the container URL in the config.",
+        cause,
+      },
     );
   }
   return createStateError(

@@ -116,7 +116,10 @@ export class AzblobLock implements RemoteLock {
 
   private checkUsable(action: string): void {
     if (this.released) {
-      throw createStateError("state.session-closed", `This run already released the lock of ${this.context.description}; it cannot ${action}.`);
+      throw createStateError(
+        "state.session-closed",
+        `This run already released the lock of ${this.context.description}; it cannot ${action}.`,
+      );
     }
     if (this.lostError !== undefined) throw this.lostError;
   }
@@ -125,7 +128,9 @@ export class AzblobLock implements RemoteLock {
     return this.serialize(async () => {
       this.checkUsable("append a journal record");
       if (header !== undefined && this.journalLength > 0) {
-        throw new Error("a journal header was given, but the journal already holds records (commit them first)");
+        throw new Error(
+          "a journal header was given, but the journal already holds records (commit them first)",
+        );
       }
       const text = `${header === undefined ? "" : renderJournalHeader(header.lineage, header.baseSerial)}${JSON.stringify(entry)}\n`;
       const body = Buffer.from(text, "utf8");
@@ -135,7 +140,10 @@ export class AzblobLock implements RemoteLock {
           conditions: { leaseId: this.leaseId, appendPosition: position },
         });
       } catch (error) {
-        if (readErrorCode(error) !== "AppendPositionConditionNotMet" || !(await this.checkLanded(position, body))) {
+        if (
+          readErrorCode(error) !== "AppendPositionConditionNotMet" ||
+          !(await this.checkLanded(position, body))
+        ) {
           throw this.createAppendError(error);
         }
         // The first try reached the service but its answer was lost; the SDK's retry found it there.
@@ -147,7 +155,9 @@ export class AzblobLock implements RemoteLock {
   /** Whether the journal holds exactly `body` at `position` and nothing after it (a retried append). */
   private async checkLanded(position: number, body: Buffer): Promise<boolean> {
     try {
-      const properties = await this.context.journalBlob.getProperties({ conditions: { leaseId: this.leaseId } });
+      const properties = await this.context.journalBlob.getProperties({
+        conditions: { leaseId: this.leaseId },
+      });
       if (properties.contentLength !== position + body.length) return false;
       const written = await this.context.journalBlob.downloadToBuffer(position, body.length, {
         conditions: { leaseId: this.leaseId },
@@ -160,12 +170,15 @@ export class AzblobLock implements RemoteLock {
 
   private createAppendError(error: unknown): Error {
     const consequence = "The record was not written, and this run must not place the order it records.";
-    if (isLeaseLost(error)) return this.markLost(this.createLostError("append a journal record", consequence));
+    if (isLeaseLost(error))
+      return this.markLost(this.createLostError("append a journal record", consequence));
     if (readErrorCode(error) === "AppendPositionConditionNotMet") {
       return createStateError(
         "state.write-failed",
         `The journal blob ${this.context.names.journal} in ${this.context.description} changed under this run (it is not as long as this run wrote it). ${consequence}`,
-        { hint: "Check that no other tool writes the state's blobs, and that the lock was not broken by hand while this run was alive." },
+        {
+          hint: "Check that no other tool writes the state's blobs, and that the lock was not broken by hand while this run was alive.",
+        },
       );
     }
     if (readErrorCode(error) === "BlockCountExceedsLimit") {
@@ -175,7 +188,13 @@ export class AzblobLock implements RemoteLock {
         { hint: "Commit more often: each commit empties the journal." },
       );
     }
-    return createAzblobError(error, this.context.description, `append to the journal blob ${this.context.names.journal}`, true, consequence);
+    return createAzblobError(
+      error,
+      this.context.description,
+      `append to the journal blob ${this.context.names.journal}`,
+      true,
+      consequence,
+    );
   }
 
   commit(next: StateFile, meta: HistoryEntry, expectedToken: string | null): Promise<string> {
@@ -191,7 +210,13 @@ export class AzblobLock implements RemoteLock {
         .catch((error: unknown) => {
           throw isLeaseLost(error)
             ? this.markLost(this.createLostError("commit", unchanged))
-            : createAzblobError(error, description, `read the properties of ${names.state}`, false, unchanged);
+            : createAzblobError(
+                error,
+                description,
+                `read the properties of ${names.state}`,
+                false,
+                unchanged,
+              );
         });
       const currentToken = readSnapshotToken(current);
       if (currentToken !== expectedToken) throw this.createSerialMovedError(expectedToken, currentToken);
@@ -201,7 +226,10 @@ export class AzblobLock implements RemoteLock {
       //    lock record (an upload replaces all metadata).
       const version = randomUUID();
       const text = `${JSON.stringify(next, null, 2)}\n`;
-      const metadata = createLockedMetadata({ [VERSION_METADATA]: version, [SERIAL_METADATA]: String(next.serial) }, this.info);
+      const metadata = createLockedMetadata(
+        { [VERSION_METADATA]: version, [SERIAL_METADATA]: String(next.serial) },
+        this.info,
+      );
       const halfway = `History holds the new version ${meta.serial}, but ${names.state} still holds the previous snapshot; the journal keeps this run's records, and the next run folds them in.`;
       try {
         await this.context.stateBlob.upload(text, Buffer.byteLength(text), {
@@ -211,7 +239,8 @@ export class AzblobLock implements RemoteLock {
         });
       } catch (error) {
         if (isLeaseLost(error)) throw this.markLost(this.createLostError("commit", halfway));
-        if (readErrorCode(error) === "ConditionNotMet") throw this.createSerialMovedError(expectedToken, null, halfway);
+        if (readErrorCode(error) === "ConditionNotMet")
+          throw this.createSerialMovedError(expectedToken, null, halfway);
         throw createAzblobError(error, description, `write the snapshot ${names.state}`, true, halfway);
       }
       // 4. Empty the journal: re-create the append blob, carrying the lease (which it keeps).
@@ -242,18 +271,32 @@ export class AzblobLock implements RemoteLock {
         throw createStateError(
           "state.history-exists",
           `History blob ${blobName} in ${this.context.description} already exists; history is never overwritten, so state version ${meta.serial} was not written. ${unchanged}`,
-          { hint: `Another writer committed serial ${meta.serial} (a run whose lock was broken?), or the blob was uploaded by hand. Compare it with the other versions under ${this.context.names.historyPrefix}.` },
+          {
+            hint: `Another writer committed serial ${meta.serial} (a run whose lock was broken?), or the blob was uploaded by hand. Compare it with the other versions under ${this.context.names.historyPrefix}.`,
+          },
         );
       }
-      throw createAzblobError(error, this.context.description, `create the history blob ${blobName}`, true, unchanged);
+      throw createAzblobError(
+        error,
+        this.context.description,
+        `create the history blob ${blobName}`,
+        true,
+        unchanged,
+      );
     }
   }
 
-  private createSerialMovedError(expected: string | null, current: string | null, consequence?: string): Error {
+  private createSerialMovedError(
+    expected: string | null,
+    current: string | null,
+    consequence?: string,
+  ): Error {
     return createStateError(
       "state.serial-moved",
       `The snapshot ${this.context.names.state} in ${this.context.description} changed since this run read it (version ${expected ?? "none"}, now ${current ?? "another"}). ${consequence ?? "No state version was written; the journal keeps this run's records."}`,
-      { hint: "Another writer committed while this run held the lock (was the lock broken by hand?). Run again: the next run folds the journal in." },
+      {
+        hint: "Another writer committed while this run held the lock (was the lock broken by hand?). Run again: the next run folds the journal in.",
+      },
     );
   }
 

@@ -19,7 +19,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StateFile } from "../../../../src/core/model.js";
 import { createEmptyState } from "../../../../src/core/state-journal.js";
 import type { AzblobStateConfig } from "../../../../src/config/types.js";
-import { createAzblobContainerClient, renderAzblobDescription } from "../../../../src/state/remote/azblob-client.js";
+import {
+  createAzblobContainerClient,
+  renderAzblobDescription,
+} from "../../../../src/state/remote/azblob-client.js";
 import { createAzblobDriver } from "../../../../src/state/remote/azblob-driver.js";
 import type { RemoteStateDriver } from "../../../../src/state/remote/driver.js";
 import type { JournalEntry } from "../../../../src/state/types.js";
@@ -98,8 +101,8 @@ describeDriverContract("azblob", (name) => Promise.resolve(createKeyDriver(name)
 });
 
 describe("azblob: authentication and reachability", () => {
-  it("works with a SAS token (sp=racwl) and never shows it", async () => {
-    const token = createSasToken("racwl");
+  it("works with a SAS token with read, write and list (sp=rwl) and never shows it", async () => {
+    const token = createSasToken("rwl");
     const driver = createSasDriver(`sas-${randomUUID().slice(0, 8)}`, token);
     const lock = await driver.acquireLock(createLockInfo(), { timeoutMs: 0 });
     const lineage = randomUUID();
@@ -117,23 +120,29 @@ describe("azblob: authentication and reachability", () => {
     const signature = new URLSearchParams(token).get("sig") ?? "";
     const driver = createSasDriver(`sasro-${randomUUID().slice(0, 8)}`, token);
     expect(await driver.readSnapshot()).toBeNull();
-    const error = (await driver.acquireLock(createLockInfo(), { timeoutMs: 0 }).catch((e: unknown) => e)) as Error;
+    const error = (await driver
+      .acquireLock(createLockInfo(), { timeoutMs: 0 })
+      .catch((e: unknown) => e)) as Error;
     expect(error).toMatchObject({ code: "state.backend-auth-failed" });
     expect(error.message).toContain(container);
     for (const text of [error.message, String((error as { hint?: string }).hint), String(error.cause)]) {
       expect(text).not.toContain(signature);
       expect(text).not.toContain("sig=");
     }
-    expect((error as { hint?: string }).hint).toContain("racwl");
+    expect((error as { hint?: string }).hint).toContain("sp=rwl");
   });
 
   it("refuses a wrong account key without showing it", async () => {
-    const wrongKey = Buffer.from("not the key of this account, 64 bytes long......................").toString("base64");
+    const wrongKey = Buffer.from("not the key of this account, 64 bytes long......................").toString(
+      "base64",
+    );
     const driver = createKeyDriver("wrong-key", wrongKey);
     const error = (await driver.readSnapshot().catch((e: unknown) => e)) as Error;
     expect(error).toMatchObject({ code: "state.backend-auth-failed" });
     expect(error.message).toContain(container);
-    expect(JSON.stringify([error.message, String(error.cause), (error as { hint?: string }).hint])).not.toContain(wrongKey);
+    expect(
+      JSON.stringify([error.message, String(error.cause), (error as { hint?: string }).hint]),
+    ).not.toContain(wrongKey);
   });
 
   it("says the container is missing and does not create it", async () => {
@@ -214,15 +223,78 @@ describe("azblob: the lock", () => {
     expect((await driver.readLockHolder())?.info.id).toBe(info.id);
     expect(await driver.breakLock(info.id)).toEqual(info);
     expect(await driver.readLockHolder()).toBeNull();
-    await expect(lock.appendJournal(createEntry("b"), undefined)).rejects.toMatchObject({ code: "state.lock-lost" });
+    await expect(lock.appendJournal(createEntry("b"), undefined)).rejects.toMatchObject({
+      code: "state.lock-lost",
+    });
     const state: StateFile = { ...createEmptyState(lineage), serial: 1 };
-    await expect(lock.commit(state, createMeta(state), null)).rejects.toMatchObject({ code: "state.lock-lost" });
+    await expect(lock.commit(state, createMeta(state), null)).rejects.toMatchObject({
+      code: "state.lock-lost",
+    });
     expect(lock.lost).toBeDefined();
     await lock.release();
     expect((await driver.readJournal()).entries).toHaveLength(1);
     expect(await driver.readSnapshot()).toBeNull();
     expect((await driver.readHistoryListing()).entries).toEqual([]);
     await expect(driver.breakLock(info.id)).rejects.toMatchObject({ code: "state.lock-not-found" });
+  });
+
+  it("does not double a record whose append reached the service but whose answer was lost", async () => {
+    const name = `retry-${randomUUID().slice(0, 8)}`;
+    const driver = createKeyDriver(name);
+    const info = createLockInfo();
+    const lock = await driver.acquireLock(info, { timeoutMs: 0 });
+    await lock.appendJournal(createEntry("a"), header(randomUUID()));
+    // What the SDK's retry meets when its first try landed: the same bytes, already there.
+    const journal = new BlobServiceClient(
+      azurite.accountUrl,
+      new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY),
+    )
+      .getContainerClient(container)
+      .getAppendBlobClient(`${name}/journal.jsonl`);
+    const entry = createEntry("b");
+    const line = `${JSON.stringify(entry)}\n`;
+    await journal.appendBlock(line, Buffer.byteLength(line), { conditions: { leaseId: info.id } });
+    await lock.appendJournal(entry, undefined);
+    const names = async () =>
+      (await driver.readJournal()).entries.map((e) => (e.type === "created" ? e.order.name : ""));
+    expect(await names()).toEqual(["a", "b"]);
+    // Other bytes at that position: the journal changed under this run; nothing is appended.
+    const other = `${JSON.stringify(createEntry("intruder"))}\n`;
+    await journal.appendBlock(other, Buffer.byteLength(other), { conditions: { leaseId: info.id } });
+    await expect(lock.appendJournal(createEntry("c"), undefined)).rejects.toMatchObject({
+      code: "state.write-failed",
+    });
+    expect(await names()).toEqual(["a", "b", "intruder"]);
+    await lock.release();
+  });
+
+  it("leaves the previous snapshot and the journal when the history version exists already", async () => {
+    const name = `hist-${randomUUID().slice(0, 8)}`;
+    const driver = createKeyDriver(name);
+    const lock = await driver.acquireLock(createLockInfo(), { timeoutMs: 0 });
+    const lineage = randomUUID();
+    const one: StateFile = { ...createEmptyState(lineage), serial: 1 };
+    const token = await lock.commit(one, createMeta(one), null);
+    await lock.appendJournal(createEntry("a"), { ...header(lineage), baseSerial: 1 });
+    // As left by a commit interrupted after its history version: version 2 exists, the snapshot is 1.
+    const stray = new BlobServiceClient(
+      azurite.accountUrl,
+      new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY),
+    )
+      .getContainerClient(container)
+      .getBlockBlobClient(`${name}/history/000002.json`);
+    await stray.upload("{}", 2);
+    const two: StateFile = { ...one, serial: 2 };
+    await expect(lock.commit(two, createMeta(two), token)).rejects.toMatchObject({
+      code: "state.history-exists",
+    });
+    expect(await driver.readSnapshot()).toEqual({ state: one, token });
+    expect((await driver.readJournal()).entries).toHaveLength(1);
+    expect((await driver.readHistoryListing()).damaged.map((d) => d.serial)).toEqual([2]);
+    const three: StateFile = { ...one, serial: 3 };
+    await lock.commit(three, createMeta(three), token);
+    expect((await driver.readHistoryListing()).entries.map((e) => e.serial)).toEqual([1, 3]);
+    await lock.release();
   });
 
   it("keeps the snapshot's token across lock and unlock (only commits move it)", async () => {
@@ -252,7 +324,10 @@ describe("azblob: cost", () => {
       );
       const state: StateFile = { ...createEmptyState(lineage), serial: count === 100 ? 1 : 2, orders };
       let started = performance.now();
-      await lock.appendJournal(createEntry(`first-${count}`), { ...header(lineage), baseSerial: state.serial - 1 });
+      await lock.appendJournal(createEntry(`first-${count}`), {
+        ...header(lineage),
+        baseSerial: state.serial - 1,
+      });
       for (let i = 0; i < 20; i += 1) await lock.appendJournal(createEntry(`r${i}`), undefined);
       timings[`append (state of ${count})`] = (performance.now() - started) / 21;
       const token = (await driver.readSnapshot())?.token ?? null;
