@@ -314,7 +314,7 @@ export function createAzblobDriver(options: AzblobDriverOptions): RemoteStateDri
         "state.lock-not-found",
         `The lock of ${description} does not have id ${lockId}: ${current}.`,
         {
-          hint: "`orderform state lock` shows the current holder and its lock id.",
+          hint: "The lock error of a waiting run names the current holder and its lock id.",
         },
       );
     }

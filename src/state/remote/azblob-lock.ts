@@ -77,7 +77,7 @@ export class AzblobLock implements RemoteLock {
       "state.lock-lost",
       `This run (lock id ${this.leaseId}) lost the lock of ${this.context.description}: its lease was broken, ran out or was taken by another run, so it could not ${action}. ${consequence}`.trim(),
       {
-        hint: "Another run may hold the lock now (`orderform state lock` shows it); run again once it is done. Its journal keeps every record this run had written.",
+        hint: "Another run may hold the lock now; run again once it is done. Its journal keeps every record this run had written.",
       },
     );
   }
