@@ -8,7 +8,8 @@ import type { AuthConfig, LoadedConfig } from "../config/types.js";
 import { createTokenProvider } from "../partner-center/auth.js";
 import { createStateError } from "./errors.js";
 import { createLocalStateStore, readGitHead } from "./local-store.js";
-import { createAzblobContainerClient, createAzblobDriver } from "./remote/azblob-driver.js";
+import { createAzblobContainerClient, renderAzblobDescription } from "./remote/azblob-client.js";
+import { createAzblobDriver } from "./remote/azblob-driver.js";
 import { createPgDriver } from "./remote/pg-driver.js";
 import { createRemoteStateStore } from "./remote/remote-store.js";
 import type { StateStore } from "./types.js";
@@ -55,7 +56,7 @@ export function openConfiguredStateStore(loaded: LoadedConfig, options: OpenStat
       const containerClient = createAzblobContainerClient(state, secrets);
       const driver = createAzblobDriver({
         containerClient,
-        description: `azblob ${state.url} (state ${state.name})`,
+        description: renderAzblobDescription(state),
         name: state.name,
         leaseSeconds: state.leaseSeconds,
       });

@@ -101,13 +101,21 @@ export function createRemoteStateStore(options: RemoteStateStoreOptions): StateS
       const journal = await driver.readJournal();
       checkJournal(snapshot, journal);
       const state = snapshot?.state ?? createEmptyState(journal.header?.lineage ?? randomUUID());
+      // History may hold a version above the snapshot (a commit cut short after its history
+      // version, or a fenced run's): new versions go above it, since history is never overwritten.
+      const listing = await driver.readHistoryListing();
+      const historySerial = Math.max(
+        state.serial,
+        ...listing.entries.map((e) => e.serial),
+        ...listing.damaged.map((d) => d.serial),
+      );
       session = new RemoteSession({
         driver,
         remoteLock,
         lock,
         state,
         token: snapshot?.token ?? null,
-        historySerial: state.serial,
+        historySerial,
         now,
         user,
         host,
@@ -166,7 +174,12 @@ export function createRemoteStateStore(options: RemoteStateStoreOptions): StateS
   return {
     read,
     open,
-    forceUnlock: async (lockId) => ({ holder: await driver.breakLock(lockId), running: false }),
+    // The holder may run anywhere: it cannot be checked, and breaking its lease fences it out.
+    forceUnlock: async (lockId) => ({
+      holder: await driver.breakLock(lockId),
+      running: false,
+      checked: false,
+    }),
     listHistory: async () => (await driver.readHistoryListing()).entries,
     readHistoryListing: () => driver.readHistoryListing(),
     readVersion: (serial) => driver.readHistoryVersion(serial),

@@ -64,7 +64,11 @@ describe("state backends in the config", () => {
       "state:\n  backend: pg\n  connectionStringEnv: X\n  name: p\n  path: s.json\n",
       "config.state-key-not-for-backend@5:9",
     ],
-    ["pg without its connection string", "state:\n  backend: pg\n  name: p\n", "config.state-incomplete@2:12"],
+    [
+      "pg without its connection string",
+      "state:\n  backend: pg\n  name: p\n",
+      "config.state-incomplete@2:12",
+    ],
     [
       "azblob without auth",
       "state:\n  backend: azblob\n  url: https://a.blob.core.windows.net/c\n  name: p\n",

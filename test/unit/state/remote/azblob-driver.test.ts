@@ -26,8 +26,8 @@ import {
 import { createAzblobDriver } from "../../../../src/state/remote/azblob-driver.js";
 import type { RemoteStateDriver } from "../../../../src/state/remote/driver.js";
 import type { JournalEntry } from "../../../../src/state/types.js";
-import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from "../../../support/azurite-server.js";
-import type { RunningAzurite } from "../../../support/azurite-server.js";
+import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from "../../../support/azurite-server.mjs";
+import type { RunningAzurite } from "../../../support/azurite-server.mjs";
 import { createOrder } from "../fixtures.js";
 import { createLockInfo, createMeta, describeDriverContract } from "./driver-contract.js";
 

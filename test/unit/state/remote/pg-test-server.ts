@@ -12,7 +12,7 @@ import {
   POSTGRES_MISSING_HINT,
   startPostgres,
   type RunningPostgres,
-} from "../../../support/postgres-server.js";
+} from "../../../support/postgres-server.mjs";
 
 export const postgresAvailable = findPostgresBinDir() !== undefined;
 
