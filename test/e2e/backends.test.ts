@@ -304,11 +304,11 @@ describe.each(BACKENDS.filter((b) => b !== "local"))("state migrate into %s", (b
 });
 
 describe("bad backend input: a clear error, nothing bought", () => {
-  const cases: { name: string; section: () => string; env?: Record<string, string>; says: RegExp }[] = [
+  const cases: { name: string; section: () => string; env?: () => Record<string, string>; says: RegExp }[] = [
     {
       name: "azblob with a wrong key",
       section: () => createStateSection("azblob"),
-      env: { ORDERFORM_TEST_STORAGE_KEY: Buffer.from("not the key").toString("base64") },
+      env: () => ({ ORDERFORM_TEST_STORAGE_KEY: Buffer.from("not the key").toString("base64") }),
       says: /state\.backend-auth-failed/,
     },
     {
@@ -324,8 +324,8 @@ describe("bad backend input: a clear error, nothing bought", () => {
     {
       name: "a backend secret that is not set",
       section: () => createStateSection("azblob"),
-      env: { ORDERFORM_TEST_STORAGE_KEY: "" },
-      says: /state\.backend-secret-missing.*ORDERFORM_TEST_STORAGE_KEY/,
+      env: () => ({ ORDERFORM_TEST_STORAGE_KEY: "" }),
+      says: /ORDERFORM_TEST_STORAGE_KEY.*state\.backend-secret-missing/,
     },
   ];
   if (hasPostgres) {
@@ -333,13 +333,16 @@ describe("bad backend input: a clear error, nothing bought", () => {
       {
         name: "pg unreachable",
         section: () => createStateSection("pg"),
-        env: { ORDERFORM_TEST_PG_URL: "postgres://postgres@127.0.0.1:9/postgres" },
+        env: () => ({ ORDERFORM_TEST_PG_URL: "postgres://postgres@127.0.0.1:9/postgres" }),
         says: /state\.backend-unreachable/,
       },
       {
         name: "pg with a missing database",
         section: () => createStateSection("pg"),
-        env: { ORDERFORM_TEST_PG_URL: `${postgres?.url.replace(/\/postgres$/, "") ?? ""}/no_such_db` },
+        // Evaluated when the test runs: the server starts in beforeAll.
+        env: () => ({
+          ORDERFORM_TEST_PG_URL: `${postgres?.url.replace(/\/postgres$/, "") ?? ""}/no_such_db`,
+        }),
         says: /state\.backend-missing/,
       },
     );
@@ -348,7 +351,7 @@ describe("bad backend input: a clear error, nothing bought", () => {
     "$name",
     async ({ section, env, says }) => {
       const project = await createCheckout(section());
-      Object.assign(project.env, env ?? {});
+      Object.assign(project.env, env?.() ?? {});
       const apply = await project.run(["apply", "--auto-approve"]);
       expect(apply.code).toBe(1);
       expect(apply.stderr).toMatch(says);
