@@ -161,10 +161,43 @@ describe.each(BACKENDS)("state backend %s", (backend) => {
     expect(await readOrderNames(b)).toEqual(NAMES);
   }, 120_000);
 
-  it("names the holder when the lock is busy", async () => {
+  it("saved plans, import, state mv and state rm work the same", async () => {
+    const project = await createCheckout(createStateSection(backend));
+    expect((await project.run(["plan", "--out", "plan.json"])).code).toBe(0);
+    const applied = await project.run(["apply", "plan.json"]);
+    expect(applied.stderr).toBe("");
+    expect(applied.code).toBe(0);
+    expect((await project.run(["state", "mv", "contoso/seats", "contoso/renamed"])).code).toBe(0);
+    const show = JSON.parse((await project.run(["state", "show", "contoso/renamed", "--json"])).stdout) as {
+      orderId: string;
+    };
+    expect((await project.run(["state", "rm", "contoso/renamed"])).code).toBe(0);
+    const imported = await project.run(["import", "contoso/seats", show.orderId]);
+    expect(imported.stderr).toBe("");
+    expect(imported.code).toBe(0);
+    expect((await project.run(["plan", "--detailed-exitcode"])).code).toBe(0);
+    const history = JSON.parse((await project.run(["state", "history", "--json"])).stdout) as {
+      command: string;
+    }[];
+    expect(history.map((h) => h.command.split(" ").slice(0, 2).join(" "))).toEqual([
+      "apply plan.json",
+      "state mv",
+      "state rm",
+      "import contoso/seats",
+    ]);
+    expect(await listSandboxOrders(sandbox.url)).toHaveLength(3);
+  });
+
+  it("names the holder when the lock is busy, with its CI run", async () => {
     const section = createStateSection(backend);
     const a = await createCheckout(section);
     const b = backend === "local" ? a : await createCheckout(section);
+    Object.assign(a.env, {
+      GITHUB_ACTIONS: "true",
+      GITHUB_RUN_ID: "4242",
+      GITHUB_REPOSITORY: "contoso/orders",
+      GITHUB_SERVER_URL: "https://github.com",
+    });
     await setSandboxFaults(sandbox.url, {
       latency: { fixedMs: 3000, route: { method: "POST", pathPattern: "/orders$" } },
     });
@@ -173,7 +206,9 @@ describe.each(BACKENDS)("state backend %s", (backend) => {
     const busy = await b.run(["apply", "--auto-approve", "--lock-timeout", "200ms"]);
     expect(busy.code).toBe(1);
     expect(busy.stderr).toContain("state.locked");
-    expect(busy.stderr).toMatch(/operation "apply", started \S+, lock id [0-9a-f-]{36}/);
+    expect(busy.stderr).toMatch(
+      /operation "apply", started \S+, GitHub Actions run 4242 https:\/\/github.com\/contoso\/orders\/actions\/runs\/4242, lock id [0-9a-f-]{36}/,
+    );
     await setSandboxFaults(sandbox.url, {});
     await new Promise((resolve) => holder.once("close", resolve));
     expect(await listSandboxOrders(sandbox.url)).toHaveLength(3);
