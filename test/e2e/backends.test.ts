@@ -262,6 +262,30 @@ describe.each(BACKENDS)("state backend %s", (backend) => {
     120_000,
   );
 
+  it.runIf(backend === "local")(
+    "a paused local holder keeps its lock (it is alive): the next run fails naming it, and the holder then finishes",
+    async () => {
+      const project = await createCheckout(createStateSection(backend));
+      await setSandboxFaults(sandbox.url, {
+        latency: { fixedMs: 500, route: { method: "POST", pathPattern: "/orders$" } },
+      });
+      const paused = project.spawn(["apply", "--auto-approve", "--json", "--parallelism", "1"]);
+      await waitForOutput(paused, '"order_started"');
+      paused.kill("SIGSTOP");
+      const next = await project.run(["apply", "--auto-approve", "--lock-timeout", "1s"]);
+      expect(next.code).toBe(1);
+      expect(next.stderr).toContain("state.locked");
+      expect(next.stderr).toContain(`pid ${paused.pid ?? 0}`);
+      paused.kill("SIGCONT");
+      await new Promise((resolve) => paused.once("close", resolve));
+      await setSandboxFaults(sandbox.url, {});
+      expect(paused.output().code).toBe(0);
+      expect(await listSandboxOrders(sandbox.url)).toHaveLength(3);
+      expect(await readOrderNames(project)).toEqual(NAMES);
+    },
+    60_000,
+  );
+
   it.runIf(backend !== "local")(
     "force-unlock breaks the lease; the holder is fenced out and buys nothing more",
     async () => {
