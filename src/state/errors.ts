@@ -24,6 +24,7 @@ export type StateErrorCode =
   | "state.session-closed" // append/commit after release: a bug in the caller
   | "state.version-not-found" // readVersion(serial) with no such history file
   | "state.migrate-other-lineage" // state migrate into a store that holds another state
+  | "state.migrate-diverged" // state migrate into a store of the same lineage that is not an earlier copy
   | "state.migrate-target-busy" // state migrate into a store with uncommitted journal records
   | "state.migrate-no-state" // state migrate from a store that holds no state
   | "state.migrate-same-store" // state migrate --to a config that names the current state

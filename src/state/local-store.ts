@@ -20,6 +20,7 @@ import {
   writeFileAtomic,
 } from "./atomic-file.js";
 import { createStateError } from "./errors.js";
+import { checkEarlierCopy } from "./migrate-check.js";
 import {
   createHistoryFileName,
   writeHistoryVersion,
@@ -273,12 +274,15 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
   }
 
   /** `state migrate` into this backend: history files created once, then the snapshot. */
-  async function importVersions(versions: readonly ImportedVersion[], lockTimeoutMs: number): Promise<void> {
+  async function importVersions(
+    versions: readonly ImportedVersion[],
+    lockTimeoutMs: number,
+  ): Promise<number> {
     const session = await open("state migrate", { timeoutMs: lockTimeoutMs });
     try {
       const existing = session.current().serial === 0 ? null : session.current();
       const first = versions[0];
-      if (first === undefined) return;
+      if (first === undefined) return 0;
       if (existing !== null && existing.lineage !== first.state.lineage) {
         throw createStateError(
           "state.migrate-other-lineage",
@@ -286,13 +290,17 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
           { hint: "Migrate into an empty place: another state path." },
         );
       }
+      if (existing !== null) checkEarlierCopy(paths.state, existing, versions);
       let last: StateFile | undefined;
+      let copied = 0;
       for (const version of versions) {
         if (existing !== null && version.meta.serial <= existing.serial) continue;
         await writeHistoryVersion(paths.history, version.meta, version.state);
         last = version.state;
+        copied += 1;
       }
       if (last !== undefined) await writeFileAtomic(paths.state, `${JSON.stringify(last, null, 2)}\n`);
+      return copied;
     } finally {
       await session.release();
     }

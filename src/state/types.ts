@@ -82,10 +82,11 @@ export interface StateStore {
   /**
    * Writes versions copied from another store (`state migrate`), keeping lineage and serials,
    * under this store's lock: history versions created once, then the snapshot as the last one.
-   * Refuses a store that holds another lineage (state.migrate-other-lineage); versions it already
-   * holds are skipped.
+   * Refuses a store that holds another lineage (state.migrate-other-lineage), or the same lineage
+   * at a version that is not the copied one (state.migrate-diverged); versions it already holds
+   * are skipped. Returns how many versions were written.
    */
-  importVersions(versions: readonly ImportedVersion[], lockTimeoutMs: number): Promise<void>;
+  importVersions(versions: readonly ImportedVersion[], lockTimeoutMs: number): Promise<number>;
 }
 
 /** One version copied by `state migrate`: its history meta and its state. */

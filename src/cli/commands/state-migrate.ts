@@ -45,6 +45,7 @@ export async function runStateMigrate(
   // Held while reading, so that no apply commits to the source between its history and snapshot.
   const session = await sourceStore.open("state migrate", { timeoutMs: lockTimeoutMs, signal: ctx.signal });
   let versions: ImportedVersion[];
+  let copied: number;
   try {
     const current = session.current();
     if (current.serial === 0) {
@@ -75,14 +76,18 @@ export async function runStateMigrate(
         { hint: "Every committed version is in history; restore the missing version(s) before migrating." },
       );
     }
-    await targetStore.importVersions(versions, lockTimeoutMs);
+    copied = await targetStore.importVersions(versions, lockTimeoutMs);
   } finally {
     await session.release();
   }
-  const first = versions[0]?.meta.serial ?? 0;
   const lastSerial = versions.at(-1)?.meta.serial ?? 0;
+  const first = copied === 0 ? lastSerial : lastSerial - copied + 1;
+  const what =
+    copied === 0
+      ? `Copied no state version: the ${into.backend} backend named in ${to} already holds this state at serial ${lastSerial} (lineage ${versions[0]?.state.lineage ?? ""}).`
+      : `Copied ${copied} state version(s) (serials ${first}-${lastSerial}, lineage ${versions[0]?.state.lineage ?? ""}) to the ${into.backend} backend named in ${to}.`;
   ctx.stdout.write(
-    `Copied ${versions.length} state version(s) (serials ${first}-${lastSerial}, lineage ${versions[0]?.state.lineage ?? ""}) to the ${into.backend} backend named in ${to}. The current state was left as it was.\n` +
+    `${what} The current state was left as it was.\n` +
       `To switch the project over, replace the state section of its config with the one in ${to}, then run \`orderform plan\`: it should show no changes.\n`,
   );
   return 0;

@@ -143,9 +143,11 @@ export class RemoteSession implements StateSession {
       this.token = await this.init.remoteLock.commit(next, entry, this.token);
     } catch (error) {
       const failure = toOrderformError(error);
+      // A driver failure after the history version or the snapshot was written says so itself.
+      const partly = /\bwas committed\b|History holds the new version/.test(failure.message);
       throw new OrderformError(
         failure.code,
-        `${failure.message} No state version was written. ${this.describeJournalFate()}`,
+        `${failure.message}${partly ? "" : " No state version was written."} ${this.describeJournalFate()}`,
         { hint: failure.hint, cause: failure },
       );
     }

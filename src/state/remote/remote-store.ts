@@ -13,6 +13,7 @@ import { hostname, userInfo } from "node:os";
 import type { StateFile } from "../../core/model.js";
 import { countJournalEntries, createEmptyState, foldJournal } from "../../core/state-journal.js";
 import { readCiRun } from "../ci-run.js";
+import { checkEarlierCopy } from "../migrate-check.js";
 import { createStateError } from "../errors.js";
 import type { ImportedVersion, JournalEntry, LockInfo, StateSession, StateStore } from "../types.js";
 import type { RemoteJournal, RemoteSnapshot, RemoteStateDriver } from "./driver.js";
@@ -136,7 +137,10 @@ export function createRemoteStateStore(options: RemoteStateStoreOptions): StateS
     }
   }
 
-  async function importVersions(versions: readonly ImportedVersion[], lockTimeoutMs: number): Promise<void> {
+  async function importVersions(
+    versions: readonly ImportedVersion[],
+    lockTimeoutMs: number,
+  ): Promise<number> {
     const lock = createLockInfo("state migrate");
     const remoteLock = await driver.acquireLock(lock, { timeoutMs: lockTimeoutMs });
     try {
@@ -144,7 +148,7 @@ export function createRemoteStateStore(options: RemoteStateStoreOptions): StateS
       const journal = await driver.readJournal();
       const existing = snapshot?.state ?? null;
       const first = versions[0];
-      if (first === undefined) return;
+      if (first === undefined) return 0;
       if (existing !== null && existing.lineage !== first.state.lineage) {
         throw createStateError(
           "state.migrate-other-lineage",
@@ -152,6 +156,7 @@ export function createRemoteStateStore(options: RemoteStateStoreOptions): StateS
           { hint: "Migrate into an empty place: another state name, container or schema." },
         );
       }
+      if (existing !== null) checkEarlierCopy(driver.description, existing, versions);
       if (journal.entries.length > 0) {
         throw createStateError(
           "state.migrate-target-busy",
@@ -162,10 +167,13 @@ export function createRemoteStateStore(options: RemoteStateStoreOptions): StateS
         );
       }
       let token = snapshot?.token ?? null;
+      let copied = 0;
       for (const version of versions) {
         if (existing !== null && version.meta.serial <= existing.serial) continue;
         token = await remoteLock.commit(version.state, version.meta, token);
+        copied += 1;
       }
+      return copied;
     } finally {
       await remoteLock.release();
     }
