@@ -43,7 +43,10 @@ export async function runStateMigrate(
   const sourceStore = openStateStore(source, ctx);
   const targetStore = openStateStore(target.loaded, ctx);
   // Held while reading, so that no apply commits to the source between its history and snapshot.
+  const before = (await sourceStore.read())?.serial ?? 0;
   const session = await sourceStore.open("state migrate", { timeoutMs: lockTimeoutMs, signal: ctx.signal });
+  // Taking the lock folds in a journal an earlier run left (a "recover" version): say so.
+  const recovered = session.current().serial > before ? session.current().serial : undefined;
   let versions: ImportedVersion[];
   let copied: number;
   try {
@@ -87,7 +90,11 @@ export async function runStateMigrate(
       ? `Copied no state version: the ${into.backend} backend named in ${to} already holds this state at serial ${lastSerial} (lineage ${versions[0]?.state.lineage ?? ""}).`
       : `Copied ${copied} state version(s) (serials ${first}-${lastSerial}, lineage ${versions[0]?.state.lineage ?? ""}) to the ${into.backend} backend named in ${to}.`;
   ctx.stdout.write(
-    `${what} The current state was left as it was.\n` +
+    `${what} ${
+      recovered === undefined
+        ? "The current state was left as it was."
+        : `The current state was left as it was, except that taking its lock folded in the journal an earlier run had left (state version ${recovered}).`
+    }\n` +
       `To switch the project over, replace the state section of its config with the one in ${to}, then run \`orderform plan\`: it should show no changes.\n`,
   );
   return 0;

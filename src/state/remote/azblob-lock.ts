@@ -268,9 +268,19 @@ export class AzblobLock implements RemoteLock {
     } catch (error) {
       const unchanged = "No state version was written; the journal keeps this run's records.";
       if (readErrorCode(error) === "BlobAlreadyExists" || readErrorCode(error) === "ConditionNotMet") {
+        // The same version, byte for byte, written by an attempt of this very commit that was cut
+        // short before the snapshot (a re-run `state migrate` copies the same meta and state):
+        // it is this version already, and the commit goes on. Any other content is never replaced.
+        if (
+          await this.readHistoryText(meta.serial).then(
+            (existing) => existing === text,
+            () => false,
+          )
+        )
+          return;
         throw createStateError(
           "state.history-exists",
-          `History blob ${blobName} in ${this.context.description} already exists; history is never overwritten, so state version ${meta.serial} was not written. ${unchanged}`,
+          `History blob ${blobName} in ${this.context.description} already exists; history is never overwritten, so state version ${meta.serial} was not written. The journal keeps this run's records.`,
           {
             hint: `Another writer committed serial ${meta.serial} (a run whose lock was broken?), or the blob was uploaded by hand. Compare it with the other versions under ${this.context.names.historyPrefix}.`,
           },
@@ -284,6 +294,10 @@ export class AzblobLock implements RemoteLock {
         unchanged,
       );
     }
+  }
+
+  private async readHistoryText(serial: number): Promise<string> {
+    return (await this.context.historyBlob(serial).downloadToBuffer()).toString("utf8");
   }
 
   private createSerialMovedError(

@@ -162,7 +162,7 @@ export function createRemoteStateStore(options: RemoteStateStoreOptions): StateS
           "state.migrate-target-busy",
           `${driver.description} holds a journal of ${journal.entries.length} record(s) not yet committed; nothing was copied.`,
           {
-            hint: "Run a command that takes the lock there first (e.g. `orderform state list` after it), or migrate to an empty place.",
+            hint: "Those records were left by a run that ended without committing them. Migrate into an empty place, or let a run that takes that lock fold them in first: `orderform --config FILE apply` does so before it plans (review its plan before approving).",
           },
         );
       }

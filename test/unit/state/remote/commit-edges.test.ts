@@ -1,6 +1,7 @@
 /**
- * Review of the shared state stores against a real Azurite: a `state migrate` killed halfway, and
- * what a commit cut short after the snapshot says about it.
+ * Azure Blob commits cut short, against a real Azurite: a `state migrate` killed between a history
+ * version and the snapshot can be run again, and a commit whose snapshot was written but whose
+ * journal could not be emptied says exactly that.
  */
 import { randomUUID } from "node:crypto";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
@@ -63,7 +64,7 @@ function createStore(driver: RemoteStateDriver) {
   return createRemoteStateStore({ driver, readGitCommit: () => Promise.resolve(undefined) });
 }
 
-describe("review: azblob state migrate and commit", () => {
+describe("azblob commits cut short", () => {
   it("a state migrate killed after a history version and before the snapshot can be run again", async () => {
     const name = `mig-${randomUUID().slice(0, 8)}`;
     const driver = createDriver(name);

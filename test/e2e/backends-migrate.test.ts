@@ -1,7 +1,8 @@
 /**
- * Review of the shared state backends (azblob, pg) and `state migrate`: scenarios that break the
- * promise (never buy a declared order twice, never lose the record of an order placed) or whose
- * messages are not literally true. The built CLI against the sandbox, Azurite and a real PostgreSQL.
+ * `state migrate` into the shared backends (azblob, pg) when the target already holds the state:
+ * copying over a target that changed must never drop the record of an order bought there, and a
+ * second migrate says that it copied nothing. The built CLI against the sandbox, Azurite and a real
+ * PostgreSQL.
  */
 import { randomUUID } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
