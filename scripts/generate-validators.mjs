@@ -1,7 +1,7 @@
 // Generates src/generated/*.ts: the project's JSON Schemas compiled by ajv ahead of time
 // (standalone validation code, https://ajv.js.org/standalone.html). Importing ajv and compiling
 // the config, state and Partner Center schemas cost ~0.1 s of every command's start-up on the
-// main thread (issue 7); the generated functions are the code ajv would compile at run time, with
+// main thread (docs/performance.md); the generated functions are the code ajv would compile at run time, with
 // the same options. test/unit/schemas/generated.test.ts fails when a file is out of date.
 // Run: npm run generate   (or: node scripts/generate-validators.mjs --check)
 import { readFileSync, writeFileSync } from "node:fs";

@@ -1,5 +1,5 @@
 /**
- * The applier (DESIGN §4): executes a plan's create and resume actions exactly once.
+ * The applier (docs/exactly-once.md): executes a plan's create and resume actions exactly once.
  *
  * The order of durable steps is the whole point:
  *   1. append the intent (fsync) before any byte of the POST is sent;

@@ -1,6 +1,6 @@
 import type { Writable } from "node:stream";
 
-/** Options every command accepts (DESIGN §1). */
+/** Options every command accepts (README, "Commands"). */
 export interface GlobalOptions {
   config?: string;
   chdir?: string;

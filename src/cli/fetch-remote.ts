@@ -2,7 +2,7 @@
  * Fetching the remote side of a plan: each needed customer's order list, in parallel up to
  * --parallelism (all requests pass the client's shared rate limiter), then GET by id only for state
  * orders missing from their list beyond the visibility window. One list request per customer and none
- * per order when the lists are complete (issue 7).
+ * per order when the lists are complete (docs/planning.md, "Looking at Partner Center").
  */
 import type { Diagnostic } from "../core/errors.js";
 import { createDiagnostic } from "../core/errors.js";

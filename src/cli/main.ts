@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The entry point: the only place that prints fatal errors and sets the exit code. Command
- * modules are imported lazily so that `--version` and `validate` start fast (issue 7).
+ * modules are imported lazily so that `--version` and `validate` start fast (docs/performance.md).
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -11,7 +11,7 @@ import { OrderformError } from "../core/errors.js";
 import type { CliContext, CommandResult, GlobalOptions } from "./context.js";
 
 // commander is CommonJS: require() loads it ~3 ms faster than an ESM import, which goes through
-// its ESM wrapper and scans it for named exports (issue 7, start-up benchmark).
+// its ESM wrapper and scans it for named exports (docs/performance.md, start-up benchmark).
 const { Command, Option } = createRequire(import.meta.url)("commander") as typeof Commander;
 type Command = CommandType;
 
@@ -106,7 +106,7 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
     .option("--parallelism <n>", "concurrent list requests", parseInteger)
     .action((opts: Record<string, unknown>) =>
       run(async (ctx) => {
-        // The order files load on another core while this one imports the command (issue 7).
+        // The order files load on another core while this one imports the command (docs/performance.md).
         const { startProjectWorker } = await import("../config/project-worker.js");
         const worker = startProjectWorker({
           cwd: ctx.cwd,

@@ -40,7 +40,7 @@ export async function loadProjectForCommand(
 
 /** Config only (commands that do not need the order files: state, force-unlock, show). */
 export async function loadConfigForCommand(ctx: CliContext): Promise<LoadedConfig | null> {
-  // Imported here: plan loads its config on a worker and must not pay for this code (issue 7).
+  // Imported here: plan loads its config on a worker and must not pay for this code (docs/performance.md).
   const { loadConfig } = await import("../config/load-config.js");
   const result = await loadConfig({ cwd: ctx.cwd, configPath: ctx.global.config, chdir: ctx.global.chdir });
   if (result.loaded === null || hasErrors(result.diagnostics)) {

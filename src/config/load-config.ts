@@ -23,7 +23,7 @@ import { createDefaultConfig } from "./defaults.js";
 import type { LoadedConfig } from "./types.js";
 
 // cosmiconfig is CommonJS: require() loads it ~4 ms faster than an ESM import, which first scans
-// its modules for named exports (a tenth of validate's start-up budget, issue 7).
+// its modules for named exports (a tenth of validate's start-up budget; docs/performance.md).
 const { cosmiconfig, defaultLoaders } = createRequire(import.meta.url)("cosmiconfig") as typeof Cosmiconfig;
 
 export interface LoadConfigOptions {

@@ -2,7 +2,7 @@
  * Loading the project (config, then every order file) on a worker thread, started as the command
  * starts: `plan` spends its first ~0.15 s importing modules on one core while the other is idle,
  * so the worker reads and parses the order files meanwhile, and the main thread loads no config
- * or order-file code (issue 7). A JavaScript config is the exception: it is run on the main
+ * or order-file code (docs/performance.md, "Where a plan's time goes"). A JavaScript config is the exception: it is run on the main
  * thread, as by every other command, and the project is then loaded there. Runs from the built
  * dist/ only (the worker is the compiled load-project-worker.js next to this file). This module
  * imports nothing heavy: it is loaded before the command's own modules.

@@ -46,14 +46,14 @@ export function contentOf(order: DesiredOrder): OrderContent {
  */
 export function diffContent(before: OrderContent, after: OrderContent): FieldDifference[] {
   // Almost every comparison in a plan is of equal content: settle those without building paths
-  // and key orders (half of planning 20,000 unchanged orders, issue 7). isSameContent only says
+  // and key orders (half of planning 20,000 unchanged orders; docs/performance.md). isSameContent only says
   // yes where diffContentFully would find nothing (test/unit/core/compare.test.ts checks it).
   return isSameContent(before, after) ? [] : diffContentFully(before, after);
 }
 
 /**
  * isSameContent(content, contentOf(declared)) without building the content: a plan compares every
- * placed order with its declaration, and the copies were a tenth of planning 20,000 orders (issue 7).
+ * placed order with its declaration, and the copies were a tenth of planning 20,000 orders (docs/performance.md).
  */
 export function isSameAsDeclared(content: OrderContent, declared: DesiredOrder): boolean {
   let defined = 0;
@@ -262,7 +262,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** The preferred keys present, in their order, then the others in code-unit order; each once. */
 function orderedKeys(keys: string[], preferred: readonly string[]): string[] {
-  // Sets instead of includes(): this runs for every object of every compared order (issue 7).
+  // Sets instead of includes(): this runs for every object of every compared order (docs/performance.md).
   const unique = new Set(keys);
   const out: string[] = [];
   for (const k of preferred) if (unique.has(k)) out.push(k);

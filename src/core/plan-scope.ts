@@ -41,7 +41,7 @@ export function selectOrdersToFetch(input: {
 }): { customer: string; orderId: string }[] {
   const nowMs = requireTimestamp(input.now, "now");
   const filter = createCustomerFilter(input.options.customers);
-  // Built only once an order is missing from its list: usually none is (issue 7).
+  // Built only once an order is missing from its list: usually none is (docs/performance.md).
   let declared: Map<string, DesiredOrder> | undefined;
   const out: { customer: string; orderId: string }[] = [];
   const pending = input.state?.pending ?? {};

@@ -1,5 +1,5 @@
 /**
- * The planner (DESIGN §3): a pure function of (desired orders, state, remote orders, now). No I/O,
+ * The planner (docs/planning.md): a pure function of (desired orders, state, remote orders, now). No I/O,
  * no clock, no randomness: the CLI fetches, this decides, the renderers print, the applier acts.
  *
  * The invariant everything else leans on: no create is ever proposed for a name that state records
@@ -9,7 +9,7 @@
  * A plan refers to the records it is given (declarations, state records, intents, listed orders)
  * instead of copying them. Records are immutable values throughout (the state journal replaces
  * them and never edits them), and copying 40,000 of them was two fifths of planning 20,000 orders
- * (issue 7). Neither the planner nor any reader of a plan may change one.
+ * (docs/performance.md). Neither the planner nor any reader of a plan may change one.
  */
 import {
   compareStrings,
@@ -308,7 +308,7 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
 
 function createNoOp(name: string, stateOrder: StateOrder, observation: Observation): NoOpAction {
   // Object literals in one key order (kind, name, customer, stateOrder, reason, seen): this runs
-  // for almost every order of a large plan (issue 7), and the JSON plan keeps that order.
+  // for almost every order of a large plan (docs/performance.md), and the JSON plan keeps that order.
   const { customer, orderId } = stateOrder;
   switch (observation.kind) {
     case "found": {

@@ -2,7 +2,7 @@
  * The project's JSON Schemas for order and config files, compiled ahead of time by
  * scripts/generate-validators.mjs (ajv standalone code, with the options ajv used here at run
  * time: strict, allErrors, verbose). Importing ajv and compiling at start-up cost ~45 ms of every
- * command (issue 7). The compiled module is itself imported on first need (~7 ms): a command on a
+ * command (docs/performance.md). The compiled module is itself imported on first need (~7 ms): a command on a
  * project with no config file and no order files, or `--version`, never loads it.
  */
 import type { GeneratedValidator } from "../generated/manifest-validators.js";

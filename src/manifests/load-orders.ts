@@ -100,7 +100,7 @@ function createDuplicateNameDiagnostic(
 /**
  * Reads one order file synchronously. Order files are small and nothing else runs while they
  * load; a synchronous read costs a third of fs/promises readFile (open, fstat, read and close
- * each a thread-pool round trip), which was a quarter of a 20,000-file plan (issue 7).
+ * each a thread-pool round trip), which was a quarter of a 20,000-file plan (docs/performance.md).
  */
 function readOrderText(file: string): string | Error {
   try {

@@ -4,7 +4,7 @@
  * plain, single- or double-quoted scalars without escapes, one-line flow mappings of such scalars
  * (`renewsTo: { termDuration: P1Y }`), and whole-line comments (the `# yaml-language-server:`
  * modeline). Parsing 20,000 such files with the `yaml` library takes about 2 s, most of a large
- * plan (issue 7); this takes a tenth of that.
+ * plan (docs/performance.md); this takes a tenth of that.
  *
  * The contract: for any text, either null ("not in the subset": the caller parses with `yaml`),
  * or exactly the value and start position `yaml` (YAML 1.2 core schema, strict, unique keys)

@@ -337,7 +337,7 @@ let yamlModule: typeof YamlModule | undefined;
 
 /**
  * yaml is required on first parse, not imported: evaluating it costs tens of milliseconds, which
- * commands that parse no YAML (`--version`, an empty project) should not pay (issue 7). The
+ * commands that parse no YAML (`--version`, an empty project) should not pay (docs/performance.md). The
  * package ships CommonJS too; its node kinds are tagged with Symbol.for, so they are recognized
  * across builds.
  */

@@ -1,7 +1,7 @@
 /**
  * Validation of state snapshots and journal records against schemas/state.schema.json (JSON
  * Schema 2020-12), compiled ahead of time by scripts/generate-validators.mjs: importing ajv and
- * compiling the schema were ~60 ms on the critical path of every plan (issue 7).
+ * compiling the schema were ~60 ms on the critical path of every plan (docs/performance.md).
  */
 import type { StateFile } from "../core/model.js";
 import { STATE_FORMAT_VERSION } from "../core/model.js";

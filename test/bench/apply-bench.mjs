@@ -1,4 +1,4 @@
-// Apply under the limit (issue 7, benchmark 2): 1,000 creates across 50 customers against a
+// Apply under the limit (docs/performance.md): 1,000 creates across 50 customers against a
 // sandbox (own process) enforcing its default 500 requests/minute keyed by partner, with the
 // project configured the same (`rateLimit: { requestsPerMinute: 500, key: partner }`), so the
 // limit binds for the whole run. Reports creates per minute against the limit (target >= 90%),

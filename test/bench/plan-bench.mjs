@@ -1,4 +1,4 @@
-// Plan at scale (issue 7, benchmark 1): a sandbox (its own process, `orderform sandbox`) holding
+// Plan at scale (docs/performance.md): a sandbox (its own process, `orderform sandbox`) holding
 // 10,000 customers and 20,000 orders, all declared in order files and recorded in state. Times
 // `orderform plan` (built CLI, default --parallelism 10) against the floor (lib/floor-list.mjs:
 // a token, then the same GET list requests at the same concurrency over undici), alternating in

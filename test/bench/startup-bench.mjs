@@ -1,4 +1,4 @@
-// Start-up (issue 7, benchmark 4): `orderform --version` and `orderform validate` on an empty
+// Start-up (docs/performance.md): `orderform --version` and `orderform validate` on an empty
 // project against `node -e 0`, each a fresh process, interleaved, median of many runs.
 // Target: at most 3x `node -e 0` (command modules load lazily).
 // Run: npx tsc -p tsconfig.build.json && node test/bench/startup-bench.mjs [runs=30]

@@ -1,5 +1,5 @@
 /**
- * The crash test (issue 6): apply is killed with SIGKILL at random moments (before the POST, during
+ * The crash test (docs/exactly-once.md): apply is killed with SIGKILL at random moments (before the POST, during
  * it, after the server committed, during a state write), then re-run until it reports no changes.
  * The sandbox runs in this test process, so it survives the kills like Partner Center would, and its
  * own record of orders is the judge: exactly one order per declaration, every one recorded in state.

@@ -1,5 +1,5 @@
 /**
- * `orderform apply [PLANFILE]` (DESIGN §4). Takes the state's write lock for the whole run, so the
+ * `orderform apply [PLANFILE]` (docs/exactly-once.md). Takes the state's write lock for the whole run, so the
  * plan it executes cannot go stale underneath it. A saved plan is refused unless the state's lineage
  * and serial are exactly those it was made against, including "no state yet" (terraform#24078).
  */

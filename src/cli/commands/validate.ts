@@ -4,7 +4,7 @@
  */
 // Loaded with this module, not on use: loadProject imports them when first needed (so that plan,
 // which loads its project on a worker, never does), and two imports one after the other cost
-// validate's start-up ~3 ms more than one module graph (issue 7, start-up benchmark).
+// validate's start-up ~3 ms more than one module graph (docs/performance.md, start-up benchmark).
 import "../../config/load-config.js";
 import "../../manifests/load-orders.js";
 import { hasErrors } from "../../core/errors.js";

@@ -1,7 +1,7 @@
 import { getEventListeners } from "node:events";
 /**
  * The client against the real sandbox over 127.0.0.1, with the sandbox's faults switched on
- * (issue 4's required tests). Delays are kept small; nothing here asserts on time.
+ * (docs/sandbox.md). Delays are kept small; nothing here asserts on time.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
