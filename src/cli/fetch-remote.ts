@@ -69,6 +69,8 @@ export function startCustomerLister(input: {
     while (active < limit && next < queue.length) {
       const customer = queue[next++] as string;
       active += 1;
+      // Not awaited: `pump` keeps `limit` listings in flight and `wake` reports each one; listOne
+      // catches its own failures into diagnostics, so this chain cannot reject.
       void listOne(customer).then(() => {
         active -= 1;
         done += 1;

@@ -295,6 +295,7 @@ function createEntraTokenProvider(
     secretValues: () => [...secrets, ...seen],
     close: () => {
       lifetime.abort();
+      // Not awaited: close() is synchronous for its callers; the agent finishes its open sockets alone.
       void agent?.close();
     },
   };
