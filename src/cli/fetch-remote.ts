@@ -150,7 +150,7 @@ function createFetchDiagnostic(what: string, error: unknown): Diagnostic {
   );
 }
 
-export async function runPool<T>(
+async function runPool<T>(
   items: readonly T[],
   parallelism: number,
   fn: (item: T) => Promise<void>,
