@@ -54,7 +54,7 @@ export function checkCustomersInState(customers: readonly string[], state: State
 }
 
 /** The customers that declarations and state name, lower-case, sorted, each once. */
-export function listKnownCustomers(
+function listKnownCustomers(
   orders: readonly Pick<DesiredOrder, "customer">[],
   state: StateFile | null,
 ): string[] {

@@ -69,6 +69,8 @@ export function startCustomerLister(input: {
     while (active < limit && next < queue.length) {
       const customer = queue[next++] as string;
       active += 1;
+      // Not awaited: `pump` keeps `limit` listings in flight and `wake` reports each one; listOne
+      // catches its own failures into diagnostics, so this chain cannot reject.
       void listOne(customer).then(() => {
         active -= 1;
         done += 1;
@@ -148,7 +150,7 @@ function createFetchDiagnostic(what: string, error: unknown): Diagnostic {
   );
 }
 
-export async function runPool<T>(
+async function runPool<T>(
   items: readonly T[],
   parallelism: number,
   fn: (item: T) => Promise<void>,

@@ -12,8 +12,6 @@ export const CONFIG_DEFAULTS: Readonly<OrderformConfig> = Object.freeze({
   sandbox: { dataDir: ".orderform", listDelayMs: 0, provisioningDelayMs: 0 },
 } satisfies OrderformConfig);
 
-export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
-
 /** A fresh, fully defaulted config (nested objects are copies, so callers may not share them). */
 export function createDefaultConfig(): OrderformConfig {
   return {

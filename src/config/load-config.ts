@@ -53,7 +53,7 @@ class CodeConfigFound extends Error {
   }
 }
 
-export const CONFIG_SEARCH_PLACES = [
+const CONFIG_SEARCH_PLACES = [
   "package.json",
   "orderform.config.yaml",
   "orderform.config.yml",

@@ -64,6 +64,8 @@ export function startProjectWorker(options: LoadConfigOptions): ProjectWorker {
       if (!done) {
         done = true;
         rejectBoth(new Error("the project loading worker was stopped"));
+        // Fire and forget: both promises are already rejected, and terminating cannot fail in a way
+        // anyone could act on.
         void worker.terminate();
       }
     },

@@ -8,8 +8,6 @@ import type { Diagnostic } from "./errors.js";
 /** 2: resumes re-send before adopting (`adopt.mode`), `options.allowDuplicate`. */
 export const PLAN_FORMAT_VERSION = 2;
 
-export type ActionKind = "create" | "resume" | "no-op" | "drift" | "conflict" | "undeclared";
-
 /** One field that differs between two sides (declaration vs applied, applied vs remote). */
 export interface FieldDifference {
   path: string; // e.g. "lineItems[0].quantity"

@@ -41,9 +41,8 @@ import type {
 import { PLAN_FORMAT_VERSION, assertNever, summarizeActions } from "./plan.js";
 import type { CreateAction, FieldDifference, NoOpAction, Plan, PlanAction } from "./plan.js";
 
-export { DEFAULT_CLOCK_SKEW_MS } from "./adoption.js";
 export { selectCustomersToList, selectOrdersToFetch } from "./plan-scope.js";
-export { planHasChanges, planHasErrors, summarizeActions } from "./plan.js";
+export { planHasChanges, planHasErrors } from "./plan.js";
 
 export interface PlanOptions {
   /** When non-empty, only these customers' orders are planned (GUIDs, any case). */

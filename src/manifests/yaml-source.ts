@@ -17,7 +17,7 @@ import { findTooDeepOffset, findUndefinedAlias, MAX_YAML_DEPTH } from "./yaml-gu
 import type { Diagnostic } from "../core/errors.js";
 
 /** Aliases a document may expand in total; real order files need none, configs at most a few. */
-export const MAX_ALIAS_COUNT = 100;
+const MAX_ALIAS_COUNT = 100;
 
 export interface Position {
   line: number; // 1-based

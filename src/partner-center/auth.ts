@@ -16,15 +16,15 @@ import { describeSecretProblem } from "./secret-value.js";
 import { describeWireProblem, validateWire } from "./validate.js";
 import { throwIfAborted, waitFor } from "./wait.js";
 
-export const PARTNER_CENTER_RESOURCE = "https://api.partnercenter.microsoft.com";
-export const PARTNER_CENTER_SCOPE = `${PARTNER_CENTER_RESOURCE}/.default`;
+const PARTNER_CENTER_RESOURCE = "https://api.partnercenter.microsoft.com";
+const PARTNER_CENTER_SCOPE = `${PARTNER_CENTER_RESOURCE}/.default`;
 export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
 
 /** Cached tokens are renewed this long before they expire (or at half their life, if shorter). */
-export const TOKEN_EXPIRY_MARGIN_MS = 60_000;
+const TOKEN_EXPIRY_MARGIN_MS = 60_000;
 
 /** One token request may take this long before it counts as a failed attempt (and is retried). */
-export const TOKEN_ATTEMPT_TIMEOUT_MS = 30_000;
+const TOKEN_ATTEMPT_TIMEOUT_MS = 30_000;
 
 export interface TokenProvider {
   readonly mode: AuthConfig["mode"];
@@ -295,6 +295,7 @@ function createEntraTokenProvider(
     secretValues: () => [...secrets, ...seen],
     close: () => {
       lifetime.abort();
+      // Not awaited: close() is synchronous for its callers; the agent finishes its open sockets alone.
       void agent?.close();
     },
   };

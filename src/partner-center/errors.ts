@@ -88,7 +88,7 @@ export function isBusinessError(error: unknown): error is PartnerCenterError {
   );
 }
 
-export function renderErrorMessage(fields: PartnerCenterErrorFields): string {
+function renderErrorMessage(fields: PartnerCenterErrorFields): string {
   const target = [
     fields.customer === undefined ? undefined : `customer ${fields.customer}`,
     fields.orderId === undefined ? undefined : `order ${fields.orderId}`,

@@ -19,7 +19,7 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 }
 
 /** The abort reason when it is one of ours (e.g. cli.interrupted), else a typed error. */
-export function abortReason(signal: AbortSignal): Error {
+function abortReason(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
   if (reason instanceof OrderformError) return reason;
   return new OrderformError("partner-center.aborted", "the request was cancelled", { cause: reason });

@@ -93,7 +93,7 @@ export function renderDiagnosticsJson(
 }
 
 /** "file:line:col", "file", or "" for project-wide diagnostics. */
-export function renderLocation(d: Diagnostic): string {
+function renderLocation(d: Diagnostic): string {
   if (d.file === undefined) return "";
   if (d.line === undefined) return d.file;
   return `${d.file}:${d.line}:${d.column ?? 1}`;

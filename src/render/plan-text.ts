@@ -115,7 +115,7 @@ export function describeAction(action: PlanAction, plan: Plan): ActionDescriptio
   }
 }
 
-export function describeContent(content: OrderContent): string[] {
+function describeContent(content: OrderContent): string[] {
   const lines = [`customer: ${content.customer}`, `billingCycle: ${content.billingCycle}`];
   if (content.partnerOnRecordAttestationAccepted !== undefined) {
     lines.push(`partnerOnRecordAttestationAccepted: ${String(content.partnerOnRecordAttestationAccepted)}`);
@@ -136,7 +136,7 @@ function describeLineItem(item: DesiredLineItem, index: number): string[] {
   return lines;
 }
 
-export function describeDifference(d: FieldDifference): string {
+function describeDifference(d: FieldDifference): string {
   return `${d.path}: ${formatValue(d.before)} -> ${formatValue(d.after)}`;
 }
 

@@ -36,7 +36,7 @@ export function loadCatalog(): Catalog {
   return createCatalog(raw.offers);
 }
 
-export function createCatalog(offers: CatalogOffer[]): Catalog {
+function createCatalog(offers: CatalogOffer[]): Catalog {
   return { offers, byId: new Map(offers.map((o) => [o.offerId.toUpperCase(), o])) };
 }
 

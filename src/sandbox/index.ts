@@ -6,5 +6,4 @@ export {
   SANDBOX_OTHER_PARTNER,
   SANDBOX_PARTNER,
 } from "./defaults.js";
-export type { SandboxAzureSubscription, SandboxCustomer, SandboxPartner } from "./defaults.js";
-export type { FaultConfig, RouteFilter } from "./faults.js";
+export type { SandboxPartner } from "./defaults.js";

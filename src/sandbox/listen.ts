@@ -5,7 +5,7 @@
 import type { Server } from "node:http";
 import { OrderformError } from "../core/errors.js";
 
-export const MAX_PORT = 65_535;
+const MAX_PORT = 65_535;
 
 export async function listenOrExplain(server: Server, port: number, host: string): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > MAX_PORT) {

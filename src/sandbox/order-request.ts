@@ -91,7 +91,7 @@ function enumError<T>(value: unknown, type: string): ParseResult<T> {
 }
 
 /** Structural checks that need no catalog: shapes, enums, line numbering. */
-export function parseOrderBody(body: unknown): ParseResult<{ order: Json; lines: Json[] }> {
+function parseOrderBody(body: unknown): ParseResult<{ order: Json; lines: Json[] }> {
   if (!isObject(body)) return fail(400, "800002", "Invalid request input: the body must be a JSON object.");
   const order = createLowerKeyed(body);
   if (present(order.billingcycle)) {

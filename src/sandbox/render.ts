@@ -10,7 +10,7 @@ import type { StoredOrder, StoredOrderStatus } from "./store.js";
 
 type Json = Record<string, unknown>;
 
-export function createLink(uri: string, method = "GET"): Json {
+function createLink(uri: string, method = "GET"): Json {
   return { uri, method, headers: [] };
 }
 
@@ -33,16 +33,16 @@ export function renderApiError(error: ApiError, numericCodes: boolean): Json {
 }
 
 /** A pending order reads as completed once its provisioning time has passed. */
-export function readOrderStatus(order: StoredOrder, nowMs: number): StoredOrderStatus {
+function readOrderStatus(order: StoredOrder, nowMs: number): StoredOrderStatus {
   return order.status === "pending" && nowMs >= order.provisionAtMs ? "completed" : order.status;
 }
 
-export function isProvisioned(order: StoredOrder, nowMs: number): boolean {
+function isProvisioned(order: StoredOrder, nowMs: number): boolean {
   return nowMs >= order.provisionAtMs;
 }
 
 /** Subscription ids are derived from the order id, so they need no storage and never change. */
-export function createSubscriptionId(orderId: string, lineItemNumber: number): string {
+function createSubscriptionId(orderId: string, lineItemNumber: number): string {
   const h = createHash("sha1").update(`${orderId}:${lineItemNumber}`).digest("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

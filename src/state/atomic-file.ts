@@ -10,7 +10,7 @@ import { basename, dirname, join } from "node:path";
 import { createReadFailedError, writeChecked } from "./errors.js";
 
 export const FILE_MODE = 0o600;
-export const DIR_MODE = 0o700;
+const DIR_MODE = 0o700;
 
 function createTempName(target: string): string {
   return join(dirname(target), `${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);

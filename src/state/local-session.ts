@@ -306,7 +306,7 @@ export class LocalSession implements StateSession {
     const where =
       this.foldedOrphans.length === 0
         ? paths.journal
-        : `${paths.journal} and the orphan journal(s) ${this.foldedOrphans.join(", ")}`;
+        : `${paths.journal} and the orphan journal(s) ${this.foldedOrphans.map((o) => o.file).join(", ")}`;
     const kept = `No state version was written; the ${this.uncommitted} record(s) to commit stay in ${where}, and the next run folds them in.`;
     // History first: whenever the snapshot is at serial N, history already holds N, so a later
     // corrupt snapshot can always be restored from history.

@@ -42,8 +42,6 @@ import type { ProcessStatus } from "./process-identity.js";
 import { readPidNamespace, readProcessStatus as readProcessStatusOnHost } from "./process-identity.js";
 import { parseStateText } from "./validate-state.js";
 
-export { createStatePaths, type StatePaths } from "./paths.js";
-
 export interface LocalStateStoreOptions {
   /** Project root: relative state paths resolve here, and `git rev-parse HEAD` runs here. */
   rootDir: string;
@@ -61,13 +59,6 @@ export interface LocalStateStoreOptions {
   notify?: (text: string) => void;
   /** Where the CI run holding a lock is read from (./ci-run.ts); default process.env. */
   env?: NodeJS.ProcessEnv;
-}
-
-/** Reads and validates the snapshot at `file`; null when it does not exist. */
-export async function readStateFile(file: string, hint?: string): Promise<StateFile | null> {
-  const text = await readFileIfExists(file);
-  if (text === null) return null;
-  return parseStateText(text, file, hint);
 }
 
 /** `git rev-parse HEAD` in dir; undefined when git is missing or dir is not a repository. */

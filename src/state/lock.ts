@@ -25,7 +25,7 @@ import {
 } from "./lock-takeover.js";
 
 export type { LockEnvironment } from "./lock-record.js";
-export { readLockInfo, renderLockHolder } from "./lock-record.js";
+export { renderLockHolder } from "./lock-record.js";
 
 /** A lock taken from a holder that was provably gone. */
 export interface LockTakeover {

@@ -14,7 +14,7 @@ import { readFile } from "node:fs/promises";
 
 export interface ProcessStatus {
   alive: boolean;
-  /** See readProcessStartTime; undefined when unknown. */
+  /** The start identity of the process on this host; undefined when it cannot be read. */
   startTime: string | undefined;
 }
 
@@ -63,11 +63,6 @@ function readPsStartTime(pid: number): Promise<string | undefined> {
   });
 }
 
-/** The start identity of process pid on this host, or undefined when it cannot be read. */
-export async function readProcessStartTime(pid: number): Promise<string | undefined> {
-  return (await readProcessStatus(pid)).startTime;
-}
-
 /** Whether pid runs on this host (an exited, unreaped process counts as gone), and its start identity. */
 export async function readProcessStatus(pid: number): Promise<ProcessStatus> {
   if (!Number.isInteger(pid) || pid <= 0) return { alive: false, startTime: undefined };
@@ -82,7 +77,7 @@ export async function readProcessStatus(pid: number): Promise<ProcessStatus> {
 }
 
 /** process.kill(pid, 0) probes without signalling; EPERM means it exists under another user. */
-export function checkProcessAlive(pid: number): boolean {
+function checkProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -20,7 +20,7 @@ function describeErrors(fn: GeneratedValidator): string {
  * Checks a parsed value and returns the problem, or null when it is a valid StateFile. The
  * version is checked first so that a newer format gets its own message rather than schema noise.
  */
-export function findStateProblem(
+function findStateProblem(
   value: unknown,
 ): { code: "state.corrupt" | "state.unknown-version"; detail: string } | null {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {

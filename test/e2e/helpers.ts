@@ -127,13 +127,6 @@ export function createOrderYaml(
   );
 }
 
-export interface SandboxOrderRecord {
-  id: string;
-  customer: string;
-  requestId?: string;
-  [key: string]: unknown;
-}
-
 export async function fetchJson<T>(url: string, init?: RequestInit): Promise<T> {
   const response = await fetch(url, init);
   if (!response.ok)

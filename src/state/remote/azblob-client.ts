@@ -18,13 +18,13 @@ export interface AzblobSecrets {
   credential?: TokenCredential;
 }
 
-export const AZBLOB_PIPELINE_OPTIONS: StoragePipelineOptions = {
+const AZBLOB_PIPELINE_OPTIONS: StoragePipelineOptions = {
   retryOptions: { maxTries: 2, retryDelayInMs: 500, maxRetryDelayInMs: 2000, tryTimeoutInMs: 30_000 },
   userAgentOptions: { userAgentPrefix: "orderform" },
 };
 
 /** The container URL without any query (never shows a SAS token). */
-export function renderContainerUrl(url: string): string {
+function renderContainerUrl(url: string): string {
   const parsed = new URL(url);
   parsed.search = "";
   parsed.hash = "";

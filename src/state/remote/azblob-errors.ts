@@ -45,7 +45,7 @@ export function readErrorCode(error: unknown): string | undefined {
   return failure?.details?.errorCode ?? failure?.code;
 }
 
-export function readStatus(error: unknown): number | undefined {
+function readStatus(error: unknown): number | undefined {
   return (error as SdkFailure | undefined)?.statusCode;
 }
 
@@ -61,7 +61,7 @@ export function isLeaseLost(error: unknown): boolean {
 }
 
 /** Removes URL queries (a SAS token), `sig=` values and header dumps from an SDK message. */
-export function scrubMessage(text: string): string {
+function scrubMessage(text: string): string {
   return (
     text
       .replace(/(https?:\/\/[^\s?"']+)\?[^\s"']*/g, "$1")
@@ -76,7 +76,7 @@ export function scrubMessage(text: string): string {
 }
 
 /** The SDK error reduced to what is safe to show: status, code, scrubbed message. */
-export function createScrubbedCause(error: unknown): Error {
+function createScrubbedCause(error: unknown): Error {
   const status = readStatus(error);
   const code = readErrorCode(error);
   const message = error instanceof Error ? error.message : String(error);

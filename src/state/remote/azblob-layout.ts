@@ -18,10 +18,10 @@ import type { HistoryEntry, LockInfo } from "../types.js";
 import { createHistoryFileName } from "../history.js";
 import { isHistoryMeta } from "../validate-state.js";
 
-export const LOCK_METADATA = "orderformlock";
+const LOCK_METADATA = "orderformlock";
 export const VERSION_METADATA = "orderformversion";
 export const SERIAL_METADATA = "orderformserial";
-export const META_METADATA = "orderformmeta";
+const META_METADATA = "orderformmeta";
 
 /** Azure allows 8 KiB of metadata per blob; a larger history meta is left to the blob's first line. */
 const MAX_META_METADATA = 6 * 1024;
@@ -42,7 +42,7 @@ export function createBlobNames(name: string): AzblobBlobNames {
   };
 }
 
-export function renderBase64Json(value: unknown): string {
+function renderBase64Json(value: unknown): string {
   return Buffer.from(JSON.stringify(value), "utf8").toString("base64");
 }
 

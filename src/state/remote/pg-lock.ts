@@ -249,6 +249,7 @@ export class PgLock implements RemoteLock {
       const timedOut = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           reject(this.markLost(`the server did not answer within ${Math.round(timeoutMs / 1000)} s`));
+          // Not awaited: the lock is already lost; ending the silent session only frees the socket.
           void this.ctx.client.end().catch(() => undefined);
         }, timeoutMs);
       });

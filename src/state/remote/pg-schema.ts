@@ -15,7 +15,7 @@
 import { createHash } from "node:crypto";
 import type pg from "pg";
 
-export const TABLE_NAMES = ["states", "journal_header", "journal", "history", "locks"] as const;
+const TABLE_NAMES = ["states", "journal_header", "journal", "history", "locks"] as const;
 
 /** The quoted, schema-qualified names of the tables. */
 export interface PgTables {
@@ -27,7 +27,7 @@ export interface PgTables {
   locks: string;
 }
 
-export function renderIdentifier(name: string): string {
+function renderIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 

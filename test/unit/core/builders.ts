@@ -14,7 +14,7 @@ import type { PlanInput } from "../../../src/core/planner.js";
 export const CONTOSO = "b0d70a69-4c42-4b27-b17b-91a835d8686a";
 export const FABRIKAM = "4a8f2d1c-7e3b-4c5a-9d6e-0f1a2b3c4d5e";
 export const NOW = "2025-03-01T12:00:00Z";
-export const WINDOW_MS = 15 * 60_000;
+const WINDOW_MS = 15 * 60_000;
 export const OFFER = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
 
 export function buildDesired(name: string, overrides: Partial<DesiredOrder> = {}): DesiredOrder {

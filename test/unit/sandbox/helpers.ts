@@ -22,7 +22,7 @@ export interface TestSandbox {
   close(): Promise<void>;
 }
 
-export async function fetchToken(url: string, partner: SandboxPartner): Promise<string> {
+async function fetchToken(url: string, partner: SandboxPartner): Promise<string> {
   const res = await fetch(`${url}/${partner.tenantId}/oauth2/token`, {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded" },

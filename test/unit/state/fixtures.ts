@@ -1,6 +1,6 @@
 import type { FailureRecord, PendingIntent, StateOrder } from "../../../src/core/model.js";
 
-export const CUSTOMER = "b0d70a69-4c42-4b27-b17b-91a835d8686a";
+const CUSTOMER = "b0d70a69-4c42-4b27-b17b-91a835d8686a";
 export const LINEAGE = "6f1c2d3e-4a5b-4c6d-8e7f-901234567890";
 
 export function createOrder(name: string, overrides: Partial<StateOrder> = {}): StateOrder {
