@@ -233,9 +233,8 @@ describe.each(BACKENDS)("state backend %s", (backend) => {
     expect(await readOrderNames(b)).toEqual(NAMES);
   }, 90_000);
 
-  it.runIf(backend !== "local")(
-    "a holder paused past its lease is fenced out: no duplicate, no lost record",
-    async () => {
+  if (backend !== "local")
+    it("a holder paused past its lease is fenced out: no duplicate, no lost record", async () => {
       const section = createStateSection(backend);
       const a = await createCheckout(section);
       const b = await createCheckout(section);
@@ -258,13 +257,10 @@ describe.each(BACKENDS)("state backend %s", (backend) => {
       expect(await listSandboxOrders(sandbox.url)).toHaveLength(3);
       expect(await readOrderNames(b)).toEqual(NAMES);
       expect((await b.run(["plan", "--detailed-exitcode"])).code).toBe(0);
-    },
-    120_000,
-  );
+    }, 120_000);
 
-  it.runIf(backend === "local")(
-    "a paused local holder keeps its lock (it is alive): the next run fails naming it, and the holder then finishes",
-    async () => {
+  if (backend === "local")
+    it("a paused local holder keeps its lock (it is alive): the next run fails naming it, and the holder then finishes", async () => {
       const project = await createCheckout(createStateSection(backend));
       await setSandboxFaults(sandbox.url, {
         latency: { fixedMs: 500, route: { method: "POST", pathPattern: "/orders$" } },
@@ -282,13 +278,10 @@ describe.each(BACKENDS)("state backend %s", (backend) => {
       expect(paused.output().code).toBe(0);
       expect(await listSandboxOrders(sandbox.url)).toHaveLength(3);
       expect(await readOrderNames(project)).toEqual(NAMES);
-    },
-    60_000,
-  );
+    }, 60_000);
 
-  it.runIf(backend !== "local")(
-    "force-unlock breaks the lease; the holder is fenced out and buys nothing more",
-    async () => {
+  if (backend !== "local")
+    it("force-unlock breaks the lease; the holder is fenced out and buys nothing more", async () => {
       const section = createStateSection(backend);
       const a = await createCheckout(section);
       const b = await createCheckout(section);
@@ -308,9 +301,7 @@ describe.each(BACKENDS)("state backend %s", (backend) => {
       expect(next.code).toBe(0);
       expect(await listSandboxOrders(sandbox.url)).toHaveLength(3);
       expect(await readOrderNames(b)).toEqual(NAMES);
-    },
-    90_000,
-  );
+    }, 90_000);
 });
 
 describe.each(BACKENDS.filter((b) => b !== "local"))("state migrate into %s", (backend) => {
