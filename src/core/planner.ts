@@ -11,35 +11,17 @@
  * them and never edits them), and copying 40,000 of them was two fifths of planning 20,000 orders
  * (docs/performance.md). Neither the planner nor any reader of a plan may change one.
  */
-import {
-  compareStrings,
-  contentOf,
-  diffFromDeclared,
-  diffRemoteLineItems,
-  parseTimestampMs,
-} from "./compare.js";
+import { compareStrings, contentOf, diffFromDeclared, parseTimestampMs } from "./compare.js";
 import { DEFAULT_CLOCK_SKEW_MS, DEFAULT_REQUEST_ID_RETENTION_MS, assignAdoptions } from "./adoption.js";
 import type { Adoption } from "./adoption.js";
 import { checkCreateDuplicates } from "./duplicates.js";
-import {
-  createCustomerFilter,
-  indexDesired,
-  isWithinWindow,
-  requireTimestamp,
-  sameId,
-} from "./plan-scope.js";
+import { createNoOp, describeDrift, observe } from "./observe.js";
+import { createCustomerFilter, indexDesired, requireTimestamp } from "./plan-scope.js";
 import { createDiagnostic } from "./errors.js";
 import type { Diagnostic } from "./errors.js";
-import type {
-  DesiredOrder,
-  PendingIntent,
-  RemoteOrder,
-  RemoteSnapshot,
-  StateFile,
-  StateOrder,
-} from "./model.js";
-import { PLAN_FORMAT_VERSION, assertNever, summarizeActions } from "./plan.js";
-import type { CreateAction, FieldDifference, NoOpAction, Plan, PlanAction } from "./plan.js";
+import type { DesiredOrder, PendingIntent, RemoteSnapshot, StateFile, StateOrder } from "./model.js";
+import { PLAN_FORMAT_VERSION, summarizeActions } from "./plan.js";
+import type { CreateAction, Plan, PlanAction } from "./plan.js";
 
 export { selectCustomersToList, selectOrdersToFetch } from "./plan-scope.js";
 export { planHasChanges, planHasErrors } from "./plan.js";
@@ -75,14 +57,6 @@ interface Subject {
   stateOrder?: StateOrder;
   intent?: PendingIntent;
 }
-
-/** What the remote side says about a placed order. */
-type Observation =
-  | { kind: "found"; order: RemoteOrder; seen: "listed" | "fetched" }
-  | { kind: "gone" } // by-id lookup answered 404
-  | { kind: "absent-after-window" }
-  | { kind: "not-yet-visible" }
-  | { kind: "not-checked" };
 
 export function createPlan(input: PlanInput): Plan {
   const { state, remote, options } = input;
@@ -303,94 +277,6 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
     };
   }
   return createNoOp(name, stateOrder, observation);
-}
-
-function createNoOp(name: string, stateOrder: StateOrder, observation: Observation): NoOpAction {
-  // Object literals in one key order (kind, name, customer, stateOrder, reason, seen): this runs
-  // for almost every order of a large plan (docs/performance.md), and the JSON plan keeps that order.
-  const { customer, orderId } = stateOrder;
-  switch (observation.kind) {
-    case "found": {
-      const status = observation.order.status;
-      if (status === stateOrder.status || status === "unknown") {
-        const reason = `Order ${orderId} matches the declaration.`;
-        return { kind: "no-op", name, customer, stateOrder, reason, seen: observation.seen };
-      }
-      const reason = `Order ${orderId} matches the declaration (status ${stateOrder.status} -> ${status}).`;
-      return {
-        kind: "no-op",
-        name,
-        customer,
-        stateOrder,
-        reason,
-        seen: observation.seen,
-        remoteStatus: status,
-      };
-    }
-    case "not-yet-visible": {
-      const reason = `Order ${orderId} is recent and not in the customer's list yet; it is not placed again.`;
-      return { kind: "no-op", name, customer, stateOrder, reason, seen: "not-yet-visible" };
-    }
-    case "not-checked": {
-      const reason = `Order ${orderId} is in state; the customer's orders were not fetched.`;
-      return { kind: "no-op", name, customer, stateOrder, reason, seen: "not-checked" };
-    }
-    case "gone":
-    case "absent-after-window":
-      throw new Error(`observation ${observation.kind} is drift, not a no-op`);
-    default:
-      return assertNever(observation);
-  }
-}
-
-function observe(stateOrder: StateOrder, ctx: DecideContext): Observation {
-  const list = ctx.remote.lists[stateOrder.customer.toLowerCase()];
-  const listed = list?.find((o) => sameId(o.id, stateOrder.orderId));
-  if (listed !== undefined) return { kind: "found", order: listed, seen: "listed" };
-  if (Object.prototype.hasOwnProperty.call(ctx.remote.byId, stateOrder.orderId)) {
-    const fetched = ctx.remote.byId[stateOrder.orderId];
-    return fetched === null || fetched === undefined
-      ? { kind: "gone" }
-      : { kind: "found", order: fetched, seen: "fetched" };
-  }
-  if (list === undefined) return { kind: "not-checked" };
-  return isWithinWindow(stateOrder, ctx.nowMs, ctx.options.visibilityWindowMs)
-    ? { kind: "not-yet-visible" }
-    : { kind: "absent-after-window" };
-}
-
-/** Drift as (what happened, differences with before = recorded, after = Partner Center now). */
-function describeDrift(
-  stateOrder: StateOrder,
-  observation: Observation,
-): { what: string; differences: FieldDifference[] } | undefined {
-  switch (observation.kind) {
-    case "gone":
-      return {
-        what: "was not found by Partner Center (404)",
-        differences: [{ path: "order", before: stateOrder.orderId, after: null }],
-      };
-    case "absent-after-window":
-      return {
-        what: "is missing from the customer's order list after the visibility window",
-        differences: [{ path: "order", before: stateOrder.orderId, after: null }],
-      };
-    case "found": {
-      const differences = diffRemoteLineItems(stateOrder.applied, observation.order);
-      const cancelled = observation.order.status === "cancelled";
-      if (cancelled) differences.unshift({ path: "status", before: stateOrder.status, after: "cancelled" });
-      if (differences.length === 0) return undefined;
-      return {
-        what: cancelled ? "was cancelled outside orderform" : "has line items that changed outside orderform",
-        differences,
-      };
-    }
-    case "not-yet-visible":
-    case "not-checked":
-      return undefined;
-    default:
-      return assertNever(observation);
-  }
 }
 
 function collectSubjects(
