@@ -14,6 +14,7 @@
  * - the caller's AbortSignal stops every wait and the request in flight, with its reason.
  */
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import type { Dispatcher } from "undici";
 import { OrderformError } from "../core/errors.js";
 import { scrubSecrets, type TokenProvider } from "./auth.js";
@@ -218,13 +219,26 @@ export function createOperationSender(settings: AttemptSettings): OperationSende
     }
   }
 
-  return (op) => {
-    // A signal of this operation's own, following the caller's: the waits (rate limit, back-off,
-    // token) and undici each add an "abort" listener while they run, and one caller's signal is
-    // shared by a whole plan, so on the caller's own they would pile up past Node's leak warning.
-    if (op.signal === undefined) return sendAttempts(op);
-    return sendAttempts({ ...op, signal: AbortSignal.any([op.signal]) });
-  };
+  /**
+   * Per caller's signal, one that follows it (AbortSignal.any) for this client's waits and
+   * requests. One caller's signal is shared by a whole plan, and every wait (rate limit, back-off,
+   * token) and request in flight listens for "abort" while it runs: on the follower, which is this
+   * client's own, that many listeners are expected, so Node's leak warning is lifted there and the
+   * caller's signal is left as it was. One follower per caller's signal, not per operation: a
+   * derived AbortSignal costs 10-20 µs to make, a tenth of a second over a 10,000-customer plan.
+   */
+  const followers = new WeakMap<AbortSignal, AbortSignal>();
+  function createFollower(signal: AbortSignal): AbortSignal {
+    let follower = followers.get(signal);
+    if (follower === undefined) {
+      follower = AbortSignal.any([signal]);
+      setMaxListeners(0, follower);
+      followers.set(signal, follower);
+    }
+    return follower;
+  }
+
+  return (op) => sendAttempts(op.signal === undefined ? op : { ...op, signal: createFollower(op.signal) });
 }
 
 /** `value` as the wire shape `shape`, or partner-center.invalid-response naming what is wrong. */
