@@ -1,5 +1,5 @@
 /**
- * Access tokens for Partner Center from Microsoft Entra ID (research §3):
+ * Access tokens for Partner Center from Microsoft Entra ID (README.md, "The Partner Center client"):
  * - app: client credentials on the v2 endpoint, scope https://api.partnercenter.microsoft.com/.default;
  * - app+user: refresh token on the v1 endpoint, resource https://api.partnercenter.microsoft.com;
  * - token: a bearer token obtained elsewhere, read from an environment variable.
@@ -7,7 +7,8 @@
  * error messages or files: token-endpoint failures are reported by Entra's error code and first
  * description line, with every known secret value scrubbed out as a second line of defence.
  */
-import { Agent, postForm } from "./undici-agent.js";
+import type { Dispatcher } from "undici";
+import type * as Transport from "./transport.js";
 import type { AuthConfig } from "../config/types.js";
 import { OrderformError } from "../core/errors.js";
 import { parseErrorBody } from "./errors.js";
@@ -41,7 +42,7 @@ export interface TokenProvider {
   close?(): void;
 }
 
-/** The part of fetch the provider uses; by default a POST through a small undici Agent (postForm). */
+/** The part of fetch the provider uses; by default a POST through a small undici Agent (sendForm). */
 export type FetchLike = (
   url: string,
   init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal },
@@ -175,10 +176,19 @@ function createEntraTokenProvider(
     }
   }
   const body = form.toString();
-  // Token requests have their own small pool, closed with the provider.
-  let agent: InstanceType<typeof Agent> | undefined;
+  // Token requests have their own small pool, closed with the provider. The transport (and so
+  // undici) is loaded on the first token request, not by every command that opens a state store.
+  let pool: Promise<{ dispatcher: Dispatcher; transport: typeof Transport }> | undefined;
   const fetchImpl: FetchLike =
-    options.fetchImpl ?? ((url, init) => postForm((agent ??= new Agent({ connections: 2 })), url, init));
+    options.fetchImpl ??
+    (async (url, init) => {
+      pool ??= Promise.all([import("undici"), import("./transport.js")]).then(([{ Agent }, transport]) => ({
+        transport,
+        dispatcher: new Agent({ connections: 2 }),
+      }));
+      const { transport, dispatcher } = await pool;
+      return transport.sendForm(dispatcher, url, init);
+    });
   const now = options.now ?? (() => Date.now());
   const random = options.random ?? Math.random;
   const log = options.logger;
@@ -296,7 +306,7 @@ function createEntraTokenProvider(
     close: () => {
       lifetime.abort();
       // Not awaited: close() is synchronous for its callers; the agent finishes its open sockets alone.
-      void agent?.close();
+      void pool?.then(({ dispatcher }) => dispatcher.close());
     },
   };
 }

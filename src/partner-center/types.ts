@@ -1,6 +1,7 @@
 /**
- * The client contract every command uses (DESIGN §5). Implementation: ./client.ts.
- * Results are mapped to the core's RemoteOrder so the planner never sees wire shapes.
+ * The client contract every command uses; what the client does on the wire is documented in
+ * README.md ("The Partner Center client"). Implementation: ./client.ts. Results are mapped to the
+ * core's RemoteOrder so the planner never sees wire shapes.
  */
 import type { OrderContent, RemoteOrder } from "../core/model.js";
 

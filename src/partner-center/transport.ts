@@ -1,0 +1,97 @@
+/**
+ * Transport: HTTP over undici's public API, nothing Partner Center specific. One keep-alive Agent
+ * per client (createDispatcher); one request sent, its whole answer read as text (sendHttp).
+ *
+ * Contract: a request is sent once. It either answers (any status, body read) or throws undici's
+ * error, which parseTransportCode names (ECONNRESET, UND_ERR_HEADERS_TIMEOUT, ...); an aborted
+ * `signal` throws its reason. Retries, headers and rate limits are the caller's (./attempts.ts).
+ * The pool and timeouts are the ones README.md ("The Partner Center client") documents.
+ */
+import { Agent, type Dispatcher } from "undici";
+
+export interface ClientTimeouts {
+  connectMs: number;
+  headersMs: number;
+  bodyMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: ClientTimeouts = { connectMs: 10_000, headersMs: 60_000, bodyMs: 60_000 };
+export const DEFAULT_CONNECTIONS = 16;
+
+export interface HttpRequest {
+  origin: string;
+  /** Path and query, e.g. "/v1/customers/ID/orders?billingType=monthly". */
+  path: string;
+  method: Dispatcher.HttpMethod;
+  headers: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/** A keep-alive connection pool; the caller closes it. */
+export function createDispatcher(settings: { timeouts: ClientTimeouts; connections: number }): Dispatcher {
+  return new Agent({
+    connections: settings.connections,
+    connect: { timeout: settings.timeouts.connectMs },
+    headersTimeout: settings.timeouts.headersMs,
+    bodyTimeout: settings.timeouts.bodyMs,
+    keepAliveTimeout: 30_000,
+  });
+}
+
+/** Sends one request through `dispatcher` and reads the whole answer. */
+export async function sendHttp(dispatcher: Dispatcher, request: HttpRequest): Promise<HttpAnswer> {
+  const response = await dispatcher.request({
+    origin: request.origin,
+    path: request.path,
+    method: request.method,
+    headers: request.headers,
+    ...(request.body === undefined ? {} : { body: request.body }),
+    ...(request.signal === undefined ? {} : { signal: request.signal }),
+  });
+  const text = await response.body.text();
+  return { status: response.statusCode, headers: response.headers, text };
+}
+
+/**
+ * A POST through `dispatcher`, answered as the token provider needs it (status and text). Used
+ * instead of fetch: it follows no redirect and asks for no compression, since the token endpoint
+ * answers directly, and a redirect is reported as a refusal (its status) instead of being followed.
+ */
+export async function sendForm(
+  dispatcher: Dispatcher,
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal },
+): Promise<{ status: number; text(): Promise<string> }> {
+  const target = new URL(url);
+  const answer = await sendHttp(dispatcher, {
+    origin: target.origin,
+    path: `${target.pathname}${target.search}`,
+    method: init.method as Dispatcher.HttpMethod,
+    headers: init.headers,
+    body: init.body,
+    ...(init.signal === undefined ? {} : { signal: init.signal }),
+  });
+  return { status: answer.status, text: () => Promise.resolve(answer.text) };
+}
+
+/** A short, stable name for a transport failure: undici's or the socket's error code. */
+export function parseTransportCode(error: unknown): string {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && typeof current === "object" && current !== null; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && code !== "") return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return error instanceof Error ? error.name : "network error";
+}
+
+export function isTimeoutCode(code: string): boolean {
+  return /TIMEOUT/i.test(code);
+}
