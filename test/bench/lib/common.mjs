@@ -26,7 +26,7 @@ export function createCustomerId(i) {
 
 /**
  * Starts a sandbox in a child process. `options` are startSandbox options (see
- * src/sandbox/server.ts); the child is test/bench/lib/sandbox-child.mjs, so options the CLI
+ * SandboxOptions in src/sandbox/context.ts); the child is test/bench/lib/sandbox-child.mjs, so options the CLI
  * has no flag for (rateLimitKey) can be set too.
  */
 export async function startSandboxProcess(options = {}) {
