@@ -84,13 +84,6 @@ export default tseslint.config(
       rules: layerRules(folder, folder === "manifests" ? { typesFrom: ["config"] } : {}),
     })),
   {
-    // The in-process sandbox (`auth.mode: sandbox`) is started by the factory that opens the Partner
-    // Center client; the sandbox is a stand-in for Partner Center and belongs below the CLI, which
-    // should start it and hand its URL to partner-center, so that partner-center never imports it.
-    files: ["src/partner-center/open.ts"],
-    rules: layerRules("partner-center", { allowed: ["sandbox"] }),
-  },
-  {
     files: ["src/core/**/*.ts"],
     rules: {
       "@typescript-eslint/no-restricted-imports": [

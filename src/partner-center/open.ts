@@ -1,12 +1,11 @@
 /**
- * Builds the client from the loaded config: the one place where endpoint, auth, rate limit and
- * logging settings meet. With `endpoint: sandbox` the built-in emulator is started in-process
- * (its store under <rootDir>/<sandbox.dataDir>/ so that successive runs see the same orders).
+ * Opens the client from the loaded config: the one place where endpoint, auth, rate limit and
+ * logging settings meet. This layer never starts the sandbox: for `endpoint: sandbox` the
+ * composition root (src/cli/open-partner-center.ts) starts it and opens the client on its URL with
+ * `openPartnerCenterClient`. See docs/sandbox.md.
  */
-import { mkdirSync } from "node:fs";
 import { isIP } from "node:net";
-import path from "node:path";
-import type { AuthConfig, LoadedConfig } from "../config/types.js";
+import type { AuthConfig, LoadedConfig, OrderformConfig } from "../config/types.js";
 import { OrderformError } from "../core/errors.js";
 import { createTokenProvider, DEFAULT_AUTHORITY_HOST } from "./auth.js";
 import { createPartnerCenterClient } from "./client.js";
@@ -20,67 +19,29 @@ export interface OpenedPartnerCenter {
   endpoint: string;
 }
 
-/** The variable name under which the sandbox's public secret is handed to the token provider. */
-const SANDBOX_SECRET_VARIABLE = "ORDERFORM_SANDBOX_CLIENT_SECRET";
+/** Where the client sends its requests and how it signs in there. */
+export interface PartnerCenterTarget {
+  baseUrl: string;
+  auth: AuthConfig;
+  /** Holds the variables the auth section names (the process environment, or the sandbox's secret). */
+  secrets: NodeJS.ProcessEnv;
+}
 
-export async function openPartnerCenter(
+/**
+ * Opens the client on the configured endpoint, an https URL (http for loopback hosts only), with
+ * the configured auth. `endpoint: sandbox` is the caller's to start (src/cli/open-partner-center.ts).
+ */
+export function openConfiguredPartnerCenter(
   loaded: LoadedConfig,
   env: NodeJS.ProcessEnv,
   version: string,
-): Promise<OpenedPartnerCenter> {
+): OpenedPartnerCenter {
   const { config } = loaded;
-  const logger =
-    env.ORDERFORM_LOG === "debug"
-      ? (line: string) => process.stderr.write(`orderform: ${line}\n`)
-      : undefined;
-  const rateLimiter = createRateLimiter({ requestsPerMinute: config.rateLimit.requestsPerMinute });
-  const common = {
-    locale: config.locale,
-    applicationName: `orderform/${version}`,
-    rateLimiter,
-    rateLimitKey: config.rateLimit.key,
-    ...(logger === undefined ? {} : { logger }),
-  };
-
   if (config.endpoint === "sandbox") {
-    // Dynamic: the sandbox's code is loaded only when it is used.
-    const { startSandbox, SANDBOX_PARTNER } = await import("../sandbox/index.js");
-    const dataDir = path.join(loaded.rootDir, config.sandbox.dataDir);
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const server = await startSandbox({
-      port: 0,
-      dataFile: path.join(dataDir, "sandbox.json"),
-      listDelayMs: config.sandbox.listDelayMs,
-      provisioningDelayMs: config.sandbox.provisioningDelayMs,
-    });
-    try {
-      const auth: AuthConfig = {
-        mode: "app",
-        tenantId: SANDBOX_PARTNER.tenantId,
-        clientId: SANDBOX_PARTNER.clientId,
-        clientSecretEnv: SANDBOX_SECRET_VARIABLE,
-        authorityHost: server.url,
-      };
-      const tokenProvider = createTokenProvider(
-        auth,
-        { [SANDBOX_SECRET_VARIABLE]: SANDBOX_PARTNER.clientSecret },
-        logger === undefined ? {} : { logger },
-      );
-      const client = createPartnerCenterClient({ ...common, baseUrl: server.url, tokenProvider });
-      return {
-        client,
-        endpoint: server.url,
-        async close() {
-          await client.close();
-          await server.close();
-        },
-      };
-    } catch (error) {
-      await server.close();
-      throw error;
-    }
+    throw new Error(
+      "bug: endpoint: sandbox is started by the caller, then opened with openPartnerCenterClient",
+    );
   }
-
   checkEndpointUrl(config.endpoint, "endpoint");
   if (config.auth === undefined) {
     throw new OrderformError("config.auth-required", `endpoint ${config.endpoint} needs an auth section`, {
@@ -88,9 +49,44 @@ export async function openPartnerCenter(
     });
   }
   checkEndpointUrl(config.auth.authorityHost ?? DEFAULT_AUTHORITY_HOST, "auth.authorityHost");
-  const tokenProvider = createTokenProvider(config.auth, env, logger === undefined ? {} : { logger });
-  const client = createPartnerCenterClient({ ...common, baseUrl: config.endpoint, tokenProvider });
-  return { client, endpoint: config.endpoint, close: () => client.close() };
+  return openPartnerCenterClient(
+    config,
+    { baseUrl: config.endpoint, auth: config.auth, secrets: env },
+    env,
+    version,
+  );
+}
+
+/**
+ * Opens the client on `target` with the config's locale and rate limit; the URLs are the caller's
+ * to check. ORDERFORM_LOG=debug in `env` logs every request to stderr (never a secret).
+ */
+export function openPartnerCenterClient(
+  config: OrderformConfig,
+  target: PartnerCenterTarget,
+  env: NodeJS.ProcessEnv,
+  version: string,
+): OpenedPartnerCenter {
+  const logger =
+    env.ORDERFORM_LOG === "debug"
+      ? (line: string) => process.stderr.write(`orderform: ${line}\n`)
+      : undefined;
+  const rateLimiter = createRateLimiter({ requestsPerMinute: config.rateLimit.requestsPerMinute });
+  const tokenProvider = createTokenProvider(
+    target.auth,
+    target.secrets,
+    logger === undefined ? {} : { logger },
+  );
+  const client = createPartnerCenterClient({
+    locale: config.locale,
+    applicationName: `orderform/${version}`,
+    rateLimiter,
+    rateLimitKey: config.rateLimit.key,
+    ...(logger === undefined ? {} : { logger }),
+    baseUrl: target.baseUrl,
+    tokenProvider,
+  });
+  return { client, endpoint: target.baseUrl, close: () => client.close() };
 }
 
 /** https everywhere; plain http only to this machine (tokens must not cross a network in clear). */

@@ -1,5 +1,5 @@
 /**
- * The sandbox's built-in registrations. These are public, sandbox-only credentials (DESIGN §6);
+ * The sandbox's built-in registrations. These are public, sandbox-only credentials (docs/sandbox.md);
  * they grant nothing outside a sandbox process.
  */
 

@@ -1,5 +1,6 @@
 export { startSandbox } from "./server.js";
-export type { RunningSandbox, SandboxOptions } from "./server.js";
+export type { RunningSandbox } from "./server.js";
+export type { SandboxOptions } from "./context.js";
 export {
   SANDBOX_CUSTOMERS,
   SANDBOX_NON_RI_SUBSCRIPTION,

@@ -1,7 +1,8 @@
 /**
- * `orderform apply [PLANFILE]` (docs/exactly-once.md). Takes the state's write lock for the whole run, so the
- * plan it executes cannot go stale underneath it. A saved plan is refused unless the state's lineage
- * and serial are exactly those it was made against, including "no state yet" (terraform#24078).
+ * `orderform apply [PLANFILE]`. Takes the state's write lock for the whole run (docs/state.md,
+ * "Lock"), so the plan it executes cannot go stale underneath it. A saved plan is refused unless the
+ * state's lineage and serial are exactly those it was made against, including "no state yet"
+ * (docs/exactly-once.md, "Saved plans"; Terraform's terraform#24078 is the failure this avoids).
  */
 import { createInterface } from "node:readline/promises";
 import { applyPlan, recordStatusChanges, selectApplyWork } from "../../apply/applier.js";
@@ -10,7 +11,7 @@ import { OrderformError } from "../../core/errors.js";
 import type { Plan } from "../../core/plan.js";
 import { fetchCheckedSavedPlan } from "../saved-plan-gate.js";
 import { planHasChanges, planHasErrors } from "../../core/planner.js";
-import { openPartnerCenter } from "../../partner-center/open.js";
+import { openPartnerCenter } from "../open-partner-center.js";
 import { renderPlanText } from "../../render/plan-text.js";
 import type { StateSession } from "../../state/types.js";
 import { createProgressReporter } from "../apply-progress.js";

@@ -9,7 +9,7 @@ import { createAccountedOrderIds } from "../../core/duplicates.js";
 import { selectOwnSlot } from "../../core/state-journal.js";
 import { contentOf, diffContent, matchesRemote } from "../../core/compare.js";
 import type { OrderContent, RemoteOrder } from "../../core/model.js";
-import { openPartnerCenter } from "../../partner-center/open.js";
+import { openPartnerCenter } from "../open-partner-center.js";
 import type { CliContext, CommandResult } from "../context.js";
 import { loadProjectForCommand, openStateStore, parseLockTimeout } from "../project.js";
 

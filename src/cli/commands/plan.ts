@@ -5,7 +5,7 @@
  * --detailed-exitcode.
  */
 import { OrderformError } from "../../core/errors.js";
-import { openPartnerCenter } from "../../partner-center/open.js";
+import { openPartnerCenter } from "../open-partner-center.js";
 import { planHasChanges, planHasErrors, selectCustomersToList } from "../../core/planner.js";
 import type { OpenedPartnerCenter } from "../../partner-center/open.js";
 import type { LoadedConfig } from "../../config/types.js";
@@ -42,7 +42,7 @@ export async function runPlan(
   parseLockTimeout(opts.lockTimeout); // accepted for symmetry with apply; plan takes no lock
   const customers = readStringList(opts.customer);
   // While the order files load (on a worker thread), read state and start listing the customers
-  // it knows: at 10,000 customers the listing is most of a plan's wall time (docs/performance.md). The early
+  // it knows: at 10,000 customers the listing is most of a plan's wall time. The early
   // start's errors are raised only after the order files loaded without errors, in the order the
   // sequential steps would raise them.
   let early: Promise<EarlyStart> | undefined;

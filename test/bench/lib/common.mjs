@@ -25,9 +25,9 @@ export function createCustomerId(i) {
 }
 
 /**
- * Starts a sandbox in a child process. `options` are startSandbox options (see
- * src/sandbox/server.ts); the child is test/bench/lib/sandbox-child.mjs, so options the CLI
- * has no flag for (rateLimitKey) can be set too.
+ * Starts a sandbox in a child process. `options` are startSandbox options (see SandboxOptions in
+ * src/sandbox/context.ts); the child is test/bench/lib/sandbox-child.mjs, so options the CLI has no
+ * flag for (rateLimitKey) can be set too.
  */
 export async function startSandboxProcess(options = {}) {
   const child = spawn(
