@@ -1,7 +1,7 @@
 /**
  * Partner Center failures as one typed error, and the pure parsing of error answers.
  *
- * The service sends two body shapes (research §4): the documented ApiFault
+ * The service sends two body shapes (README, "The Partner Center client"): the documented ApiFault
  * `{code, description, data, source}` whose `code` is a string or a JSON number, and the throttling
  * body `{statusCode, message}` with 429. Gateways in front of it answer with HTML or nothing, so
  * non-JSON bodies are parsed too.

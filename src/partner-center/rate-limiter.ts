@@ -1,7 +1,7 @@
 /**
  * A token bucket per key (the partner tenant, or partner + customer), shared by all concurrent
  * work of one client, so that a large plan or apply paces itself under Partner Center's limit
- * (500 requests per minute per tenant identifier, research §4) instead of running into 429s.
+ * (500 requests per minute per tenant identifier, as Microsoft's throttling guidance for orders documents) instead of running into 429s.
  *
  * The server's window algorithm is not documented (fixed or sliding). So the bucket is sized such
  * that no 60-second window, however aligned, sees more than `requestsPerMinute`: the burst is taken

@@ -66,7 +66,7 @@ export interface WireToken {
 
 export type WireShape = "order" | "collection" | "provisioningStatusItem" | "subscription" | "token";
 
-/** A guard over the ahead-of-time compiled schema (scripts/generate-validators.mjs, issue 7). */
+/** A guard over the ahead-of-time compiled schema (scripts/generate-validators.mjs; docs/performance.md). */
 function guard<T>(validate: GeneratedValidator): GeneratedValidator & ((value: unknown) => value is T) {
   return validate as GeneratedValidator & ((value: unknown) => value is T);
 }

@@ -1,6 +1,6 @@
 /**
  * Mapping between orderform's model and Partner Center's JSON. Requests are sent camelCase (the
- * service matches names case-insensitively, research §5); responses are mapped to RemoteOrder so
+ * service matches names case-insensitively, as its documentation's PascalCase examples show); responses are mapped to RemoteOrder so
  * that the planner never sees wire shapes.
  */
 import type {
@@ -78,7 +78,7 @@ export function normalizeOrderStatus(status: string): RemoteOrderStatus {
 export function normalizeBillingCycle(billingCycle: string | undefined): string {
   if (billingCycle === undefined || billingCycle === "") return "unknown";
   // Every listed order carries one of a handful of spellings: convert each once (the regular
-  // expression was ~15 ms of the main thread over 20,000 listed orders, issue 7).
+  // expression was ~15 ms of the main thread over 20,000 listed orders; docs/performance.md).
   let normalized = billingCycles.get(billingCycle);
   if (normalized === undefined) {
     const snake = billingCycle.replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
@@ -146,7 +146,7 @@ export function mapSubscription(wire: WireSubscription): SubscriptionSummary {
 
 /**
  * Resolves a collection's `links.next.uri` against the API base. Link URIs are relative and have
- * no /v1 prefix (research §5). Returns null for a link to another origin: the bearer token must
+ * no /v1 prefix, as Partner Center's collection answers show. Returns null for a link to another origin: the bearer token must
  * never be sent anywhere but the configured endpoint.
  */
 export function resolveLinkPath(uri: string, baseUrl: string): string | null {
