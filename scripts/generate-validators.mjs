@@ -1,6 +1,6 @@
 // Generates src/generated/*.ts: the project's JSON Schemas compiled by ajv ahead of time
 // (standalone validation code, https://ajv.js.org/standalone.html). Importing ajv and compiling
-// the config, state and Partner Center schemas cost ~0.1 s of every command's start-up on the
+// the config, state, plan and Partner Center schemas cost ~0.1 s of every command's start-up on the
 // main thread (docs/performance.md); the generated functions are the code ajv would compile at run time, with
 // the same options. test/unit/schemas/generated.test.ts fails when a file is out of date.
 // Run: npm run generate   (or: node scripts/generate-validators.mjs --check)
@@ -56,6 +56,15 @@ export const GROUPS = [
       token: `${SCHEMAS}/partner-center/token.json`,
       error: `${SCHEMAS}/partner-center/error.json`,
     },
+  },
+  {
+    file: "src/generated/plan-validators.ts",
+    // allErrors: the first error of a saved plan is reported; strict: false as the plan schema
+    // keeps `true` schemas for free-form values (a difference's before and after).
+    options: { strict: false, allErrors: true },
+    formats: ["date-time"],
+    schemas: ["plan.schema.json"],
+    exports: { plan: `${SCHEMAS}/plan.schema.json` },
   },
 ];
 

@@ -1,33 +1,15 @@
 /**
  * Saved plans (`plan --out`, `apply PLANFILE`, `show PLANFILE`): the Plan document as JSON,
- * validated against schemas/plan.schema.json when read back. An unknown format version is refused.
+ * validated against schemas/plan.schema.json (compiled ahead of time) when read back. An unknown
+ * format version is refused.
  */
 import { open, readFile, rename, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
-import type { ValidateFunction } from "ajv";
-import type * as AjvModule from "ajv/dist/2020.js";
-import type * as AjvFormatsModule from "ajv-formats";
 import { OrderformError } from "../core/errors.js";
 import type { Plan } from "../core/plan.js";
 import { PLAN_FORMAT_VERSION } from "../core/plan.js";
 import { renderPlanJson } from "../render/plan-json.js";
-
-let validatePlan: ValidateFunction | undefined;
-
-async function loadPlanValidator(): Promise<ValidateFunction> {
-  if (validatePlan !== undefined) return validatePlan;
-  const schema = JSON.parse(
-    await readFile(new URL("../../schemas/plan.schema.json", import.meta.url), "utf8"),
-  ) as object;
-  // Required on first use: only commands that read a saved plan pay for loading ajv (~25 ms).
-  const require = createRequire(import.meta.url);
-  const { Ajv2020 } = require("ajv/dist/2020.js") as typeof AjvModule;
-  const addFormats = (require("ajv-formats") as typeof AjvFormatsModule.default).default;
-  const ajv = new Ajv2020({ allErrors: true, strict: false });
-  addFormats(ajv);
-  validatePlan = ajv.compile(schema);
-  return validatePlan;
-}
+// Compiled ahead of time (scripts/generate-validators.mjs), like every other schema.
+import { plan as validatePlan } from "../generated/plan-validators.js";
 
 export async function writePlanFile(path: string, plan: Plan): Promise<void> {
   const temp = `${path}.${process.pid}.tmp`;
@@ -82,9 +64,8 @@ export async function readPlanFile(path: string): Promise<Plan> {
       { hint: "Make a new plan with this version of orderform." },
     );
   }
-  const validate = await loadPlanValidator();
-  if (!validate(data)) {
-    const first = validate.errors?.[0];
+  if (!validatePlan(data)) {
+    const first = validatePlan.errors?.[0];
     throw new OrderformError(
       "plan.file-invalid",
       `the plan file ${path} is not a valid plan: ${first?.instancePath ?? ""} ${first?.message ?? ""}`.trim(),

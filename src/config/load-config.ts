@@ -8,8 +8,7 @@
  */
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { createRequire } from "node:module";
-import type * as Cosmiconfig from "cosmiconfig";
+import { cosmiconfig, defaultLoaders } from "cosmiconfig";
 import type { CosmiconfigResult, Loader } from "cosmiconfig";
 import { createDiagnostic, hasErrors } from "../core/errors.js";
 import type { Diagnostic } from "../core/errors.js";
@@ -21,10 +20,6 @@ import { checkConfigRules, configSchemaRules, mergeConfig } from "./config-rules
 import type { SchemaValidConfig } from "./config-rules.js";
 import { createDefaultConfig } from "./defaults.js";
 import type { LoadedConfig } from "./types.js";
-
-// cosmiconfig is CommonJS: require() loads it ~4 ms faster than an ESM import, which first scans
-// its modules for named exports (a tenth of validate's start-up budget; docs/performance.md).
-const { cosmiconfig, defaultLoaders } = createRequire(import.meta.url)("cosmiconfig") as typeof Cosmiconfig;
 
 export interface LoadConfigOptions {
   cwd: string;

@@ -4,6 +4,7 @@ import { GROUPS, generateGroup, readGeneratedFile } from "../../../scripts/gener
 import * as manifest from "../../../src/generated/manifest-validators.js";
 import * as state from "../../../src/generated/state-validators.js";
 import * as wire from "../../../src/generated/wire-validators.js";
+import * as plan from "../../../src/generated/plan-validators.js";
 
 interface Group {
   file: string;
@@ -23,6 +24,7 @@ describe("ahead-of-time compiled validators (src/generated)", () => {
       "src/generated/manifest-validators.ts": manifest,
       "src/generated/state-validators.ts": state,
       "src/generated/wire-validators.ts": wire,
+      "src/generated/plan-validators.ts": plan,
     };
     for (const group of GROUPS as Group[]) {
       for (const name of Object.keys(group.exports)) {
