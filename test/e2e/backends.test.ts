@@ -6,104 +6,39 @@
  * PostgreSQL tests are skipped, saying how to get the server, when its binaries are missing, except
  * under CI, where a missing server fails them.
  */
-import { randomUUID } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSandbox, type RunningSandbox } from "../../src/sandbox/index.js";
+import { AZURITE_KEY } from "../support/azurite-server.mjs";
+import { POSTGRES_MISSING_HINT } from "../support/postgres-server.mjs";
+import { listSandboxOrders, resetSandbox, setSandboxFaults, type TestProject } from "./helpers.js";
 import {
-  AZURITE_ACCOUNT,
-  AZURITE_KEY,
-  startAzurite,
-  type RunningAzurite,
-} from "../support/azurite-server.mjs";
-import {
-  POSTGRES_MISSING_HINT,
-  findPostgresBinDir,
-  startPostgres,
-  type RunningPostgres,
-} from "../support/postgres-server.mjs";
-import {
-  createTestProject,
-  listSandboxOrders,
-  resetSandbox,
-  setSandboxFaults,
-  writeStandardOrders,
-  type TestProject,
-} from "./helpers.js";
+  hasPostgres,
+  replaceStateSection,
+  startBackendFixture,
+  type Backend,
+  type BackendFixture,
+} from "./backend-fixture.js";
 
-type Backend = "local" | "azblob" | "pg";
-
-const CONTAINER = "orderform-e2e";
-const hasPostgres = findPostgresBinDir() !== undefined;
 if (!hasPostgres && process.env.CI) throw new Error(`CI needs PostgreSQL: ${POSTGRES_MISSING_HINT}`);
 if (!hasPostgres) console.warn(`Skipping the pg backend tests: ${POSTGRES_MISSING_HINT}`);
 const BACKENDS: Backend[] = hasPostgres ? ["local", "azblob", "pg"] : ["local", "azblob"];
 
-let sandbox: RunningSandbox;
-let azurite: RunningAzurite;
-let postgres: RunningPostgres | undefined;
-const projects: TestProject[] = [];
+let fixture: BackendFixture;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0 });
-  azurite = await startAzurite();
-  const service = new BlobServiceClient(
-    azurite.accountUrl,
-    new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY),
-  );
-  await service.getContainerClient(CONTAINER).create();
-  if (hasPostgres) postgres = await startPostgres();
+  fixture = await startBackendFixture("orderform-e2e");
 }, 60_000);
 afterAll(async () => {
-  for (const project of projects.splice(0)) await project.cleanup();
-  await sandbox.close();
-  await azurite.stop();
-  await postgres?.stop();
+  await fixture.stop();
 });
 beforeEach(async () => {
-  await resetSandbox(sandbox.url);
+  await resetSandbox(fixture.sandbox.url);
 });
 
-/** The state section of a config for `backend`, naming a fresh, empty state. */
-function createStateSection(backend: Backend, place = randomUUID().slice(0, 8)): string {
-  switch (backend) {
-    case "local":
-      return ["state:", "  backend: local", `  path: state-${place}.json`].join("\n");
-    case "azblob":
-      return [
-        "state:",
-        "  backend: azblob",
-        `  url: ${azurite.accountUrl}/${CONTAINER}`,
-        `  name: s-${place}`,
-        "  auth: { mode: shared-key, accountName: devstoreaccount1, accountKeyEnv: ORDERFORM_TEST_STORAGE_KEY }",
-        "  leaseSeconds: 15",
-      ].join("\n");
-    case "pg":
-      return [
-        "state:",
-        "  backend: pg",
-        "  connectionStringEnv: ORDERFORM_TEST_PG_URL",
-        `  schema: s_${place.replace(/-/g, "_")}`,
-        "  name: prod",
-        "  lockTtlSeconds: 15",
-      ].join("\n");
-  }
-}
-
-/** A checkout of the project whose state lives in `section` (two checkouts share it for azblob and pg). */
-async function createCheckout(section: string): Promise<TestProject> {
-  const project = await createTestProject(sandbox.url);
-  projects.push(project);
-  const configPath = join(project.dir, "orderform.config.yaml");
-  const config = (await readFile(configPath, "utf8")).replace(/^state:\n( {2}.*\n)+/m, `${section}\n`);
-  await writeFile(configPath, config);
-  project.env.ORDERFORM_TEST_STORAGE_KEY = AZURITE_KEY;
-  if (postgres !== undefined) project.env.ORDERFORM_TEST_PG_URL = postgres.url;
-  await writeStandardOrders(project);
-  return project;
-}
+const createStateSection = (backend: Backend, place?: string): string =>
+  fixture.createStateSection(backend, place);
+const createCheckout = (section: string): Promise<TestProject> => fixture.createCheckout(section);
 
 function waitForOutput(project: ReturnType<TestProject["spawn"]>, text: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -140,7 +75,7 @@ describe.each(BACKENDS)("state backend %s", (backend) => {
     }[];
     expect(history.map((h) => h.serial)).toEqual([1]);
     expect((await project.run(["state", "diff"])).stdout).toContain("contoso/seats");
-    expect(await listSandboxOrders(sandbox.url)).toHaveLength(3);
+    expect(await listSandboxOrders(fixture.sandbox.url)).toHaveLength(3);
   });
 
   it("two checkouts applying at once: one waits for the other, and nothing is bought twice", async () => {
@@ -148,16 +83,16 @@ describe.each(BACKENDS)("state backend %s", (backend) => {
     const a = await createCheckout(section);
     // A local state is a file per checkout: two runs share it only in one folder.
     const b = backend === "local" ? a : await createCheckout(section);
-    await setSandboxFaults(sandbox.url, {
+    await setSandboxFaults(fixture.sandbox.url, {
       latency: { fixedMs: 300, route: { method: "POST", pathPattern: "/orders$" } },
     });
     const [ra, rb] = await Promise.all([
       a.run(["apply", "--auto-approve", "--lock-timeout", "60s"]),
       b.run(["apply", "--auto-approve", "--lock-timeout", "60s"]),
     ]);
-    await setSandboxFaults(sandbox.url, {});
+    await setSandboxFaults(fixture.sandbox.url, {});
     expect([ra.code, rb.code]).toEqual([0, 0]);
-    expect(await listSandboxOrders(sandbox.url)).toHaveLength(3);
+    expect(await listSandboxOrders(fixture.sandbox.url)).toHaveLength(3);
     expect(await readOrderNames(b)).toEqual(NAMES);
   }, 120_000);
 
@@ -185,7 +120,7 @@ describe.each(BACKENDS)("state backend %s", (backend) => {
       "state rm",
       "import contoso/seats",
     ]);
-    expect(await listSandboxOrders(sandbox.url)).toHaveLength(3);
+    expect(await listSandboxOrders(fixture.sandbox.url)).toHaveLength(3);
   });
 
   it("names the holder when the lock is busy, with its CI run", async () => {
@@ -198,7 +133,7 @@ describe.each(BACKENDS)("state backend %s", (backend) => {
       GITHUB_REPOSITORY: "contoso/orders",
       GITHUB_SERVER_URL: "https://github.com",
     });
-    await setSandboxFaults(sandbox.url, {
+    await setSandboxFaults(fixture.sandbox.url, {
       latency: { fixedMs: 3000, route: { method: "POST", pathPattern: "/orders$" } },
     });
     const holder = a.spawn(["apply", "--auto-approve", "--json", "--parallelism", "1"]);
@@ -209,27 +144,27 @@ describe.each(BACKENDS)("state backend %s", (backend) => {
     expect(busy.stderr).toMatch(
       /operation "apply", started \S+, GitHub Actions run 4242 https:\/\/github.com\/contoso\/orders\/actions\/runs\/4242, lock id [0-9a-f-]{36}/,
     );
-    await setSandboxFaults(sandbox.url, {});
+    await setSandboxFaults(fixture.sandbox.url, {});
     await new Promise((resolve) => holder.once("close", resolve));
-    expect(await listSandboxOrders(sandbox.url)).toHaveLength(3);
+    expect(await listSandboxOrders(fixture.sandbox.url)).toHaveLength(3);
   }, 60_000);
 
   it("a SIGKILLed holder's lock is free within its lease, and the next run finishes its intents once", async () => {
     const section = createStateSection(backend);
     const a = await createCheckout(section);
     const b = backend === "local" ? a : await createCheckout(section);
-    await setSandboxFaults(sandbox.url, {
+    await setSandboxFaults(fixture.sandbox.url, {
       latency: { fixedMs: 1500, route: { method: "POST", pathPattern: "/orders$" } },
     });
     const holder = a.spawn(["apply", "--auto-approve", "--json", "--parallelism", "1"]);
     await waitForOutput(holder, '"order_started"');
     holder.kill("SIGKILL");
     await new Promise((resolve) => holder.once("close", resolve));
-    await setSandboxFaults(sandbox.url, {});
+    await setSandboxFaults(fixture.sandbox.url, {});
     const next = await b.run(["apply", "--auto-approve", "--lock-timeout", "40s"]);
     expect(next.code).toBe(0);
     expect(next.stderr).toMatch(/recovered|took over/);
-    expect(await listSandboxOrders(sandbox.url)).toHaveLength(3);
+    expect(await listSandboxOrders(fixture.sandbox.url)).toHaveLength(3);
     expect(await readOrderNames(b)).toEqual(NAMES);
   }, 90_000);
 
@@ -238,7 +173,7 @@ describe.each(BACKENDS)("state backend %s", (backend) => {
       const section = createStateSection(backend);
       const a = await createCheckout(section);
       const b = await createCheckout(section);
-      await setSandboxFaults(sandbox.url, {
+      await setSandboxFaults(fixture.sandbox.url, {
         latency: { fixedMs: 1000, route: { method: "POST", pathPattern: "/orders$" } },
       });
       const paused = a.spawn(["apply", "--auto-approve", "--json", "--parallelism", "1"]);
@@ -250,11 +185,11 @@ describe.each(BACKENDS)("state backend %s", (backend) => {
       expect(next.code).toBe(0);
       paused.kill("SIGCONT");
       await new Promise((resolve) => paused.once("close", resolve));
-      await setSandboxFaults(sandbox.url, {});
+      await setSandboxFaults(fixture.sandbox.url, {});
       const out = paused.output();
       expect(out.code).toBe(1);
       expect(out.stderr).toContain("state.lock-lost");
-      expect(await listSandboxOrders(sandbox.url)).toHaveLength(3);
+      expect(await listSandboxOrders(fixture.sandbox.url)).toHaveLength(3);
       expect(await readOrderNames(b)).toEqual(NAMES);
       expect((await b.run(["plan", "--detailed-exitcode"])).code).toBe(0);
     }, 120_000);
@@ -262,7 +197,7 @@ describe.each(BACKENDS)("state backend %s", (backend) => {
   if (backend === "local")
     it("a paused local holder keeps its lock (it is alive): the next run fails naming it, and the holder then finishes", async () => {
       const project = await createCheckout(createStateSection(backend));
-      await setSandboxFaults(sandbox.url, {
+      await setSandboxFaults(fixture.sandbox.url, {
         latency: { fixedMs: 500, route: { method: "POST", pathPattern: "/orders$" } },
       });
       const paused = project.spawn(["apply", "--auto-approve", "--json", "--parallelism", "1"]);
@@ -274,9 +209,9 @@ describe.each(BACKENDS)("state backend %s", (backend) => {
       expect(next.stderr).toContain(`pid ${paused.pid ?? 0}`);
       paused.kill("SIGCONT");
       await new Promise((resolve) => paused.once("close", resolve));
-      await setSandboxFaults(sandbox.url, {});
+      await setSandboxFaults(fixture.sandbox.url, {});
       expect(paused.output().code).toBe(0);
-      expect(await listSandboxOrders(sandbox.url)).toHaveLength(3);
+      expect(await listSandboxOrders(fixture.sandbox.url)).toHaveLength(3);
       expect(await readOrderNames(project)).toEqual(NAMES);
     }, 60_000);
 
@@ -285,7 +220,7 @@ describe.each(BACKENDS)("state backend %s", (backend) => {
       const section = createStateSection(backend);
       const a = await createCheckout(section);
       const b = await createCheckout(section);
-      await setSandboxFaults(sandbox.url, {
+      await setSandboxFaults(fixture.sandbox.url, {
         latency: { fixedMs: 2000, route: { method: "POST", pathPattern: "/orders$" } },
       });
       const holder = a.spawn(["apply", "--auto-approve", "--json", "--parallelism", "1"]);
@@ -295,11 +230,11 @@ describe.each(BACKENDS)("state backend %s", (backend) => {
       expect(lockId).not.toBe("");
       expect((await b.run(["force-unlock", lockId])).code).toBe(0);
       await new Promise((resolve) => holder.once("close", resolve));
-      await setSandboxFaults(sandbox.url, {});
+      await setSandboxFaults(fixture.sandbox.url, {});
       expect(holder.output().stderr).toContain("state.lock-lost");
       const next = await b.run(["apply", "--auto-approve"]);
       expect(next.code).toBe(0);
-      expect(await listSandboxOrders(sandbox.url)).toHaveLength(3);
+      expect(await listSandboxOrders(fixture.sandbox.url)).toHaveLength(3);
       expect(await readOrderNames(b)).toEqual(NAMES);
     }, 90_000);
 });
@@ -316,7 +251,7 @@ describe.each(BACKENDS.filter((b) => b !== "local"))("state migrate into %s", (b
 
     const target = createStateSection(backend);
     const config = await readFile(join(project.dir, "orderform.config.yaml"), "utf8");
-    await writeFile(join(project.dir, "target.yaml"), config.replace(/^state:\n( {2}.*\n)+/m, `${target}\n`));
+    await writeFile(join(project.dir, "target.yaml"), replaceStateSection(config, target));
     const migrate = await project.run(["state", "migrate", "--to", "target.yaml"]);
     expect(migrate.stderr).toBe("");
     expect(migrate.code).toBe(0);
@@ -346,7 +281,7 @@ describe.each(BACKENDS.filter((b) => b !== "local"))("state migrate into %s", (b
         ])
       ).code,
     ).toBe(0);
-    await writeFile(join(other.dir, "target.yaml"), config.replace(/^state:\n( {2}.*\n)+/m, `${target}\n`));
+    await writeFile(join(other.dir, "target.yaml"), replaceStateSection(config, target));
     const refused = await other.run(["state", "migrate", "--to", "target.yaml"]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("state.migrate-other-lineage");
@@ -363,7 +298,7 @@ describe("bad backend input: a clear error, nothing bought", () => {
     },
     {
       name: "azblob with a missing container",
-      section: () => createStateSection("azblob").replace(`/${CONTAINER}`, "/no-such-container"),
+      section: () => createStateSection("azblob").replace("/orderform-e2e", "/no-such-container"),
       says: /state\.backend-missing/,
     },
     {
@@ -391,7 +326,7 @@ describe("bad backend input: a clear error, nothing bought", () => {
         section: () => createStateSection("pg"),
         // Evaluated when the test runs: the server starts in beforeAll.
         env: () => ({
-          ORDERFORM_TEST_PG_URL: `${postgres?.url.replace(/\/postgres$/, "") ?? ""}/no_such_db`,
+          ORDERFORM_TEST_PG_URL: `${fixture.postgres?.url.replace(/\/postgres$/, "") ?? ""}/no_such_db`,
         }),
         says: /state\.backend-missing/,
       },
@@ -407,7 +342,7 @@ describe("bad backend input: a clear error, nothing bought", () => {
       expect(apply.stderr).toMatch(says);
       expect(apply.stderr).not.toContain(AZURITE_KEY);
       expect(apply.stderr).not.toMatch(/\n\s+at /); // no stack trace
-      expect(await listSandboxOrders(sandbox.url)).toHaveLength(0);
+      expect(await listSandboxOrders(fixture.sandbox.url)).toHaveLength(0);
     },
     60_000,
   );

@@ -13,20 +13,12 @@ import {
   LICENSE_OFFER,
   createOrderYaml,
   createTestProject,
-  fetchJson,
   listSandboxOrders,
   resetSandbox,
   writeStandardOrders,
   type TestProject,
 } from "./helpers.js";
-
-interface StateJson {
-  lineage: string;
-  serial: number;
-  orders: Record<string, { orderId: string; requestId: string; creationDate: string; applied: unknown }>;
-  pending: Record<string, Record<string, unknown>>;
-  generations?: Record<string, number>;
-}
+import { readStateJson, seedSandboxOrders, writeRecordAsIntent } from "./state-json.js";
 
 let sandbox: RunningSandbox;
 /** New orders stay out of the customer's list for a minute, as Partner Center's list may lag. */
@@ -49,14 +41,6 @@ async function cloneProject(from: TestProject, url = sandbox.url): Promise<TestP
     }
   }
   return copy;
-}
-
-async function readStateJson(project: TestProject): Promise<StateJson> {
-  return JSON.parse(await readFile(join(project.dir, "orderform.state.json"), "utf8")) as StateJson;
-}
-
-async function writeStateJson(project: TestProject, state: StateJson): Promise<void> {
-  await writeFile(join(project.dir, "orderform.state.json"), `${JSON.stringify(state, null, 2)}\n`);
 }
 
 const SEATS = createOrderYaml("contoso/seats", CONTOSO, LICENSE_OFFER, 7);
@@ -286,18 +270,11 @@ describe("saved plans are checked, not trusted", () => {
     await project.writeOrder("more.yaml", createOrderYaml("contoso/more-seats", CONTOSO, LICENSE_OFFER, 3));
     expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
     // As if killed after sending contoso/more-seats: its record becomes the intent it came from.
-    const state = await readStateJson(project);
-    const record = state.orders["contoso/more-seats"];
-    delete state.orders["contoso/more-seats"];
-    state.pending["contoso/more-seats"] = {
-      name: "contoso/more-seats",
-      customer: CONTOSO,
-      requestId: record?.requestId,
-      startedAt: new Date(Date.now() - 60_000).toISOString(),
-      content: record?.applied,
-      generation: 0,
-    };
-    await writeStateJson(project, state);
+    const record = await writeRecordAsIntent(
+      project,
+      "contoso/more-seats",
+      new Date(Date.now() - 60_000).toISOString(),
+    );
     expect((await project.run(["plan", "--out", "plan.json"])).code).toBe(0);
     const saved = await readFile(join(project.dir, "plan.json"), "utf8");
 
@@ -370,31 +347,18 @@ describe("adoption binds the right order", () => {
     const project = await createProject();
     await project.writeOrder("contoso.yaml", SEATS);
     expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
-    const state = await readStateJson(project);
-    const record = state.orders["contoso/seats"];
-    const createdMs = Date.parse(record?.creationDate ?? "");
     // As if killed after the POST: the record becomes its intent, started 30 s before the order.
-    delete state.orders["contoso/seats"];
-    state.pending["contoso/seats"] = {
-      name: "contoso/seats",
-      customer: CONTOSO,
-      requestId: record?.requestId,
-      startedAt: new Date(createdMs - 30_000).toISOString(),
-      content: record?.applied,
-      generation: 0,
-    };
-    await writeStateJson(project, state);
+    const record = await writeRecordAsIntent(project, "contoso/seats");
+    const createdMs = Date.parse(record.creationDate);
     // Someone else's identical order, listed earlier than ours and after the intent started.
-    await fetchJson(`${sandbox.url}/_sandbox/orders`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
+    await seedSandboxOrders(sandbox.url, [
+      {
         customer: CONTOSO,
         creationDate: new Date(createdMs - 10_000).toISOString(),
         billingCycle: "monthly",
         lineItems: [{ lineItemNumber: 0, offerId: LICENSE_OFFER, quantity: 7, termDuration: "P1M" }],
-      }),
-    });
+      },
+    ]);
 
     const apply = await project.run(["apply", "--auto-approve"]);
     expect(apply.stderr).toBe("");

@@ -12,20 +12,12 @@ import {
   LICENSE_OFFER,
   createOrderYaml,
   createTestProject,
-  fetchJson,
   listSandboxOrders,
   resetSandbox,
   type TestProject,
 } from "./helpers.js";
+import { readStateJson, seedSandboxOrders, writeRecordAsIntent } from "./state-json.js";
 
-interface StateJson {
-  lineage: string;
-  serial: number;
-  orders: Record<string, { orderId: string; requestId: string; creationDate: string; applied: unknown }>;
-  pending: Record<string, Record<string, unknown>>;
-  failures: Record<string, Record<string, unknown>>;
-  generations?: Record<string, number>;
-}
 type SavedAction = { kind: string; name: string; customer: string } & Record<string, unknown>;
 interface SavedPlan {
   options: { customers: string[]; replace: string[]; allowDuplicate: string[] };
@@ -41,23 +33,6 @@ async function createProject(url = sandbox.url, extraConfig = ""): Promise<TestP
   const project = await createTestProject(url, extraConfig);
   projects.push(project);
   return project;
-}
-
-async function readStateJson(project: TestProject): Promise<StateJson> {
-  return JSON.parse(await readFile(join(project.dir, "orderform.state.json"), "utf8")) as StateJson;
-}
-
-async function writeStateJson(project: TestProject, state: StateJson): Promise<void> {
-  await writeFile(join(project.dir, "orderform.state.json"), `${JSON.stringify(state, null, 2)}\n`);
-}
-
-async function seedOrders(url: string, orders: object[]): Promise<{ id: string }[]> {
-  const answer = await fetchJson<{ items: { order: { id: string } }[] }>(`${url}/_sandbox/orders`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(orders),
-  });
-  return answer.items.map((item) => item.order);
 }
 
 const SEATS = createOrderYaml("contoso/seats", CONTOSO, LICENSE_OFFER, 7);
@@ -114,22 +89,11 @@ describe("saved plans", () => {
     const project = await createProject();
     await project.writeOrder("contoso.yaml", SEATS);
     expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
-    const state = await readStateJson(project);
-    const record = state.orders["contoso/seats"];
-    const createdMs = Date.parse(record?.creationDate ?? "");
     // As if killed after the POST: the record becomes its intent, started 30 s before the order.
-    delete state.orders["contoso/seats"];
-    state.pending["contoso/seats"] = {
-      name: "contoso/seats",
-      customer: CONTOSO,
-      requestId: record?.requestId,
-      startedAt: new Date(createdMs - 30_000).toISOString(),
-      content: record?.applied,
-      generation: 0,
-    };
-    await writeStateJson(project, state);
+    const record = await writeRecordAsIntent(project, "contoso/seats");
+    const createdMs = Date.parse(record.creationDate);
     // An identical order bought by hand two days before the intent: never a candidate.
-    const [old] = await seedOrders(sandbox.url, [
+    const [old] = await seedSandboxOrders(sandbox.url, [
       {
         customer: CONTOSO,
         creationDate: new Date(createdMs - 2 * 86_400_000).toISOString(),
@@ -169,23 +133,12 @@ describe("resume", () => {
     const project = await createProject(forgetfulSandbox.url, "visibilityWindowMs: 1000");
     await project.writeOrder("contoso.yaml", SEATS);
     expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
-    const state = await readStateJson(project);
-    const record = state.orders["contoso/seats"];
-    const createdMs = Date.parse(record?.creationDate ?? "");
     // Killed after the POST: the order exists, the state only holds the intent.
-    delete state.orders["contoso/seats"];
-    state.pending["contoso/seats"] = {
-      name: "contoso/seats",
-      customer: CONTOSO,
-      requestId: record?.requestId,
-      startedAt: new Date(createdMs - 30_000).toISOString(),
-      content: record?.applied,
-      generation: 0,
-    };
-    await writeStateJson(project, state);
+    const record = await writeRecordAsIntent(project, "contoso/seats");
+    const createdMs = Date.parse(record.creationDate);
     // Four older, different subscriptions: with the intent's own order the customer is at the
     // sandbox's limit of five, so a re-send the service does not recognise is refused (800018).
-    await seedOrders(
+    await seedSandboxOrders(
       forgetfulSandbox.url,
       [1, 2, 3, 4].map(() => ({
         customer: CONTOSO,
@@ -214,19 +167,7 @@ describe("import", () => {
     const project = await createProject();
     await project.writeOrder("contoso.yaml", SEATS);
     expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
-    const state = await readStateJson(project);
-    const record = state.orders["contoso/seats"];
-    const createdMs = Date.parse(record?.creationDate ?? "");
-    delete state.orders["contoso/seats"];
-    state.pending["contoso/seats"] = {
-      name: "contoso/seats",
-      customer: CONTOSO,
-      requestId: record?.requestId,
-      startedAt: new Date(createdMs - 30_000).toISOString(),
-      content: record?.applied,
-      generation: 0,
-    };
-    await writeStateJson(project, state);
+    const record = await writeRecordAsIntent(project, "contoso/seats");
     // A second declaration with identical content (deliberately two orders).
     await project.writeOrder("twin.yaml", SEATS.replace("contoso/seats", "contoso/twin-seats"));
 

@@ -1,9 +1,11 @@
 /**
  * The state's safety end to end (docs/state.md): the built CLI against a real sandbox over
  * loopback. Integrity against history, exclusive history files, lock takeover and fencing, write
- * failures, damaged history files. Every test checks the sandbox's own record of orders.
+ * failures, damaged history files and history files added by hand. Every test checks the
+ * sandbox's own record of orders.
  */
 import { copyFile, mkdir, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -325,5 +327,33 @@ describe("state history with a damaged file", () => {
       [3, false],
     ]);
     expect(items[1]?.file).toBe(historyFile(2));
+  });
+});
+
+describe("history files added by hand", () => {
+  it("a history file copied by hand under a higher serial is not taken for a rollback whose restore remedy cannot work", async () => {
+    expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
+    await copyFile(historyFile(1), historyFile(7)); // its meta and state say serial 1
+    const first = await project.run(["plan"]);
+    // `state history` already calls this file damaged ("its meta says serial 1"); the integrity
+    // check must not call it the newest version and the state file "replaced by an older version".
+    expect(first.stderr).not.toContain("[state.rolled-back]");
+    expectCleanError(first, "state.corrupt");
+    expect(first.stderr).toContain(historyFile(7));
+    // Following the hint (move the file out of history) makes the state usable again.
+    await rm(historyFile(7));
+    const after = await project.run(["plan"]);
+    expect(after.code, after.stderr).toBe(0);
+    expect(await countOrders()).toBe(3);
+  });
+
+  it("the rolled-back hint's restore command, followed literally, does not loop when the newest file is not the version its name says", async () => {
+    expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
+    await copyFile(historyFile(1), historyFile(7));
+    const first = await project.run(["plan"]);
+    const restore = /`(jq \.state [^`]+)`/.exec(first.stderr)?.[1];
+    if (restore !== undefined) execFileSync("sh", ["-c", restore]);
+    const again = await project.run(["plan"]);
+    expect(again.stderr).not.toContain("[state.rolled-back]");
   });
 });

@@ -3,12 +3,11 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readFile, readdir, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { OrderformError } from "../../../src/core/errors.js";
 import { createEmptyState } from "../../../src/core/state-journal.js";
 import { createLocalStateStore, readGitHead } from "../../../src/state/local-store.js";
 import type { LocalStateStoreOptions } from "../../../src/state/local-store.js";
 import { renderJournalHeader } from "../../../src/state/journal.js";
-import { LINEAGE, createIntent, createOrder } from "./fixtures.js";
+import { LINEAGE, catchError, createIntent, createOrder } from "./fixtures.js";
 
 let dir: string;
 let P: string;
@@ -32,16 +31,6 @@ function createStore(overrides: Partial<LocalStateStoreOptions> = {}) {
     host: "build-host",
     ...overrides,
   });
-}
-
-async function catchError(promise: Promise<unknown>): Promise<OrderformError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof OrderformError) return error;
-    throw error;
-  }
-  throw new Error("expected the promise to reject");
 }
 
 async function modeOf(path: string): Promise<number> {

@@ -2,16 +2,15 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { link, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { OrderformError } from "../../../src/core/errors.js";
+import type { OrderformError } from "../../../src/core/errors.js";
 import { createEmptyState } from "../../../src/core/state-journal.js";
 import { createWriteFailedError } from "../../../src/state/errors.js";
 import { renderHistoryFile, writeHistoryVersion } from "../../../src/state/history.js";
 import { JournalWriter, renderJournalHeader } from "../../../src/state/journal.js";
-import { createLocalStateStore } from "../../../src/state/local-store.js";
 import type { LocalStateStoreOptions } from "../../../src/state/local-store.js";
 import { createLinuxStatus, readProcessStatus } from "../../../src/state/process-identity.js";
 import type { LockInfo } from "../../../src/state/types.js";
-import { createIntent, createOrder } from "./fixtures.js";
+import { catchError, createIntent, createOrder, createTestStore } from "./fixtures.js";
 
 let dir: string;
 let P: string;
@@ -25,24 +24,7 @@ afterEach(async () => {
 });
 
 function createStore(overrides: Partial<LocalStateStoreOptions> = {}) {
-  return createLocalStateStore({
-    rootDir: dir,
-    path: "orderform.state.json",
-    readGitCommit: () => Promise.resolve(undefined),
-    user: "alice",
-    host: hostname(),
-    ...overrides,
-  });
-}
-
-async function catchError(promise: Promise<unknown>): Promise<OrderformError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof OrderformError) return error;
-    throw error;
-  }
-  throw new Error("expected the promise to reject");
+  return createTestStore(dir, overrides);
 }
 
 /** Commits `count` versions, each with one created order. */

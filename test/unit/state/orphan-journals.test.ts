@@ -1,20 +1,19 @@
 /**
- * Review of the local state's safety features (docs/state.md): failing cases found by review.
+ * Orphan journals and journals without a header in the local state (docs/state.md, "Fencing"):
+ * records of a fenced run are never dropped, and a commit of them cut short is no rollback.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
-import { hostname, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { OrderformError } from "../../../src/core/errors.js";
-import { createLocalStateStore } from "../../../src/state/local-store.js";
 import type { LocalStateStoreOptions } from "../../../src/state/local-store.js";
-import { createIntent, createOrder } from "./fixtures.js";
+import { catchError, createIntent, createOrder, createTestStore } from "./fixtures.js";
 
 let dir: string;
 let P: string;
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "orderform-review-"));
+  dir = await mkdtemp(join(tmpdir(), "orderform-orphans-"));
   P = join(dir, "orderform.state.json");
 });
 afterEach(async () => {
@@ -22,27 +21,10 @@ afterEach(async () => {
 });
 
 function createStore(overrides: Partial<LocalStateStoreOptions> = {}) {
-  return createLocalStateStore({
-    rootDir: dir,
-    path: "orderform.state.json",
-    readGitCommit: () => Promise.resolve(undefined),
-    user: "alice",
-    host: hostname(),
-    ...overrides,
-  });
+  return createTestStore(dir, overrides);
 }
 
-async function catchError(promise: Promise<unknown>): Promise<OrderformError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof OrderformError) return error;
-    throw error;
-  }
-  throw new Error("expected the promise to reject");
-}
-
-describe("review: orphan journals", () => {
+describe("orphan journals", () => {
   it("keeps an order record that a fenced run saves to its orphan journal while the next run is folding that journal in", async () => {
     const store = createStore();
     const fenced = await store.open("apply", { timeoutMs: 0 });
@@ -116,7 +98,7 @@ describe("review: orphan journals", () => {
   });
 });
 
-describe("review: journal without a header", () => {
+describe("a journal without a header", () => {
   it("does not silently drop a complete record that is a journal's only line (a fenced run's append after the journal was emptied)", async () => {
     const store = createStore();
     const first = await store.open("apply", { timeoutMs: 0 });
