@@ -20,7 +20,7 @@ export async function readStateJson(project: TestProject): Promise<StateJson> {
   return JSON.parse(await readFile(join(project.dir, "orderform.state.json"), "utf8")) as StateJson;
 }
 
-export async function writeStateJson(project: TestProject, state: StateJson): Promise<void> {
+async function writeStateJson(project: TestProject, state: StateJson): Promise<void> {
   await writeFile(join(project.dir, "orderform.state.json"), `${JSON.stringify(state, null, 2)}\n`);
 }
 
