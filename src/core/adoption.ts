@@ -13,6 +13,7 @@
 import { diffContent, matchesRemote, parseTimestampMs } from "./compare.js";
 import type { PendingIntent, RemoteOrder, RemoteSnapshot, StateFile } from "./model.js";
 import type { AdoptMode } from "./plan.js";
+import { createOrderBindings } from "./duplicates.js";
 
 /** Default allowance for clock skew between this machine and Partner Center when adopting. */
 export const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000;
@@ -40,11 +41,7 @@ export function assignAdoptions(input: {
 }): Map<string, Adoption> {
   const adoptions = new Map<string, Adoption>();
   if (input.intents.length === 0) return adoptions;
-  const bound = new Set<string>();
-  for (const order of Object.values(input.state?.orders ?? {})) {
-    bound.add(order.orderId.toLowerCase());
-    for (const old of order.replaced ?? []) bound.add(old.orderId.toLowerCase());
-  }
+  const bound = new Set(createOrderBindings(input.state).keys());
   // Every pending intent counts for ambiguity, also those outside a --customer filter.
   const allIntents = Object.values(input.state?.pending ?? {});
   for (const intent of input.intents) {

@@ -11,7 +11,14 @@
 import { compareStrings, diffContent, matchesRemote, parseTimestampMs } from "./compare.js";
 import { createDiagnostic } from "./errors.js";
 import type { Diagnostic } from "./errors.js";
-import type { RemoteOrder, RemoteSnapshot, SourceLocation, StateFile, StateOrder } from "./model.js";
+import type {
+  PendingIntent,
+  RemoteOrder,
+  RemoteSnapshot,
+  SourceLocation,
+  StateFile,
+  StateOrder,
+} from "./model.js";
 import type { CreateAction } from "./plan.js";
 
 export interface DuplicateCheckInput {
@@ -60,27 +67,44 @@ export function checkCreateDuplicates(input: DuplicateCheckInput): Diagnostic[] 
 }
 
 /**
- * Listed orders that something in state accounts for: every recorded order (also those a
- * `--replace` superseded), and every listed order that a pending intent of the same customer may
- * have made (same content, created no earlier than the intent minus the skew allowance).
+ * Every order id state binds to a name (lower case) -> that name: the recorded orders, and the
+ * orders a `--replace` superseded (they still exist and are still this state's).
+ */
+export function createOrderBindings(state: StateFile | null): Map<string, string> {
+  const bindings = new Map<string, string>();
+  for (const order of Object.values(state?.orders ?? {})) {
+    bindings.set(order.orderId.toLowerCase(), order.name);
+    for (const old of order.replaced ?? []) bindings.set(old.orderId.toLowerCase(), order.name);
+  }
+  return bindings;
+}
+
+/**
+ * Whether a pending intent may have placed a listed order: the intent's customer and content, and
+ * created no earlier than the intent minus the skew allowance (unreadable times count as may).
+ */
+export function mayIntentHavePlaced(intent: PendingIntent, order: RemoteOrder, clockSkewMs: number): boolean {
+  if (intent.customer.toLowerCase() !== order.customer.toLowerCase()) return false;
+  const startedMs = parseTimestampMs(intent.startedAt);
+  const createdMs = parseTimestampMs(order.creationDate);
+  const afterIntent =
+    startedMs === undefined || createdMs === undefined || createdMs >= startedMs - clockSkewMs;
+  return afterIntent && matchesRemote(intent.content, order);
+}
+
+/**
+ * Listed orders that something in state accounts for: every order bound to a name
+ * (createOrderBindings), and every listed order a pending intent may have placed.
  */
 export function createAccountedOrderIds(
   state: StateFile | null,
   lists: RemoteSnapshot["lists"],
   clockSkewMs: number,
 ): Set<string> {
-  const ids = new Set<string>();
-  for (const order of Object.values(state?.orders ?? {})) {
-    ids.add(order.orderId.toLowerCase());
-    for (const old of order.replaced ?? []) ids.add(old.orderId.toLowerCase());
-  }
+  const ids = new Set(createOrderBindings(state).keys());
   for (const intent of Object.values(state?.pending ?? {})) {
-    const startedMs = parseTimestampMs(intent.startedAt);
     for (const order of lists[intent.customer.toLowerCase()] ?? []) {
-      const createdMs = parseTimestampMs(order.creationDate);
-      const afterIntent =
-        startedMs === undefined || createdMs === undefined || createdMs >= startedMs - clockSkewMs;
-      if (afterIntent && matchesRemote(intent.content, order)) ids.add(order.id.toLowerCase());
+      if (mayIntentHavePlaced(intent, order, clockSkewMs)) ids.add(order.id.toLowerCase());
     }
   }
   return ids;

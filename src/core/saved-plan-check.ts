@@ -9,6 +9,7 @@
 import { contentOf, diffContent, matchesRemote } from "./compare.js";
 import { createCanonicalJson } from "./canonical.js";
 import type { DesiredOrder, StateFile } from "./model.js";
+import { createOrderBindings } from "./duplicates.js";
 import { assertNever } from "./plan.js";
 import { selectOwnSlot } from "./state-journal.js";
 import type { Plan, PlanAction } from "./plan.js";
@@ -28,11 +29,7 @@ export function checkSavedPlan(input: {
   const { plan, state } = input;
   const declared = new Map<string, DesiredOrder>();
   for (const order of input.desired) if (!declared.has(order.name)) declared.set(order.name, order);
-  const boundTo = new Map<string, string>(); // order id (lower case) -> name holding it
-  for (const order of Object.values(state.orders)) {
-    boundTo.set(order.orderId.toLowerCase(), order.name);
-    for (const old of order.replaced ?? []) boundTo.set(old.orderId.toLowerCase(), order.name);
-  }
+  const boundTo = createOrderBindings(state);
   const problems: SavedPlanProblem[] = [];
   const seen = new Set<string>();
   plan.actions.forEach((action, index) => {

@@ -5,7 +5,7 @@
 import { createStateOrder } from "../../apply/applier.js";
 import { OrderformError } from "../../core/errors.js";
 import { DEFAULT_CLOCK_SKEW_MS } from "../../core/adoption.js";
-import { createAccountedOrderIds } from "../../core/duplicates.js";
+import { createOrderBindings, mayIntentHavePlaced } from "../../core/duplicates.js";
 import { selectOwnSlot } from "../../core/state-journal.js";
 import { contentOf, diffContent, matchesRemote } from "../../core/compare.js";
 import type { OrderContent, RemoteOrder } from "../../core/model.js";
@@ -53,12 +53,9 @@ export async function runImport(
         },
       );
     }
-    // Also orders a --replace superseded: they still exist and are still this state's.
-    const bound = Object.values(state.orders).find((o) =>
-      [o, ...(o.replaced ?? [])].some((r) => r.orderId.toLowerCase() === orderId.toLowerCase()),
-    );
+    const bound = createOrderBindings(state).get(orderId.toLowerCase());
     if (bound !== undefined) {
-      throw new OrderformError("import.order-bound", `order ${orderId} is already bound to ${bound.name}`);
+      throw new OrderformError("import.order-bound", `order ${orderId} is already bound to ${bound}`);
     }
     const pc = await openPartnerCenter(project.loaded, ctx.env, ctx.version);
     let remote: RemoteOrder | null;
@@ -89,15 +86,7 @@ export async function runImport(
     // A pending create of another name may have placed this very order: its re-sent request id
     // would then record it under that name too. Finish the pending creates first.
     const claimant = Object.values(state.pending).find(
-      (intent) =>
-        intent.name !== name &&
-        createAccountedOrderIds(
-          { ...state, orders: {}, pending: { [intent.name]: intent } },
-          {
-            [remote.customer.toLowerCase()]: [remote],
-          },
-          DEFAULT_CLOCK_SKEW_MS,
-        ).has(remote.id.toLowerCase()),
+      (intent) => intent.name !== name && mayIntentHavePlaced(intent, remote, DEFAULT_CLOCK_SKEW_MS),
     );
     if (claimant !== undefined) {
       throw new OrderformError(
