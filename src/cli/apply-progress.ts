@@ -5,20 +5,10 @@
  */
 import { Listr } from "listr2";
 import type { ApplyEvent } from "../apply/events.js";
+import type { ApplyProgress, ApplyWorkItem } from "../operations/apply.js";
 import type { CliContext } from "./context.js";
 
-export interface ProgressItem {
-  name: string;
-  customer: string;
-  mode: "create" | "resume";
-}
-
-export interface ProgressReporter {
-  onEvent(event: ApplyEvent): void;
-  finish(): Promise<void>;
-}
-
-export function createProgressReporter(ctx: CliContext, items: ProgressItem[]): ProgressReporter {
+export function createProgressReporter(ctx: CliContext, items: ApplyWorkItem[]): ApplyProgress {
   if (ctx.global.json) {
     return {
       onEvent: (event) =>

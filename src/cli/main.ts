@@ -9,6 +9,8 @@ import type * as Commander from "commander";
 import type { Command as CommandType } from "commander";
 import { OrderformError } from "../core/errors.js";
 import type { CliContext, CommandResult, GlobalOptions } from "./context.js";
+import type { ApplyCommandFlags } from "./commands/apply.js";
+import type { PlanCommandFlags, PlanFormat } from "./commands/plan.js";
 
 // commander is CommonJS: require() loads it ~3 ms faster than an ESM import, which goes through
 // its ESM wrapper and scans it for named exports (docs/performance.md, start-up benchmark).
@@ -78,8 +80,8 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
     .command("validate")
     .description("check the config and every order file; talks to no API")
     .option("--json", "print one JSON object with all diagnostics")
-    .action((opts: Record<string, unknown>) =>
-      run(async (ctx) => (await import("./commands/validate.js")).runValidate(withJson(ctx, opts), opts)),
+    .action((opts: JsonFlag) =>
+      run(async (ctx) => (await import("./commands/validate.js")).runValidate(withJson(ctx, opts))),
     );
 
   program
@@ -104,21 +106,8 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
     )
     .option("--lock-timeout <duration>", "wait this long for the state lock (e.g. 30s, 2m)", "0s")
     .option("--parallelism <n>", "concurrent list requests", parseInteger)
-    .action((opts: Record<string, unknown>) =>
-      run(async (ctx) => {
-        // The order files load on another core while this one imports the command (docs/performance.md).
-        const { startProjectWorker } = await import("../config/project-worker.js");
-        const worker = startProjectWorker({
-          cwd: ctx.cwd,
-          configPath: ctx.global.config,
-          chdir: ctx.global.chdir,
-        });
-        try {
-          return await (await import("./commands/plan.js")).runPlan(withJson(ctx, opts), opts, worker);
-        } finally {
-          worker.stop();
-        }
-      }),
+    .action((opts: PlanCommandFlags & JsonFlag) =>
+      run(async (ctx) => (await import("./commands/plan.js")).runPlan(withJson(ctx, opts), opts)),
     );
 
   program
@@ -142,7 +131,7 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
       [],
     )
     .option("--json", "stream one JSON event per line")
-    .action((planfile: string | undefined, opts: Record<string, unknown>) =>
+    .action((planfile: string | undefined, opts: ApplyCommandFlags & JsonFlag) =>
       run(async (ctx) => (await import("./commands/apply.js")).runApply(withJson(ctx, opts), planfile, opts)),
     );
 
@@ -152,7 +141,7 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
     .argument("[planfile]", "a plan saved by `orderform plan --out`")
     .option("--json", "print JSON")
     .addOption(new Option("--format <format>", "output format").choices(["text", "json", "markdown"]))
-    .action((planfile: string | undefined, opts: Record<string, unknown>) =>
+    .action((planfile: string | undefined, opts: { format?: PlanFormat } & JsonFlag) =>
       run(async (ctx) => (await import("./commands/show.js")).runShow(withJson(ctx, opts), planfile, opts)),
     );
 
@@ -162,7 +151,7 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
     .argument("<name>", "the declared order's name")
     .argument("<orderId>", "the Partner Center order id")
     .option("--lock-timeout <duration>", "wait this long for the state lock", "0s")
-    .action((name: string, orderId: string, opts: Record<string, unknown>) =>
+    .action((name: string, orderId: string, opts: LockFlags) =>
       run(async (ctx) => (await import("./commands/import.js")).runImport(ctx, name, orderId, opts)),
     );
 
@@ -171,7 +160,7 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
     .command("list")
     .description("list the orders in state")
     .option("--json", "print JSON")
-    .action((opts: Record<string, unknown>) =>
+    .action((opts: JsonFlag) =>
       run(async (ctx) => (await import("./commands/state.js")).runStateList(withJson(ctx, opts))),
     );
   state
@@ -179,14 +168,14 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
     .argument("<name>")
     .description("show one order's record")
     .option("--json", "print JSON")
-    .action((name: string, opts: Record<string, unknown>) =>
+    .action((name: string, opts: JsonFlag) =>
       run(async (ctx) => (await import("./commands/state.js")).runStateShow(withJson(ctx, opts), name)),
     );
   state
     .command("history")
     .description("list every state version: who, when, command, commit")
     .option("--json", "print JSON")
-    .action((opts: Record<string, unknown>) =>
+    .action((opts: JsonFlag) =>
       run(async (ctx) => (await import("./commands/state.js")).runStateHistory(withJson(ctx, opts))),
     );
   state
@@ -203,7 +192,7 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
     .argument("<new>", "the new name (e.g. the order's new name in its file)")
     .description("rename a record in state (nothing is bought or cancelled)")
     .option("--lock-timeout <duration>", "wait this long for the state lock", "0s")
-    .action((from: string, to: string, opts: Record<string, unknown>) =>
+    .action((from: string, to: string, opts: LockFlags) =>
       run(async (ctx) => (await import("./commands/state-mv.js")).runStateMv(ctx, from, to, opts)),
     );
   state
@@ -211,7 +200,7 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
     .description("copy the state and its whole history into the backend another config file names")
     .requiredOption("--to <file>", "the config file that names the target backend")
     .option("--lock-timeout <duration>", "wait this long for each state lock", "0s")
-    .action((opts: Record<string, unknown>) =>
+    .action((opts: LockFlags & { to?: string }) =>
       run(async (ctx) => (await import("./commands/state-migrate.js")).runStateMigrate(ctx, opts)),
     );
   state
@@ -220,7 +209,7 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
     .description("stop tracking an order (nothing is cancelled)")
     .option("--lock-timeout <duration>", "wait this long for the state lock", "0s")
     .option("--force", "also forget a pending create whose outcome is unknown (it may have been bought)")
-    .action((name: string, opts: Record<string, unknown>) =>
+    .action((name: string, opts: LockFlags & { force?: boolean }) =>
       run(async (ctx) => (await import("./commands/state.js")).runStateRm(ctx, name, opts)),
     );
 
@@ -229,7 +218,7 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
     .argument("<lockId>")
     .description("remove a lock left by a killed run")
     .option("--force", "remove it even though its holder still runs on this host")
-    .action((lockId: string, opts: Record<string, unknown>) =>
+    .action((lockId: string, opts: { force?: boolean }) =>
       run(async (ctx) => (await import("./commands/force-unlock.js")).runForceUnlock(ctx, lockId, opts)),
     );
 
@@ -261,7 +250,16 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
   return program;
 }
 
-function withJson(ctx: CliContext, opts: Record<string, unknown>): CliContext {
+/** `--json` on a command (the same as the global flag). */
+interface JsonFlag {
+  json?: boolean;
+}
+
+interface LockFlags {
+  lockTimeout?: string;
+}
+
+function withJson(ctx: CliContext, opts: JsonFlag): CliContext {
   return opts.json === true ? { ...ctx, global: { ...ctx.global, json: true } } : ctx;
 }
 

@@ -5,9 +5,9 @@
  */
 import { createDiagnostic } from "../core/errors.js";
 import type { Diagnostic } from "../core/errors.js";
-import { renderDataPath, renderValue } from "../manifests/schema-diagnostics.js";
-import type { SchemaDiagnosticRules } from "../manifests/schema-diagnostics.js";
-import type { DataPath, SourceDocument } from "../manifests/yaml-source.js";
+import { renderDataPath, renderValue } from "../source/schema-diagnostics.js";
+import type { SchemaDiagnosticRules } from "../source/schema-diagnostics.js";
+import type { DataPath, SourceDocument } from "../source/yaml-source.js";
 import { CONFIG_DEFAULTS, createDefaultConfig } from "./defaults.js";
 import { parseDuration } from "./duration.js";
 import type {

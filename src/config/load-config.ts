@@ -12,10 +12,10 @@ import { cosmiconfig, defaultLoaders } from "cosmiconfig";
 import type { CosmiconfigResult, Loader } from "cosmiconfig";
 import { createDiagnostic, hasErrors } from "../core/errors.js";
 import type { Diagnostic } from "../core/errors.js";
-import { loadSchemaValidator, prepareSchemaValidators } from "../manifests/json-schemas.js";
-import { createSchemaDiagnostics } from "../manifests/schema-diagnostics.js";
-import { parseYamlSource } from "../manifests/yaml-source.js";
-import type { SourceDocument } from "../manifests/yaml-source.js";
+import { loadSchemaValidator, prepareSchemaValidators } from "../source/json-schemas.js";
+import { createSchemaDiagnostics } from "../source/schema-diagnostics.js";
+import { parseYamlSource } from "../source/yaml-source.js";
+import type { SourceDocument } from "../source/yaml-source.js";
 import { checkConfigRules, configSchemaRules, mergeConfig } from "./config-rules.js";
 import type { SchemaValidConfig } from "./config-rules.js";
 import { createDefaultConfig } from "./defaults.js";
@@ -25,27 +25,12 @@ export interface LoadConfigOptions {
   cwd: string;
   configPath?: string;
   chdir?: string;
-  /**
-   * false: a JavaScript config is not run; the result names it in `codeConfig` instead. Set on
-   * the project worker (src/config/project-worker.ts): a config that runs code must run on the
-   * main thread, where its effects (process.env, process.exit...) are those of every other command.
-   */
-  runCode?: boolean;
 }
 
 export interface LoadConfigResult {
   /** Null when the config has errors (or --chdir / --config point nowhere). */
   loaded: LoadedConfig | null;
   diagnostics: Diagnostic[];
-  /** With runCode: false, the JavaScript config that was found and not run. */
-  codeConfig?: string;
-}
-
-/** Thrown by the JavaScript loaders when runCode is false; never leaves loadConfig. */
-class CodeConfigFound extends Error {
-  constructor(readonly filepath: string) {
-    super(`a JavaScript config was found and not run: ${filepath}`);
-  }
 }
 
 const CONFIG_SEARCH_PLACES = [
@@ -114,9 +99,9 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
       ".yml": loadWithPositions,
       ".json": loadWithPositions,
       noExt: loadWithPositions,
-      ...(options.runCode === false
-        ? { ".js": refuseCode, ".mjs": refuseCode, ".cjs": refuseCode }
-        : { ".js": defaultLoaders[".js"], ".mjs": defaultLoaders[".mjs"], ".cjs": defaultLoaders[".cjs"] }),
+      ".js": defaultLoaders[".js"],
+      ".mjs": defaultLoaders[".mjs"],
+      ".cjs": defaultLoaders[".cjs"],
     },
   });
 
@@ -127,8 +112,6 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
         ? await explorer.load(path.resolve(startDir, options.configPath))
         : await explorer.search(startDir);
   } catch (error) {
-    if (error instanceof CodeConfigFound)
-      return { loaded: null, diagnostics: [], codeConfig: error.filepath };
     return { loaded: null, diagnostics: [createLoadFailure(error, startDir, options.configPath)] };
   }
 
@@ -160,10 +143,6 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
   if (hasErrors(diagnostics)) return { loaded: null, diagnostics };
   return { loaded: { config: mergeConfig(valid), filepath, rootDir: rootOf(filepath) }, diagnostics };
 }
-
-const refuseCode: Loader = (filepath) => {
-  throw new CodeConfigFound(filepath);
-};
 
 /** Positions inside package.json live under its "orderform" key; JS configs have none. */
 function createConfigLocator(doc: SourceDocument | undefined, inPackageJson: boolean): SourceDocument {

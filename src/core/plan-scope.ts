@@ -18,8 +18,7 @@ export function selectCustomersToList(
   const filter = createCustomerFilter(options.customers);
   const customers = new Set<string>();
   const add = (customer: string): void => {
-    const c = customer.toLowerCase();
-    if (filter === null || filter.has(c)) customers.add(c);
+    if (isCustomerSelected(filter, customer)) customers.add(customer.toLowerCase());
   };
   for (const d of desired) add(d.customer);
   for (const o of Object.values(state?.orders ?? {})) add(o.customer);
@@ -49,7 +48,7 @@ export function selectOrdersToFetch(input: {
   // state order with a declaration and no selected intent is checked against Partner Center.
   for (const [name, stateOrder] of Object.entries(input.state?.orders ?? {})) {
     const customer = stateOrder.customer.toLowerCase();
-    if (filter !== null && !filter.has(customer)) continue;
+    if (!isCustomerSelected(filter, customer)) continue;
     // The list check first: it is cheap and settles almost every order (all conditions must hold).
     const list = input.lists[customer];
     if (list === undefined || list.some((o) => sameId(o.id, stateOrder.orderId))) continue;
@@ -57,7 +56,7 @@ export function selectOrdersToFetch(input: {
     const decl = declared.get(name);
     if (decl === undefined) continue;
     const intent = Object.prototype.hasOwnProperty.call(pending, name) ? pending[name] : undefined;
-    if (intent !== undefined && (filter === null || filter.has(intent.customer.toLowerCase()))) continue;
+    if (intent !== undefined && isCustomerSelected(filter, intent.customer)) continue;
     if (diffFromDeclared(stateOrder.applied, decl).length > 0) continue;
     if (isWithinWindow(stateOrder, nowMs, input.options.visibilityWindowMs)) continue;
     out.push({ customer, orderId: stateOrder.orderId });
@@ -76,20 +75,33 @@ export function isWithinWindow(stateOrder: StateOrder, nowMs: number, windowMs: 
 
 export function indexDesired(
   desired: readonly DesiredOrder[],
-  filter: ReadonlySet<string> | null,
+  filter: CustomerFilter,
 ): { declared: Map<string, DesiredOrder>; duplicates: string[] } {
   const declared = new Map<string, DesiredOrder>();
   const duplicates = new Set<string>();
   for (const order of desired) {
-    if (filter !== null && !filter.has(order.customer.toLowerCase())) continue;
+    if (!isCustomerSelected(filter, order.customer)) continue;
     if (declared.has(order.name)) duplicates.add(order.name);
     else declared.set(order.name, order);
   }
   return { declared, duplicates: [...duplicates].sort(compareStrings) };
 }
 
-export function createCustomerFilter(customers: readonly string[]): Set<string> | null {
+/** The `--customer` values, lower-case; null when none was given (every customer is selected). */
+export type CustomerFilter = ReadonlySet<string> | null;
+
+export function createCustomerFilter(customers: readonly string[]): CustomerFilter {
   return customers.length === 0 ? null : new Set(customers.map((c) => c.toLowerCase()));
+}
+
+/**
+ * The one rule for which customers a plan covers, whoever asks: the planner's subjects
+ * (declarations, state records, intents), the lists the fetch step requests and the orders it
+ * looks up by id all pass through it, so that nothing is planned for a customer whose list was not
+ * read and no list is read for a customer nothing is planned for.
+ */
+export function isCustomerSelected(filter: CustomerFilter, customer: string): boolean {
+  return filter === null || filter.has(customer.toLowerCase());
 }
 
 export function sameId(a: string, b: string): boolean {

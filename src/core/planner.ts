@@ -16,7 +16,8 @@ import { DEFAULT_CLOCK_SKEW_MS, DEFAULT_REQUEST_ID_RETENTION_MS, assignAdoptions
 import type { Adoption } from "./adoption.js";
 import { checkCreateDuplicates } from "./duplicates.js";
 import { createNoOp, describeDrift, observe } from "./observe.js";
-import { createCustomerFilter, indexDesired, requireTimestamp } from "./plan-scope.js";
+import { createCustomerFilter, indexDesired, isCustomerSelected, requireTimestamp } from "./plan-scope.js";
+import type { CustomerFilter } from "./plan-scope.js";
 import { createDiagnostic } from "./errors.js";
 import type { Diagnostic } from "./errors.js";
 import type { DesiredOrder, PendingIntent, RemoteSnapshot, StateFile, StateOrder } from "./model.js";
@@ -282,9 +283,9 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
 function collectSubjects(
   declared: ReadonlyMap<string, DesiredOrder>,
   state: StateFile | null,
-  filter: ReadonlySet<string> | null,
+  filter: CustomerFilter,
 ): Subject[] {
-  const selected = (customer: string): boolean => filter === null || filter.has(customer.toLowerCase());
+  const selected = (customer: string): boolean => isCustomerSelected(filter, customer);
   const subjects = new Map<string, Subject>();
   const get = (name: string): Subject => {
     let subject = subjects.get(name);

@@ -7,12 +7,11 @@ import path from "node:path";
 import { createDiagnostic } from "../core/errors.js";
 import type { Diagnostic } from "../core/errors.js";
 import type { DesiredOrder } from "../core/model.js";
-import type { LoadedConfig } from "../config/types.js";
 import { loadOrderFileList } from "./discover.js";
-import { prepareSchemaValidators } from "./json-schemas.js";
+import { prepareSchemaValidators } from "../source/json-schemas.js";
 import { compareOrders } from "./normalize-order.js";
 import { parseOrderFile } from "./parse-order-file.js";
-import type { LocatedNode } from "./yaml-source.js";
+import type { LocatedNode } from "../source/yaml-source.js";
 
 export interface LoadedOrders {
   /** Valid orders only, sorted by customer then name. */
@@ -22,7 +21,13 @@ export interface LoadedOrders {
   files: string[];
 }
 
-export async function loadOrders(loaded: LoadedConfig): Promise<LoadedOrders> {
+/** Where the order files are: the project root and the `orders` setting (a LoadedConfig fits). */
+export interface OrderFilesSource {
+  rootDir: string;
+  config: { orders: string };
+}
+
+export async function loadOrders(loaded: OrderFilesSource): Promise<LoadedOrders> {
   const { rootDir, config } = loaded;
   const listed = await loadOrderFileList(rootDir, config.orders);
   const diagnostics = [...listed.diagnostics];

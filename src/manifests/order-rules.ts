@@ -5,9 +5,9 @@
 import type { ErrorObject } from "ajv/dist/2020.js";
 import { createDiagnostic } from "../core/errors.js";
 import type { Diagnostic } from "../core/errors.js";
-import { describeType, renderDataPath, renderValue } from "./schema-diagnostics.js";
-import type { SchemaDiagnosticRules, SchemaIssue } from "./schema-diagnostics.js";
-import type { DataPath, SourceDocument } from "./yaml-source.js";
+import { describeType, renderDataPath, renderValue } from "../source/schema-diagnostics.js";
+import type { SchemaDiagnosticRules, SchemaIssue } from "../source/schema-diagnostics.js";
+import type { DataPath, SourceDocument } from "../source/yaml-source.js";
 
 /** The order schema's bounds (schemas/order.schema.json; a unit test keeps them equal). */
 export const MAX_QUANTITY = 100_000;

@@ -5,13 +5,13 @@
 import { createDiagnostic } from "../core/errors.js";
 import type { Diagnostic } from "../core/errors.js";
 import type { DesiredOrder } from "../core/model.js";
-import { loadSchemaValidator } from "./json-schemas.js";
+import { loadSchemaValidator } from "../source/json-schemas.js";
 import { normalizeOrder } from "./normalize-order.js";
 import { checkOrderRules, orderSchemaRules } from "./order-rules.js";
 import type { SchemaValidOrder } from "./order-rules.js";
-import { createSchemaDiagnostics } from "./schema-diagnostics.js";
-import { parseYamlSource } from "./yaml-source.js";
-import type { LocatedNode } from "./yaml-source.js";
+import { createSchemaDiagnostics } from "../source/schema-diagnostics.js";
+import { parseYamlSource } from "../source/yaml-source.js";
+import type { LocatedNode } from "../source/yaml-source.js";
 
 export interface ParsedOrderFile {
   orders: DesiredOrder[];

@@ -2,19 +2,24 @@
  * `orderform force-unlock LOCK_ID [--force]`: remove the lock with exactly this id. A holder still
  * running on this host is refused unless --force (see docs/state.md, "Lock").
  */
+import { runForceUnlockOperation } from "../../operations/state.js";
 import type { CliContext, CommandResult } from "../context.js";
-import { loadConfigForCommand, openStateStore } from "../project.js";
+import { createOperationContext, writeDiagnostics } from "../options.js";
 
 export async function runForceUnlock(
   ctx: CliContext,
   lockId: string,
-  opts: Record<string, unknown> = {},
+  flags: { force?: boolean } = {},
 ): Promise<CommandResult> {
-  const loaded = await loadConfigForCommand(ctx);
-  if (loaded === null) return 1;
-  const { holder, running, checked } = await openStateStore(loaded, ctx).forceUnlock(lockId, {
-    force: opts.force === true,
+  const result = await runForceUnlockOperation(createOperationContext(ctx), {
+    lockId,
+    force: flags.force === true,
   });
+  if (result.kind === "invalid") {
+    writeDiagnostics(ctx, result.diagnostics);
+    return 1;
+  }
+  const { holder, running, checked } = result;
   ctx.stdout.write(
     running
       ? `Lock ${lockId} removed, although process ${holder.pid} on ${holder.host} is still running. That run is fenced out: at its next journal record or commit it fails with state.lock-lost, and from then on it starts no new order. The next run folds in what it recorded.\n`

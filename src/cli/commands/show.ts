@@ -1,25 +1,32 @@
 /** `orderform show [PLANFILE]`: a saved plan, or the current state. */
+import { readPlanFile } from "../../operations/plan-file.js";
+import { isInvalid } from "../../operations/load-project.js";
+import { resolveFromLocation } from "../../operations/project.js";
+import { openProjectStateStore } from "../../operations/state.js";
+import { renderStateText } from "../../render/state-text.js";
 import type { CliContext, CommandResult } from "../context.js";
-import { readPlanFile } from "../plan-file.js";
-import { loadConfigForCommand, openStateStore, resolveFromCwd } from "../project.js";
+import { createOperationContext, writeDiagnostics } from "../options.js";
 import type { PlanFormat } from "./plan.js";
 import { renderPlanIn } from "./plan.js";
-import { renderStateText } from "../../render/state-text.js";
 
 export async function runShow(
   ctx: CliContext,
   planfile: string | undefined,
-  opts: Record<string, unknown>,
+  flags: { format?: PlanFormat },
 ): Promise<CommandResult> {
+  const operation = createOperationContext(ctx);
   if (planfile !== undefined) {
-    const plan = await readPlanFile(resolveFromCwd(ctx, planfile));
-    const format: PlanFormat = ctx.global.json ? "json" : ((opts.format as PlanFormat | undefined) ?? "text");
+    const plan = await readPlanFile(resolveFromLocation(operation.location, planfile));
+    const format: PlanFormat = ctx.global.json ? "json" : (flags.format ?? "text");
     ctx.stdout.write(renderPlanIn(plan, format, ctx.global.color));
     return 0;
   }
-  const loaded = await loadConfigForCommand(ctx);
-  if (loaded === null) return 1;
-  const state = await openStateStore(loaded).read();
+  const store = await openProjectStateStore(operation);
+  if (isInvalid(store)) {
+    writeDiagnostics(ctx, store.diagnostics);
+    return 1;
+  }
+  const state = await store.read();
   if (ctx.global.json) {
     ctx.stdout.write(JSON.stringify(state, null, 2) + "\n");
     return 0;

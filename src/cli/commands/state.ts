@@ -1,8 +1,9 @@
-/** `orderform state list | show NAME | history | diff [A] [B] | rm NAME`. */
+/** `orderform state list | show NAME | history | diff [A] [B] | rm NAME`: render what the state operations read. */
 import { createTwoFilesPatch } from "diff";
 import { OrderformError } from "../../core/errors.js";
 import { selectOwnSlot } from "../../core/state-journal.js";
-import type { StateFile } from "../../core/model.js";
+import { isInvalid } from "../../operations/load-project.js";
+import { openProjectStateStore, readStateVersions, runStateRmOperation } from "../../operations/state.js";
 import {
   createHistoryJson,
   renderDamagedHistoryWarning,
@@ -12,11 +13,13 @@ import {
 } from "../../render/state-text.js";
 import type { StateStore } from "../../state/types.js";
 import type { CliContext, CommandResult } from "../context.js";
-import { loadConfigForCommand, openStateStore, parseLockTimeout } from "../project.js";
+import { createOperationContext, parseLockTimeout, writeDiagnostics } from "../options.js";
 
 async function openStore(ctx: CliContext): Promise<StateStore | null> {
-  const loaded = await loadConfigForCommand(ctx);
-  return loaded === null ? null : openStateStore(loaded, ctx);
+  const store = await openProjectStateStore(createOperationContext(ctx));
+  if (!isInvalid(store)) return store;
+  writeDiagnostics(ctx, store.diagnostics);
+  return null;
 }
 
 export async function runStateList(ctx: CliContext): Promise<CommandResult> {
@@ -74,16 +77,7 @@ export async function runStateHistory(ctx: CliContext): Promise<CommandResult> {
 export async function runStateDiff(ctx: CliContext, a?: string, b?: string): Promise<CommandResult> {
   const store = await openStore(ctx);
   if (store === null) return 1;
-  const history = await store.listHistory();
-  const latest = history.at(-1)?.serial;
-  if (latest === undefined)
-    throw new OrderformError("state.no-history", "the state has no history yet", {
-      hint: "Run `orderform apply` first.",
-    });
-  const newer = b === undefined ? (a === undefined ? latest : latest) : parseSerial(b);
-  const older = a === undefined ? newer - 1 : parseSerial(a);
-  const before: StateFile | null = older <= 0 ? null : await store.readVersion(older);
-  const after = await store.readVersion(newer);
+  const { older, newer, before, after } = await readStateVersions(store, a, b);
   ctx.stdout.write(
     createTwoFilesPatch(
       older <= 0 ? "(no state)" : `serial ${older}`,
@@ -95,60 +89,23 @@ export async function runStateDiff(ctx: CliContext, a?: string, b?: string): Pro
   return 0;
 }
 
-function parseSerial(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1)
-    throw new OrderformError("state.invalid-serial", `not a state serial: ${text}`, {
-      hint: "`orderform state history` lists the serials.",
-    });
-  return n;
-}
-
 export async function runStateRm(
   ctx: CliContext,
   name: string,
-  opts: Record<string, unknown>,
+  flags: { lockTimeout?: string; force?: boolean },
 ): Promise<CommandResult> {
-  const store = await openStore(ctx);
-  if (store === null) return 1;
-  const session = await store.open(`state rm ${name}`, {
-    timeoutMs: parseLockTimeout(opts.lockTimeout),
-    signal: ctx.signal,
+  const result = await runStateRmOperation(createOperationContext(ctx), {
+    name,
+    force: flags.force === true,
+    lockTimeoutMs: parseLockTimeout(flags.lockTimeout),
   });
-  try {
-    const state = session.current();
-    if (
-      selectOwnSlot(state.orders, name) === undefined &&
-      selectOwnSlot(state.pending, name) === undefined &&
-      selectOwnSlot(state.failures, name) === undefined
-    ) {
-      throw new OrderformError("state.not-found", `no order named ${name} in state`, {
-        hint: "`orderform state list` shows the names in state.",
-      });
-    }
-    const intent = selectOwnSlot(state.pending, name);
-    if (intent !== undefined && opts.force !== true) {
-      // Forgetting an intent loses the only link to an order that may exist: the next apply would
-      // send a new request id and could buy it a second time.
-      throw new OrderformError(
-        "state.rm-pending",
-        `${name} has a pending create (MS-RequestId ${intent.requestId}, started ${intent.startedAt}) whose outcome is unknown: it may have been bought`,
-        {
-          hint: `Run \`orderform apply\` to resume it with the same request id (it is then recorded or adopted). Only if you are sure no order exists, run \`orderform state rm ${name} --force\`.`,
-        },
-      );
-    }
-    const orderId = selectOwnSlot(state.orders, name)?.orderId;
-    await session.append({ type: "forget", name });
-    await session.commit({
-      command: `state rm ${name}`,
-      summary: `stopped tracking ${name}${orderId ? ` (order ${orderId}, not cancelled)` : ""}`,
-    });
-    ctx.stdout.write(
-      `Removed ${name} from state. Nothing was cancelled in Partner Center${orderId ? `; order ${orderId} still exists` : ""}.\n`,
-    );
-    return 0;
-  } finally {
-    await session.release();
+  if (result.kind === "invalid") {
+    writeDiagnostics(ctx, result.diagnostics);
+    return 1;
   }
+  const { orderId } = result;
+  ctx.stdout.write(
+    `Removed ${name} from state. Nothing was cancelled in Partner Center${orderId ? `; order ${orderId} still exists` : ""}.\n`,
+  );
+  return 0;
 }

@@ -2,20 +2,12 @@
  * `orderform validate`: load the config and every order file, print each diagnostic and a
  * summary, exit 1 on any error. Talks to no API and writes nothing.
  */
-// Loaded with this module, not on use: loadProject imports them when first needed (so that plan,
-// which loads its project on a worker, never does), and two imports one after the other cost
-// validate's start-up ~3 ms more than one module graph (docs/performance.md, start-up benchmark).
-import "../../config/load-config.js";
-import "../../manifests/load-orders.js";
 import { hasErrors } from "../../core/errors.js";
-import { loadProject } from "../../config/load-project.js";
+import { loadProject } from "../../operations/load-project.js";
 import { renderDiagnostics, renderDiagnosticsJson } from "../../render/diagnostics.js";
 import type { CliContext, CommandResult } from "../context.js";
 
-export async function runValidate(
-  ctx: CliContext,
-  _opts: Record<string, unknown> = {},
-): Promise<CommandResult> {
+export async function runValidate(ctx: CliContext): Promise<CommandResult> {
   const project = await loadProject({ cwd: ctx.cwd, configPath: ctx.global.config, chdir: ctx.global.chdir });
   const failed = hasErrors(project.diagnostics);
   if (ctx.global.json) {

@@ -3,8 +3,12 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createDefaultConfig } from "../../../src/config/defaults.js";
 import type { StateFile } from "../../../src/core/model.js";
-import { checkCustomerFilter, checkCustomersInState } from "../../../src/cli/customer-filter.js";
-import { MAX_PARALLELISM, MIN_PARALLELISM, parseParallelism } from "../../../src/cli/project.js";
+import { checkCustomerFilter, checkCustomersInState } from "../../../src/core/customer-filter.js";
+import {
+  MAX_PARALLELISM,
+  MIN_PARALLELISM,
+  selectParallelism as parseParallelism,
+} from "../../../src/operations/project.js";
 import { createTokenProvider } from "../../../src/partner-center/auth.js";
 import { describeSecretProblem } from "../../../src/partner-center/secret-value.js";
 

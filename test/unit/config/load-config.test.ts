@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CONFIG_DEFAULTS } from "../../../src/config/defaults.js";
 import { loadConfig } from "../../../src/config/load-config.js";
-import { loadProject } from "../../../src/config/load-project.js";
+import { loadProject } from "../../../src/operations/load-project.js";
 
 let root: string;
 

@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { prepareSchemaValidators } from "../../../src/manifests/json-schemas.js";
+import { prepareSchemaValidators } from "../../../src/source/json-schemas.js";
 import { MAX_LINE_ITEMS, MAX_QUANTITY } from "../../../src/manifests/order-rules.js";
 import { parseOrderFile } from "../../../src/manifests/parse-order-file.js";
-import { parseSimpleYaml } from "../../../src/manifests/yaml-fast-path.js";
-import { MAX_YAML_DEPTH } from "../../../src/manifests/yaml-guards.js";
-import { parseYamlSource } from "../../../src/manifests/yaml-source.js";
+import { parseSimpleYaml } from "../../../src/source/yaml-fast-path.js";
+import { MAX_YAML_DEPTH } from "../../../src/source/yaml-guards.js";
+import { parseYamlSource } from "../../../src/source/yaml-source.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 // A directive keeps a text off the fast path without changing its value.

@@ -27,7 +27,7 @@ describe("invalid order corpus", () => {
   it.each(files)("%s gives exactly its expected diagnostic", async (file) => {
     const expected = readExpectation(file);
     const config = { ...createDefaultConfig(), orders: `${DIR}/${file}` };
-    const result = await loadOrders({ config, filepath: null, rootDir: ROOT });
+    const result = await loadOrders({ config, rootDir: ROOT });
     expect(
       result.diagnostics.map((d) => ({ code: d.code, line: d.line, column: d.column, file: d.file })),
     ).toEqual([{ ...expected, file: `${DIR}/${file}` }]);
@@ -41,7 +41,7 @@ describe("invalid order corpus", () => {
 
   it("every order.* diagnostic except generic type errors carries a hint", async () => {
     const config = { ...createDefaultConfig(), orders: DIR };
-    const result = await loadOrders({ config, filepath: null, rootDir: ROOT });
+    const result = await loadOrders({ config, rootDir: ROOT });
     const unhinted = result.diagnostics.filter(
       (d) => d.code.startsWith("order.") && d.hint === undefined && d.code !== "order.invalid-type",
     );

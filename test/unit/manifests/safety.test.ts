@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { prepareSchemaValidators } from "../../../src/manifests/json-schemas.js";
+import { prepareSchemaValidators } from "../../../src/source/json-schemas.js";
 import { parseOrderFile } from "../../../src/manifests/parse-order-file.js";
-import { parseYamlSource } from "../../../src/manifests/yaml-source.js";
+import { parseYamlSource } from "../../../src/source/yaml-source.js";
 
 const VALID = `name: a/b
 customer: b0d70a69-4c42-4b27-b17b-91a835d8686a

@@ -5,8 +5,8 @@ import {
   normalizeRenewalTermDuration,
   normalizeTermDuration,
 } from "../../../src/manifests/normalize-order.js";
-import { parseInstancePath, renderDataPath } from "../../../src/manifests/schema-diagnostics.js";
-import { measureEditDistance, suggestNearest } from "../../../src/manifests/suggest.js";
+import { parseInstancePath, renderDataPath } from "../../../src/source/schema-diagnostics.js";
+import { measureEditDistance, suggestNearest } from "../../../src/core/suggest.js";
 import { createGlobMatcher } from "../../../src/manifests/discover.js";
 
 describe("normalizeBillingCycle", () => {

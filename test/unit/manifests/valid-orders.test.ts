@@ -9,7 +9,7 @@ const ROOT = path.resolve(import.meta.dirname, "../../..");
 describe("valid order fixtures", () => {
   it("load to the expected normalized orders, sorted by customer then name", async () => {
     const config = { ...createDefaultConfig(), orders: "test/fixtures/orders-valid" };
-    const result = await loadOrders({ config, filepath: null, rootDir: ROOT });
+    const result = await loadOrders({ config, rootDir: ROOT });
     expect(result.diagnostics).toEqual([]);
     // The hidden .drafts directory is not discovered.
     expect(result.files).toEqual([
@@ -81,7 +81,7 @@ describe("valid order fixtures", () => {
 
   it("the repository's own orders/ examples are valid and cover three customers", async () => {
     const config = { ...createDefaultConfig(), orders: "orders" };
-    const result = await loadOrders({ config, filepath: null, rootDir: ROOT });
+    const result = await loadOrders({ config, rootDir: ROOT });
     expect(result.diagnostics).toEqual([]);
     expect(result.orders.length).toBeGreaterThanOrEqual(4);
     expect(result.orders.length).toBeLessThanOrEqual(6);

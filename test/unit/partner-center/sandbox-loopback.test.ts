@@ -13,7 +13,7 @@ import type { OrderContent } from "../../../src/core/model.js";
 import { createTokenProvider, type FetchLike } from "../../../src/partner-center/auth.js";
 import { createPartnerCenterClient, type ClientOptions } from "../../../src/partner-center/client.js";
 import { PartnerCenterError } from "../../../src/partner-center/errors.js";
-import { openPartnerCenter } from "../../../src/cli/open-partner-center.js";
+import { openPartnerCenter } from "../../../src/operations/open-partner-center.js";
 import { createRateLimiter } from "../../../src/partner-center/rate-limiter.js";
 import type { PartnerCenterClient, RetryInfo } from "../../../src/partner-center/types.js";
 import {

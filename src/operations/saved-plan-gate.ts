@@ -15,7 +15,7 @@ import { checkSavedPlan, reconcileSavedPlan } from "../core/saved-plan-check.js"
 import type { SavedPlanProblem } from "../core/saved-plan-check.js";
 import type { PartnerCenterClient } from "../partner-center/types.js";
 import { fetchRemoteSnapshot } from "./fetch-remote.js";
-import type { Project } from "./project.js";
+import type { Project } from "./load-project.js";
 
 export interface SavedPlanGateInput {
   project: Project;

@@ -3,10 +3,10 @@
  * be a tenant id (GUID) that a declared order or a state record names. Pure: the callers pass the
  * orders and the state they loaded.
  */
-import { createDiagnostic } from "../core/errors.js";
-import type { Diagnostic } from "../core/errors.js";
-import type { DesiredOrder, StateFile } from "../core/model.js";
-import { measureEditDistance } from "../manifests/suggest.js";
+import { createDiagnostic } from "./errors.js";
+import type { Diagnostic } from "./errors.js";
+import type { DesiredOrder, StateFile } from "./model.js";
+import { measureEditDistance } from "./suggest.js";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

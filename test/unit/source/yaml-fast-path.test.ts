@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
-import { parseSimpleYaml } from "../../../src/manifests/yaml-fast-path.js";
-import { parseYamlSource } from "../../../src/manifests/yaml-source.js";
+import { parseSimpleYaml } from "../../../src/source/yaml-fast-path.js";
+import { parseYamlSource } from "../../../src/source/yaml-source.js";
 
 // The fast path's contract: null, or exactly what yaml makes of the text with orderform's options,
 // with no error or warning. These tests hold it to yaml itself.

@@ -5,7 +5,7 @@
 import type { ErrorObject } from "ajv/dist/2020.js";
 import { createDiagnostic } from "../core/errors.js";
 import type { Diagnostic } from "../core/errors.js";
-import { suggestNearest } from "./suggest.js";
+import { suggestNearest } from "../core/suggest.js";
 import type { DataPath, SourceDocument } from "./yaml-source.js";
 
 /** What a caller decides about one schema error at one data path. */

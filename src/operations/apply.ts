@@ -1,0 +1,179 @@
+/**
+ * The apply operation. Takes the state's write lock for the whole run (docs/state.md, "Lock"), so
+ * the plan it executes cannot go stale underneath it. A saved plan is refused unless the state's
+ * lineage and serial are exactly those it was made against, including "no state yet", and unless it
+ * passes the gate in saved-plan-gate.ts (docs/exactly-once.md, "Saved plans"). Without one, it
+ * plans as the plan operation does, asks for approval through `approval`, and applies.
+ */
+import { applyPlan, recordStatusChanges, selectApplyWork } from "../apply/applier.js";
+import type { ApplyEvent, ApplySummary } from "../apply/events.js";
+import { checkCustomerFilter } from "../core/customer-filter.js";
+import type { Diagnostic } from "../core/errors.js";
+import { OrderformError } from "../core/errors.js";
+import type { Plan } from "../core/plan.js";
+import { planHasChanges, planHasErrors } from "../core/plan.js";
+import { checkSavedPlanIsCurrent, checkSavedPlanMatchesProject } from "../core/saved-plan-refusals.js";
+import type { InvalidProject, OperationContext } from "./context.js";
+import { fetchAndCreatePlan } from "./make-plan.js";
+import { openPartnerCenter } from "./open-partner-center.js";
+import { readPlanFile } from "./plan-file.js";
+import { isInvalid, loadUsableProject } from "./load-project.js";
+import { openStateStore, resolveFromLocation, selectParallelism } from "./project.js";
+import { fetchCheckedSavedPlan } from "./saved-plan-gate.js";
+
+/** How a plan made now is approved: --auto-approve, a question on the terminal, or neither. */
+export type Approval =
+  { mode: "auto" } | { mode: "ask"; ask: (plan: Plan) => Promise<boolean> } | { mode: "unavailable" };
+
+/** One order apply will work on, as the progress view lists it before anything is sent. */
+export interface ApplyWorkItem {
+  name: string;
+  customer: string;
+  mode: "create" | "resume";
+}
+
+export interface ApplyProgress {
+  onEvent(event: ApplyEvent): void;
+  /** Awaited once the work ended, before the state is committed. */
+  finish(): Promise<void>;
+}
+
+export interface ApplyOptions {
+  /** A plan saved by `plan --out`, as given on the command line; undefined: plan now. */
+  planfile?: string;
+  /** As PlanOptions; a saved plan is refused with any of these (it is applied exactly as made). */
+  customers: string[];
+  replace: string[];
+  allowDuplicate: string[];
+  /** Concurrent orders across customers; undefined: the config's `parallelism`. */
+  parallelism?: number;
+  lockTimeoutMs: number;
+  approval: Approval;
+  /** Starts the progress view for the work apply is about to do. */
+  startProgress: (work: ApplyWorkItem[]) => ApplyProgress;
+}
+
+export type ApplyResult =
+  | InvalidProject
+  /** A --customer value is no GUID or names no customer, or Partner Center could not be read. */
+  | { kind: "failed"; diagnostics: Diagnostic[] }
+  | { kind: "plan-has-errors"; plan: Plan }
+  /** Nothing to buy; statuses seen while planning (pending -> completed) were recorded. */
+  | { kind: "no-changes" }
+  | { kind: "cancelled" }
+  | { kind: "applied"; summary: ApplySummary };
+
+export async function runApplyOperation(ctx: OperationContext, options: ApplyOptions): Promise<ApplyResult> {
+  const planfile = options.planfile;
+  const savedPlan =
+    planfile === undefined ? null : await readPlanFile(resolveFromLocation(ctx.location, planfile));
+  const project = await loadUsableProject(ctx);
+  if (isInvalid(project)) return project;
+  const loaded = project.loaded;
+  if (savedPlan !== null) {
+    if (options.customers.length > 0 || options.replace.length > 0 || options.allowDuplicate.length > 0) {
+      throw new OrderformError(
+        "apply.plan-flags",
+        "--customer, --replace and --allow-duplicate shape a plan; a saved plan is applied exactly as it was made",
+        { hint: "Pass them to `orderform plan --out FILE` instead." },
+      );
+    }
+    checkSavedPlanMatchesProject(savedPlan, project.orders, planfile ?? "");
+  }
+  const parallelism = selectParallelism(options.parallelism, loaded);
+  if (savedPlan === null && options.approval.mode === "unavailable") {
+    throw new OrderformError(
+      "apply.approval-required",
+      "apply needs approval, and there is no terminal to ask on",
+      {
+        hint: "Run `orderform apply --auto-approve`, or save a reviewed plan with `orderform plan --out FILE` and run `orderform apply FILE`.",
+      },
+    );
+  }
+
+  const command = planfile === undefined ? "apply" : `apply ${planfile}`;
+  const session = await openStateStore(loaded, ctx).open(command, {
+    timeoutMs: options.lockTimeoutMs,
+    signal: ctx.signal,
+  });
+  const badCustomers = checkCustomerFilter(options.customers, project.orders, session.current());
+  if (badCustomers.length > 0) {
+    await session.release();
+    return { kind: "failed", diagnostics: badCustomers };
+  }
+  const pc = await openPartnerCenter(loaded, ctx.env, ctx.toolVersion).catch(async (error: unknown) => {
+    await session.release();
+    throw error;
+  });
+  let failed = false;
+  try {
+    let plan: Plan;
+    if (savedPlan !== null) {
+      checkSavedPlanIsCurrent(savedPlan, session.current(), planfile ?? "");
+      plan = await fetchCheckedSavedPlan(savedPlan, {
+        project,
+        state: session.current(),
+        client: pc.client,
+        parallelism,
+        signal: ctx.signal,
+        planfile: planfile ?? "",
+        toolVersion: ctx.toolVersion,
+      });
+    } else {
+      const result = await fetchAndCreatePlan(ctx, {
+        project,
+        state: session.current().serial === 0 ? null : session.current(),
+        client: pc.client,
+        shape: options,
+        parallelism,
+      });
+      if (result.plan === null) return { kind: "failed", diagnostics: result.diagnostics };
+      plan = result.plan;
+      ctx.onEvent?.({ type: "plan-ready", plan });
+      if (planHasErrors(plan)) return { kind: "plan-has-errors", plan };
+      if (!planHasChanges(plan)) {
+        await recordStatusChanges(plan, session);
+        await session.commit({ command: "apply", summary: "no changes; order statuses refreshed" });
+        return { kind: "no-changes" };
+      }
+      if (options.approval.mode === "ask" && !(await options.approval.ask(plan)))
+        return { kind: "cancelled" };
+    }
+
+    const work = selectApplyWork(plan);
+    const progress = options.startProgress(
+      work.map((action) => ({ name: action.name, customer: action.customer, mode: action.kind })),
+    );
+    let summary: ApplySummary;
+    try {
+      summary = await applyPlan({
+        plan,
+        session,
+        client: pc.client,
+        parallelism,
+        stopSignal: ctx.signal,
+        now: () => new Date(),
+        onEvent: (event) => progress.onEvent(event),
+        visibilityWindowMs: loaded.config.visibilityWindowMs,
+      });
+    } finally {
+      await progress.finish();
+    }
+    await session.commit({ command, summary: describeApplySummary(summary) });
+    return { kind: "applied", summary };
+  } catch (error) {
+    failed = true;
+    throw error;
+  } finally {
+    await pc.close();
+    // After a failure, the lock is released where possible; a failed release does not hide that
+    // failure (the next run on this host takes a lock left by an exited run over).
+    await session.release().catch((error: unknown) => {
+      if (!failed) throw error;
+    });
+  }
+}
+
+export function describeApplySummary(summary: ApplySummary): string {
+  return `${summary.created} created, ${summary.adopted} adopted, ${summary.failed} failed, ${summary.pending} pending, ${summary.skipped} skipped`;
+}

@@ -1,0 +1,91 @@
+/**
+ * Fetching the remote side of a plan: each needed customer's order list, in parallel up to
+ * --parallelism (all requests pass the client's shared rate limiter), then GET by id only for state
+ * orders missing from their list beyond the visibility window. One list request per customer and none
+ * per order when the lists are complete (docs/planning.md, "Looking at Partner Center").
+ */
+import type { Diagnostic } from "../core/errors.js";
+import { createDiagnostic } from "../core/errors.js";
+import type { DesiredOrder, RemoteSnapshot, StateFile } from "../core/model.js";
+import { compareStrings } from "../core/compare.js";
+import { selectCustomersToList, selectOrdersToFetch } from "../core/plan-scope.js";
+import type { PartnerCenterClient } from "../partner-center/types.js";
+
+export interface FetchRemoteInput {
+  client: PartnerCenterClient;
+  desired: DesiredOrder[];
+  state: StateFile | null;
+  now: string;
+  customers: string[];
+  visibilityWindowMs: number;
+  parallelism: number;
+  signal?: AbortSignal;
+  /** One more customer's list was read (or failed), of `total`. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export async function fetchRemoteSnapshot(
+  input: FetchRemoteInput,
+): Promise<{ remote: RemoteSnapshot; diagnostics: Diagnostic[] }> {
+  const options = { customers: input.customers, replace: [], visibilityWindowMs: input.visibilityWindowMs };
+  const remote: RemoteSnapshot = { lists: {}, byId: {} };
+  const diagnostics: Diagnostic[] = [];
+  const customers = selectCustomersToList(input.desired, input.state, options);
+  let listed = 0;
+  await runPool(customers, input.parallelism, async (customer) => {
+    try {
+      remote.lists[customer] = await input.client.listOrders(customer, { signal: input.signal });
+    } catch (error) {
+      diagnostics.push(createFetchDiagnostic(`listing the orders of customer ${customer}`, error));
+    }
+    listed += 1;
+    input.onProgress?.(listed, customers.length);
+  });
+
+  const lookups = selectOrdersToFetch({
+    desired: input.desired,
+    state: input.state,
+    lists: remote.lists,
+    now: input.now,
+    options,
+  });
+  await runPool(lookups, input.parallelism, async ({ customer, orderId }) => {
+    try {
+      remote.byId[orderId] = await input.client.getOrder(customer, orderId, { signal: input.signal });
+    } catch (error) {
+      diagnostics.push(createFetchDiagnostic(`reading order ${orderId} of customer ${customer}`, error));
+    }
+  });
+  // Diagnostics in code-unit order (not the machine's locale), so that output is stable. The
+  // lists' key order matters to nothing: the planner looks customers up by id.
+  return { remote, diagnostics: diagnostics.sort((a, b) => compareStrings(a.message, b.message)) };
+}
+
+function createFetchDiagnostic(what: string, error: unknown): Diagnostic {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown }).code;
+  return createDiagnostic(
+    typeof code === "string" ? code : "remote.fetch-failed",
+    `${what} failed: ${message}`,
+    {
+      hint: "Check the endpoint, credentials and the customer id; nothing was planned for it.",
+    },
+  );
+}
+
+async function runPool<T>(
+  items: readonly T[],
+  parallelism: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const index = next++;
+      const item = items[index];
+      if (index >= items.length) return;
+      await fn(item as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallelism, items.length)) }, worker));
+}
