@@ -403,7 +403,7 @@ describe("plan", () => {
     expect(await listSandboxOrders()).toHaveLength(3);
   });
 
-  it("reports a config error or a bad flag alone, with exit 1 (the project loads on a worker meanwhile)", async () => {
+  it("reports a config error or a bad flag alone, with exit 1", async () => {
     const badFlag = await project.run(["plan", "--lock-timeout", "soon"]);
     expect(badFlag.code).toBe(1);
     expect(badFlag.stdout).toBe("");
