@@ -3,6 +3,7 @@
  * express (endpoint schemes, auth completeness, durations), and merging over the defaults.
  * Messages about auth never quote values: a secret pasted into the wrong key must not be echoed.
  */
+import type { ErrorCode } from "../core/error-codes.js";
 import { createDiagnostic } from "../core/errors.js";
 import type { Diagnostic } from "../core/errors.js";
 import { renderDataPath, renderValue } from "../source/schema-diagnostics.js";
@@ -143,7 +144,7 @@ const AZBLOB_AUTH_KEYS: Record<AzblobAuthConfig["mode"], string[]> = {
 
 function checkStateRules(
   state: SchemaValidState,
-  at: (path: DataPath, code: string, message: string, hint?: string) => void,
+  at: (path: DataPath, code: ErrorCode, message: string, hint?: string) => void,
 ): void {
   const backend = state.backend ?? "local";
   const keys = STATE_KEYS[backend];
@@ -218,7 +219,13 @@ function checkStateRules(
 /** Semantic checks on a schema-valid config; `doc` locates the offending keys. */
 export function checkConfigRules(value: SchemaValidConfig, doc: SourceDocument, file: string): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  const at = (path: DataPath, code: string, message: string, hint?: string, omitSourceLine = false): void => {
+  const at = (
+    path: DataPath,
+    code: ErrorCode,
+    message: string,
+    hint?: string,
+    omitSourceLine = false,
+  ): void => {
     const located = doc.locate(path);
     diagnostics.push(
       createDiagnostic(code, message, {

@@ -2,12 +2,14 @@
  * One error base class with stable codes. User problems travel as Diagnostics (returned, not
  * thrown); OrderformError is thrown only where a function cannot return (I/O edges) and is caught
  * by the CLI entry point, which alone prints it and sets the exit code.
+ * Every code is registered in ./error-codes.ts.
  */
+import type { ErrorCode } from "./error-codes.js";
 
 export type Severity = "error" | "warning";
 
 export interface Diagnostic {
-  code: string; // stable, e.g. "order.duplicate-name"
+  code: ErrorCode; // stable, e.g. "order.duplicate-name"
   severity: Severity;
   message: string;
   hint?: string;
@@ -19,12 +21,12 @@ export interface Diagnostic {
 }
 
 export class OrderformError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly hint: string | undefined;
   readonly diagnostics: Diagnostic[];
 
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     options: { hint?: string; cause?: unknown; diagnostics?: Diagnostic[] } = {},
   ) {
@@ -37,7 +39,7 @@ export class OrderformError extends Error {
 }
 
 export function createDiagnostic(
-  code: string,
+  code: ErrorCode,
   message: string,
   extra: Omit<Diagnostic, "code" | "message" | "severity"> & { severity?: Severity } = {},
 ): Diagnostic {

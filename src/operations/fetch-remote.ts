@@ -5,7 +5,7 @@
  * per order when the lists are complete (docs/planning.md, "Looking at Partner Center").
  */
 import type { Diagnostic } from "../core/errors.js";
-import { createDiagnostic } from "../core/errors.js";
+import { createDiagnostic, OrderformError } from "../core/errors.js";
 import type { DesiredOrder, RemoteSnapshot, StateFile } from "../core/model.js";
 import { compareStrings } from "../core/compare.js";
 import { selectCustomersToList, selectOrdersToFetch } from "../core/plan-scope.js";
@@ -63,9 +63,8 @@ export async function fetchRemoteSnapshot(
 
 function createFetchDiagnostic(what: string, error: unknown): Diagnostic {
   const message = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: unknown }).code;
   return createDiagnostic(
-    typeof code === "string" ? code : "remote.fetch-failed",
+    error instanceof OrderformError ? error.code : "remote.fetch-failed",
     `${what} failed: ${message}`,
     {
       hint: "Check the endpoint, credentials and the customer id; nothing was planned for it.",

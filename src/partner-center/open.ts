@@ -44,7 +44,7 @@ export function openConfiguredPartnerCenter(
   }
   checkEndpointUrl(config.endpoint, "endpoint");
   if (config.auth === undefined) {
-    throw new OrderformError("config.auth-required", `endpoint ${config.endpoint} needs an auth section`, {
+    throw new OrderformError("config.missing-auth", `endpoint ${config.endpoint} needs an auth section`, {
       hint: "set auth.mode (app, app+user or token) and the names of the environment variables holding the secrets",
     });
   }
@@ -89,18 +89,27 @@ export function openPartnerCenterClient(
   return { client, endpoint: target.baseUrl, close: () => client.close() };
 }
 
+/**
+ * The codes of the config check (src/config/config-rules.ts) for the same settings, so that a
+ * config that reaches this point unchecked fails with the code `orderform validate` would give.
+ */
+const INVALID_URL_CODES = {
+  endpoint: "config.invalid-endpoint",
+  "auth.authorityHost": "config.invalid-authority-host",
+} as const;
+
 /** https everywhere; plain http only to this machine (tokens must not cross a network in clear). */
-export function checkEndpointUrl(value: string, setting: string): void {
+export function checkEndpointUrl(value: string, setting: keyof typeof INVALID_URL_CODES): void {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new OrderformError("config.endpoint-invalid", `${setting} ${JSON.stringify(value)} is not a URL`);
+    throw new OrderformError(INVALID_URL_CODES[setting], `${setting} ${JSON.stringify(value)} is not a URL`);
   }
   if (url.protocol === "https:") return;
   if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return;
   throw new OrderformError(
-    "config.endpoint-insecure",
+    INVALID_URL_CODES[setting],
     `${setting} ${value} must use https (http is allowed only for loopback hosts)`,
     {
       hint: "use an https:// URL, or http://127.0.0.1:PORT for a local sandbox",

@@ -3,6 +3,7 @@
  * by the caller (order files and config files have their own vocabularies).
  */
 import type { ErrorObject } from "ajv/dist/2020.js";
+import type { ErrorCode } from "../core/error-codes.js";
 import { createDiagnostic } from "../core/errors.js";
 import type { Diagnostic } from "../core/errors.js";
 import { suggestNearest } from "../core/suggest.js";
@@ -10,7 +11,7 @@ import type { DataPath, SourceDocument } from "./yaml-source.js";
 
 /** What a caller decides about one schema error at one data path. */
 export interface SchemaIssue {
-  code: string;
+  code: ErrorCode;
   message: string;
   hint?: string;
   /** Leave the offending source line out (e.g. it may hold a secret pasted into the wrong key). */

@@ -11,6 +11,7 @@
 import { createRequire } from "node:module";
 import type * as YamlModule from "yaml";
 import type { Alias, Document, LineCounter, Node, Pair, Scalar, YAMLMap, YAMLSeq } from "yaml";
+import type { ErrorCode } from "../core/error-codes.js";
 import { createDiagnostic } from "../core/errors.js";
 import { parseSimpleYaml } from "./yaml-fast-path.js";
 import { findTooDeepOffset, findUndefinedAlias, MAX_YAML_DEPTH } from "./yaml-guards.js";
@@ -18,6 +19,28 @@ import type { Diagnostic } from "../core/errors.js";
 
 /** Aliases a document may expand in total; real order files need none, configs at most a few. */
 const MAX_ALIAS_COUNT = 100;
+
+/** The parse layer's codes: order files and config files name the same problems in their own vocabularies. */
+const PARSE_CODES = {
+  yaml: {
+    syntax: "yaml.syntax",
+    duplicateKey: "yaml.duplicate-key",
+    aliasLimit: "yaml.alias-limit",
+    unsupportedTag: "yaml.unsupported-tag",
+    undefinedAlias: "yaml.undefined-alias",
+    tooDeep: "yaml.too-deep",
+  },
+  config: {
+    syntax: "config.syntax",
+    duplicateKey: "config.duplicate-key",
+    aliasLimit: "config.alias-limit",
+    unsupportedTag: "config.unsupported-tag",
+    undefinedAlias: "config.undefined-alias",
+    tooDeep: "config.too-deep",
+  },
+} as const satisfies Record<"yaml" | "config", Record<string, ErrorCode>>;
+
+type ParseCodes = (typeof PARSE_CODES)[keyof typeof PARSE_CODES];
 
 export interface Position {
   line: number; // 1-based
@@ -93,6 +116,7 @@ function createLinePosition(text: string, offset: number): Position {
 }
 
 function parseYamlDocuments(text: string, file: string, prefix: "yaml" | "config"): ParsedSource {
+  const codes = PARSE_CODES[prefix];
   const yaml = requireYaml();
   const lineCounter = new yaml.LineCounter();
   const lines = createLineReader(text, lineCounter);
@@ -103,7 +127,7 @@ function parseYamlDocuments(text: string, file: string, prefix: "yaml" | "config
   if (deep !== undefined) {
     const position = toPosition(lineCounter, deep);
     const diagnostic = createDiagnostic(
-      `${prefix}.too-deep`,
+      codes.tooDeep,
       `collections nest more than ${MAX_YAML_DEPTH} levels deep here; refusing to read the file`,
       {
         file,
@@ -129,13 +153,13 @@ function parseYamlDocuments(text: string, file: string, prefix: "yaml" | "config
     let broken = false;
     for (const error of doc.errors) {
       broken = true;
-      diagnostics.push(createYamlDiagnostic(error, text, file, lines, lineCounter, prefix));
+      diagnostics.push(createYamlDiagnostic(error, text, file, lines, lineCounter, codes));
     }
     for (const warning of doc.warnings) {
       // A tag yaml cannot resolve (e.g. !!js/function) would silently become a string; refuse it.
       const isTag = warning.code === "TAG_RESOLVE_FAILED";
       if (isTag) broken = true;
-      const diagnostic = createYamlDiagnostic(warning, text, file, lines, lineCounter, prefix);
+      const diagnostic = createYamlDiagnostic(warning, text, file, lines, lineCounter, codes);
       diagnostics.push(isTag ? diagnostic : { ...diagnostic, severity: "warning" });
     }
     if (broken) continue;
@@ -146,16 +170,12 @@ function parseYamlDocuments(text: string, file: string, prefix: "yaml" | "config
     if (alias !== undefined) {
       const position = toPosition(lineCounter, alias.range?.[0] ?? startOffset);
       diagnostics.push(
-        createDiagnostic(
-          `${prefix}.undefined-alias`,
-          `alias *${alias.source} names no anchor defined before it`,
-          {
-            file,
-            ...position,
-            sourceLine: lines(position.line),
-            hint: `define the anchor with &${alias.source} on a value above this line, or write the value out`,
-          },
-        ),
+        createDiagnostic(codes.undefinedAlias, `alias *${alias.source} names no anchor defined before it`, {
+          file,
+          ...position,
+          sourceLine: lines(position.line),
+          hint: `define the anchor with &${alias.source} on a value above this line, or write the value out`,
+        }),
       );
       continue;
     }
@@ -168,7 +188,7 @@ function parseYamlDocuments(text: string, file: string, prefix: "yaml" | "config
       const isAliasLimit = /alias count/i.test(message);
       diagnostics.push(
         createDiagnostic(
-          isAliasLimit ? `${prefix}.alias-limit` : `${prefix}.syntax`,
+          isAliasLimit ? codes.aliasLimit : codes.syntax,
           isAliasLimit
             ? `aliases expand to more than ${MAX_ALIAS_COUNT} nodes; refusing to expand this document`
             : message,
@@ -198,13 +218,13 @@ function createYamlDiagnostic(
   file: string,
   lines: (line: number) => string,
   lineCounter: LineCounter,
-  prefix: string,
+  codes: ParseCodes,
 ): Diagnostic {
   // prettyErrors appends a position and a code excerpt; the renderer shows its own.
   const message = error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? error.message;
   const position = toPosition(lineCounter, findErrorOffset(error, message, text));
   if (error.code === "DUPLICATE_KEY") {
-    return createDiagnostic(`${prefix}.duplicate-key`, "duplicate key in a mapping", {
+    return createDiagnostic(codes.duplicateKey, "duplicate key in a mapping", {
       file,
       ...position,
       sourceLine: lines(position.line),
@@ -213,21 +233,21 @@ function createYamlDiagnostic(
   }
   if (error.code === "RESOURCE_EXHAUSTION") {
     // The composer turns a stack overflow into this error too; the depth check should come first.
-    return createDiagnostic(`${prefix}.${/alias/i.test(message) ? "alias-limit" : "too-deep"}`, message, {
+    return createDiagnostic(/alias/i.test(message) ? codes.aliasLimit : codes.tooDeep, message, {
       file,
       ...position,
       sourceLine: lines(position.line),
     });
   }
   if (error.code === "TAG_RESOLVE_FAILED") {
-    return createDiagnostic(`${prefix}.unsupported-tag`, message, {
+    return createDiagnostic(codes.unsupportedTag, message, {
       file,
       ...position,
       sourceLine: lines(position.line),
       hint: "only plain YAML 1.2 values are supported; remove the tag",
     });
   }
-  return createDiagnostic(`${prefix}.syntax`, message, {
+  return createDiagnostic(codes.syntax, message, {
     file,
     ...position,
     sourceLine: lines(position.line),

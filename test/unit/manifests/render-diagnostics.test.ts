@@ -47,7 +47,10 @@ describe("renderDiagnostics", () => {
       } as Diagnostic,
       "orders/x.yaml:1:1  order.empty-file  warning empty\n",
     ],
-    [{ severity: "error", code: "c", message: "m", file: "f.yaml" } as Diagnostic, "f.yaml  c  m\n"],
+    [
+      { severity: "error", code: "order.unreadable", message: "m", file: "f.yaml" } as Diagnostic,
+      "f.yaml  order.unreadable  m\n",
+    ],
   ])("renders %j", (diagnostic, expected) => {
     expect(renderDiagnostics([diagnostic], { color: false })).toBe(expected);
   });

@@ -22,9 +22,9 @@ describe("checkEndpointUrl", () => {
     { url: "http://127.0.0.1:8080", code: undefined },
     { url: "http://[::1]:8080", code: undefined },
     { url: "http://localhost:1", code: undefined },
-    { url: "http://api.partnercenter.microsoft.com", code: "config.endpoint-insecure" },
-    { url: "ftp://127.0.0.1", code: "config.endpoint-insecure" },
-    { url: "not a url", code: "config.endpoint-invalid" },
+    { url: "http://api.partnercenter.microsoft.com", code: "config.invalid-endpoint" },
+    { url: "ftp://127.0.0.1", code: "config.invalid-endpoint" },
+    { url: "not a url", code: "config.invalid-endpoint" },
   ])("$url", ({ url, code }) => {
     if (code === undefined) expect(() => checkEndpointUrl(url, "endpoint")).not.toThrow();
     else expect(() => checkEndpointUrl(url, "endpoint")).toThrow(expect.objectContaining({ code }));
