@@ -12,7 +12,7 @@
  * What differs on purpose: the state schema accepts any string as a term duration (a newer
  * orderform may declare more terms; such a state must stay readable), while the model keeps the
  * declared ones (TermDuration). The plan schema embeds state records and remote orders loosely
- * (docs/planning.md), so a Plan only Fits its schema; its own parts are checked field by field.
+ * (its description says why), so a Plan only Fits its schema; its own parts are checked field by field.
  */
 import type * as PlanSchema from "../generated/plan-types.js";
 import type * as StateSchema from "../generated/state-types.js";
