@@ -96,9 +96,15 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: "^(?!\\./)",
+              regex: "^(?!\\./|\\.\\./generated/[a-z-]+-types\\.js$)",
               message:
                 "src/core is pure: it imports only src/core (no node:*, no packages, no other folder).",
+            },
+            {
+              // The types generated from the schemas (docs/schemas.md): declarations only, no code.
+              regex: "^\\.\\./generated/",
+              allowTypeImports: true,
+              message: "src/core imports only types from src/generated/*-types.ts.",
             },
           ],
         },

@@ -2,11 +2,13 @@
 // (standalone validation code, https://ajv.js.org/standalone.html). Importing ajv and compiling
 // the config, state, plan and Partner Center schemas cost ~0.1 s of every command's start-up on the
 // main thread (docs/performance.md); the generated functions are the code ajv would compile at run time, with
-// the same options. test/unit/schemas/generated.test.ts fails when a file is out of date.
+// the same options. The same run writes the TypeScript types of those shapes (./generate-types.mjs;
+// docs/schemas.md). test/unit/schemas/generated.test.ts fails when a file is out of date.
 // Run: npm run generate   (or: node scripts/generate-validators.mjs --check)
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { TYPE_FILES, generateTypes } from "./generate-types.mjs";
 
 const require = createRequire(import.meta.url);
 const { Ajv2020 } = require("ajv/dist/2020.js");
@@ -31,7 +33,8 @@ export const GROUPS = [
     file: "src/generated/state-validators.ts",
     options: { strict: true, allErrors: false },
     formats: ["uuid"],
-    schemas: ["state.schema.json"],
+    // remoteLineItems are the wire line item (partner-center/order.json#/$defs/lineItem).
+    schemas: ["state.schema.json", "partner-center/order.json"],
     exports: {
       state: `${SCHEMAS}/state.schema.json`,
       journalEntry: `${SCHEMAS}/state.schema.json#/$defs/journalEntry`,
@@ -62,8 +65,10 @@ export const GROUPS = [
     // allErrors: the first error of a saved plan is reported; strict: false as the plan schema
     // keeps `true` schemas for free-form values (a difference's before and after).
     options: { strict: false, allErrors: true },
-    formats: ["date-time"],
-    schemas: ["plan.schema.json"],
+    // uuid: the state schema's, which ajv compiles when the plan reaches into its $defs.
+    formats: ["date-time", "uuid"],
+    // The line item, billing cycle, order status and origin are the state schema's.
+    schemas: ["plan.schema.json", "state.schema.json", "partner-center/order.json"],
     exports: { plan: `${SCHEMAS}/plan.schema.json` },
   },
 ];
@@ -103,12 +108,18 @@ export function generateGroup(group) {
   ].join("\n");
 }
 
+/** Every generated file: { file, generate() -> its text (a promise for the types) }. */
+export const GENERATED_FILES = [
+  ...GROUPS.map((group) => ({ file: group.file, generate: () => generateGroup(group) })),
+  ...TYPE_FILES.map((entry) => ({ file: entry.file, generate: () => generateTypes(entry) })),
+];
+
 /** Writes the files that differ (or, with check, only reports them); returns how many differ. */
-export function writeGeneratedValidators({ check = false } = {}) {
+export async function writeGeneratedFiles({ check = false } = {}) {
   let stale = 0;
-  for (const group of GROUPS) {
-    const text = generateGroup(group);
-    const path = `${ROOT}${group.file}`;
+  for (const generated of GENERATED_FILES) {
+    const text = await generated.generate();
+    const path = `${ROOT}${generated.file}`;
     let current = "";
     try {
       current = readFileSync(path, "utf8");
@@ -117,20 +128,20 @@ export function writeGeneratedValidators({ check = false } = {}) {
     }
     if (current === text) continue;
     stale += 1;
-    if (check) console.error(`${group.file} is out of date: run npm run generate`);
+    if (check) console.error(`${generated.file} is out of date: run npm run generate`);
     else {
       writeFileSync(path, text);
-      console.log(`wrote ${group.file}`);
+      console.log(`wrote ${generated.file}`);
     }
   }
   return stale;
 }
 
-export function readGeneratedFile(group) {
-  return readFileSync(`${ROOT}${group.file}`, "utf8");
+export function readGeneratedFile(generated) {
+  return readFileSync(`${ROOT}${generated.file}`, "utf8");
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const check = process.argv.includes("--check");
-  if (writeGeneratedValidators({ check }) > 0 && check) process.exitCode = 1;
+  if ((await writeGeneratedFiles({ check })) > 0 && check) process.exitCode = 1;
 }

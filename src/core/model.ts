@@ -1,7 +1,13 @@
 /**
  * The domain model shared by every layer. Pure types only: the core imports nothing from node:*,
  * so these shapes are plain JSON-compatible data (dates are ISO-8601 strings).
+ *
+ * The persisted shapes are written in schemas/ (docs/schemas.md). Where a model type is the
+ * schema's, it is the generated type (src/generated/*-types.ts); where it differs on purpose (the
+ * declared term durations, a declaration's source location), ./schema.type-check.ts fails the
+ * typecheck when the two drift apart.
  */
+import type { WireLineItem } from "../generated/state-types.js";
 
 export type BillingCycle = "monthly" | "annual" | "triennial" | "one_time" | "none";
 export type TermDuration = "P1M" | "P1Y" | "P3Y";
@@ -43,15 +49,8 @@ export type OrderContent = Omit<DesiredOrder, "name" | "source">;
 
 export type RemoteOrderStatus = "pending" | "completed" | "cancelled" | "unknown";
 
-export interface RemoteLineItem {
-  lineItemNumber: number;
-  offerId: string;
-  quantity: number;
-  termDuration?: string;
-  subscriptionId?: string;
-  friendlyName?: string;
-  partnerIdOnRecord?: string;
-}
+/** A line item as Partner Center reports it: the wire shape (schemas/partner-center/order.json). */
+export type RemoteLineItem = WireLineItem;
 
 /** An order as Partner Center reports it, mapped from the wire shape by src/partner-center. */
 export interface RemoteOrder {
@@ -105,16 +104,9 @@ export interface PendingIntent {
   generation?: number;
 }
 
-/** The last business error for a declared order (nothing was bought). */
-export interface FailureRecord {
-  name: string;
-  customer: string;
-  requestId: string;
-  at: string;
-  httpStatus: number;
-  code: string;
-  description: string;
-}
+/** The last business error for a declared order (nothing was bought): schemas/state.schema.json. */
+export type { FailureRecord } from "../generated/state-types.js";
+import type { FailureRecord } from "../generated/state-types.js";
 
 export const STATE_FORMAT_VERSION = 1;
 

@@ -7,62 +7,24 @@ import type { ErrorObject } from "ajv/dist/2020.js";
 import * as generated from "../generated/wire-validators.js";
 import type { GeneratedValidator } from "../generated/wire-validators.js";
 
-export interface WireLink {
-  uri: string;
-  method?: string;
-  headers?: { key: string; value: string }[];
-}
-
-export interface WireLineItem {
-  lineItemNumber: number;
-  offerId: string;
-  quantity: number;
-  termDuration?: string;
-  subscriptionId?: string;
-  friendlyName?: string;
-  partnerIdOnRecord?: string;
-}
-
-export interface WireOrder {
-  id: string;
-  alternateId?: string;
-  referenceCustomerId?: string;
-  billingCycle?: string;
-  status: string;
-  creationDate: string;
-  lineItems: WireLineItem[];
-}
-
-export interface WireCollection {
-  totalCount?: number;
-  items: unknown[];
-  links?: { self?: WireLink; next?: WireLink; previous?: WireLink };
-}
-
-export interface WireProvisioningStatusItem {
-  lineItemNumber: number;
-  status: string;
-  quantityProvisioningInformation?: { quantity: number; status: string }[];
-}
-
-export interface WireSubscription {
-  id: string;
-  offerId?: string;
-  quantity?: number;
-  status?: string;
-  orderId?: string;
-  friendlyName?: string;
-}
-
-export type WireErrorBody =
-  | { code: string | number; description?: string; data?: unknown[]; source?: string }
-  | { statusCode: number; message: string };
-
-export interface WireToken {
-  access_token: string;
-  expires_in: number | string;
-  token_type?: string;
-}
+// The wire shapes are the schemas' (src/generated/wire-types.ts, docs/schemas.md).
+export type {
+  WireCollection,
+  WireErrorBody,
+  WireLineItem,
+  WireOrder,
+  WireProvisioningStatusItem,
+  WireSubscription,
+  WireToken,
+} from "../generated/wire-types.js";
+import type {
+  WireCollection,
+  WireErrorBody,
+  WireOrder,
+  WireProvisioningStatusItem,
+  WireSubscription,
+  WireToken,
+} from "../generated/wire-types.js";
 
 export type WireShape = "order" | "collection" | "provisioningStatusItem" | "subscription" | "token";
 

@@ -3,6 +3,8 @@
  * ./local-store.ts. Remote backends (PostgreSQL, Azure Blob) implement the same interface.
  */
 import type { StateFile } from "../core/model.js";
+// A version's history meta is schemas/state.schema.json's historyMeta (docs/schemas.md).
+import type { HistoryMeta } from "../generated/state-types.js";
 
 // JournalEntry lives in the pure core (src/core/state-journal.ts folds it); re-exported here as part of the contract.
 export type { JournalEntry } from "../core/state-journal.js";
@@ -31,16 +33,7 @@ export interface VersionMeta {
   summary: string; // e.g. "2 created, 1 failed"
 }
 
-export interface HistoryEntry {
-  serial: number;
-  lineage: string;
-  time: string;
-  command: string;
-  user: string;
-  host: string;
-  gitCommit?: string;
-  summary: string;
-}
+export type HistoryEntry = HistoryMeta;
 
 /** A run holding the lock: journal appends and one commit at the end. */
 export interface StateSession {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { GROUPS, generateGroup, readGeneratedFile } from "../../../scripts/generate-validators.mjs";
+// @ts-expect-error: a plain .mjs build script without type declarations
+import { TYPE_FILES, generateTypes } from "../../../scripts/generate-types.mjs";
 import * as manifest from "../../../src/generated/manifest-validators.js";
 import * as state from "../../../src/generated/state-validators.js";
 import * as wire from "../../../src/generated/wire-validators.js";
@@ -16,6 +18,13 @@ describe("ahead-of-time compiled validators (src/generated)", () => {
     "%s is what scripts/generate-validators.mjs makes of the schemas now (run npm run generate)",
     (_file, group) => {
       expect(readGeneratedFile(group)).toBe(generateGroup(group));
+    },
+  );
+
+  it.each((TYPE_FILES as { file: string }[]).map((t) => [t.file, t]))(
+    "%s is what json-schema-to-typescript makes of the schemas now (run npm run generate)",
+    async (_file, entry) => {
+      expect(readGeneratedFile(entry)).toBe(await generateTypes(entry));
     },
   );
 
