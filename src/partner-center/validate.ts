@@ -45,13 +45,28 @@ export interface WireProvisioningStatusItem {
   quantityProvisioningInformation?: { quantity: number; status: string }[];
 }
 
+/** schemas/partner-center/subscription.json: strings may be null where the docs print null. */
 export interface WireSubscription {
   id: string;
+  quantity: number;
+  status: string;
   offerId?: string;
-  quantity?: number;
-  status?: string;
-  orderId?: string;
-  friendlyName?: string;
+  offerName?: string | null;
+  entitlementId?: string | null;
+  friendlyName?: string | null;
+  unitType?: string | null;
+  parentSubscriptionId?: string | null;
+  creationDate?: string | null;
+  effectiveStartDate?: string | null;
+  commitmentEndDate?: string | null;
+  cancellationAllowedUntilDate?: string | null;
+  autoRenewEnabled?: boolean | null;
+  billingType?: string | null;
+  billingCycle?: string | null;
+  termDuration?: string | null;
+  contractType?: string | null;
+  orderId?: string | null;
+  attributes?: { etag?: string; objectType?: string };
 }
 
 export type WireErrorBody =
