@@ -57,7 +57,7 @@ function createAdminHandler(
   answer: AdminAnswerer,
 ): (ctx: SandboxContext, exchange: Exchange, match: RouteMatch) => Promise<void> {
   return async (ctx, exchange, match) => {
-    const { req, method, path } = exchange;
+    const { req, method } = exchange;
     const template = `${method} ${match.pattern}`;
     if (!LOOPBACK.has(req.socket.remoteAddress ?? "")) {
       return sendAnswer(

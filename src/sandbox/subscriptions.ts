@@ -146,7 +146,11 @@ export function checkSubscriptionPatch(
   if (typeof body !== "object" || body === null || Array.isArray(body))
     return fail(400, "800002", "Invalid request input: the body must be a Subscription resource.");
   const patch = createLowerKeyed(body as Record<string, unknown>);
-  if (patch.id !== undefined && patch.id !== null && String(patch.id).toLowerCase() !== view.id)
+  if (
+    patch.id !== undefined &&
+    patch.id !== null &&
+    (typeof patch.id !== "string" || patch.id.toLowerCase() !== view.id)
+  )
     return fail(400, "800002", `Invalid request input: the body's id is not ${view.id}.`);
   const readOnly: [string, string | undefined][] = [
     ["offerid", view.item.offerId],
