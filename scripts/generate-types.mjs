@@ -61,7 +61,7 @@ export const TYPE_FILES = [
       "partner-center/collection.json": "WireCollection",
       "partner-center/collection.json#/$defs/link": "WireLink",
       "partner-center/collection.json#/$defs/provisioningStatusItem": "WireProvisioningStatusItem",
-      "partner-center/collection.json#/$defs/subscription": "WireSubscription",
+      "partner-center/subscription.json": "WireSubscription",
       "partner-center/error.json": "WireErrorBody",
       "partner-center/error.json#/$defs/apiFault": "WireApiFault",
       "partner-center/error.json#/$defs/throttle": "WireThrottle",
@@ -114,6 +114,7 @@ const SCHEMA_FILES = [
   "partner-center/collection.json",
   "partner-center/error.json",
   "partner-center/token.json",
+  "partner-center/subscription.json",
 ];
 
 /** Generates one file's text; $refs between the schemas are resolved by path, as ajv does by $id. */

@@ -6,8 +6,9 @@
  * ("The Partner Center client"); the contract every command uses is ./types.ts.
  *
  * The promise kept for `apply`: createOrder sends the caller's MS-RequestId on every attempt, so
- * Partner Center answers a retry with the order it already made (docs/exactly-once.md). Every
- * other operation takes a new MS-RequestId once, outside any retry loop.
+ * Partner Center answers a retry with the order it already made (docs/exactly-once.md);
+ * updateSubscriptionQuantity does the same for a seat change (docs/subscriptions.md). Every other
+ * operation takes a new MS-RequestId once, outside any retry loop.
  */
 import { randomUUID } from "node:crypto";
 import type { Dispatcher } from "undici";
@@ -25,9 +26,16 @@ import type {
   PartnerCenterClient,
   ProvisioningStatusItem,
   RequestOptions,
-  SubscriptionSummary,
+  Subscription,
+  UpdateSubscriptionOptions,
 } from "./types.js";
-import { createOrderBody, mapProvisioningStatusItem, mapRemoteOrder, mapSubscription } from "./wire.js";
+import {
+  createOrderBody,
+  createSubscriptionQuantityBody,
+  mapProvisioningStatusItem,
+  mapRemoteOrder,
+  mapSubscription,
+} from "./wire.js";
 
 export interface ClientOptions {
   baseUrl: string;
@@ -188,7 +196,7 @@ export function createPartnerCenterClient(options: ClientOptions): PartnerCenter
       customerId: string,
       orderId: string,
       opts: RequestOptions = {},
-    ): Promise<SubscriptionSummary[]> {
+    ): Promise<Subscription[]> {
       const items = await fetchCollection(sendOperation, options.baseUrl, "subscription", {
         name: "listSubscriptionsByOrder",
         kind: "read",
@@ -203,6 +211,65 @@ export function createPartnerCenterClient(options: ClientOptions): PartnerCenter
       return items.map(mapSubscription);
     },
 
+    async listSubscriptions(customerId: string, opts: RequestOptions = {}): Promise<Subscription[]> {
+      const items = await fetchCollection(sendOperation, options.baseUrl, "subscription", {
+        name: "listSubscriptions",
+        kind: "read",
+        method: "GET",
+        path: createApiPath(`${createCustomerPath(customerId)}/subscriptions`),
+        customer: customerId,
+        ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+      });
+      return items.map(mapSubscription);
+    },
+
+    async getSubscription(
+      customerId: string,
+      subscriptionId: string,
+      opts: RequestOptions = {},
+    ): Promise<Subscription | null> {
+      const op: Operation = {
+        name: "getSubscription",
+        kind: "read",
+        method: "GET",
+        path: createApiPath(createSubscriptionPath(customerId, subscriptionId)),
+        customer: customerId,
+        requestId: randomUUID(),
+        notFoundIsNull: true,
+        ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+      };
+      const answer = await sendOperation(op);
+      return answer === null ? null : mapSubscription(parseAnswer("subscription", answer.json, op));
+    },
+
+    async updateSubscriptionQuantity(
+      customerId: string,
+      subscription: Subscription,
+      quantity: number,
+      opts: UpdateSubscriptionOptions,
+    ): Promise<Subscription> {
+      if (opts.requestId === "")
+        throw new OrderformError(
+          "partner-center.request-id",
+          "updateSubscriptionQuantity needs a request id",
+        );
+      // The documented change: PATCH the whole Subscription resource with the new quantity, under
+      // the caller's MS-RequestId on every attempt, as createOrder does (docs/subscriptions.md).
+      const op: Operation = {
+        name: "updateSubscriptionQuantity",
+        kind: "update",
+        method: "PATCH",
+        path: createApiPath(createSubscriptionPath(customerId, subscription.id)),
+        customer: customerId,
+        body: createSubscriptionQuantityBody(subscription, quantity),
+        requestId: opts.requestId,
+        ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+        ...(opts.onRetry === undefined ? {} : { onRetry: opts.onRetry }),
+      };
+      const answer = await sendOperation(op);
+      return mapSubscription(parseAnswer("subscription", answer?.json, op));
+    },
+
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
@@ -214,6 +281,10 @@ export function createPartnerCenterClient(options: ClientOptions): PartnerCenter
 
 function createCustomerPath(customerId: string): string {
   return `/customers/${encodeURIComponent(customerId)}`;
+}
+
+function createSubscriptionPath(customerId: string, subscriptionId: string): string {
+  return `${createCustomerPath(customerId)}/subscriptions/${encodeURIComponent(subscriptionId)}`;
 }
 
 function createOrderPath(customerId: string, orderId: string): string {

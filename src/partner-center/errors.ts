@@ -14,6 +14,24 @@ export type ServiceCode = string | number;
 /** The order-in-progress code: the first create with this MS-RequestId is still being processed. */
 export const ORDER_IN_PROGRESS_CODE = "800060";
 
+/** The documented refusals of a subscription quantity change (docs/subscriptions.md, "Errors"). */
+export type SubscriptionRefusal =
+  | "cancellation-window-passed"
+  | "quantity-out-of-range"
+  | "not-active"
+  | "stale-etag"
+  | "quantity-not-changeable"
+  | "subscription-not-found";
+
+const SUBSCRIPTION_REFUSALS: Readonly<Record<string, SubscriptionRefusal>> = {
+  "900117": "cancellation-window-passed",
+  "2002": "quantity-out-of-range",
+  "2001": "not-active",
+  "2055": "stale-etag",
+  "800027": "quantity-not-changeable",
+  "20003": "subscription-not-found",
+};
+
 export interface PartnerCenterErrorFields {
   httpStatus: number;
   serviceCode?: ServiceCode;
@@ -86,6 +104,12 @@ export function isBusinessError(error: unknown): error is PartnerCenterError {
     error.httpStatus >= 400 &&
     error.httpStatus < 500
   );
+}
+
+/** Which documented refusal of a quantity change `error` is; undefined for anything else. */
+export function selectSubscriptionRefusal(error: unknown): SubscriptionRefusal | undefined {
+  if (!(error instanceof PartnerCenterError) || error.serviceCode === undefined) return undefined;
+  return SUBSCRIPTION_REFUSALS[String(error.serviceCode)];
 }
 
 function renderErrorMessage(fields: PartnerCenterErrorFields): string {

@@ -54,7 +54,9 @@ export function isRetryableStatus(
   kind: OperationKind,
 ): boolean {
   if (status === 429 || RETRYABLE_STATUSES.has(status)) return true;
-  return status === 409 && kind === "create" && String(serviceCode) === ORDER_IN_PROGRESS_CODE;
+  // 409 800060: the first attempt under this MS-RequestId is still being processed. A write sends
+  // the same request id on every attempt, so asking again is answered with that attempt's outcome.
+  return status === 409 && kind !== "read" && String(serviceCode) === ORDER_IN_PROGRESS_CODE;
 }
 
 /** Full jitter (AWS architecture blog): uniform in [0, min(cap, base * 2^(n-1))]. */

@@ -28,14 +28,40 @@ export interface ProvisioningStatusItem {
   quantityProvisioningInformation?: { quantity: number; status: string }[];
 }
 
-export interface SubscriptionSummary {
+/**
+ * A subscription as Partner Center shows it (the Subscription resource; docs/subscriptions.md).
+ * Strings are as sent except `status`, which is lower-cased (active, suspended, deleted, pending,
+ * none). Fields the service leaves out or sends as null are absent.
+ */
+export interface Subscription {
   id: string;
+  quantity: number;
+  status: string;
   offerId?: string;
-  quantity?: number;
-  status?: string;
-  orderId?: string;
+  offerName?: string;
   friendlyName?: string;
+  unitType?: string;
+  parentSubscriptionId?: string;
+  creationDate?: string;
+  effectiveStartDate?: string;
+  commitmentEndDate?: string;
+  /** New commerce: the last moment seats can be reduced (the cancellation window). */
+  cancellationAllowedUntilDate?: string;
+  autoRenewEnabled?: boolean;
+  billingType?: string;
+  billingCycle?: string;
+  termDuration?: string;
+  orderId?: string;
+  entitlementId?: string;
+  contractType?: string;
+  /** attributes.etag: Partner Center refuses a change sent with a stale one (2055). */
+  etag?: string;
+  /** The resource as it was read: a quantity change sends it back whole, with the new quantity. */
+  readonly resource: Readonly<Record<string, unknown>>;
 }
+
+/** MS-RequestId of one logical quantity change, reused on every retry and by every later run. */
+export type UpdateSubscriptionOptions = CreateOrderOptions;
 
 export interface ClientStats {
   requests: number; // HTTP attempts sent
@@ -59,7 +85,26 @@ export interface PartnerCenterClient {
     customerId: string,
     orderId: string,
     options?: RequestOptions,
-  ): Promise<SubscriptionSummary[]>;
+  ): Promise<Subscription[]>;
+  /** Every subscription of the customer (the documented list is not paged; links.next is followed). */
+  listSubscriptions(customerId: string, options?: RequestOptions): Promise<Subscription[]>;
+  /** null when Partner Center answers 404 (20003, subscription not found). */
+  getSubscription(
+    customerId: string,
+    subscriptionId: string,
+    options?: RequestOptions,
+  ): Promise<Subscription | null>;
+  /**
+   * PATCHes the subscription (as read, whole) with the new quantity; sends options.requestId on
+   * every attempt, so a retry is never applied twice. Refusals are PartnerCenterError with the
+   * service's code (selectSubscriptionRefusal in ./errors.ts names the documented ones).
+   */
+  updateSubscriptionQuantity(
+    customerId: string,
+    subscription: Subscription,
+    quantity: number,
+    options: UpdateSubscriptionOptions,
+  ): Promise<Subscription>;
   readonly stats: ClientStats;
   close(): Promise<void>;
 }

@@ -10,7 +10,7 @@ import type {
   RemoteOrder,
   RemoteOrderStatus,
 } from "../core/model.js";
-import type { ProvisioningStatusItem, SubscriptionSummary } from "./types.js";
+import type { ProvisioningStatusItem, Subscription } from "./types.js";
 import type { WireLineItem, WireOrder, WireProvisioningStatusItem, WireSubscription } from "./validate.js";
 
 export interface CreateOrderBody {
@@ -134,14 +134,46 @@ export function mapProvisioningStatusItem(wire: WireProvisioningStatusItem): Pro
   return item;
 }
 
-export function mapSubscription(wire: WireSubscription): SubscriptionSummary {
-  const summary: SubscriptionSummary = { id: wire.id };
-  if (wire.offerId !== undefined) summary.offerId = wire.offerId;
-  if (wire.quantity !== undefined) summary.quantity = wire.quantity;
-  if (wire.status !== undefined) summary.status = wire.status.toLowerCase();
-  if (wire.orderId !== undefined) summary.orderId = wire.orderId;
-  if (wire.friendlyName !== undefined) summary.friendlyName = wire.friendlyName;
-  return summary;
+const SUBSCRIPTION_STRINGS = [
+  "offerId",
+  "offerName",
+  "friendlyName",
+  "unitType",
+  "parentSubscriptionId",
+  "creationDate",
+  "effectiveStartDate",
+  "commitmentEndDate",
+  "cancellationAllowedUntilDate",
+  "billingType",
+  "billingCycle",
+  "termDuration",
+  "orderId",
+  "entitlementId",
+  "contractType",
+] as const;
+
+export function mapSubscription(wire: WireSubscription): Subscription {
+  const subscription: Subscription = {
+    id: wire.id,
+    quantity: wire.quantity,
+    status: wire.status.toLowerCase(),
+    resource: wire as unknown as Record<string, unknown>,
+  };
+  for (const key of SUBSCRIPTION_STRINGS) {
+    const value = wire[key];
+    if (typeof value === "string") subscription[key] = value;
+  }
+  if (typeof wire.autoRenewEnabled === "boolean") subscription.autoRenewEnabled = wire.autoRenewEnabled;
+  if (wire.attributes?.etag !== undefined) subscription.etag = wire.attributes.etag;
+  return subscription;
+}
+
+/** The documented PATCH body: the whole resource as it was read, with the new quantity. */
+export function createSubscriptionQuantityBody(
+  subscription: Subscription,
+  quantity: number,
+): Record<string, unknown> {
+  return { ...subscription.resource, quantity };
 }
 
 /**

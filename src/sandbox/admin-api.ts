@@ -1,7 +1,8 @@
 /**
  * The admin API under /_sandbox/: what tests, benchmarks and `orderform sandbox` users do behind
  * the Partner Center API's back. Health, registering partners and customers, listing, seeding and
- * changing orders (drift), fault configuration, traffic stats, and reset.
+ * changing orders, reading and changing subscriptions (drift), fault configuration, traffic stats,
+ * and reset.
  *
  * Contract: loopback peers only (403 otherwise); a body, when given, is JSON (400 otherwise); every
  * failure is {error: message}; an unknown admin route is 404. These calls are left out of the
@@ -15,15 +16,28 @@ import type { SandboxCustomer, SandboxPartner } from "./defaults.js";
 import { parseFaultConfig } from "./faults.js";
 import { createBodyFingerprint, normalizeOrderStatus, parseCreateOrderRequest } from "./order-request.js";
 import { createStoredOrder } from "./create-order.js";
-import { renderOrder } from "./render.js";
+import { renderOrder, renderSubscription } from "./render.js";
 import { createRequestIdExpiry } from "./request-ids.js";
 import { readRequestBody } from "./request-body.js";
 import type { Answer } from "./respond.js";
 import { createJsonAnswer, sendAnswer } from "./respond.js";
-import type { RequestRecord, StoredCustomer, StoredOrder, StoredOrderStatus } from "./store.js";
+import type {
+  RequestRecord,
+  StoredCustomer,
+  StoredOrder,
+  StoredOrderStatus,
+  StoredSubscriptionStatus,
+} from "./store.js";
+import {
+  createChangedView,
+  createStoredSubscription,
+  findSubscription,
+  normalizeSubscriptionStatus,
+} from "./subscriptions.js";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
 const ORDER_PATH = "/_sandbox/orders/";
+const SUBSCRIPTION_PATH = "/_sandbox/subscriptions/";
 
 /** A checked admin request: its parsed JSON body (undefined when empty) and the time it is handled. */
 interface AdminRequest {
@@ -43,8 +57,8 @@ function createAdminHandler(
   answer: AdminAnswerer,
 ): (ctx: SandboxContext, exchange: Exchange, match: RouteMatch) => Promise<void> {
   return async (ctx, exchange, match) => {
-    const { req, method, path } = exchange;
-    const template = `${method} ${path.startsWith(ORDER_PATH) ? "/_sandbox/orders/{id}" : path}`;
+    const { req, method } = exchange;
+    const template = `${method} ${match.pattern}`;
     if (!LOOPBACK.has(req.socket.remoteAddress ?? "")) {
       return sendAnswer(
         ctx,
@@ -248,6 +262,40 @@ export const handlePatchOrder = createAdminHandler((ctx, { body, now }, { path }
   }
   ctx.store.writeOrders([updated]);
   return createJsonAnswer(200, renderAdminOrder(ctx, updated, now));
+});
+
+/** A subscription as its routes show it, found by id alone. */
+export const handleGetAdminSubscription = createAdminHandler((ctx, { now }, { path }) => {
+  const id = decodeURIComponent(path.slice(SUBSCRIPTION_PATH.length));
+  const view = findSubscription(ctx, id, now);
+  if (view === undefined) return createAdminError(404, `no subscription ${id}`);
+  return createJsonAnswer(200, renderSubscription(view));
+});
+
+/**
+ * Changes a subscription's quantity or status behind orderform's back (drift), bypassing the
+ * PATCH rules: any positive quantity, status active, suspended or deleted.
+ */
+export const handlePatchAdminSubscription = createAdminHandler((ctx, { body, now }, { path }) => {
+  const id = decodeURIComponent(path.slice(SUBSCRIPTION_PATH.length));
+  const view = findSubscription(ctx, id, now);
+  if (view === undefined) return createAdminError(404, `no subscription ${id}`);
+  if (typeof body !== "object" || body === null) return createAdminError(400, "body must be a JSON object");
+  const patch = body as { quantity?: unknown; status?: unknown };
+  const change: { quantity?: number; status?: StoredSubscriptionStatus } = {};
+  if (patch.quantity !== undefined) {
+    if (!Number.isInteger(patch.quantity) || (patch.quantity as number) < 1)
+      return createAdminError(400, "quantity must be a positive integer");
+    change.quantity = patch.quantity as number;
+  }
+  if (patch.status !== undefined) {
+    const status = normalizeSubscriptionStatus(patch.status);
+    if (status === undefined) return createAdminError(400, "status must be active, suspended or deleted");
+    change.status = status;
+  }
+  const next = createStoredSubscription(ctx, view, change);
+  ctx.store.writeSubscriptions([next]);
+  return createJsonAnswer(200, renderSubscription(createChangedView(ctx, view, next, now)));
 });
 
 export const handlePutFaults = createAdminHandler((ctx, { body }) => {

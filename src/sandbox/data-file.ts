@@ -62,7 +62,7 @@ export function readSnapshotFile(dataFile: string): Record<string, unknown> | un
     value = undefined;
   }
   const snapshot = value as Record<string, unknown> | undefined;
-  const lists = ["partners", "customers", "orders", "requests"];
+  const lists = ["partners", "customers", "orders", "requests", "subscriptions"];
   if (
     typeof snapshot !== "object" ||
     snapshot === null ||

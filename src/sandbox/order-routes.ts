@@ -1,7 +1,7 @@
 /**
  * The Partner Center order routes under /v1/customers/{customerId}: list orders, get an order,
- * cancel it (PATCH), its provisioning status, a line item's activation links, and the customer's
- * subscriptions (all or one order's). Creating an order is create-order.ts.
+ * cancel it (PATCH), its provisioning status and a line item's activation links. Creating an order
+ * is create-order.ts; the subscriptions an order makes are subscription-routes.ts.
  *
  * Contract of every route here, in this order: a bearer token this sandbox issued (401), a slot in
  * the rate window when the route is rate limited (429), a known customer of that partner (400
@@ -19,7 +19,7 @@ import {
   normalizeOrderStatus,
 } from "./order-request.js";
 import { sendThrottled, takeRateWindowSlot } from "./rate-windows.js";
-import { renderCollection, renderOrder, renderProvisioningStatus, renderSubscriptions } from "./render.js";
+import { renderCollection, renderOrder, renderProvisioningStatus } from "./render.js";
 import { findTokenPartner } from "./oauth.js";
 import { readRequestBody } from "./request-body.js";
 import type { Answer } from "./respond.js";
@@ -126,7 +126,7 @@ export async function readCustomerRequest(
 }
 
 /** A route handler from an answer: the customer checks, then the injected faults, then the answer. */
-function createCustomerRouteHandler(
+export function createCustomerRouteHandler(
   answer: CustomerAnswerer,
 ): (ctx: SandboxContext, exchange: Exchange, match: RouteMatch) => Promise<void> {
   return async (ctx, exchange, match) => {
@@ -227,22 +227,6 @@ export const handleActivationLinks = createCustomerRouteHandler((ctx, request) =
   }),
 );
 
-export const handleListSubscriptions = createCustomerRouteHandler(
-  (ctx, { partnerTenantId, customer, query }) => {
-    const now = ctx.now();
-    const customerId = customer.id;
-    const orderId = query.get("order_id");
-    const orders =
-      orderId === null
-        ? (ctx.store.ordersByCustomer.get(createCustomerKey(partnerTenantId, customerId)) ?? [])
-        : [findOrder(ctx, partnerTenantId, customerId, orderId)].filter(
-            (o): o is StoredOrder => o !== undefined,
-          );
-    const items = orders.flatMap((o) => renderSubscriptions(o, ctx.catalog, now));
-    return createJsonAnswer(200, renderCollection(items, `/customers/${customerId}/subscriptions`));
-  },
-);
-
 /** The answer about the order of the path's {orderId}: 404 20000 when the partner's customer has none. */
 function createOrderAnswer(
   ctx: SandboxContext,
@@ -276,7 +260,7 @@ function renderCachedOrderJson(ctx: SandboxContext, order: StoredOrder, now: num
   return json;
 }
 
-function findOrder(
+export function findOrder(
   ctx: SandboxContext,
   partnerTenantId: string,
   customerId: string,

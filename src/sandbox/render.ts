@@ -3,10 +3,10 @@
  * camelCase, relative link uris without /v1, attributes.objectType, collection envelopes.
  */
 import { createHash } from "node:crypto";
-import type { Catalog } from "./catalog.js";
+import type { Catalog, CatalogOffer } from "./catalog.js";
 import { parseCatalogOfferId } from "./catalog.js";
-import type { ApiError } from "./order-request.js";
-import type { StoredOrder, StoredOrderStatus } from "./store.js";
+import type { ApiError, NormalizedLineItem } from "./order-request.js";
+import type { StoredOrder, StoredOrderStatus, StoredSubscriptionStatus } from "./store.js";
 
 type Json = Record<string, unknown>;
 
@@ -33,16 +33,16 @@ export function renderApiError(error: ApiError, numericCodes: boolean): Json {
 }
 
 /** A pending order reads as completed once its provisioning time has passed. */
-function readOrderStatus(order: StoredOrder, nowMs: number): StoredOrderStatus {
+export function readOrderStatus(order: StoredOrder, nowMs: number): StoredOrderStatus {
   return order.status === "pending" && nowMs >= order.provisionAtMs ? "completed" : order.status;
 }
 
-function isProvisioned(order: StoredOrder, nowMs: number): boolean {
+export function isProvisioned(order: StoredOrder, nowMs: number): boolean {
   return nowMs >= order.provisionAtMs;
 }
 
 /** Subscription ids are derived from the order id, so they need no storage and never change. */
-function createSubscriptionId(orderId: string, lineItemNumber: number): string {
+export function createSubscriptionId(orderId: string, lineItemNumber: number): string {
   const h = createHash("sha1").update(`${orderId}:${lineItemNumber}`).digest("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
@@ -120,34 +120,57 @@ export function renderProvisioningStatus(order: StoredOrder, nowMs: number): Jso
   }));
 }
 
-export function renderSubscriptions(order: StoredOrder, catalog: Catalog, nowMs: number): Json[] {
-  if (!isProvisioned(order, nowMs)) return [];
-  const status = readOrderStatus(order, nowMs);
-  return order.lineItems.map((item) => {
-    const id = createSubscriptionId(order.id, item.lineItemNumber);
-    const offer = catalog.byId.get(item.offerId.toUpperCase());
-    const sub: Json = {
-      id,
-      offerId: item.offerId,
-      offerName: offer?.name ?? item.offerId,
-      friendlyName: item.friendlyName ?? offer?.name ?? item.offerId,
-      quantity: item.quantity,
-      unitType: offer?.unitType ?? "Licenses",
-      creationDate: order.creationDate,
-      effectiveStartDate: order.creationDate,
-      status: status === "cancelled" ? "suspended" : "active",
-      autoRenewEnabled: item.renewsTo !== undefined,
-      billingType: offer?.kind === "reservedInstance" ? "usage" : "license",
-      billingCycle: order.billingCycle,
-      orderId: order.id,
-      links: {
-        offer: createLink(`/offers/${item.offerId}`),
-        self: createLink(`/customers/${order.customerId}/subscriptions/${id}`),
-      },
-      attributes: { objectType: "Subscription" },
-    };
-    if (item.termDuration !== undefined) sub.termDuration = item.termDuration;
-    if (item.partnerIdOnRecord !== undefined) sub.partnerId = item.partnerIdOnRecord;
-    return sub;
-  });
+/** One subscription as its routes show it; what it is made of is subscriptions.ts's. */
+export interface SubscriptionView {
+  id: string;
+  order: StoredOrder;
+  item: NormalizedLineItem;
+  offer: CatalogOffer | undefined;
+  quantity: number;
+  status: StoredSubscriptionStatus;
+  friendlyName: string;
+  etag: string;
+  /** New-commerce license offers only: the end of the seat-reduction window. */
+  cancellationAllowedUntilMs?: number;
+}
+
+export function renderSubscription(view: SubscriptionView): Json {
+  const { id, order, item, offer } = view;
+  const sub: Json = {
+    id,
+    offerId: item.offerId,
+    offerName: offer?.name ?? item.offerId,
+    friendlyName: view.friendlyName,
+    quantity: view.quantity,
+    unitType: offer?.unitType ?? "Licenses",
+    creationDate: order.creationDate,
+    effectiveStartDate: order.creationDate,
+    commitmentEndDate: createCommitmentEndDate(order.createdAtMs, item.termDuration),
+  };
+  if (view.cancellationAllowedUntilMs !== undefined)
+    sub.cancellationAllowedUntilDate = new Date(view.cancellationAllowedUntilMs).toISOString();
+  sub.status = view.status;
+  sub.autoRenewEnabled = item.renewsTo !== undefined;
+  sub.billingType = offer?.kind === "reservedInstance" ? "usage" : "license";
+  sub.billingCycle = order.billingCycle;
+  if (item.termDuration !== undefined) sub.termDuration = item.termDuration;
+  if (item.partnerIdOnRecord !== undefined) sub.partnerId = item.partnerIdOnRecord;
+  sub.contractType = "subscription";
+  sub.orderId = order.id;
+  sub.links = {
+    offer: createLink(`/offers/${item.offerId}`),
+    self: createLink(`/customers/${order.customerId}/subscriptions/${id}`),
+  };
+  sub.attributes = { etag: view.etag, objectType: "Subscription" };
+  return sub;
+}
+
+/** Creation plus the term (P1M, P1Y, P3Y); without a term, the far future the docs show. */
+function createCommitmentEndDate(createdAtMs: number, termDuration: string | undefined): string {
+  const match = /^P(\d+)([MY])$/.exec(termDuration ?? "");
+  if (match === null) return "9999-12-31T00:00:00Z";
+  const end = new Date(createdAtMs);
+  const months = Number(match[1]) * (match[2] === "Y" ? 12 : 1);
+  end.setUTCMonth(end.getUTCMonth() + months);
+  return `${end.toISOString().slice(0, 10)}T00:00:00Z`;
 }

@@ -20,8 +20,10 @@ import {
   handleAdminNotFound,
   handleGetFaults,
   handleHealth,
+  handleGetAdminSubscription,
   handleInsertOrders,
   handleListAllOrders,
+  handlePatchAdminSubscription,
   handlePatchOrder,
   handlePutFaults,
   handleReset,
@@ -35,12 +37,16 @@ import {
   handleCancelOrder,
   handleGetOrder,
   handleListOrders,
-  handleListSubscriptions,
   handleOrderMethodNotAllowed,
   handleOrderRouteNotFound,
   handleProvisioningStatus,
 } from "./order-routes.js";
 import { sendApiError } from "./respond.js";
+import {
+  handleGetSubscription,
+  handleListSubscriptions,
+  handlePatchSubscription,
+} from "./subscription-routes.js";
 
 interface RouteSpec {
   method: string;
@@ -61,6 +67,8 @@ interface AreaSpec {
 
 const ORDERS = "/v1/customers/{customerId}/orders";
 const ORDER = `${ORDERS}/{orderId}`;
+const SUBSCRIPTIONS = "/v1/customers/{customerId}/subscriptions";
+const SUBSCRIPTION = `${SUBSCRIPTIONS}/{subscriptionId}`;
 
 const AREAS: AreaSpec[] = [
   {
@@ -73,6 +81,8 @@ const AREAS: AreaSpec[] = [
       { method: "GET", pattern: "/_sandbox/orders", handler: handleListAllOrders },
       { method: "POST", pattern: "/_sandbox/orders", handler: handleInsertOrders },
       { method: "PATCH", pattern: "/_sandbox/orders/{id*}", handler: handlePatchOrder },
+      { method: "GET", pattern: "/_sandbox/subscriptions/{id*}", handler: handleGetAdminSubscription },
+      { method: "PATCH", pattern: "/_sandbox/subscriptions/{id*}", handler: handlePatchAdminSubscription },
       { method: "PUT", pattern: "/_sandbox/faults", handler: handlePutFaults },
       { method: "GET", pattern: "/_sandbox/faults", handler: handleGetFaults },
       { method: "GET", pattern: "/_sandbox/stats", handler: handleStats },
@@ -110,11 +120,10 @@ const AREAS: AreaSpec[] = [
         handler: handleActivationLinks,
         rateLimited: true,
       },
-      {
-        method: "GET",
-        pattern: "/v1/customers/{customerId}/subscriptions",
-        handler: handleListSubscriptions,
-      },
+      { method: "GET", pattern: SUBSCRIPTIONS, handler: handleListSubscriptions },
+      // The Subscription resource has the same rate limit as orders (subscription-resources).
+      { method: "GET", pattern: SUBSCRIPTION, handler: handleGetSubscription, rateLimited: true },
+      { method: "PATCH", pattern: SUBSCRIPTION, handler: handlePatchSubscription, rateLimited: true },
     ],
     handleNotFound: handleOrderRouteNotFound,
     handleMethodNotAllowed: handleOrderMethodNotAllowed,

@@ -47,6 +47,24 @@ export interface StoredOrder {
   status: StoredOrderStatus;
 }
 
+export type StoredSubscriptionStatus = "active" | "suspended" | "deleted";
+
+/**
+ * A subscription's own state once something changed it (a PATCH or the admin API). Until then a
+ * subscription is what its order's line item says (subscriptions.ts); a cancelled order suspends
+ * it whatever is stored here.
+ */
+export interface StoredSubscription {
+  id: string;
+  partnerTenantId: string;
+  customerId: string;
+  orderId: string;
+  lineItemNumber: number;
+  quantity: number;
+  status: StoredSubscriptionStatus;
+  friendlyName?: string;
+}
+
 export interface StoredCustomer {
   id: string;
   companyName: string;
@@ -68,7 +86,8 @@ type LogEntry =
   | { t: "partners"; items: SandboxPartner[] }
   | { t: "customers"; items: StoredCustomer[] }
   | { t: "orders"; items: StoredOrder[]; requests?: RequestRecord[] }
-  | { t: "requests"; items: RequestRecord[] };
+  | { t: "requests"; items: RequestRecord[] }
+  | { t: "subscriptions"; items: StoredSubscription[]; requests?: RequestRecord[] };
 
 interface Snapshot {
   version: 1;
@@ -76,6 +95,8 @@ interface Snapshot {
   customers: StoredCustomer[];
   orders: StoredOrder[];
   requests: RequestRecord[];
+  /** Absent in data files written before subscriptions could change. */
+  subscriptions?: StoredSubscription[];
 }
 
 export function createCustomerKey(partnerTenantId: string, customerId: string): string {
@@ -89,6 +110,8 @@ export class SandboxStore {
   /** Orders per partner+customer in creation order: list requests never scan the whole store. */
   readonly ordersByCustomer = new Map<string, StoredOrder[]>();
   readonly requests = new Map<string, RequestRecord>();
+  /** Changed subscriptions by lower-case id. */
+  readonly subscriptions = new Map<string, StoredSubscription>();
   private logFd: number | undefined;
   private releaseLock: (() => void) | undefined;
   private readonly dataFile: string | undefined;
@@ -126,6 +149,7 @@ export class SandboxStore {
       this.applyEntry({ t: "customers", items: snapshot.customers ?? [] });
       this.applyEntry({ t: "orders", items: snapshot.orders ?? [] });
       this.applyEntry({ t: "requests", items: snapshot.requests ?? [] });
+      this.applyEntry({ t: "subscriptions", items: snapshot.subscriptions ?? [] });
     }
     const logFile = this.logFile as string;
     if (existsSync(logFile)) {
@@ -164,6 +188,7 @@ export class SandboxStore {
     this.orders.clear();
     this.ordersByCustomer.clear();
     this.requests.clear();
+    this.subscriptions.clear();
     this.applyEntry({ t: "partners", items: partners });
     this.applyEntry({ t: "customers", items: customers });
     if (this.dataFile !== undefined) this.writeSnapshot(nowMs);
@@ -194,6 +219,13 @@ export class SandboxStore {
     this.append({ t: "requests", items });
   }
 
+  /** Changed subscriptions and, for a PATCH with MS-RequestId, its request record: one append. */
+  writeSubscriptions(items: StoredSubscription[], requests?: RequestRecord[]): void {
+    this.append(
+      requests === undefined ? { t: "subscriptions", items } : { t: "subscriptions", items, requests },
+    );
+  }
+
   /** Durable first (append + fsync), then visible in memory. */
   private append(entry: LogEntry): void {
     if (this.logFd !== undefined) {
@@ -218,6 +250,11 @@ export class SandboxStore {
         return;
       case "requests":
         for (const r of entry.items) this.requests.set(createCustomerKey(r.partnerTenantId, r.requestId), r);
+        return;
+      case "subscriptions":
+        for (const s of entry.items) this.subscriptions.set(s.id, s);
+        for (const r of entry.requests ?? [])
+          this.requests.set(createCustomerKey(r.partnerTenantId, r.requestId), r);
         return;
       default:
         assertNeverEntry(entry);
@@ -251,6 +288,7 @@ export class SandboxStore {
       customers: [...this.customers.values()],
       orders: [...this.orders.values()],
       requests,
+      subscriptions: [...this.subscriptions.values()],
     };
     const temp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
     const fd = openSync(temp, "w", 0o600);
