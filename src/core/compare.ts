@@ -227,6 +227,33 @@ export function parseTimestampMs(text: string): number | undefined {
   return ((days * 24 + hour) * 60 + minute - offsetMinutes) * 60_000 + second * 1000 + millis;
 }
 
+/** The ISO-8601 UTC text of milliseconds since the epoch, as `Date#toISOString` writes it (years 0-9999). */
+export function formatTimestampMs(ms: number): string {
+  const days = Math.floor(ms / 86_400_000);
+  const rest = ms - days * 86_400_000;
+  const { year, month, day } = civilFromDays(days);
+  const pad = (n: number, width = 2): string => String(n).padStart(width, "0");
+  const hour = Math.floor(rest / 3_600_000);
+  const minute = Math.floor((rest % 3_600_000) / 60_000);
+  const second = Math.floor((rest % 60_000) / 1000);
+  return `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}:${pad(second)}.${pad(rest % 1000, 3)}Z`;
+}
+
+// Howard Hinnant's civil_from_days, the inverse of daysFromCivil below.
+function civilFromDays(days: number): { year: number; month: number; day: number } {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+}
+
 // Howard Hinnant's days_from_civil: proleptic Gregorian calendar, day 0 = 1970-01-01.
 function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
