@@ -230,7 +230,9 @@ describe("lock takeover on this host", () => {
 
 describe("force-unlock and fencing", () => {
   it("refuses to remove a live holder's lock without --force; a forced-out run buys nothing more and says truly where its order went", async () => {
-    const { closed } = await startSlowApply(1500);
+    // The first order's answer is held long enough for two CLI runs on a loaded machine: the forced
+    // unlock must land while that order is in flight, before the apply could start another.
+    const { closed } = await startSlowApply(6000);
     const lockId = await readLockId();
     const refused = await project.run(["force-unlock", lockId]);
     expectCleanError(refused, "state.lock-alive");
