@@ -5,11 +5,13 @@
 //
 // Chunks sit two folders deep, as src/ files do, so the paths resolved from import.meta.url
 // (../../package.json, ../../src/sandbox/catalog.json) lead to the same files from a chunk.
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
-const DIST = new URL("../dist/", import.meta.url);
+const ROOT = new URL("../", import.meta.url);
+const DIST = new URL("dist/", ROOT);
+const WORKER = "src/config/load-project-worker.ts";
 
 // Loaded by `--version` and `validate` (argument parsing, config search, YAML): bundled, which
 // saves resolving and reading some ninety files of theirs at every start. Other packages stay in
@@ -19,7 +21,7 @@ const BUNDLED = ["commander", "cosmiconfig", "yaml"];
 const EXTERNAL = ["undici", "pg", "@azure/*", "ajv", "ajv-formats", "listr2", "diff", "typescript"];
 
 // A new dependency must be placed in one of the two lists.
-const { dependencies } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+const { dependencies } = JSON.parse(readFileSync(new URL("package.json", ROOT), "utf8"));
 const unplaced = Object.keys(dependencies).filter(
   (name) =>
     !BUNDLED.includes(name) &&
@@ -30,11 +32,12 @@ if (unplaced.length > 0)
 
 rmSync(new URL("chunks/", DIST), { recursive: true, force: true });
 await build({
-  absWorkingDir: fileURLToPath(new URL("../", import.meta.url)),
+  absWorkingDir: fileURLToPath(ROOT),
   entryPoints: {
     "cli/main": "src/cli/main.ts",
-    // The plan command's worker thread, started by URL from the chunk of src/config/project-worker.ts.
-    "chunks/load-project-worker": "src/config/load-project-worker.ts",
+    // The plan command's worker thread, started by URL (./load-project-worker.js) from the chunk of
+    // src/config/project-worker.ts; an entry only while that worker exists.
+    ...(existsSync(new URL(WORKER, ROOT)) ? { "chunks/load-project-worker": WORKER } : {}),
   },
   outdir: "dist",
   chunkNames: "chunks/[name]-[hash]",
