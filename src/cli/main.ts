@@ -4,18 +4,11 @@
  * modules are imported lazily so that `--version` and `validate` start fast (docs/performance.md).
  */
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import type * as Commander from "commander";
-import type { Command as CommandType } from "commander";
+import { Command, Option } from "commander";
 import { OrderformError } from "../core/errors.js";
 import type { CliContext, CommandResult, GlobalOptions } from "./context.js";
 import type { ApplyCommandFlags } from "./commands/apply.js";
 import type { PlanCommandFlags, PlanFormat } from "./commands/plan.js";
-
-// commander is CommonJS: require() loads it ~3 ms faster than an ESM import, which goes through
-// its ESM wrapper and scans it for named exports (docs/performance.md, start-up benchmark).
-const { Command, Option } = createRequire(import.meta.url)("commander") as typeof Commander;
-type Command = CommandType;
 
 const VERSION = readVersion();
 

@@ -7,7 +7,7 @@
  *   toJS, without a position.
  * Pure: no I/O.
  */
-import type * as YamlModule from "yaml";
+import { isAlias, isCollection, isNode, isPair } from "yaml";
 import type { Alias, CST, Document } from "yaml";
 
 /**
@@ -47,14 +47,14 @@ export function findTooDeepOffset(tokens: readonly CST.Token[]): number | undefi
  * them: an anchor counts from its node on, a later anchor of the same name replaces it. Assumes
  * the document's depth was checked (the walk recurses once per level).
  */
-export function findUndefinedAlias(doc: Document.Parsed, yaml: typeof YamlModule): Alias | undefined {
+export function findUndefinedAlias(doc: Document.Parsed): Alias | undefined {
   const anchors = new Set<string>();
   const visit = (node: unknown): Alias | undefined => {
-    if (yaml.isAlias(node)) return anchors.has(node.source) ? undefined : node;
-    if (yaml.isPair(node)) return visit(node.key) ?? visit(node.value);
-    if (!yaml.isNode(node)) return undefined;
+    if (isAlias(node)) return anchors.has(node.source) ? undefined : node;
+    if (isPair(node)) return visit(node.key) ?? visit(node.value);
+    if (!isNode(node)) return undefined;
     if (node.anchor !== undefined) anchors.add(node.anchor);
-    if (!yaml.isCollection(node)) return undefined;
+    if (!isCollection(node)) return undefined;
     for (const item of node.items) {
       const found = visit(item);
       if (found !== undefined) return found;

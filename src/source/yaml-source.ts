@@ -8,12 +8,10 @@
  * stack overflow or a position-less error. The `yaml` library defines `__proto__` and
  * `constructor` keys as own data properties, so a document cannot reach any prototype.
  */
-import { createRequire } from "node:module";
-import type * as YamlModule from "yaml";
-import type { Alias, Document, LineCounter, Node, Pair, Scalar, YAMLMap, YAMLSeq } from "yaml";
+import { Composer, isAlias, isMap, isNode, isScalar, isSeq, LineCounter, Parser } from "yaml";
+import type { Document, Node, Pair } from "yaml";
 import type { ErrorCode } from "../core/error-codes.js";
 import { createDiagnostic } from "../core/errors.js";
-import { parseSimpleYaml } from "./yaml-fast-path.js";
 import { findTooDeepOffset, findUndefinedAlias, MAX_YAML_DEPTH } from "./yaml-guards.js";
 import type { Diagnostic } from "../core/errors.js";
 
@@ -85,44 +83,12 @@ export function parseYamlSource(
   file: string,
   prefix: "yaml" | "config" = "yaml",
 ): ParsedSource {
-  // Config files too: loading `yaml` for a valid config was ~30 ms of every command's start-up.
-  const simple = parseSimpleYaml(text);
-  if (simple !== null) {
-    // The same value and start as yaml's; positions for diagnostics come from a full parse, made
-    // only when a diagnostic asks for one.
-    const start = createLinePosition(text, simple.startOffset);
-    let full: SourceDocument | undefined;
-    const locate: SourceDocument["locate"] = (path, at) => {
-      full ??= parseYamlDocuments(text, file, prefix).documents[0];
-      if (full === undefined) throw new Error("bug: yaml rejected a document the fast path accepted");
-      return full.locate(path, at);
-    };
-    // The fast path reads no number but plain digits (see yaml-fast-path.ts).
-    const findNonDigitNumber = (): undefined => undefined;
-    return { documents: [{ value: simple.value, start, locate, findNonDigitNumber }], diagnostics: [] };
-  }
-  return parseYamlDocuments(text, file, prefix);
-}
-
-/** Line and column (1-based) of an offset, counting "\n" only (the fast path admits no "\r"). */
-function createLinePosition(text: string, offset: number): Position {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) {
-    line += 1;
-    lineStart = i + 1;
-  }
-  return { line, column: offset - lineStart + 1 };
-}
-
-function parseYamlDocuments(text: string, file: string, prefix: "yaml" | "config"): ParsedSource {
   const codes = PARSE_CODES[prefix];
-  const yaml = requireYaml();
-  const lineCounter = new yaml.LineCounter();
+  const lineCounter = new LineCounter();
   const lines = createLineReader(text, lineCounter);
   // parseAllDocuments in two steps, so that the depth is checked between them: the parser builds
   // its tree without recursion, the composer recurses once per level.
-  const tokens = Array.from(new yaml.Parser(lineCounter.addNewLine).parse(text));
+  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
   const deep = findTooDeepOffset(tokens);
   if (deep !== undefined) {
     const position = toPosition(lineCounter, deep);
@@ -138,7 +104,7 @@ function parseYamlDocuments(text: string, file: string, prefix: "yaml" | "config
     );
     return { documents: [], diagnostics: [diagnostic] };
   }
-  const composer = new yaml.Composer({
+  const composer = new Composer({
     uniqueKeys: true,
     version: "1.2",
     schema: "core",
@@ -166,7 +132,7 @@ function parseYamlDocuments(text: string, file: string, prefix: "yaml" | "config
     const contents = doc.contents as Node | null;
     const startOffset = contents?.range?.[0] ?? doc.range[0];
     const start = toPosition(lineCounter, startOffset);
-    const alias = findUndefinedAlias(doc, yaml);
+    const alias = findUndefinedAlias(doc);
     if (alias !== undefined) {
       const position = toPosition(lineCounter, alias.range?.[0] ?? startOffset);
       diagnostics.push(
@@ -351,37 +317,4 @@ function findNonDigitNumber(doc: Document.Parsed, path: DataPath): string | unde
 function keyText(key: unknown): string | undefined {
   if (isScalar(key)) return String(key.value);
   return typeof key === "string" ? key : undefined;
-}
-
-let yamlModule: typeof YamlModule | undefined;
-
-/**
- * yaml is required on first parse, not imported: evaluating it costs tens of milliseconds, which
- * commands that parse no YAML (`--version`, an empty project) should not pay (docs/performance.md). The
- * package ships CommonJS too; its node kinds are tagged with Symbol.for, so they are recognized
- * across builds.
- */
-function requireYaml(): typeof YamlModule {
-  yamlModule ??= createRequire(import.meta.url)("yaml") as typeof YamlModule;
-  return yamlModule;
-}
-
-function isAlias(value: unknown): value is Alias {
-  return requireYaml().isAlias(value);
-}
-
-function isNode(value: unknown): value is Node {
-  return requireYaml().isNode(value);
-}
-
-function isMap(value: unknown): value is YAMLMap {
-  return requireYaml().isMap(value);
-}
-
-function isSeq(value: unknown): value is YAMLSeq {
-  return requireYaml().isSeq(value);
-}
-
-function isScalar(value: unknown): value is Scalar {
-  return requireYaml().isScalar(value);
 }

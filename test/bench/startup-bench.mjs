@@ -1,7 +1,8 @@
 // Start-up (docs/performance.md): `orderform --version` and `orderform validate` on an empty
 // project against `node -e 0`, each a fresh process, interleaved, median of many runs.
 // Target: at most 3x `node -e 0` (command modules load lazily).
-// Run: npx tsc -p tsconfig.build.json && node test/bench/startup-bench.mjs [runs=30]
+// Run: npm run build && node test/bench/startup-bench.mjs [runs=30]   (the bundled CLI; tsc alone leaves
+// an unbundled dist/cli/main.js, which runs but starts slower: docs/performance.md)
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -4,13 +4,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { prepareSchemaValidators } from "../../../src/source/json-schemas.js";
 import { MAX_LINE_ITEMS, MAX_QUANTITY } from "../../../src/manifests/order-rules.js";
 import { parseOrderFile } from "../../../src/manifests/parse-order-file.js";
-import { parseSimpleYaml } from "../../../src/source/yaml-fast-path.js";
 import { MAX_YAML_DEPTH } from "../../../src/source/yaml-guards.js";
 import { parseYamlSource } from "../../../src/source/yaml-source.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
-// A directive keeps a text off the fast path without changing its value.
-const FULL = "%YAML 1.2\n---\n";
 
 beforeAll(prepareSchemaValidators);
 
@@ -77,7 +74,7 @@ describe("quantity and line item bounds", () => {
   });
 });
 
-describe("findNonDigitNumber: the fast path and yaml agree", () => {
+describe("findNonDigitNumber gives the number as written unless it is plain digits", () => {
   it.each([
     "1",
     "007",
@@ -92,13 +89,9 @@ describe("findNonDigitNumber: the fast path and yaml agree", () => {
     "1234567890123456789",
   ])("%s", (number) => {
     const text = `a:\n  b: ${number}\n`;
-    const full = parseYamlSource(FULL + text, "x.yaml").documents[0]!;
+    const doc = parseYamlSource(text, "x.yaml").documents[0]!;
     const expected = /^[0-9]+$/.test(number) ? undefined : number;
-    expect(full.findNonDigitNumber(["a", "b"])).toBe(expected);
-    if (parseSimpleYaml(text) !== null) {
-      expect(expected).toBeUndefined();
-      expect(parseYamlSource(text, "x.yaml").documents[0]!.findNonDigitNumber(["a", "b"])).toBeUndefined();
-    }
+    expect(doc.findNonDigitNumber(["a", "b"])).toBe(expected);
   });
 
   it("follows aliases and ignores strings and missing paths", () => {
@@ -140,28 +133,24 @@ describe("nesting depth", () => {
   const blockMaps = (depth: number): string =>
     Array.from({ length: depth }, (_, i) => `${" ".repeat(i)}a:`).join("\n") + " 1\n";
 
-  it(`takes ${MAX_YAML_DEPTH} nested block mappings on the fast path, as yaml does`, () => {
-    const text = blockMaps(MAX_YAML_DEPTH);
-    expect(parseSimpleYaml(text)).not.toBeNull();
-    const fast = parseYamlSource(text, "x.yaml");
-    const full = parseYamlSource(FULL + text, "x.yaml");
-    expect(fast.diagnostics).toEqual([]);
-    expect(full.diagnostics).toEqual([]);
-    expect(fast.documents[0]?.value).toStrictEqual(full.documents[0]?.value);
+  it(`takes ${MAX_YAML_DEPTH} nested block mappings`, () => {
+    const result = parseYamlSource(blockMaps(MAX_YAML_DEPTH), "x.yaml");
+    expect(result.diagnostics).toEqual([]);
+    let expected: unknown = 1;
+    for (let i = 0; i < MAX_YAML_DEPTH; i += 1) expected = { a: expected };
+    expect(result.documents[0]?.value).toStrictEqual(expected);
   });
 
-  it(`leaves ${MAX_YAML_DEPTH + 1} levels to yaml, which refuses them`, () => {
+  it(`refuses ${MAX_YAML_DEPTH + 1} levels`, () => {
     const text = blockMaps(MAX_YAML_DEPTH + 1);
-    expect(parseSimpleYaml(text)).toBeNull();
     const result = parseYamlSource(text, "x.yaml");
     expect(result.diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([
       ["yaml.too-deep", MAX_YAML_DEPTH + 1, MAX_YAML_DEPTH + 1],
     ]);
   });
 
-  it("counts flow mappings on the fast path", () => {
+  it("counts flow mappings", () => {
     const text = blockMaps(MAX_YAML_DEPTH).replace(/ 1\n$/, " {}\n");
-    expect(parseSimpleYaml(text)).toBeNull();
     expect(parseYamlSource(text, "x.yaml").diagnostics.map((d) => d.code)).toEqual(["yaml.too-deep"]);
   });
 
