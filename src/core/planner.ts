@@ -15,6 +15,8 @@ import { compareStrings, contentOf, diffFromDeclared, parseTimestampMs } from ".
 import { DEFAULT_CLOCK_SKEW_MS, DEFAULT_REQUEST_ID_RETENTION_MS, assignAdoptions } from "./adoption.js";
 import type { Adoption } from "./adoption.js";
 import { checkCreateDuplicates } from "./duplicates.js";
+import { checkLimits } from "./limits.js";
+import type { Limits } from "./limits.js";
 import { createNoOp, describeDrift, observe } from "./observe.js";
 import { createCustomerFilter, indexDesired, isCustomerSelected, requireTimestamp } from "./plan-scope.js";
 import type { CustomerFilter } from "./plan-scope.js";
@@ -40,6 +42,8 @@ export interface PlanOptions {
   clockSkewMs?: number;
   /** How long Partner Center is assumed to remember a request id (src/core/adoption.ts). */
   requestIdRetentionMs?: number;
+  /** The config's `limits` (src/core/limits.ts); absent: no limit. */
+  limits?: Limits;
 }
 
 export interface PlanInput {
@@ -113,6 +117,10 @@ export function createPlan(input: PlanInput): Plan {
       clockSkewMs,
     }),
   );
+  if (options.limits !== undefined) {
+    // Updates join when the planner plans them; until then only creates are bounded.
+    diagnostics.push(...checkLimits({ limits: options.limits, creates, updates: [], declared }));
+  }
   for (const name of [...allowDuplicate].sort(compareStrings)) {
     if (creates.some((c) => c.name === name)) continue;
     diagnostics.push(
