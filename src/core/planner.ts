@@ -18,6 +18,7 @@ import { checkCreateDuplicates } from "./duplicates.js";
 import { checkLimits } from "./limits.js";
 import type { Limits } from "./limits.js";
 import { createNoOp, describeDrift, observe } from "./observe.js";
+import { describeReplacedOrder, selectOpenWindows } from "./order-window.js";
 import { createCustomerFilter, indexDesired, isCustomerSelected, requireTimestamp } from "./plan-scope.js";
 import type { CustomerFilter } from "./plan-scope.js";
 import { createDiagnostic } from "./errors.js";
@@ -150,6 +151,7 @@ export function createPlan(input: PlanInput): Plan {
     );
   }
 
+  const windows = selectOpenWindows(actions, nowMs);
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     toolVersion: input.toolVersion,
@@ -164,6 +166,8 @@ export function createPlan(input: PlanInput): Plan {
     actions,
     summary: summarizeActions(actions),
     diagnostics,
+    // Only when an order's window is open, so plans without one read as before.
+    ...(windows.length > 0 ? { cancellationWindows: windows } : {}),
   };
 }
 
@@ -246,7 +250,7 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
         kind: "create",
         name,
         customer: declared.customer,
-        reason: `The declaration differs from order ${stateOrder.orderId}; --replace places a new order and leaves that one as it is.`,
+        reason: `The declaration differs from order ${stateOrder.orderId}; --replace buys a NEW order, and ${describeReplacedOrder(stateOrder, ctx.nowMs)}.`,
         content,
         replaces: { orderId: stateOrder.orderId },
       };
@@ -270,7 +274,7 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
         kind: "create",
         name,
         customer: declared.customer,
-        reason: `Order ${stateOrder.orderId} ${drift.what}; --replace places a new order and leaves that one as it is.`,
+        reason: `Order ${stateOrder.orderId} ${drift.what}; --replace buys a NEW order, and ${describeReplacedOrder(stateOrder, ctx.nowMs)}.`,
         content: contentOf(declared),
         replaces: { orderId: stateOrder.orderId },
       };
