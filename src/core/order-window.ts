@@ -52,8 +52,13 @@ export function selectOpenWindows(actions: readonly PlanAction[], nowMs: number)
   return open;
 }
 
-/** What --replace leaves behind, in words: the old order stays active and billed, and until when it can be cancelled. */
-export function describeReplacedOrder(order: StateOrder, nowMs: number): string {
+/**
+ * What --replace leaves behind, in words: orderform cancels nothing, so the old order stays active
+ * and billed, and until when it can still be cancelled. An order Partner Center reports as
+ * cancelled already is said to be so; one it cannot find is assumed billed (the safe reading).
+ */
+export function describeReplacedOrder(order: StateOrder, nowMs: number, cancelled = false): string {
+  if (cancelled) return `order ${order.orderId}, cancelled outside orderform, stays as it is`;
   const window = selectOrderWindow(order);
   const stays = `order ${order.orderId} stays active and billed`;
   if (window === null) return `${stays} until it is cancelled in Partner Center`;

@@ -270,11 +270,12 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
   const drift = describeDrift(stateOrder, observation);
   if (drift !== undefined) {
     if (ctx.replace.has(name)) {
+      const cancelled = observation.kind === "found" && observation.order.status === "cancelled";
       return {
         kind: "create",
         name,
         customer: declared.customer,
-        reason: `Order ${stateOrder.orderId} ${drift.what}; --replace buys a NEW order, and ${describeReplacedOrder(stateOrder, ctx.nowMs)}.`,
+        reason: `Order ${stateOrder.orderId} ${drift.what}; --replace buys a NEW order, and ${describeReplacedOrder(stateOrder, ctx.nowMs, cancelled)}.`,
         content: contentOf(declared),
         replaces: { orderId: stateOrder.orderId },
       };

@@ -40,7 +40,7 @@ export function describeAction(action: PlanAction, plan: Plan): ActionDescriptio
         heading:
           action.replaces === undefined
             ? `${action.name} will be created`
-            : `${action.name} will be bought as a NEW order; order ${action.replaces.orderId} stays active and billed`,
+            : `${action.name} will be bought as a NEW order; orderform does not cancel order ${action.replaces.orderId}`,
         title: `create ${action.name}`,
         details: [...describeContent(action.content), `reason: ${action.reason}`],
         remedies: [],

@@ -160,7 +160,7 @@ describe("the cancellation window", () => {
     const replace = await project.run(["plan", "--replace", "contoso/seats"]);
     expect(replace.code).toBe(0);
     expect(replace.stdout).toContain(
-      `# contoso/seats will be bought as a NEW order; order ${seats} stays active and billed`,
+      `# contoso/seats will be bought as a NEW order; orderform does not cancel order ${seats}`,
     );
     expect(replace.stdout).toContain(
       `--replace buys a NEW order, and order ${seats} stays active and billed; it can still be cancelled in Partner Center until ${until}.`,

@@ -64,6 +64,12 @@ describe("describeReplacedOrder", () => {
   ])("%#", (order, text) => {
     expect(describeReplacedOrder(order, nowMs)).toBe(text);
   });
+
+  it("says an order cancelled outside orderform is cancelled, not billed on", () => {
+    expect(describeReplacedOrder(recent, nowMs, true)).toBe(
+      "order ord-recent, cancelled outside orderform, stays as it is",
+    );
+  });
 });
 
 describe("the plan", () => {
