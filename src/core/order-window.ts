@@ -8,25 +8,27 @@
  * purchases, which keeps the list short however many orders state holds.
  */
 import {
+  CANCELLATION_WINDOW_MS,
   isNewCommerceOffer,
   isWithinCancellationWindow,
   selectCancellationWindow,
 } from "./cancellation-window.js";
 import type { CancellationWindow } from "./cancellation-window.js";
+import { parseTimestampMs } from "./compare.js";
 import type { StateOrder } from "./model.js";
 import type { PlanAction } from "./plan.js";
 
-/** The window of the order's new-commerce line items (the earliest, should they differ), or null. */
+/**
+ * The window of the order's new-commerce line items, or null. They share the order's creation date,
+ * so they share one window: selectCancellationWindow of the first such item.
+ */
 export function selectOrderWindow(
   order: Pick<StateOrder, "creationDate" | "applied">,
 ): CancellationWindow | null {
-  let earliest: CancellationWindow | null = null;
-  for (const item of order.applied.lineItems) {
-    if (!isNewCommerceOffer(item.offerId)) continue;
-    const window = selectCancellationWindow({ offerId: item.offerId, creationDate: order.creationDate });
-    if (window !== null && (earliest === null || window.until < earliest.until)) earliest = window;
-  }
-  return earliest;
+  const item = order.applied.lineItems.find((i) => isNewCommerceOffer(i.offerId));
+  return item === undefined
+    ? null
+    : selectCancellationWindow({ offerId: item.offerId, creationDate: order.creationDate });
 }
 
 /** One placed order whose window is still open when the plan is made. */
@@ -45,6 +47,10 @@ export function selectOpenWindows(actions: readonly PlanAction[], nowMs: number)
     if (action.kind === "create" || action.kind === "resume") continue;
     const record = action.stateOrder;
     if (record === undefined) continue;
+    // Most orders of a large state are older than a week: rule them out on the creation date
+    // alone before any item is looked at or any date is written (docs/performance.md).
+    const created = parseTimestampMs(record.creationDate);
+    if (created === undefined || nowMs > created + CANCELLATION_WINDOW_MS) continue;
     const window = selectOrderWindow(record);
     if (window === null || !isWithinCancellationWindow(window, nowMs)) continue;
     open.push({ name: action.name, customer: action.customer, orderId: record.orderId, until: window.until });
