@@ -11,6 +11,7 @@ import type { SchemaDiagnosticRules } from "../source/schema-diagnostics.js";
 import type { DataPath, SourceDocument } from "../source/yaml-source.js";
 import { CONFIG_DEFAULTS, createDefaultConfig } from "./defaults.js";
 import { parseDuration } from "./duration.js";
+import type { Limits } from "../core/limits.js";
 import type {
   AuthConfig,
   AzblobAuthConfig,
@@ -90,6 +91,11 @@ export const configSchemaRules: SchemaDiagnosticRules = {
     return {
       code: "config.invalid-value",
       message: `${where} must be ${expectation.replace(/^must be /, "")}${shown}`,
+      // A limit is a whole number of at least 1 (src/core/limits.ts); 0 would refuse every plan.
+      hint:
+        path[0] === "limits"
+          ? "a limit is a whole number of at least 1; leave the key out for no limit"
+          : undefined,
     };
   },
 };
@@ -106,6 +112,7 @@ export interface SchemaValidConfig {
   visibilityWindowMs?: number;
   visibilityWindow?: string;
   sandbox?: Partial<SandboxConfig>;
+  limits?: Limits;
 }
 
 /** The state section as the schema accepts it: every backend's keys, checked per backend below. */
@@ -338,6 +345,7 @@ export function mergeConfig(value: SchemaValidConfig): OrderformConfig {
   if (value.visibilityWindow !== undefined)
     config.visibilityWindowMs = parseDuration(value.visibilityWindow) ?? config.visibilityWindowMs;
   if (value.sandbox !== undefined) config.sandbox = { ...config.sandbox, ...value.sandbox };
+  if (value.limits !== undefined) config.limits = { ...value.limits };
   return config;
 }
 

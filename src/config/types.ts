@@ -1,4 +1,5 @@
 /** The validated, defaulted configuration (schemas/config.schema.json describes the file form). */
+import type { Limits } from "../core/limits.js";
 
 export type AuthMode = "app" | "app+user" | "token";
 
@@ -63,6 +64,8 @@ export interface OrderformConfig {
   /** Orders younger than this may be missing from the customer's list without being drift. */
   visibilityWindowMs: number;
   sandbox: SandboxConfig;
+  /** Guardrails on what one plan may buy (src/core/limits.ts); absent: no limit. */
+  limits?: Limits;
 }
 
 export interface LoadedConfig {

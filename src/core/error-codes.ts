@@ -139,6 +139,10 @@ const PLAN_CODES = {
     kind: "diagnostic",
     meaning: "--replace names no drifted or conflicting order",
   },
+  "plan.limit-exceeded": {
+    kind: "diagnostic",
+    meaning: "the plan passes one of the config's limits; nothing is bought",
+  },
   "plan.allow-duplicate-not-applicable": {
     kind: "diagnostic",
     meaning: "--allow-duplicate names no order the plan creates",

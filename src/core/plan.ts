@@ -4,6 +4,7 @@
  */
 import type { DesiredOrder, OrderContent, PendingIntent, RemoteOrder, StateOrder } from "./model.js";
 import type { Diagnostic } from "./errors.js";
+import type { OpenCancellationWindow } from "./order-window.js";
 
 /** 2: resumes re-send before adopting (`adopt.mode`), `options.allowDuplicate`. */
 export const PLAN_FORMAT_VERSION = 2;
@@ -98,6 +99,11 @@ export interface Plan {
   actions: PlanAction[];
   summary: PlanSummary;
   diagnostics: Diagnostic[];
+  /**
+   * The placed orders in the plan's scope whose new-commerce cancellation window is open at
+   * createdAt (src/core/order-window.ts); absent when there is none.
+   */
+  cancellationWindows?: OpenCancellationWindow[];
 }
 
 /** Exhaustiveness helper for switches over string-literal unions. */

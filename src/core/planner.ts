@@ -15,7 +15,10 @@ import { compareStrings, contentOf, diffFromDeclared, parseTimestampMs } from ".
 import { DEFAULT_CLOCK_SKEW_MS, DEFAULT_REQUEST_ID_RETENTION_MS, assignAdoptions } from "./adoption.js";
 import type { Adoption } from "./adoption.js";
 import { checkCreateDuplicates } from "./duplicates.js";
+import { checkLimits } from "./limits.js";
+import type { Limits } from "./limits.js";
 import { createNoOp, describeDrift, observe } from "./observe.js";
+import { describeReplacedOrder, selectOpenWindows } from "./order-window.js";
 import { createCustomerFilter, indexDesired, isCustomerSelected, requireTimestamp } from "./plan-scope.js";
 import type { CustomerFilter } from "./plan-scope.js";
 import { createDiagnostic } from "./errors.js";
@@ -40,6 +43,8 @@ export interface PlanOptions {
   clockSkewMs?: number;
   /** How long Partner Center is assumed to remember a request id (src/core/adoption.ts). */
   requestIdRetentionMs?: number;
+  /** The config's `limits` (src/core/limits.ts); absent: no limit. */
+  limits?: Limits;
 }
 
 export interface PlanInput {
@@ -113,6 +118,10 @@ export function createPlan(input: PlanInput): Plan {
       clockSkewMs,
     }),
   );
+  if (options.limits !== undefined) {
+    // Updates join when the planner plans them; until then only creates are bounded.
+    diagnostics.push(...checkLimits({ limits: options.limits, creates, updates: [], declared }));
+  }
   for (const name of [...allowDuplicate].sort(compareStrings)) {
     if (creates.some((c) => c.name === name)) continue;
     diagnostics.push(
@@ -142,6 +151,7 @@ export function createPlan(input: PlanInput): Plan {
     );
   }
 
+  const windows = selectOpenWindows(actions, nowMs);
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     toolVersion: input.toolVersion,
@@ -156,6 +166,8 @@ export function createPlan(input: PlanInput): Plan {
     actions,
     summary: summarizeActions(actions),
     diagnostics,
+    // Only when an order's window is open, so plans without one read as before.
+    ...(windows.length > 0 ? { cancellationWindows: windows } : {}),
   };
 }
 
@@ -238,7 +250,7 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
         kind: "create",
         name,
         customer: declared.customer,
-        reason: `The declaration differs from order ${stateOrder.orderId}; --replace places a new order and leaves that one as it is.`,
+        reason: `The declaration differs from order ${stateOrder.orderId}; --replace buys a NEW order, and ${describeReplacedOrder(stateOrder, ctx.nowMs)}.`,
         content,
         replaces: { orderId: stateOrder.orderId },
       };
@@ -258,11 +270,12 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
   const drift = describeDrift(stateOrder, observation);
   if (drift !== undefined) {
     if (ctx.replace.has(name)) {
+      const cancelled = observation.kind === "found" && observation.order.status === "cancelled";
       return {
         kind: "create",
         name,
         customer: declared.customer,
-        reason: `Order ${stateOrder.orderId} ${drift.what}; --replace places a new order and leaves that one as it is.`,
+        reason: `Order ${stateOrder.orderId} ${drift.what}; --replace buys a NEW order, and ${describeReplacedOrder(stateOrder, ctx.nowMs, cancelled)}.`,
         content: contentOf(declared),
         replaces: { orderId: stateOrder.orderId },
       };

@@ -28,6 +28,7 @@ import type {
   StateOrder,
 } from "./model.js";
 import type { FieldDifference, Plan, PlanSummary } from "./plan.js";
+import type { OpenCancellationWindow } from "./order-window.js";
 import type { JournalEntry } from "./state-journal.js";
 
 /** True when A and B are the same type (not merely assignable both ways). */
@@ -89,6 +90,7 @@ type _PlanChecks = Check<
     SameFields<PlanSummary, PlanSchema.PlanDocument["summary"]>,
     SameFields<Plan["state"], PlanSchema.PlanDocument["state"]>,
     SameFields<Plan["options"], PlanSchema.PlanDocument["options"]>,
+    SameFields<OpenCancellationWindow, NonNullable<PlanSchema.PlanDocument["cancellationWindows"]>[number]>,
     Fits<Diagnostic, PlanSchema.PlanDiagnostic>,
     SameFields<Pick<Diagnostic, keyof PlanSchema.PlanDiagnostic>, PlanSchema.PlanDiagnostic>,
   ]

@@ -12,7 +12,7 @@ export interface GeneratedValidator {
 }
 
 export const configCompiled = validate0;
-const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/config.schema.json","title":"orderform configuration","description":"orderform.config.yaml (or .json, .orderformrc*, package.json#orderform). Secrets never live here: only the names of environment variables that hold them.","type":"object","additionalProperties":false,"properties":{"$schema":{"description":"Path or URL of this schema, for editors (JSON config files).","type":"string"},"orders":{"description":"Directory (searched recursively for *.yaml and *.yml) or glob of order files, relative to the project root. Default: orders.","type":"string","minLength":1},"endpoint":{"description":"Partner Center API base URL (https://api.partnercenter.microsoft.com), or sandbox to run the built-in emulator in-process. Plain http:// is allowed only for loopback hosts. Default: sandbox.","type":"string","minLength":1},"auth":{"description":"How to obtain Partner Center tokens. May be left out with endpoint: sandbox.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"app: client credentials; app+user: refresh token (Secure Application Model); token: a bearer token obtained elsewhere.","enum":["app","app+user","token"]},"tenantId":{"description":"The partner's Microsoft Entra tenant id (GUID or domain).","type":"string","minLength":1},"clientId":{"description":"The application (client) id registered for Partner Center.","type":"string","minLength":1},"clientSecretEnv":{"description":"Name of the environment variable holding the client secret (modes app and app+user).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"refreshTokenEnv":{"description":"Name of the environment variable holding the refresh token (mode app+user).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"tokenEnv":{"description":"Name of the environment variable holding a bearer token (mode token).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"authorityHost":{"description":"Microsoft Entra authority. Default: https://login.microsoftonline.com. Plain http:// only for loopback (the sandbox).","type":"string","minLength":1}}},"state":{"description":"Where orderform records the orders it placed: a local file (default), a container in Azure Blob Storage (azblob) or a PostgreSQL database (pg). Secrets are never written here, only the names of environment variables that hold them. docs/state.md and docs/backends.md describe each.","type":"object","additionalProperties":false,"properties":{"backend":{"description":"local (a JSON file with history next to it), azblob (Azure Blob Storage) or pg (PostgreSQL). Default: local.","enum":["local","azblob","pg"]},"path":{"description":"local: state file path relative to the project root. Default: orderform.state.json.","type":"string","minLength":1},"url":{"description":"azblob: the container URL, https://ACCOUNT.blob.core.windows.net/CONTAINER (plain http:// only for loopback, e.g. Azurite).","type":"string","minLength":1},"name":{"description":"azblob, pg: the state's name; one state per name (its snapshot, journal, history and lock live under it). Letters, digits, '.', '_', '-'.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"},"auth":{"description":"azblob: how to authenticate to the storage account.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"shared-key (accountName + accountKeyEnv), sas (sasTokenEnv) or entra (the same Entra ID sign-in as Partner Center, scope https://storage.azure.com/.default).","enum":["shared-key","sas","entra"]},"accountName":{"description":"shared-key: the storage account name.","type":"string","minLength":1},"accountKeyEnv":{"description":"shared-key: the environment variable holding the account key.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"sasTokenEnv":{"description":"sas: the environment variable holding a SAS token for the container.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},"leaseSeconds":{"description":"azblob: the lock lease, 15 to 60 seconds, renewed while the run holds it; a killed holder's lock is free within it. Default: 60.","type":"integer","minimum":15,"maximum":60},"connectionStringEnv":{"description":"pg: the environment variable holding the connection string (postgres://USER:PASSWORD@HOST:PORT/DATABASE). Connect directly or through a session-mode pooler; transaction-mode poolers break session locks.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"schema":{"description":"pg: the schema holding orderform's tables (created when missing). Default: orderform.","type":"string","pattern":"^[a-z_][a-z0-9_]{0,62}$"},"lockTtlSeconds":{"description":"pg: how long a holder may go silent (a paused or cut-off runner) before its session, and with it its lock, is ended by the server. 15 to 600. Default: 60.","type":"integer","minimum":15,"maximum":600}}},"parallelism":{"description":"How many customers are worked on concurrently. Default: 10.","type":"integer","minimum":1,"maximum":100},"rateLimit":{"description":"Client-side request budget, kept under Partner Center's documented limit.","type":"object","additionalProperties":false,"properties":{"requestsPerMinute":{"description":"Requests per minute per key. Default: 500 (the Order resource's documented limit per tenant).","type":"integer","minimum":1},"key":{"description":"What one budget covers: partner (the whole partner tenant) or partner+customer. Default: partner+customer.","enum":["partner","partner+customer"]}}},"locale":{"description":"X-Locale header sent to Partner Center. Default: en-US.","type":"string","pattern":"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"},"visibilityWindowMs":{"description":"How long a placed order may be missing from the customer's order list before it is looked up by id, in milliseconds. Default: 900000 (15 minutes, the documented delay).","type":"integer","minimum":0},"visibilityWindow":{"description":"Same as visibilityWindowMs, as a duration such as 15m, 90s or 500ms.","type":"string","minLength":1},"sandbox":{"description":"Settings of the in-process sandbox used with endpoint: sandbox.","type":"object","additionalProperties":false,"properties":{"dataDir":{"description":"Directory, relative to the project root, where the sandbox keeps its store between runs. Default: .orderform.","type":"string","minLength":1},"listDelayMs":{"description":"Delay before a new order appears in the customer's order list, in milliseconds. Default: 0.","type":"integer","minimum":0},"provisioningDelayMs":{"description":"Delay before a new order goes from pending to completed, in milliseconds. Default: 0.","type":"integer","minimum":0}}}}};
+const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/config.schema.json","title":"orderform configuration","description":"orderform.config.yaml (or .json, .orderformrc*, package.json#orderform). Secrets never live here: only the names of environment variables that hold them.","type":"object","additionalProperties":false,"properties":{"$schema":{"description":"Path or URL of this schema, for editors (JSON config files).","type":"string"},"orders":{"description":"Directory (searched recursively for *.yaml and *.yml) or glob of order files, relative to the project root. Default: orders.","type":"string","minLength":1},"endpoint":{"description":"Partner Center API base URL (https://api.partnercenter.microsoft.com), or sandbox to run the built-in emulator in-process. Plain http:// is allowed only for loopback hosts. Default: sandbox.","type":"string","minLength":1},"auth":{"description":"How to obtain Partner Center tokens. May be left out with endpoint: sandbox.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"app: client credentials; app+user: refresh token (Secure Application Model); token: a bearer token obtained elsewhere.","enum":["app","app+user","token"]},"tenantId":{"description":"The partner's Microsoft Entra tenant id (GUID or domain).","type":"string","minLength":1},"clientId":{"description":"The application (client) id registered for Partner Center.","type":"string","minLength":1},"clientSecretEnv":{"description":"Name of the environment variable holding the client secret (modes app and app+user).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"refreshTokenEnv":{"description":"Name of the environment variable holding the refresh token (mode app+user).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"tokenEnv":{"description":"Name of the environment variable holding a bearer token (mode token).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"authorityHost":{"description":"Microsoft Entra authority. Default: https://login.microsoftonline.com. Plain http:// only for loopback (the sandbox).","type":"string","minLength":1}}},"state":{"description":"Where orderform records the orders it placed: a local file (default), a container in Azure Blob Storage (azblob) or a PostgreSQL database (pg). Secrets are never written here, only the names of environment variables that hold them. docs/state.md and docs/backends.md describe each.","type":"object","additionalProperties":false,"properties":{"backend":{"description":"local (a JSON file with history next to it), azblob (Azure Blob Storage) or pg (PostgreSQL). Default: local.","enum":["local","azblob","pg"]},"path":{"description":"local: state file path relative to the project root. Default: orderform.state.json.","type":"string","minLength":1},"url":{"description":"azblob: the container URL, https://ACCOUNT.blob.core.windows.net/CONTAINER (plain http:// only for loopback, e.g. Azurite).","type":"string","minLength":1},"name":{"description":"azblob, pg: the state's name; one state per name (its snapshot, journal, history and lock live under it). Letters, digits, '.', '_', '-'.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"},"auth":{"description":"azblob: how to authenticate to the storage account.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"shared-key (accountName + accountKeyEnv), sas (sasTokenEnv) or entra (the same Entra ID sign-in as Partner Center, scope https://storage.azure.com/.default).","enum":["shared-key","sas","entra"]},"accountName":{"description":"shared-key: the storage account name.","type":"string","minLength":1},"accountKeyEnv":{"description":"shared-key: the environment variable holding the account key.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"sasTokenEnv":{"description":"sas: the environment variable holding a SAS token for the container.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},"leaseSeconds":{"description":"azblob: the lock lease, 15 to 60 seconds, renewed while the run holds it; a killed holder's lock is free within it. Default: 60.","type":"integer","minimum":15,"maximum":60},"connectionStringEnv":{"description":"pg: the environment variable holding the connection string (postgres://USER:PASSWORD@HOST:PORT/DATABASE). Connect directly or through a session-mode pooler; transaction-mode poolers break session locks.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"schema":{"description":"pg: the schema holding orderform's tables (created when missing). Default: orderform.","type":"string","pattern":"^[a-z_][a-z0-9_]{0,62}$"},"lockTtlSeconds":{"description":"pg: how long a holder may go silent (a paused or cut-off runner) before its session, and with it its lock, is ended by the server. 15 to 600. Default: 60.","type":"integer","minimum":15,"maximum":600}}},"parallelism":{"description":"How many customers are worked on concurrently. Default: 10.","type":"integer","minimum":1,"maximum":100},"rateLimit":{"description":"Client-side request budget, kept under Partner Center's documented limit.","type":"object","additionalProperties":false,"properties":{"requestsPerMinute":{"description":"Requests per minute per key. Default: 500 (the Order resource's documented limit per tenant).","type":"integer","minimum":1},"key":{"description":"What one budget covers: partner (the whole partner tenant) or partner+customer. Default: partner+customer.","enum":["partner","partner+customer"]}}},"locale":{"description":"X-Locale header sent to Partner Center. Default: en-US.","type":"string","pattern":"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"},"visibilityWindowMs":{"description":"How long a placed order may be missing from the customer's order list before it is looked up by id, in milliseconds. Default: 900000 (15 minutes, the documented delay).","type":"integer","minimum":0},"visibilityWindow":{"description":"Same as visibilityWindowMs, as a duration such as 15m, 90s or 500ms.","type":"string","minLength":1},"limits":{"description":"Guardrails on what one plan may buy (docs/planning.md, \"Limits\"). A plan that passes one fails before anything is bought (plan.limit-exceeded); the remedy is to raise the limit here, in the same reviewed change, never a flag. Each limit is optional; an absent limit does not apply.","type":"object","additionalProperties":false,"properties":{"maxQuantityPerLineItem":{"description":"The largest quantity one line item may be bought with or updated to.","type":"integer","minimum":1},"maxSeatIncrease":{"description":"The largest increase of one line item's quantity in one update.","type":"integer","minimum":1},"maxOrdersPerApply":{"description":"The most new orders one apply may place. Resumes of creates already started do not count: they only finish what was started.","type":"integer","minimum":1}}},"sandbox":{"description":"Settings of the in-process sandbox used with endpoint: sandbox.","type":"object","additionalProperties":false,"properties":{"dataDir":{"description":"Directory, relative to the project root, where the sandbox keeps its store between runs. Default: .orderform.","type":"string","minLength":1},"listDelayMs":{"description":"Delay before a new order appears in the customer's order list, in milliseconds. Default: 0.","type":"integer","minimum":0},"provisioningDelayMs":{"description":"Delay before a new order goes from pending to completed, in milliseconds. Default: 0.","type":"integer","minimum":0}}}}};
 const func0 = Object.prototype.hasOwnProperty;
 const func1 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
@@ -842,12 +842,12 @@ vErrors.push(err64);
 errors++;
 }
 }
-if(data.sandbox !== undefined){
-let data32 = data.sandbox;
+if(data.limits !== undefined){
+let data32 = data.limits;
 if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
 for(const key5 in data32){
-if(!(((key5 === "dataDir") || (key5 === "listDelayMs")) || (key5 === "provisioningDelayMs"))){
-const err65 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.sandbox,data:data32};
+if(!(((key5 === "maxQuantityPerLineItem") || (key5 === "maxSeatIncrease")) || (key5 === "maxOrdersPerApply"))){
+const err65 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.limits,data:data32};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -857,11 +857,10 @@ vErrors.push(err65);
 errors++;
 }
 }
-if(data32.dataDir !== undefined){
-let data33 = data32.dataDir;
-if(typeof data33 === "string"){
-if(func1(data33) < 1){
-const err66 = {instancePath:instancePath+"/sandbox/dataDir",schemaPath:"#/properties/sandbox/properties/dataDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.sandbox.properties.dataDir,data:data33};
+if(data32.maxQuantityPerLineItem !== undefined){
+let data33 = data32.maxQuantityPerLineItem;
+if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){
+const err66 = {instancePath:instancePath+"/limits/maxQuantityPerLineItem",schemaPath:"#/properties/limits/properties/maxQuantityPerLineItem/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.limits.properties.maxQuantityPerLineItem.type,parentSchema:schema0.properties.limits.properties.maxQuantityPerLineItem,data:data33};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -870,9 +869,9 @@ vErrors.push(err66);
 }
 errors++;
 }
-}
-else {
-const err67 = {instancePath:instancePath+"/sandbox/dataDir",schemaPath:"#/properties/sandbox/properties/dataDir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.sandbox.properties.dataDir.type,parentSchema:schema0.properties.sandbox.properties.dataDir,data:data33};
+if((typeof data33 == "number") && (isFinite(data33))){
+if(data33 < 1 || isNaN(data33)){
+const err67 = {instancePath:instancePath+"/limits/maxQuantityPerLineItem",schemaPath:"#/properties/limits/properties/maxQuantityPerLineItem/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema0.properties.limits.properties.maxQuantityPerLineItem,data:data33};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -882,10 +881,11 @@ vErrors.push(err67);
 errors++;
 }
 }
-if(data32.listDelayMs !== undefined){
-let data34 = data32.listDelayMs;
+}
+if(data32.maxSeatIncrease !== undefined){
+let data34 = data32.maxSeatIncrease;
 if(!(((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34))) && (isFinite(data34)))){
-const err68 = {instancePath:instancePath+"/sandbox/listDelayMs",schemaPath:"#/properties/sandbox/properties/listDelayMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.sandbox.properties.listDelayMs.type,parentSchema:schema0.properties.sandbox.properties.listDelayMs,data:data34};
+const err68 = {instancePath:instancePath+"/limits/maxSeatIncrease",schemaPath:"#/properties/limits/properties/maxSeatIncrease/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.limits.properties.maxSeatIncrease.type,parentSchema:schema0.properties.limits.properties.maxSeatIncrease,data:data34};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -895,8 +895,8 @@ vErrors.push(err68);
 errors++;
 }
 if((typeof data34 == "number") && (isFinite(data34))){
-if(data34 < 0 || isNaN(data34)){
-const err69 = {instancePath:instancePath+"/sandbox/listDelayMs",schemaPath:"#/properties/sandbox/properties/listDelayMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema0.properties.sandbox.properties.listDelayMs,data:data34};
+if(data34 < 1 || isNaN(data34)){
+const err69 = {instancePath:instancePath+"/limits/maxSeatIncrease",schemaPath:"#/properties/limits/properties/maxSeatIncrease/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema0.properties.limits.properties.maxSeatIncrease,data:data34};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -907,10 +907,10 @@ errors++;
 }
 }
 }
-if(data32.provisioningDelayMs !== undefined){
-let data35 = data32.provisioningDelayMs;
+if(data32.maxOrdersPerApply !== undefined){
+let data35 = data32.maxOrdersPerApply;
 if(!(((typeof data35 == "number") && (!(data35 % 1) && !isNaN(data35))) && (isFinite(data35)))){
-const err70 = {instancePath:instancePath+"/sandbox/provisioningDelayMs",schemaPath:"#/properties/sandbox/properties/provisioningDelayMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.sandbox.properties.provisioningDelayMs.type,parentSchema:schema0.properties.sandbox.properties.provisioningDelayMs,data:data35};
+const err70 = {instancePath:instancePath+"/limits/maxOrdersPerApply",schemaPath:"#/properties/limits/properties/maxOrdersPerApply/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.limits.properties.maxOrdersPerApply.type,parentSchema:schema0.properties.limits.properties.maxOrdersPerApply,data:data35};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -920,8 +920,8 @@ vErrors.push(err70);
 errors++;
 }
 if((typeof data35 == "number") && (isFinite(data35))){
-if(data35 < 0 || isNaN(data35)){
-const err71 = {instancePath:instancePath+"/sandbox/provisioningDelayMs",schemaPath:"#/properties/sandbox/properties/provisioningDelayMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema0.properties.sandbox.properties.provisioningDelayMs,data:data35};
+if(data35 < 1 || isNaN(data35)){
+const err71 = {instancePath:instancePath+"/limits/maxOrdersPerApply",schemaPath:"#/properties/limits/properties/maxOrdersPerApply/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema0.properties.limits.properties.maxOrdersPerApply,data:data35};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -934,7 +934,7 @@ errors++;
 }
 }
 else {
-const err72 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.sandbox.type,parentSchema:schema0.properties.sandbox,data:data32};
+const err72 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.limits.type,parentSchema:schema0.properties.limits,data:data32};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -944,14 +944,116 @@ vErrors.push(err72);
 errors++;
 }
 }
-}
-else {
-const err73 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.type,parentSchema:schema0,data};
+if(data.sandbox !== undefined){
+let data36 = data.sandbox;
+if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
+for(const key6 in data36){
+if(!(((key6 === "dataDir") || (key6 === "listDelayMs")) || (key6 === "provisioningDelayMs"))){
+const err73 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.sandbox,data:data36};
 if(vErrors === null){
 vErrors = [err73];
 }
 else {
 vErrors.push(err73);
+}
+errors++;
+}
+}
+if(data36.dataDir !== undefined){
+let data37 = data36.dataDir;
+if(typeof data37 === "string"){
+if(func1(data37) < 1){
+const err74 = {instancePath:instancePath+"/sandbox/dataDir",schemaPath:"#/properties/sandbox/properties/dataDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.sandbox.properties.dataDir,data:data37};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+else {
+const err75 = {instancePath:instancePath+"/sandbox/dataDir",schemaPath:"#/properties/sandbox/properties/dataDir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.sandbox.properties.dataDir.type,parentSchema:schema0.properties.sandbox.properties.dataDir,data:data37};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+if(data36.listDelayMs !== undefined){
+let data38 = data36.listDelayMs;
+if(!(((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38))) && (isFinite(data38)))){
+const err76 = {instancePath:instancePath+"/sandbox/listDelayMs",schemaPath:"#/properties/sandbox/properties/listDelayMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.sandbox.properties.listDelayMs.type,parentSchema:schema0.properties.sandbox.properties.listDelayMs,data:data38};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+if((typeof data38 == "number") && (isFinite(data38))){
+if(data38 < 0 || isNaN(data38)){
+const err77 = {instancePath:instancePath+"/sandbox/listDelayMs",schemaPath:"#/properties/sandbox/properties/listDelayMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema0.properties.sandbox.properties.listDelayMs,data:data38};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+}
+if(data36.provisioningDelayMs !== undefined){
+let data39 = data36.provisioningDelayMs;
+if(!(((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39))) && (isFinite(data39)))){
+const err78 = {instancePath:instancePath+"/sandbox/provisioningDelayMs",schemaPath:"#/properties/sandbox/properties/provisioningDelayMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.sandbox.properties.provisioningDelayMs.type,parentSchema:schema0.properties.sandbox.properties.provisioningDelayMs,data:data39};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+if((typeof data39 == "number") && (isFinite(data39))){
+if(data39 < 0 || isNaN(data39)){
+const err79 = {instancePath:instancePath+"/sandbox/provisioningDelayMs",schemaPath:"#/properties/sandbox/properties/provisioningDelayMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema0.properties.sandbox.properties.provisioningDelayMs,data:data39};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.sandbox.type,parentSchema:schema0.properties.sandbox,data:data36};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+}
+else {
+const err81 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.type,parentSchema:schema0,data};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
 }
 errors++;
 }

@@ -149,6 +149,15 @@ export interface PlanDocument {
     undeclared: Count;
   };
   diagnostics: PlanDiagnostic[];
+  /**
+   * The placed orders in the plan's scope whose new-commerce cancellation window is open at createdAt: until then their seats can be reduced, or the order cancelled, in Partner Center (docs/subscriptions.md). Absent when there is none.
+   */
+  cancellationWindows?: {
+    name: string;
+    customer: Customer;
+    orderId: string;
+    until: Timestamp;
+  }[];
 }
 /**
  * The purchase content of an order: what is sent to Partner Center and what state records.

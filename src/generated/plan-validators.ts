@@ -12,10 +12,11 @@ export interface GeneratedValidator {
 }
 
 export const planCompiled = validate0;
-const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/plan.schema.json","title":"orderform plan","description":"A plan made by `orderform plan` (saved with --out, printed with --format json). Plan-owned objects are closed; embedded records owned by other parts (state orders, intents, remote orders) accept added fields so that a compatible addition does not invalidate saved plans.","type":"object","required":["formatVersion","toolVersion","createdAt","state","options","desired","actions","summary","diagnostics"],"additionalProperties":false,"properties":{"formatVersion":{"description":"2: resumes re-send before adopting (adopt.mode) and options.allowDuplicate; another version is refused.","const":2},"toolVersion":{"type":"string","minLength":1},"createdAt":{"type":"string","format":"date-time"},"state":{"description":"The state the plan was made against; lineage null means there was no state yet (serial 0).","type":"object","required":["lineage","serial"],"additionalProperties":false,"properties":{"lineage":{"oneOf":[{"type":"string","minLength":1},{"type":"null"}]},"serial":{"type":"integer","minimum":0}}},"options":{"type":"object","required":["customers","replace","allowDuplicate"],"additionalProperties":false,"properties":{"customers":{"type":"array","items":{"$ref":"#/$defs/customer"},"uniqueItems":true},"replace":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"allowDuplicate":{"description":"Names whose create may go ahead next to an identical order that nothing in state accounts for (--allow-duplicate).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}},"desired":{"type":"array","items":{"$ref":"#/$defs/desiredOrder"}},"actions":{"type":"array","items":{"$ref":"#/$defs/action"}},"summary":{"type":"object","required":["create","resume","noop","drift","conflict","undeclared"],"additionalProperties":false,"properties":{"create":{"$ref":"#/$defs/count"},"resume":{"$ref":"#/$defs/count"},"noop":{"$ref":"#/$defs/count"},"drift":{"$ref":"#/$defs/count"},"conflict":{"$ref":"#/$defs/count"},"undeclared":{"$ref":"#/$defs/count"}}},"diagnostics":{"type":"array","items":{"$ref":"#/$defs/diagnostic"}}},"$defs":{"count":{"type":"integer","minimum":0},"customer":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"timestamp":{"type":"string","minLength":1},"billingCycle":{"$ref":"state.schema.json#/$defs/billingCycle"},"lineItem":{"description":"The state's line item (schemas/state.schema.json), with the term durations orderform declares (checked first, so that a bad term reports the enum).","allOf":[{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y","P3Y"]},"additionalPartnerIdsOnRecord":{"type":"array","maxItems":5},"renewsTo":{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y"]}}}}},{"$ref":"state.schema.json#/$defs/desiredLineItem"}]},"content":{"description":"The purchase content of an order: what is sent to Partner Center and what state records.","type":"object","required":["customer","billingCycle","lineItems"],"properties":{"customer":{"$ref":"#/$defs/customer"},"billingCycle":{"$ref":"#/$defs/billingCycle"},"partnerOnRecordAttestationAccepted":{"type":"boolean"},"lineItems":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/lineItem"}}}},"desiredOrder":{"allOf":[{"$ref":"#/$defs/content"}],"required":["name"],"properties":{"name":{"type":"string","minLength":1},"source":{"type":"object","required":["file","line","column"],"properties":{"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}},"type":"object"},"remoteOrder":{"type":"object","required":["id","customer","billingCycle","status","creationDate","lineItems"],"properties":{"id":{"type":"string","minLength":1},"alternateId":{"type":"string"},"customer":{"type":"string"},"billingCycle":{"type":"string"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"creationDate":{"$ref":"#/$defs/timestamp"},"lineItems":{"type":"array","items":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"type":"string"},"quantity":{"type":"integer"}}}}}},"stateOrder":{"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"orderId":{"type":"string","minLength":1},"requestId":{"description":"Empty for an imported order: orderform sent no request for it.","type":"string"},"creationDate":{"$ref":"#/$defs/timestamp"},"recordedAt":{"$ref":"#/$defs/timestamp"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/content"},"remoteLineItems":{"type":"array","items":{"type":"object"}},"origin":{"$ref":"state.schema.json#/$defs/origin"}}},"intent":{"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"requestId":{"type":"string","minLength":1},"startedAt":{"$ref":"#/$defs/timestamp"},"content":{"$ref":"#/$defs/content"},"generation":{"type":"integer","minimum":0}}},"difference":{"description":"One differing field; before is the recorded side, after the declared (conflict, resume) or remote (drift) side; null means absent.","type":"object","required":["path","before","after"],"additionalProperties":false,"properties":{"path":{"type":"string","minLength":1},"before":true,"after":true}},"differences":{"type":"array","items":{"$ref":"#/$defs/difference"}},"actionBase":{"type":"object","required":["kind","name","customer","reason"],"properties":{"kind":{"enum":["create","resume","no-op","drift","conflict","undeclared"]},"name":{"type":"string","minLength":1},"customer":{"type":"string"},"reason":{"type":"string","minLength":1}}},"action":{"$ref":"#/$defs/actionBase","oneOf":[{"properties":{"kind":{"const":"create"},"name":true,"customer":true,"reason":true,"content":{"$ref":"#/$defs/content"},"replaces":{"type":"object","required":["orderId"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1}}}},"required":["content"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"resume"},"name":true,"customer":true,"reason":true,"intent":{"$ref":"#/$defs/intent"},"adopt":{"type":"object","required":["orderId","order","mode"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1},"mode":{"description":"fallback: recorded only when the re-sent request cannot be answered; instead: recorded without re-sending (the intent is older than request ids are assumed to be remembered).","enum":["fallback","instead"]},"order":{"$ref":"#/$defs/remoteOrder"}}},"differences":{"$ref":"#/$defs/differences"}},"required":["intent"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"no-op"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"seen":{"enum":["listed","fetched","not-yet-visible","not-checked"]},"remoteStatus":{"$ref":"state.schema.json#/$defs/orderStatus"}},"required":["stateOrder","seen"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"drift"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"remote":{"oneOf":[{"$ref":"#/$defs/remoteOrder"},{"type":"null"}]},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","remote","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"conflict"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"content":{"$ref":"#/$defs/content"},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","content","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"undeclared"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"intent":{"$ref":"#/$defs/intent"}},"anyOf":[{"type":"object","required":["stateOrder"]},{"type":"object","required":["intent"]}],"additionalProperties":false,"type":"object"}],"type":"object"},"diagnostic":{"type":"object","required":["code","severity","message"],"additionalProperties":false,"properties":{"code":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$"},"severity":{"enum":["error","warning"]},"message":{"type":"string"},"hint":{"type":"string"},"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1},"sourceLine":{"type":"string"}}}}};
+const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/plan.schema.json","title":"orderform plan","description":"A plan made by `orderform plan` (saved with --out, printed with --format json). Plan-owned objects are closed; embedded records owned by other parts (state orders, intents, remote orders) accept added fields so that a compatible addition does not invalidate saved plans.","type":"object","required":["formatVersion","toolVersion","createdAt","state","options","desired","actions","summary","diagnostics"],"additionalProperties":false,"properties":{"formatVersion":{"description":"2: resumes re-send before adopting (adopt.mode) and options.allowDuplicate; another version is refused.","const":2},"toolVersion":{"type":"string","minLength":1},"createdAt":{"type":"string","format":"date-time"},"state":{"description":"The state the plan was made against; lineage null means there was no state yet (serial 0).","type":"object","required":["lineage","serial"],"additionalProperties":false,"properties":{"lineage":{"oneOf":[{"type":"string","minLength":1},{"type":"null"}]},"serial":{"type":"integer","minimum":0}}},"options":{"type":"object","required":["customers","replace","allowDuplicate"],"additionalProperties":false,"properties":{"customers":{"type":"array","items":{"$ref":"#/$defs/customer"},"uniqueItems":true},"replace":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"allowDuplicate":{"description":"Names whose create may go ahead next to an identical order that nothing in state accounts for (--allow-duplicate).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}},"desired":{"type":"array","items":{"$ref":"#/$defs/desiredOrder"}},"actions":{"type":"array","items":{"$ref":"#/$defs/action"}},"summary":{"type":"object","required":["create","resume","noop","drift","conflict","undeclared"],"additionalProperties":false,"properties":{"create":{"$ref":"#/$defs/count"},"resume":{"$ref":"#/$defs/count"},"noop":{"$ref":"#/$defs/count"},"drift":{"$ref":"#/$defs/count"},"conflict":{"$ref":"#/$defs/count"},"undeclared":{"$ref":"#/$defs/count"}}},"diagnostics":{"type":"array","items":{"$ref":"#/$defs/diagnostic"}},"cancellationWindows":{"description":"The placed orders in the plan's scope whose new-commerce cancellation window is open at createdAt: until then their seats can be reduced, or the order cancelled, in Partner Center (docs/subscriptions.md). Absent when there is none.","type":"array","items":{"type":"object","required":["name","customer","orderId","until"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1},"customer":{"$ref":"#/$defs/customer"},"orderId":{"type":"string","minLength":1},"until":{"$ref":"#/$defs/timestamp"}}}}},"$defs":{"count":{"type":"integer","minimum":0},"customer":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"timestamp":{"type":"string","minLength":1},"billingCycle":{"$ref":"state.schema.json#/$defs/billingCycle"},"lineItem":{"description":"The state's line item (schemas/state.schema.json), with the term durations orderform declares (checked first, so that a bad term reports the enum).","allOf":[{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y","P3Y"]},"additionalPartnerIdsOnRecord":{"type":"array","maxItems":5},"renewsTo":{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y"]}}}}},{"$ref":"state.schema.json#/$defs/desiredLineItem"}]},"content":{"description":"The purchase content of an order: what is sent to Partner Center and what state records.","type":"object","required":["customer","billingCycle","lineItems"],"properties":{"customer":{"$ref":"#/$defs/customer"},"billingCycle":{"$ref":"#/$defs/billingCycle"},"partnerOnRecordAttestationAccepted":{"type":"boolean"},"lineItems":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/lineItem"}}}},"desiredOrder":{"allOf":[{"$ref":"#/$defs/content"}],"required":["name"],"properties":{"name":{"type":"string","minLength":1},"source":{"type":"object","required":["file","line","column"],"properties":{"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}},"type":"object"},"remoteOrder":{"type":"object","required":["id","customer","billingCycle","status","creationDate","lineItems"],"properties":{"id":{"type":"string","minLength":1},"alternateId":{"type":"string"},"customer":{"type":"string"},"billingCycle":{"type":"string"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"creationDate":{"$ref":"#/$defs/timestamp"},"lineItems":{"type":"array","items":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"type":"string"},"quantity":{"type":"integer"}}}}}},"stateOrder":{"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"orderId":{"type":"string","minLength":1},"requestId":{"description":"Empty for an imported order: orderform sent no request for it.","type":"string"},"creationDate":{"$ref":"#/$defs/timestamp"},"recordedAt":{"$ref":"#/$defs/timestamp"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/content"},"remoteLineItems":{"type":"array","items":{"type":"object"}},"origin":{"$ref":"state.schema.json#/$defs/origin"}}},"intent":{"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"requestId":{"type":"string","minLength":1},"startedAt":{"$ref":"#/$defs/timestamp"},"content":{"$ref":"#/$defs/content"},"generation":{"type":"integer","minimum":0}}},"difference":{"description":"One differing field; before is the recorded side, after the declared (conflict, resume) or remote (drift) side; null means absent.","type":"object","required":["path","before","after"],"additionalProperties":false,"properties":{"path":{"type":"string","minLength":1},"before":true,"after":true}},"differences":{"type":"array","items":{"$ref":"#/$defs/difference"}},"actionBase":{"type":"object","required":["kind","name","customer","reason"],"properties":{"kind":{"enum":["create","resume","no-op","drift","conflict","undeclared"]},"name":{"type":"string","minLength":1},"customer":{"type":"string"},"reason":{"type":"string","minLength":1}}},"action":{"$ref":"#/$defs/actionBase","oneOf":[{"properties":{"kind":{"const":"create"},"name":true,"customer":true,"reason":true,"content":{"$ref":"#/$defs/content"},"replaces":{"type":"object","required":["orderId"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1}}}},"required":["content"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"resume"},"name":true,"customer":true,"reason":true,"intent":{"$ref":"#/$defs/intent"},"adopt":{"type":"object","required":["orderId","order","mode"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1},"mode":{"description":"fallback: recorded only when the re-sent request cannot be answered; instead: recorded without re-sending (the intent is older than request ids are assumed to be remembered).","enum":["fallback","instead"]},"order":{"$ref":"#/$defs/remoteOrder"}}},"differences":{"$ref":"#/$defs/differences"}},"required":["intent"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"no-op"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"seen":{"enum":["listed","fetched","not-yet-visible","not-checked"]},"remoteStatus":{"$ref":"state.schema.json#/$defs/orderStatus"}},"required":["stateOrder","seen"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"drift"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"remote":{"oneOf":[{"$ref":"#/$defs/remoteOrder"},{"type":"null"}]},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","remote","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"conflict"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"content":{"$ref":"#/$defs/content"},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","content","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"undeclared"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"intent":{"$ref":"#/$defs/intent"}},"anyOf":[{"type":"object","required":["stateOrder"]},{"type":"object","required":["intent"]}],"additionalProperties":false,"type":"object"}],"type":"object"},"diagnostic":{"type":"object","required":["code","severity","message"],"additionalProperties":false,"properties":{"code":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$"},"severity":{"enum":["error","warning"]},"message":{"type":"string"},"hint":{"type":"string"},"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1},"sourceLine":{"type":"string"}}}}};
 const schema1 = {"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"};
 const schema46 = {"type":"integer","minimum":0};
 const schema52 = {"type":"object","required":["code","severity","message"],"additionalProperties":false,"properties":{"code":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$"},"severity":{"enum":["error","warning"]},"message":{"type":"string"},"hint":{"type":"string"},"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1},"sourceLine":{"type":"string"}}};
+const schema34 = {"type":"string","minLength":1};
 const func0 = Object.prototype.hasOwnProperty;
 const func1 = require("ajv/dist/runtime/ucs2length").default;
 const func3 = require("ajv/dist/runtime/equal").default;
@@ -729,7 +730,6 @@ const schema31 = {"$ref":"#/$defs/actionBase","oneOf":[{"properties":{"kind":{"c
 const schema32 = {"type":"object","required":["kind","name","customer","reason"],"properties":{"kind":{"enum":["create","resume","no-op","drift","conflict","undeclared"]},"name":{"type":"string","minLength":1},"customer":{"type":"string"},"reason":{"type":"string","minLength":1}}};
 const schema10 = {"enum":["pending","completed","cancelled","unknown"]};
 const schema33 = {"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"requestId":{"type":"string","minLength":1},"startedAt":{"$ref":"#/$defs/timestamp"},"content":{"$ref":"#/$defs/content"},"generation":{"type":"integer","minimum":0}}};
-const schema34 = {"type":"string","minLength":1};
 
 function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -3724,14 +3724,197 @@ vErrors.push(err80);
 errors++;
 }
 }
-}
-else {
-const err81 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.cancellationWindows !== undefined){
+let data34 = data.cancellationWindows;
+if(Array.isArray(data34)){
+const len6 = data34.length;
+for(let i9=0; i9<len6; i9++){
+let data35 = data34[i9];
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+if(data35.name === undefined){
+const err81 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err81];
 }
 else {
 vErrors.push(err81);
+}
+errors++;
+}
+if(data35.customer === undefined){
+const err82 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/required",keyword:"required",params:{missingProperty: "customer"},message:"must have required property '"+"customer"+"'"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+if(data35.orderId === undefined){
+const err83 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/required",keyword:"required",params:{missingProperty: "orderId"},message:"must have required property '"+"orderId"+"'"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+if(data35.until === undefined){
+const err84 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/required",keyword:"required",params:{missingProperty: "until"},message:"must have required property '"+"until"+"'"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+for(const key5 in data35){
+if(!((((key5 === "name") || (key5 === "customer")) || (key5 === "orderId")) || (key5 === "until"))){
+const err85 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+if(data35.name !== undefined){
+let data36 = data35.name;
+if(typeof data36 === "string"){
+if(func1(data36) < 1){
+const err86 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/name",schemaPath:"#/properties/cancellationWindows/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+else {
+const err87 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/name",schemaPath:"#/properties/cancellationWindows/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+}
+if(data35.customer !== undefined){
+let data37 = data35.customer;
+if(typeof data37 === "string"){
+if(!pattern0.test(data37)){
+const err88 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/customer",schemaPath:"#/$defs/customer/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+}
+else {
+const err89 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/customer",schemaPath:"#/$defs/customer/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+}
+if(data35.orderId !== undefined){
+let data38 = data35.orderId;
+if(typeof data38 === "string"){
+if(func1(data38) < 1){
+const err90 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/orderId",schemaPath:"#/properties/cancellationWindows/items/properties/orderId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+else {
+const err91 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/orderId",schemaPath:"#/properties/cancellationWindows/items/properties/orderId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+if(data35.until !== undefined){
+let data39 = data35.until;
+if(typeof data39 === "string"){
+if(func1(data39) < 1){
+const err92 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/until",schemaPath:"#/$defs/timestamp/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+}
+else {
+const err93 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/until",schemaPath:"#/$defs/timestamp/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+}
+}
+else {
+const err94 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+}
+}
+else {
+const err95 = {instancePath:instancePath+"/cancellationWindows",schemaPath:"#/properties/cancellationWindows/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+}
+}
+else {
+const err96 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
 }
 errors++;
 }

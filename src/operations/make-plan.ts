@@ -46,6 +46,8 @@ export async function fetchAndCreatePlan(
       replace: shape.replace,
       allowDuplicate: shape.allowDuplicate,
       visibilityWindowMs: project.loaded.config.visibilityWindowMs,
+      // From the config this run loaded: apply re-plans inside the lock with the same limits.
+      limits: project.loaded.config.limits,
     },
   });
   return { plan, diagnostics: [] };

@@ -77,8 +77,18 @@ export async function fetchCheckedSavedPlan(saved: Plan, input: SavedPlanGateInp
       replace: saved.options.replace,
       allowDuplicate: saved.options.allowDuplicate,
       visibilityWindowMs,
+      limits: input.project.loaded.config.limits,
     },
   });
+  // The config may have lowered a limit since the plan was saved; a limit binds the run that buys.
+  const passed = fresh.diagnostics.filter((d) => d.code === "plan.limit-exceeded");
+  if (passed.length > 0) {
+    throw new OrderformError(
+      "apply.plan-check-failed",
+      `the saved plan ${input.planfile} passes the config's limits:\n${passed.map((d) => `  ${d.message}`).join("\n")}`,
+      { hint: passed[0]?.hint, diagnostics: passed },
+    );
+  }
   const reconciled = reconcileSavedPlan(saved, fresh);
   if (reconciled.problems.length > 0) {
     refuse(reconciled.problems, "is not what orderform plans now");

@@ -6,7 +6,7 @@
  */
 import { assertNever } from "../core/plan.js";
 import type { Plan, PlanAction } from "../core/plan.js";
-import { ACTION_SYMBOLS, describeAction } from "./plan-text.js";
+import { ACTION_SYMBOLS, OPEN_WINDOWS_HEADING, describeAction, describeOpenWindow } from "./plan-text.js";
 
 /** GitHub's limit on a comment body, in characters (UTF-16 code units, as JavaScript counts). */
 export const MARKDOWN_PART_LIMIT = 65_536;
@@ -89,6 +89,15 @@ function renderSummary(plan: Plan, budget: number): string[] {
     }
     block += item;
   }
+  const windows = plan.cancellationWindows ?? [];
+  windows.forEach((w, i) => {
+    const item = `${i === 0 ? `\n${OPEN_WINDOWS_HEADING}\n\n` : ""}- ${escapeHtml(describeOpenWindow(w))}\n`;
+    if (block.length + item.length > budget) {
+      blocks.push(block);
+      block = "";
+    }
+    block += item;
+  });
   blocks.push(block);
   return blocks;
 }

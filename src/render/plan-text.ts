@@ -5,6 +5,7 @@
 import { assertNever } from "../core/plan.js";
 import type { Diagnostic } from "../core/errors.js";
 import type { DesiredLineItem, OrderContent } from "../core/model.js";
+import type { OpenCancellationWindow } from "../core/order-window.js";
 import type { FieldDifference, Plan, PlanAction } from "../core/plan.js";
 import { createColors } from "./colors.js";
 import type { Colors } from "./colors.js";
@@ -39,7 +40,7 @@ export function describeAction(action: PlanAction, plan: Plan): ActionDescriptio
         heading:
           action.replaces === undefined
             ? `${action.name} will be created`
-            : `${action.name} will be created again, replacing order ${action.replaces.orderId}`,
+            : `${action.name} will be bought as a NEW order; orderform does not cancel order ${action.replaces.orderId}`,
         title: `create ${action.name}`,
         details: [...describeContent(action.content), `reason: ${action.reason}`],
         remedies: [],
@@ -113,6 +114,14 @@ export function describeAction(action: PlanAction, plan: Plan): ActionDescriptio
     default:
       return assertNever(action);
   }
+}
+
+/** The heading of the open cancellation windows, shared with the markdown renderer. */
+export const OPEN_WINDOWS_HEADING =
+  "Cancellation windows open (until then, seats can be reduced or the order cancelled in Partner Center):";
+
+export function describeOpenWindow(w: OpenCancellationWindow): string {
+  return `${w.name} (customer ${w.customer}) order ${w.orderId} until ${w.until}`;
 }
 
 function describeContent(content: OrderContent): string[] {
@@ -193,6 +202,13 @@ function renderSections(plan: Plan, c: Colors): string[] {
   if (unseen.length > 0) {
     out.push(c.dim("Not yet confirmed by Partner Center (never placed again):"));
     for (const action of unseen) out.push(c.dim(`  ${action.name}: ${action.reason}`));
+    out.push("");
+  }
+
+  const windows = plan.cancellationWindows ?? [];
+  if (windows.length > 0) {
+    out.push(OPEN_WINDOWS_HEADING);
+    for (const w of windows) out.push(`  ${describeOpenWindow(w)}`);
     out.push("");
   }
 

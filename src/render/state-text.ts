@@ -1,5 +1,8 @@
 /** Text views of the state for `show` and `state list|show|history`. Renderers only read. */
+import { isWithinCancellationWindow } from "../core/cancellation-window.js";
+import type { CancellationWindow } from "../core/cancellation-window.js";
 import type { StateFile, StateOrder } from "../core/model.js";
+import { selectOrderWindow } from "../core/order-window.js";
 import type { DamagedHistoryFile, HistoryEntry } from "../state/types.js";
 
 export function renderStateText(state: StateFile, _options: { color: boolean }): string {
@@ -37,7 +40,9 @@ export function renderStateList(state: StateFile | null): string {
     .join("");
 }
 
-export function renderStateOrder(order: StateOrder): string {
+/** `state show NAME`; `nowMs` comes from the CLI edge and only decides whether the window is open. */
+export function renderStateOrder(order: StateOrder, nowMs: number): string {
+  const window = selectOrderWindow(order);
   const lines = [
     `# ${order.name}`,
     `order id:       ${order.orderId}`,
@@ -46,6 +51,13 @@ export function renderStateOrder(order: StateOrder): string {
     `MS-RequestId:   ${order.requestId}`,
     `created:        ${order.creationDate}`,
     `recorded:       ${order.recordedAt} (${order.origin})`,
+    ...(window === null
+      ? []
+      : [
+          isWithinCancellationWindow(window, nowMs)
+            ? `cancellation:   cancellable until ${window.until} (seats reduced or the order cancelled in Partner Center)`
+            : `cancellation:   cancellation window closed at ${window.until}`,
+        ]),
     `billing cycle:  ${order.applied.billingCycle}`,
     "line items:",
   ];
@@ -65,6 +77,16 @@ export function renderStateOrder(order: StateOrder): string {
     );
   }
   return lines.join("\n") + "\n";
+}
+
+/** `state show NAME --json`: the record, with its new-commerce cancellation window when it has one. */
+export function createStateOrderJson(
+  order: StateOrder,
+  nowMs: number,
+): StateOrder & { cancellationWindow?: CancellationWindow & { open: boolean } } {
+  const window = selectOrderWindow(order);
+  if (window === null) return order;
+  return { ...order, cancellationWindow: { ...window, open: isWithinCancellationWindow(window, nowMs) } };
 }
 
 /** The history table; damaged files (see readHistoryListing) get a DAMAGED row in serial order. */

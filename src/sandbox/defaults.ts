@@ -79,8 +79,3 @@ export const DEFAULT_REQUEST_ID_TTL_MS = 24 * 60 * 60 * 1000;
 /** Integration-sandbox limits (test-and-debug.md): code 800018 when exceeded. */
 export const SANDBOX_MAX_SUBSCRIPTIONS_PER_CUSTOMER = 5;
 export const SANDBOX_MAX_LICENSES_PER_SUBSCRIPTION = 25;
-/**
- * New-commerce license-based subscriptions take seat reductions within seven calendar days of
- * purchase (the new-commerce cancellation policy; docs/subscriptions.md), measured in hours.
- */
-export const NCE_CANCELLATION_WINDOW_MS = 168 * 60 * 60 * 1000;

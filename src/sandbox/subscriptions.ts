@@ -8,7 +8,9 @@
  */
 import { createHash } from "node:crypto";
 import type { SandboxContext } from "./context.js";
-import { NCE_CANCELLATION_WINDOW_MS, SANDBOX_MAX_LICENSES_PER_SUBSCRIPTION } from "./defaults.js";
+// One definition of the new-commerce window for orderform and its sandbox (docs/subscriptions.md).
+import { CANCELLATION_WINDOW_MS, isNewCommerceOffer } from "../core/cancellation-window.js";
+import { SANDBOX_MAX_LICENSES_PER_SUBSCRIPTION } from "./defaults.js";
 import type { ApiError, NormalizedLineItem } from "./order-request.js";
 import { createApiError, createLowerKeyed, normalizeBillingCycle } from "./order-request.js";
 import { createSubscriptionId, isProvisioned, readOrderStatus } from "./render.js";
@@ -64,7 +66,7 @@ function createView(
     etag: createEtag(id, quantity, status, friendlyName),
   };
   if (isNewCommerceLicense(item.offerId, offer?.kind))
-    view.cancellationAllowedUntilMs = order.createdAtMs + NCE_CANCELLATION_WINDOW_MS;
+    view.cancellationAllowedUntilMs = order.createdAtMs + CANCELLATION_WINDOW_MS;
   return view;
 }
 
@@ -244,7 +246,7 @@ function findQuantityProblem(
     view.cancellationAllowedUntilMs !== undefined &&
     now >= view.cancellationAllowedUntilMs
   ) {
-    const days = Math.round(NCE_CANCELLATION_WINDOW_MS / 86_400_000);
+    const days = Math.round(CANCELLATION_WINDOW_MS / 86_400_000);
     return createApiError(
       400,
       "900117",
@@ -260,7 +262,7 @@ function createEtag(id: string, quantity: number, status: string, friendlyName: 
 }
 
 function isNewCommerceLicense(offerId: string, kind: string | undefined): boolean {
-  return kind === "license" && offerId.includes(":");
+  return kind === "license" && isNewCommerceOffer(offerId);
 }
 
 function fail(status: number, code: string, description: string): { ok: false; error: ApiError } {

@@ -180,7 +180,12 @@ describe("plan", () => {
     expect(replaced.stderr).toBe("");
     expect(replaced.code).toBe(2);
     expect(readActionLines(replaced.stdout)).toEqual(["+ create tailspin/legacy"]);
-    expect(replaced.stdout).toContain(`tailspin/legacy will be created again, replacing order ${cancelled}`);
+    expect(replaced.stdout).toContain(
+      `tailspin/legacy will be bought as a NEW order; orderform does not cancel order ${cancelled}`,
+    );
+    expect(replaced.stdout).toContain(
+      `--replace buys a NEW order, and order ${cancelled}, cancelled outside orderform, stays as it is.`,
+    );
     expect(replaced.stdout).toContain("Plan: 1 to create, 0 to resume, 2 unchanged.");
     expect(replaced.stdout).not.toContain("has changed outside orderform");
 
@@ -214,7 +219,14 @@ describe("plan", () => {
     expect(replaced.stderr).toBe("");
     expect(replaced.code).toBe(2);
     expect(readActionLines(replaced.stdout)).toEqual(["+ create contoso/seats"]);
-    expect(replaced.stdout).toContain(`contoso/seats will be created again, replacing order ${placed}`);
+    expect(replaced.stdout).toContain(
+      `contoso/seats will be bought as a NEW order; orderform does not cancel order ${placed}`,
+    );
+    expect(replaced.stdout).toMatch(
+      new RegExp(
+        `order ${placed} stays active and billed; it can still be cancelled in Partner Center until \\d{4}-\\d\\d-\\d\\dT`,
+      ),
+    );
     expect(replaced.stdout).toContain("lineItems[0]: 9 x " + LICENSE_OFFER);
     expect(replaced.stdout).not.toContain("conflicts with its declaration");
     expect(await listSandboxOrders()).toHaveLength(3);

@@ -6,6 +6,7 @@ import { isInvalid } from "../../operations/load-project.js";
 import { openProjectStateStore, readStateVersions, runStateRmOperation } from "../../operations/state.js";
 import {
   createHistoryJson,
+  createStateOrderJson,
   renderDamagedHistoryWarning,
   renderHistory,
   renderStateList,
@@ -54,8 +55,11 @@ export async function runStateShow(ctx: CliContext, name: string): Promise<Comma
       hint: "`orderform state list` shows the names in state.",
     });
   }
-  if (ctx.global.json) ctx.stdout.write(JSON.stringify(order ?? intent, null, 2) + "\n");
-  else if (order !== undefined) ctx.stdout.write(renderStateOrder(order));
+  // The clock is read here, at the edge; the renderers only compare against it.
+  const nowMs = Date.now();
+  const record = order === undefined ? intent : createStateOrderJson(order, nowMs);
+  if (ctx.global.json) ctx.stdout.write(JSON.stringify(record, null, 2) + "\n");
+  else if (order !== undefined) ctx.stdout.write(renderStateOrder(order, nowMs));
   else ctx.stdout.write(`# ${name} (pending intent)\n${JSON.stringify(intent, null, 2)}\n`);
   return 0;
 }

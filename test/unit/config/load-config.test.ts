@@ -140,6 +140,13 @@ describe("loadConfig: values", () => {
     });
   });
 
+  it("reads limits; absent limits are no limits", async () => {
+    write("orderform.config.yaml", "limits:\n  maxQuantityPerLineItem: 500\n  maxOrdersPerApply: 20\n");
+    const result = await loadConfig({ cwd: root });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.loaded?.config.limits).toEqual({ maxQuantityPerLineItem: 500, maxOrdersPerApply: 20 });
+  });
+
   it.each([
     ["endpoint: http://127.0.0.1:8080\nauth: { mode: token, tokenEnv: T }\n", "http://127.0.0.1:8080"],
     ["endpoint: http://localhost:1\nauth: { mode: token, tokenEnv: T }\n", "http://localhost:1"],
@@ -155,6 +162,10 @@ describe("loadConfig: values", () => {
     ["parralelism: 4\n", "config.unknown-key", 1, 1, 'did you mean "parallelism"?'],
     ["state:\n  Path: x.json\n", "config.unknown-key", 2, 3, 'did you mean "path"?'],
     ["parallelism: 0\n", "config.invalid-value", 1, 14, undefined],
+    ["limits: { maxQuantityPerLineItem: 0 }\n", "config.invalid-value", 1, 35, expect.any(String)],
+    ["limits:\n  maxSeatIncrease: 2.5\n", "config.invalid-value", 2, 20, expect.any(String)],
+    ["limits:\n  maxOrdersPerApply: many\n", "config.invalid-value", 2, 22, expect.any(String)],
+    ["limits: { maxSeats: 5 }\n", "config.unknown-key", 1, 11, expect.any(String)],
     ["rateLimit: { key: tenant }\n", "config.invalid-value", 1, 19, undefined],
     ["endpoint: http://partner.example.com\n", "config.invalid-endpoint", 1, 11, expect.any(String)],
     ["endpoint: ftp://x\n", "config.invalid-endpoint", 1, 11, expect.any(String)],
