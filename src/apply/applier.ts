@@ -131,7 +131,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplySummary> {
               actor: options.actor ?? {},
               onStarted: (requestId) => startedRequests.set(action.name, requestId),
             });
-            for (const outcome of outcomes) summary[outcome] += 1;
+            for (const outcome of outcomes) if (outcome !== "waiting") summary[outcome] += 1;
           } else {
             const outcome = await applyAction(action, actionOptions);
             summary[outcome] += 1;

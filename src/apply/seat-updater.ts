@@ -35,7 +35,8 @@ export interface SeatUpdateOptions {
   onStarted: (requestId: string) => void;
 }
 
-export type SeatOutcome = "updated" | "failed" | "pending" | "skipped";
+/** "waiting": not provisioned yet; nothing was sent and nothing is wrong, so no summary counts it. */
+export type SeatOutcome = "updated" | "failed" | "pending" | "waiting";
 
 export async function applySeatUpdates(
   action: UpdateAction,
@@ -62,7 +63,7 @@ async function applySeatUpdate(
       lineItemNumber,
       reason: "waiting for provisioning: the line item has no subscription yet; nothing was sent",
     });
-    return "skipped";
+    return "waiting";
   }
   const intent = selectOwnSlot(
     session.current().pendingUpdates,
