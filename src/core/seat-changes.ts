@@ -7,7 +7,11 @@
  * recorded quantity. The conflict check, the update decision and the subscription drift check all
  * read that one content (selectCurrentContent).
  */
-import { isWithinCancellationWindow, selectCancellationWindow } from "./cancellation-window.js";
+import {
+  CANCELLATION_WINDOW_MS,
+  isWithinCancellationWindow,
+  selectCancellationWindow,
+} from "./cancellation-window.js";
 import type {
   DesiredOrder,
   OrderContent,
@@ -51,7 +55,7 @@ export function isQuantityOnly(differences: readonly FieldDifference[]): boolean
  * The subscription a line item created: the latest seat change names it; else the order as listed
  * now, else as recorded when it was placed. Undefined while the line item is not provisioned.
  */
-export function selectSubscriptionId(
+function selectSubscriptionId(
   order: StateOrder,
   lineItemNumber: number,
   remote: RemoteSnapshot,
@@ -82,7 +86,7 @@ function selectSubscriptionsOfOrder(order: StateOrder, remote: RemoteSnapshot): 
   return subs.filter((s) => s.orderId?.toLowerCase() === order.orderId.toLowerCase());
 }
 
-export function selectSubscription(
+function selectSubscription(
   customer: string,
   subscriptionId: string,
   remote: RemoteSnapshot,
@@ -169,7 +173,7 @@ export function planSeatUpdates(input: {
       diagnostics.push(
         createDiagnostic(
           "plan.decrease-outside-window",
-          `${declared.name}: lineItems[${item.lineItemNumber}] cannot go from ${item.quantity} to ${to} seats: new-commerce seats can be reduced only until ${window.until} (the cancellation window${window.source === "service" ? " Partner Center reports" : ", 168 hours after the order was placed"}), and that has passed`,
+          `${declared.name}: lineItems[${item.lineItemNumber}] cannot go from ${item.quantity} to ${to} seats: new-commerce seats can be reduced only until ${window.until} (the cancellation window${window.source === "service" ? " Partner Center reports" : `, ${CANCELLATION_WINDOW_MS / 3_600_000} hours after the order was placed`}), and that has passed`,
           {
             hint: `Keep ${item.quantity} in the declaration and lower it when the subscription renews into a new term (or reduce it in the Partner Center portal at renewal). --replace is no remedy: it buys a second order and leaves this one billed. Nothing is sent for this change.`,
             ...where,

@@ -175,9 +175,7 @@ describe("seat changes", () => {
     const plan = await project.run(["plan", "--detailed-exitcode"]);
     expect(plan.code).toBe(1);
     expect(plan.stdout).toContain("[plan.decrease-outside-window]");
-    expect(plan.stdout).toContain(
-      `can be reduced only until ${new Date(until).toISOString().replace(".000Z", "Z")}`,
-    );
+    expect(plan.stdout).toContain(`can be reduced only until ${new Date(until).toISOString()}`);
     expect(plan.stdout).toContain("--replace is no remedy");
     const apply = await project.run(["apply", "--auto-approve"]);
     expect(apply.code).toBe(1);
