@@ -338,7 +338,11 @@ describe("plan", () => {
     expect(result.stdout).not.toContain(FABRIKAM);
 
     await applyAll();
-    await project.writeOrder("tailspin.yaml", createOrderYaml("tailspin/legacy", TAILSPIN, LEGACY_OFFER, 5));
+    // A quantity alone is a seat change in place; the friendly name makes it a conflict.
+    await project.writeOrder(
+      "tailspin.yaml",
+      createOrderYaml("tailspin/legacy", TAILSPIN, LEGACY_OFFER, 5, "    friendlyName: Tailspin"),
+    );
     // Only Tailspin's declaration conflicts; a plan for the other two customers is clean.
     const json = await project.run([
       "plan",
