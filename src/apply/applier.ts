@@ -11,7 +11,7 @@
  * plan (src/core/request-id.ts; docs/exactly-once.md).
  */
 import type { OrderContent, RemoteOrder, StateOrder } from "../core/model.js";
-import type { CreateAction, Plan, PlanAction, ResumeAction } from "../core/plan.js";
+import type { CreateAction, Plan, PlanAction, ResumeAction, UpdateAction } from "../core/plan.js";
 import { assertNever } from "../core/plan.js";
 import { OrderformError } from "../core/errors.js";
 import { createRequestId } from "../core/request-id.js";
@@ -20,6 +20,7 @@ import { PartnerCenterError, isBusinessError } from "../partner-center/errors.js
 import type { PartnerCenterClient } from "../partner-center/types.js";
 import type { StateSession } from "../state/types.js";
 import type { ApplyEvent, ApplySummary } from "./events.js";
+import { applySeatUpdates, type SeatChangeActor } from "./seat-updater.js";
 import { createStateFailureError, createStoppedEvent, type StateFailure } from "./state-failure.js";
 
 export interface ApplyOptions {
@@ -33,9 +34,11 @@ export interface ApplyOptions {
   onEvent: (event: ApplyEvent) => void;
   /** The order list's visibility delay: a resumed intent younger than this may still be unlisted. */
   visibilityWindowMs: number;
+  /** Who runs the apply, recorded with each seat change. */
+  actor?: SeatChangeActor;
 }
 
-type Work = CreateAction | ResumeAction;
+type Work = CreateAction | ResumeAction | UpdateAction;
 
 export function selectApplyWork(plan: Plan): Work[] {
   const work: Work[] = [];
@@ -49,6 +52,7 @@ function isWork(action: PlanAction): action is Work {
   switch (action.kind) {
     case "create":
     case "resume":
+    case "update":
       return true;
     case "no-op":
     case "drift":
@@ -75,7 +79,7 @@ export async function recordStatusChanges(plan: Plan, session: StateSession): Pr
 
 export async function applyPlan(options: ApplyOptions): Promise<ApplySummary> {
   const { plan, session, onEvent } = options;
-  const summary: ApplySummary = { created: 0, adopted: 0, failed: 0, pending: 0, skipped: 0 };
+  const summary: ApplySummary = { created: 0, adopted: 0, failed: 0, pending: 0, skipped: 0, updated: 0 };
   await recordStatusChanges(plan, session);
 
   // Orders of one customer go one after another (the service's per-customer limits and ordering);
@@ -118,8 +122,20 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplySummary> {
           continue;
         }
         try {
-          const outcome = await applyAction(action, actionOptions);
-          summary[outcome] += 1;
+          if (action.kind === "update") {
+            const outcomes = await applySeatUpdates(action, {
+              session,
+              client: options.client,
+              now: options.now,
+              onEvent,
+              actor: options.actor ?? {},
+              onStarted: (requestId) => startedRequests.set(action.name, requestId),
+            });
+            for (const outcome of outcomes) if (outcome !== "waiting") summary[outcome] += 1;
+          } else {
+            const outcome = await applyAction(action, actionOptions);
+            summary[outcome] += 1;
+          }
         } catch (error) {
           const started = startedRequests.get(action.name);
           stateFailures.push({ name: action.name, started: started !== undefined, error });
@@ -140,7 +156,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplySummary> {
 
 type Outcome = "created" | "adopted" | "failed" | "pending";
 
-async function applyAction(action: Work, options: ApplyOptions): Promise<Outcome> {
+async function applyAction(action: CreateAction | ResumeAction, options: ApplyOptions): Promise<Outcome> {
   const { session, onEvent } = options;
   if (action.kind === "resume" && action.adopt?.mode === "instead") {
     return recordAdoption(action, action.adopt.order, options);
@@ -215,7 +231,7 @@ async function applyAction(action: Work, options: ApplyOptions): Promise<Outcome
 }
 
 async function recordUnsuccessfulCreate(
-  action: Work,
+  action: CreateAction | ResumeAction,
   requestId: string,
   error: unknown,
   options: ApplyOptions,
@@ -319,7 +335,11 @@ function describeFailure(error: unknown): FailureDescription {
  *   made: the planner then saw the customer's complete list without a matching order to adopt.
  * Otherwise the intent stays pending, and the next run resumes or adopts it.
  */
-function provesNothingWasBought(action: Work, error: unknown, options: ApplyOptions): boolean {
+function provesNothingWasBought(
+  action: CreateAction | ResumeAction,
+  error: unknown,
+  options: ApplyOptions,
+): boolean {
   if (error instanceof PartnerCenterError && error.afterUnknownOutcome) return false;
   if (action.kind === "create") return true;
   // The planner found a listed order that only this intent can have made: a refusal of the re-send

@@ -33,6 +33,54 @@ export type ApplyEvent =
       message: string;
     }
   | { type: "order_skipped"; name: string; customer: string; reason: string }
-  | { type: "summary"; created: number; adopted: number; failed: number; pending: number; skipped: number };
+  // Seat changes in place, one line item each (src/apply/seat-updater.ts).
+  | {
+      type: "update_started";
+      name: string;
+      customer: string;
+      lineItemNumber: number;
+      subscriptionId: string;
+      requestId: string;
+      from: number;
+      to: number;
+      /** "resume": a started change, finished with its recorded request id. */
+      mode: "update" | "resume";
+    }
+  | {
+      type: "update_done";
+      name: string;
+      customer: string;
+      lineItemNumber: number;
+      subscriptionId: string;
+      requestId: string;
+      from: number;
+      to: number;
+      /** false: the subscription already had the new quantity; nothing was sent. */
+      sent: boolean;
+    }
+  | {
+      type: "update_failed";
+      name: string;
+      customer: string;
+      lineItemNumber: number;
+      subscriptionId: string;
+      requestId: string;
+      /** true: the intent stays pending and the next apply finishes it with the same request id. */
+      pending: boolean;
+      httpStatus?: number;
+      code: string;
+      message: string;
+    }
+  | { type: "update_skipped"; name: string; customer: string; lineItemNumber: number; reason: string }
+  | {
+      type: "summary";
+      created: number;
+      adopted: number;
+      failed: number;
+      pending: number;
+      skipped: number;
+      /** Seat changes recorded (line items); failed, pending and skipped count them too. */
+      updated: number;
+    };
 
 export type ApplySummary = Omit<Extract<ApplyEvent, { type: "summary" }>, "type">;

@@ -32,7 +32,7 @@ export function createProgressReporter(ctx: CliContext, items: ApplyWorkItem[]):
 
   const listr = new Listr(
     items.map((item) => ({
-      title: `${item.mode === "resume" ? "Resuming" : "Placing"} ${item.name} (customer ${item.customer})`,
+      title: `${selectVerb(item.mode)} ${item.name} (customer ${item.customer})`,
       task: async (_: unknown, task: { output: string; title: string; skip: (message?: string) => void }) => {
         const outcome = await new Promise<{ skipped?: string }>((resolve, reject) => {
           waiters.set(item.name, { resolve, reject, output: (text) => (task.output = text) });
@@ -52,6 +52,16 @@ export function createProgressReporter(ctx: CliContext, items: ApplyWorkItem[]):
   const running = listr.run().catch(() => undefined);
 
   const settled = new Set<string>();
+  // An update settles when each of its line items has an outcome; a failure of any fails it.
+  const seatsLeft = new Map(items.map((item) => [item.name, item.updates ?? 0] as const));
+  const seatFailures = new Map<string, string[]>();
+  function settleSeat(name: string, failure?: string): boolean {
+    if (failure !== undefined) seatFailures.set(name, [...(seatFailures.get(name) ?? []), failure]);
+    const left = (seatsLeft.get(name) ?? 1) - 1;
+    seatsLeft.set(name, left);
+    if (left <= 0) settled.add(name);
+    return left <= 0;
+  }
   function deliver(event: ApplyEvent): void {
     if (event.type === "summary") return;
     if (event.type === "order_created" || event.type === "order_failed" || event.type === "order_skipped") {
@@ -84,6 +94,26 @@ export function createProgressReporter(ctx: CliContext, items: ApplyWorkItem[]):
       case "order_skipped":
         waiter.resolve({ skipped: event.reason });
         break;
+      case "update_started":
+        waiter.output(
+          `lineItems[${event.lineItemNumber}] ${event.from} -> ${event.to} (subscription ${event.subscriptionId}, MS-RequestId ${event.requestId})`,
+        );
+        break;
+      case "update_done":
+      case "update_skipped":
+      case "update_failed": {
+        const failure =
+          event.type === "update_failed"
+            ? `${event.name} lineItems[${event.lineItemNumber}]: ${event.message} [${event.code}]${event.pending ? " (outcome unknown: kept pending, the next apply finishes it)" : ""}`
+            : undefined;
+        if (event.type === "update_skipped")
+          waiter.output(`lineItems[${event.lineItemNumber}]: ${event.reason}`);
+        if (!settleSeat(event.name, failure)) break;
+        const failures = seatFailures.get(event.name);
+        if (failures === undefined) waiter.resolve({});
+        else waiter.reject(new Error(failures.join("\n")));
+        break;
+      }
       default: {
         const never: never = event;
         throw new Error(`unknown event ${JSON.stringify(never)}`);
@@ -104,4 +134,19 @@ export function createProgressReporter(ctx: CliContext, items: ApplyWorkItem[]):
       await running;
     },
   };
+}
+
+function selectVerb(mode: ApplyWorkItem["mode"]): string {
+  switch (mode) {
+    case "create":
+      return "Placing";
+    case "resume":
+      return "Resuming";
+    case "update":
+      return "Changing seats of";
+    default: {
+      const never: never = mode;
+      throw new Error(`unknown mode ${String(never)}`);
+    }
+  }
 }

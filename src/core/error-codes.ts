@@ -135,6 +135,10 @@ const PLAN_CODES = {
     kind: "diagnostic",
     meaning: "a create matches a record no longer declared: a renamed order",
   },
+  "plan.decrease-outside-window": {
+    kind: "diagnostic",
+    meaning: "a seat decrease declared after the new-commerce cancellation window ended",
+  },
   "plan.replace-not-applicable": {
     kind: "diagnostic",
     meaning: "--replace names no drifted or conflicting order",
@@ -174,6 +178,10 @@ const APPLY_CODES = {
   "apply.record-failed": {
     kind: "error",
     meaning: "an order's record could not be written, for a reason without a code of its own",
+  },
+  "apply.subscription-changed": {
+    kind: "error",
+    meaning: "a subscription's seats changed outside orderform between plan and apply; nothing was sent",
   },
   "apply.unknown-outcome": {
     kind: "error",

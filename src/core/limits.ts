@@ -10,6 +10,7 @@
 import { createDiagnostic } from "./errors.js";
 import type { Diagnostic } from "./errors.js";
 import type { DesiredOrder, OrderContent } from "./model.js";
+import type { PlanAction } from "./plan.js";
 
 /** The config's `limits`; an absent limit does not apply. */
 export interface Limits {
@@ -24,7 +25,7 @@ export interface Limits {
 export type LimitName = keyof Limits;
 
 /** A quantity change of one placed line item, as an update action plans it. */
-export interface SeatUpdate {
+export interface PlannedSeatChange {
   name: string;
   lineItemNumber: number;
   from: number;
@@ -35,7 +36,7 @@ export interface LimitsInput {
   limits: Limits;
   /** The creates (new orders) the plan places, in plan order. */
   creates: readonly { name: string; content: OrderContent }[];
-  updates: readonly SeatUpdate[];
+  updates: readonly PlannedSeatChange[];
   /** The declarations by name, for their source locations. */
   declared: ReadonlyMap<string, DesiredOrder>;
 }
@@ -99,4 +100,19 @@ export function checkLimits(input: LimitsInput): Diagnostic[] {
     report("maxOrdersPerApply", maxOrders, `the plan places ${input.creates.length} new orders (${shown})`);
   }
   return diagnostics;
+}
+
+/**
+ * The seat changes of a plan's updates that the limits bound: those the plan starts. A pending
+ * update only finishes a change that was started (and may already be made), as a resume finishes
+ * a create, so it is not held back by a limit lowered since.
+ */
+export function selectLimitedSeatChanges(actions: readonly PlanAction[]): PlannedSeatChange[] {
+  return actions.flatMap((action) =>
+    action.kind !== "update"
+      ? []
+      : action.updates
+          .filter((u) => u.pending === undefined)
+          .map((u) => ({ name: action.name, lineItemNumber: u.lineItemNumber, from: u.from, to: u.to })),
+  );
 }

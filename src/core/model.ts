@@ -85,6 +85,44 @@ export interface StateOrder {
    * records are kept (oldest first) rather than dropped from state.
    */
   replaced?: StateOrder[];
+  /**
+   * Seat changes made in place since the order was placed, oldest first (docs/state.md). `applied`
+   * stays the content as placed, which is what Partner Center's order keeps; the record's current
+   * content is `applied` with each changed line item's last `to` (selectCurrentContent).
+   */
+  seatChanges?: SeatChange[];
+}
+
+/** One quantity change of a line item's subscription, recorded after Partner Center's answer. */
+export interface SeatChange {
+  lineItemNumber: number;
+  subscriptionId: string;
+  from: number;
+  to: number;
+  /** The MS-RequestId the change was sent with (src/core/request-id.ts, domain "update"). */
+  requestId: string;
+  /** When orderform recorded the change. */
+  at: string;
+  /** Who ran the apply (user@host), the git commit of the project and the CI run, when known. */
+  by?: string;
+  commit?: string;
+  ci?: string;
+}
+
+/**
+ * A seat change that was started and not yet confirmed, written before any byte of the PATCH is
+ * sent; the next apply reads the subscription and finishes it with the same request id.
+ */
+export interface PendingUpdate {
+  name: string;
+  customer: string;
+  orderId: string;
+  lineItemNumber: number;
+  subscriptionId: string;
+  from: number;
+  to: number;
+  requestId: string;
+  startedAt: string;
 }
 
 /**
@@ -124,6 +162,19 @@ export interface StateFile {
    * Absent means 0 for every name.
    */
   generations?: Record<string, number>;
+  /** Started seat changes, keyed `NAME#LINE_ITEM_NUMBER` (selectPendingUpdateKey). Absent means none. */
+  pendingUpdates?: Record<string, PendingUpdate>;
+}
+
+/** A subscription as the planner needs it (mapped from the client's Subscription by src/operations). */
+export interface RemoteSubscription {
+  id: string;
+  quantity: number;
+  status: string;
+  orderId?: string;
+  offerId?: string;
+  /** New commerce: the last moment seats can be reduced (docs/subscriptions.md). */
+  cancellationAllowedUntilDate?: string;
 }
 
 /** What the planner knows of Partner Center: the customers' lists and any order fetched by id. */
@@ -132,4 +183,9 @@ export interface RemoteSnapshot {
   lists: Record<string, RemoteOrder[]>;
   /** Order id -> the order fetched by id, or null when Partner Center answered 404. */
   byId: Record<string, RemoteOrder | null>;
+  /**
+   * Customer id -> that customer's subscriptions, read for customers with placed records. A
+   * customer not read is absent (then no subscription drift is checked and no id is looked up).
+   */
+  subscriptions?: Record<string, RemoteSubscription[]>;
 }

@@ -2,12 +2,20 @@
  * The Plan: versioned data produced by the pure planner (src/core/planner.ts), saved by
  * `plan --out`, rendered by src/render and executed by src/apply. Renderers only read it.
  */
-import type { DesiredOrder, OrderContent, PendingIntent, RemoteOrder, StateOrder } from "./model.js";
+import type { CancellationWindow } from "./cancellation-window.js";
+import type {
+  DesiredOrder,
+  OrderContent,
+  PendingIntent,
+  PendingUpdate,
+  RemoteOrder,
+  StateOrder,
+} from "./model.js";
 import type { Diagnostic } from "./errors.js";
 import type { OpenCancellationWindow } from "./order-window.js";
 
-/** 2: resumes re-send before adopting (`adopt.mode`), `options.allowDuplicate`. */
-export const PLAN_FORMAT_VERSION = 2;
+/** 3: seat changes in place (`update` actions, `summary.update`); 2: resumes re-send before adopting. */
+export const PLAN_FORMAT_VERSION = 3;
 
 /** One field that differs between two sides (declaration vs applied, applied vs remote). */
 export interface FieldDifference {
@@ -70,6 +78,25 @@ export interface ConflictAction extends ActionBase {
   differences: FieldDifference[];
 }
 
+/** One line item's seat change (docs/planning.md, "Seat changes"). */
+export interface SeatUpdate {
+  lineItemNumber: number;
+  /** null: the line item's subscription is not provisioned yet; apply skips it and records nothing. */
+  subscriptionId: string | null;
+  from: number;
+  to: number;
+  /** The new-commerce cancellation window, within which seats can be reduced; null when none. */
+  window: CancellationWindow | null;
+  /** A started change of this line item, finished as recorded (same request id). */
+  pending?: PendingUpdate;
+}
+
+export interface UpdateAction extends ActionBase {
+  kind: "update";
+  stateOrder: StateOrder;
+  updates: SeatUpdate[];
+}
+
 export interface UndeclaredAction extends ActionBase {
   kind: "undeclared";
   stateOrder?: StateOrder;
@@ -77,10 +104,11 @@ export interface UndeclaredAction extends ActionBase {
 }
 
 export type PlanAction =
-  CreateAction | ResumeAction | NoOpAction | DriftAction | ConflictAction | UndeclaredAction;
+  CreateAction | ResumeAction | UpdateAction | NoOpAction | DriftAction | ConflictAction | UndeclaredAction;
 
 export interface PlanSummary {
   create: number;
+  update: number;
   resume: number;
   noop: number;
   drift: number;
@@ -113,7 +141,7 @@ export function assertNever(value: never): never {
 
 /** True when applying the plan would place or finish orders. */
 export function planHasChanges(plan: Plan): boolean {
-  return plan.actions.some((a) => a.kind === "create" || a.kind === "resume");
+  return plan.actions.some((a) => a.kind === "create" || a.kind === "resume" || a.kind === "update");
 }
 
 /** True when the plan must not be applied: a conflict, or an error diagnostic. */
@@ -124,7 +152,15 @@ export function planHasErrors(plan: Plan): boolean {
 }
 
 export function summarizeActions(actions: readonly PlanAction[]): PlanSummary {
-  const summary: PlanSummary = { create: 0, resume: 0, noop: 0, drift: 0, conflict: 0, undeclared: 0 };
+  const summary: PlanSummary = {
+    create: 0,
+    update: 0,
+    resume: 0,
+    noop: 0,
+    drift: 0,
+    conflict: 0,
+    undeclared: 0,
+  };
   for (const action of actions) {
     switch (action.kind) {
       case "create":
@@ -132,6 +168,9 @@ export function summarizeActions(actions: readonly PlanAction[]): PlanSummary {
         break;
       case "resume":
         summary.resume += 1;
+        break;
+      case "update":
+        summary.update += 1;
         break;
       case "no-op":
         summary.noop += 1;

@@ -15,17 +15,28 @@ import { compareStrings, contentOf, diffFromDeclared, parseTimestampMs } from ".
 import { DEFAULT_CLOCK_SKEW_MS, DEFAULT_REQUEST_ID_RETENTION_MS, assignAdoptions } from "./adoption.js";
 import type { Adoption } from "./adoption.js";
 import { checkCreateDuplicates } from "./duplicates.js";
-import { checkLimits } from "./limits.js";
+import { checkLimits, selectLimitedSeatChanges } from "./limits.js";
+import { checkIneffectiveOptions } from "./option-effects.js";
 import type { Limits } from "./limits.js";
 import { createNoOp, describeDrift, observe } from "./observe.js";
 import { describeReplacedOrder, selectOpenWindows } from "./order-window.js";
 import { createCustomerFilter, indexDesired, isCustomerSelected, requireTimestamp } from "./plan-scope.js";
 import type { CustomerFilter } from "./plan-scope.js";
 import { createDiagnostic } from "./errors.js";
+import { diffSubscriptions, isQuantityOnly, planSeatUpdates, selectCurrentContent } from "./seat-changes.js";
+import { selectPendingUpdates } from "./state-journal.js";
 import type { Diagnostic } from "./errors.js";
-import type { DesiredOrder, PendingIntent, RemoteSnapshot, StateFile, StateOrder } from "./model.js";
+import type {
+  DesiredOrder,
+  FailureRecord,
+  PendingIntent,
+  PendingUpdate,
+  RemoteSnapshot,
+  StateFile,
+  StateOrder,
+} from "./model.js";
 import { PLAN_FORMAT_VERSION, summarizeActions } from "./plan.js";
-import type { CreateAction, Plan, PlanAction } from "./plan.js";
+import type { CreateAction, FieldDifference, Plan, PlanAction, SeatUpdate } from "./plan.js";
 
 export { selectCustomersToList, selectOrdersToFetch } from "./plan-scope.js";
 export { planHasChanges, planHasErrors } from "./plan.js";
@@ -100,7 +111,7 @@ export function createPlan(input: PlanInput): Plan {
   const replaced = new Set<string>();
 
   for (const subject of subjects) {
-    const action = decide(subject, { state, remote, nowMs, options, replace, adoptions });
+    const action = decide(subject, { state, remote, nowMs, options, replace, adoptions, diagnostics });
     if (action.kind === "create" && action.replaces !== undefined) replaced.add(subject.name);
     actions.push(action);
   }
@@ -119,37 +130,20 @@ export function createPlan(input: PlanInput): Plan {
     }),
   );
   if (options.limits !== undefined) {
-    // Updates join when the planner plans them; until then only creates are bounded.
-    diagnostics.push(...checkLimits({ limits: options.limits, creates, updates: [], declared }));
+    const updates = selectLimitedSeatChanges(actions);
+    diagnostics.push(...checkLimits({ limits: options.limits, creates, updates, declared }));
   }
-  for (const name of [...allowDuplicate].sort(compareStrings)) {
-    if (creates.some((c) => c.name === name)) continue;
-    diagnostics.push(
-      createDiagnostic(
-        "plan.allow-duplicate-not-applicable",
-        `--allow-duplicate ${name} has no effect: the plan creates no order of that name`,
-        { severity: "warning", hint: "nothing extra is bought for it" },
-      ),
-    );
-  }
-
-  for (const name of [...replace].sort(compareStrings)) {
-    if (replaced.has(name)) continue;
-    const subject = subjects.find((s) => s.name === name);
-    const known = subject !== undefined || input.desired.some((d) => d.name === name);
-    diagnostics.push(
-      createDiagnostic(
-        "plan.replace-not-applicable",
-        known
-          ? `--replace ${name} has no effect: it only applies to a declared order that drifted or conflicts`
-          : `--replace ${name} names no order${filter === null ? "" : " of the selected customers"}`,
-        {
-          severity: "warning",
-          hint: "nothing extra is bought for it; check the name with `orderform state list`",
-        },
-      ),
-    );
-  }
+  diagnostics.push(
+    ...checkIneffectiveOptions({
+      allowDuplicate,
+      replace,
+      creates,
+      replaced,
+      isKnownName: (name) =>
+        subjects.some((s) => s.name === name) || input.desired.some((d) => d.name === name),
+      filtered: filter !== null,
+    }),
+  );
 
   const windows = selectOpenWindows(actions, nowMs);
   return {
@@ -178,6 +172,8 @@ interface DecideContext {
   options: PlanOptions;
   replace: Set<string>;
   adoptions: Map<string, Adoption>;
+  /** Where decisions report user problems (a seat decrease past its window). */
+  diagnostics: Diagnostic[];
 }
 
 function decide(subject: Subject, ctx: DecideContext): PlanAction {
@@ -242,8 +238,10 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
     };
   }
 
-  const conflicts = diffFromDeclared(stateOrder.applied, declared);
-  if (conflicts.length > 0) {
+  // Compared with the record's current content: seat changes made in place count as declared.
+  const conflicts = diffFromDeclared(selectCurrentContent(stateOrder), declared);
+  const seatsOnly = isQuantityOnly(conflicts) && !ctx.replace.has(name);
+  if (conflicts.length > 0 && !seatsOnly) {
     const content = contentOf(declared);
     if (ctx.replace.has(name)) {
       return {
@@ -266,8 +264,9 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
     };
   }
 
+  const pending = selectPendingUpdates(ctx.state, name);
   const observation = observe(stateOrder, ctx);
-  const drift = describeDrift(stateOrder, observation);
+  const drift = describeDrift(stateOrder, observation) ?? describeSubscriptionDrift(stateOrder, pending, ctx);
   if (drift !== undefined) {
     if (ctx.replace.has(name)) {
       const cancelled = observation.kind === "found" && observation.order.status === "cancelled";
@@ -290,7 +289,67 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
       differences: drift.differences,
     };
   }
+  if (seatsOnly || pending.length > 0) {
+    const planned = planSeatUpdates({
+      order: stateOrder,
+      declared,
+      pending,
+      remote: ctx.remote,
+      nowMs: ctx.nowMs,
+    });
+    ctx.diagnostics.push(...planned.diagnostics);
+    if (planned.updates.length > 0) {
+      return {
+        kind: "update",
+        name,
+        customer: stateOrder.customer,
+        reason: describeUpdateReason(stateOrder, planned.updates, ctx.state?.failures[name]),
+        stateOrder,
+        updates: planned.updates,
+      };
+    }
+    const noOp = createNoOp(name, stateOrder, observation);
+    return {
+      ...noOp,
+      reason: `Order ${stateOrder.orderId} keeps its seats: the declared decrease cannot be made (see the error below).`,
+    };
+  }
   return createNoOp(name, stateOrder, observation);
+}
+
+function describeSubscriptionDrift(
+  stateOrder: StateOrder,
+  pending: readonly PendingUpdate[],
+  ctx: DecideContext,
+): { what: string; differences: FieldDifference[] } | undefined {
+  const { differences, subscriptionIds } = diffSubscriptions(stateOrder, pending, ctx.remote);
+  if (differences.length === 0) return undefined;
+  const which =
+    subscriptionIds.length === 1
+      ? `subscription ${subscriptionIds[0]}`
+      : `subscriptions ${subscriptionIds.join(", ")}`;
+  return { what: `has seats that changed outside orderform (${which})`, differences };
+}
+
+function describeUpdateReason(
+  stateOrder: StateOrder,
+  updates: readonly SeatUpdate[],
+  failure: FailureRecord | undefined,
+): string {
+  const resumed = updates.filter((u) => u.pending !== undefined);
+  const waiting = updates.filter((u) => u.subscriptionId === null);
+  return [
+    `Seats of order ${stateOrder.orderId} change in place on the line items' subscriptions; no order is placed.`,
+    resumed.length > 0
+      ? ` A seat change started at ${resumed[0]?.pending?.startedAt ?? "?"} was not confirmed; apply reads the subscription and finishes it with the same request id.`
+      : "",
+    waiting.length > 0
+      ? " Waiting for provisioning: a line item has no subscription yet; apply skips it."
+      : "",
+    failure?.lineItemNumber === undefined
+      ? ""
+      : ` The last seat change at ${failure.at} failed with ${failure.code} (${failure.description}).`,
+  ].join("");
 }
 
 function collectSubjects(

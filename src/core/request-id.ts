@@ -28,13 +28,58 @@ export interface RequestIdInput {
  * first, since Partner Center treats them without regard to case; everything else is sent as is.
  */
 export function createRequestId(input: RequestIdInput): string {
-  const material = createCanonicalJson([
-    REQUEST_ID_DOMAIN,
-    input.lineage.toLowerCase(),
-    input.name,
-    input.generation,
-    normalizeContent(input.content),
-  ]);
+  return formatUuidV8(
+    createCanonicalJson([
+      REQUEST_ID_DOMAIN,
+      input.lineage.toLowerCase(),
+      input.name,
+      input.generation,
+      normalizeContent(input.content),
+    ]),
+  );
+}
+
+/** The seat-change rule's own domain: no update id can equal a create's. */
+const UPDATE_REQUEST_ID_DOMAIN = "orderform/request-id/update/v1";
+
+export interface UpdateRequestIdInput {
+  lineage: string;
+  name: string;
+  lineItemNumber: number;
+  subscriptionId: string;
+  /** Seat changes already recorded for this line item: the next change of it gets a new id. */
+  changesRecorded: number;
+  from: number;
+  to: number;
+  /**
+   * The request id of the last refused attempt at this line item, if state keeps one: a retry of
+   * the same change after a refusal is a new request, as Partner Center asks (docs/exactly-once.md).
+   */
+  refusedRequestId?: string;
+}
+
+/**
+ * The MS-RequestId of a seat change (docs/exactly-once.md, "Seat changes"): two runners that plan
+ * the same change from the same state send the same id, and the service replays the first answer
+ * instead of applying the change twice.
+ */
+export function createUpdateRequestId(input: UpdateRequestIdInput): string {
+  return formatUuidV8(
+    createCanonicalJson([
+      UPDATE_REQUEST_ID_DOMAIN,
+      input.lineage.toLowerCase(),
+      input.name,
+      input.lineItemNumber,
+      input.subscriptionId.toLowerCase(),
+      input.changesRecorded,
+      input.from,
+      input.to,
+      input.refusedRequestId ?? null,
+    ]),
+  );
+}
+
+function formatUuidV8(material: string): string {
   const hex = createSha256Hex(new TextEncoder().encode(material)).slice(0, 32).split("");
   hex[12] = "8"; // version 8: custom
   hex[16] = ((parseInt(hex[16] ?? "0", 16) & 0x3) | 0x8).toString(16); // variant 10xx

@@ -8,11 +8,12 @@
  */
 import { contentOf, diffContent, matchesRemote } from "./compare.js";
 import { createCanonicalJson } from "./canonical.js";
-import type { DesiredOrder, StateFile } from "./model.js";
+import type { DesiredOrder, StateFile, StateOrder } from "./model.js";
+import { selectCurrentContent } from "./seat-changes.js";
 import { createOrderBindings } from "./duplicates.js";
 import { assertNever } from "./plan.js";
-import { selectOwnSlot } from "./state-journal.js";
-import type { Plan, PlanAction } from "./plan.js";
+import { selectOwnSlot, selectPendingUpdateKey } from "./state-journal.js";
+import type { Plan, PlanAction, UpdateAction } from "./plan.js";
 
 export interface SavedPlanProblem {
   /** 1-based position of the action in the plan file's `actions`. */
@@ -106,6 +107,8 @@ function checkAction(action: PlanAction, ctx: CheckContext): string | undefined 
       }
       return undefined;
     }
+    case "update":
+      return checkUpdate(action, record, state);
     case "no-op":
     case "drift":
     case "conflict":
@@ -119,6 +122,50 @@ function checkAction(action: PlanAction, ctx: CheckContext): string | undefined 
     default:
       return assertNever(action);
   }
+}
+
+/** An update changes the recorded order's seats from what state records now, or finishes its intent. */
+function checkUpdate(
+  action: UpdateAction,
+  record: StateOrder | undefined,
+  state: StateFile,
+): string | undefined {
+  if (record === undefined || record.orderId.toLowerCase() !== action.stateOrder.orderId.toLowerCase()) {
+    return `state does not record order ${action.stateOrder.orderId} for it`;
+  }
+  const current = selectCurrentContent(record);
+  for (const update of action.updates) {
+    const intent = selectOwnSlot(
+      state.pendingUpdates,
+      selectPendingUpdateKey(action.name, update.lineItemNumber),
+    );
+    if (intent !== undefined || update.pending !== undefined) {
+      if (createCanonicalJson(intent ?? null) !== createCanonicalJson(update.pending ?? null)) {
+        return `its seat change of lineItems[${update.lineItemNumber}] differs from the one started in state`;
+      }
+      continue;
+    }
+    const item = current.lineItems.find((li) => li.lineItemNumber === update.lineItemNumber);
+    if (item?.quantity !== update.from) {
+      return `it changes lineItems[${update.lineItemNumber}] from ${update.from} seats, but state records ${item?.quantity ?? "no such line item"}`;
+    }
+  }
+  return undefined;
+}
+
+/** The same seat changes: line items, subscriptions, from and to, and the same started ones. */
+function isSameUpdate(a: UpdateAction, b: UpdateAction): boolean {
+  const key = (action: UpdateAction): string =>
+    createCanonicalJson(
+      action.updates.map((u) => [
+        u.lineItemNumber,
+        u.subscriptionId,
+        u.from,
+        u.to,
+        u.pending?.requestId ?? null,
+      ]),
+    );
+  return key(a) === key(b);
 }
 
 /**
@@ -169,6 +216,12 @@ export function reconcileSavedPlan(
           return report(
             `it adopts order ${action.adopt.orderId}, but planned again now ${current.adopt === undefined ? "no listed order qualifies" : `only order ${current.adopt.orderId} qualifies`}`,
           );
+        }
+        return current;
+      case "update":
+        // Carried out as planned now, with the started changes as state holds them.
+        if (current?.kind !== "update" || !isSameUpdate(current, action)) {
+          return report(`planned again now, it is ${planned}`);
         }
         return current;
       case "no-op":

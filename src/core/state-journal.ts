@@ -6,7 +6,15 @@
  * same state. Recovery relies on that: a leftover journal is always folded, even when a kill came
  * after the snapshot was renamed and before the journal was truncated.
  */
-import type { FailureRecord, PendingIntent, StateFile, StateOrder, StateOrderStatus } from "./model.js";
+import type {
+  FailureRecord,
+  PendingIntent,
+  PendingUpdate,
+  SeatChange,
+  StateFile,
+  StateOrder,
+  StateOrderStatus,
+} from "./model.js";
 import { STATE_FORMAT_VERSION } from "./model.js";
 import { assertNever } from "./plan.js";
 
@@ -21,7 +29,18 @@ export type JournalEntry =
   | { type: "failed"; failure: FailureRecord } // removes the pending intent
   | { type: "status"; name: string; status: StateOrderStatus }
   | { type: "forget"; name: string } // state rm: drops order, intent and failure (not the generation)
-  | { type: "move"; from: string; to: string }; // state mv: the order and failure records change name
+  | { type: "move"; from: string; to: string } // state mv: the order and failure records change name
+  // Seat changes (docs/exactly-once.md, "Seat changes"), keyed NAME#LINE_ITEM_NUMBER:
+  | { type: "update-intent"; update: PendingUpdate } // before any byte of the PATCH is sent
+  | { type: "update-done"; name: string; change: SeatChange } // records the change, ends the intent
+  // A refusal, or a stop before sending: ends the intent, keeps the failure for the plan to show.
+  // failure.lineItemNumber names the line item whose intent ends.
+  | { type: "update-failed"; failure: FailureRecord };
+
+/** The key of a line item's pending seat change in `pendingUpdates`. */
+export function selectPendingUpdateKey(name: string, lineItemNumber: number): string {
+  return `${name}#${lineItemNumber}`;
+}
 
 export function createEmptyState(lineage: string): StateFile {
   return { version: STATE_FORMAT_VERSION, lineage, serial: 0, orders: {}, pending: {}, failures: {} };
@@ -45,6 +64,7 @@ export function copyStateMaps(state: StateFile): StateFile {
     pending: { ...state.pending },
     failures: { ...state.failures },
     ...(state.generations === undefined ? {} : { generations: { ...state.generations } }),
+    ...(state.pendingUpdates === undefined ? {} : { pendingUpdates: { ...state.pendingUpdates } }),
   };
 }
 
@@ -116,6 +136,9 @@ export function foldJournalEntryInPlace(state: StateFile, entry: JournalEntry): 
       delete state.orders[entry.name];
       delete state.pending[entry.name];
       delete state.failures[entry.name];
+      for (const update of selectPendingUpdates(state, entry.name)) {
+        removePendingUpdate(state, selectPendingUpdateKey(update.name, update.lineItemNumber));
+      }
       return;
     case "move": {
       // `state mv` refuses a pending intent and an occupied target; replaying a move that already
@@ -132,9 +155,51 @@ export function foldJournalEntryInPlace(state: StateFile, entry: JournalEntry): 
       }
       return;
     }
+    case "update-intent": {
+      const key = selectPendingUpdateKey(entry.update.name, entry.update.lineItemNumber);
+      state.pendingUpdates = { ...state.pendingUpdates, [key]: entry.update };
+      return;
+    }
+    case "update-done": {
+      const { change } = entry;
+      removePendingUpdate(state, selectPendingUpdateKey(entry.name, change.lineItemNumber));
+      const order = ownSlot(state.orders, entry.name);
+      // Replaying a change already recorded (recovery) finds it as the last one: nothing changes.
+      const last = order?.seatChanges?.[order.seatChanges.length - 1];
+      if (order !== undefined && last?.requestId !== change.requestId) {
+        state.orders[entry.name] = { ...order, seatChanges: [...(order.seatChanges ?? []), change] };
+      }
+      const failure = ownSlot(state.failures, entry.name);
+      if (failure?.lineItemNumber === change.lineItemNumber) delete state.failures[entry.name];
+      return;
+    }
+    case "update-failed":
+      if (entry.failure.lineItemNumber !== undefined) {
+        removePendingUpdate(state, selectPendingUpdateKey(entry.failure.name, entry.failure.lineItemNumber));
+      }
+      state.failures[entry.failure.name] = entry.failure;
+      return;
     default:
       assertNever(entry);
   }
+}
+
+/** The pending seat changes of one order name, by line item number. */
+export function selectPendingUpdates(state: StateFile | null, name: string): PendingUpdate[] {
+  const all = state?.pendingUpdates;
+  if (all === undefined) return [];
+  return Object.values(all)
+    .filter((u) => u.name === name)
+    .sort((a, b) => a.lineItemNumber - b.lineItemNumber);
+}
+
+/** Replaces the map (which may be shared with an earlier copy) rather than editing it. */
+function removePendingUpdate(state: StateFile, key: string): void {
+  const all = state.pendingUpdates;
+  if (all === undefined || !Object.prototype.hasOwnProperty.call(all, key)) return;
+  const { [key]: _removed, ...rest } = all;
+  if (Object.keys(rest).length === 0) delete state.pendingUpdates;
+  else state.pendingUpdates = rest;
 }
 
 /** map[key] when the map itself holds it: names such as `constructor` are valid order names. */
@@ -159,6 +224,9 @@ export function countJournalEntries(entries: readonly JournalEntry[]): Record<Jo
     status: 0,
     forget: 0,
     move: 0,
+    "update-intent": 0,
+    "update-done": 0,
+    "update-failed": 0,
   };
   for (const entry of entries) counts[entry.type] += 1;
   return counts;

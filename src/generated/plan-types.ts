@@ -56,6 +56,17 @@ export type PlanDocumentAction = (
       differences?: Differences;
     }
   | {
+      kind?: "update";
+      name?: unknown;
+      customer?: unknown;
+      reason?: unknown;
+      stateOrder: PlanStateOrder;
+      /**
+       * @minItems 1
+       */
+      updates: SeatUpdate[];
+    }
+  | {
       kind?: "no-op";
       name?: unknown;
       customer?: unknown;
@@ -91,7 +102,7 @@ export type PlanDocumentAction = (
       intent?: PlanIntent;
     })
 ) & {
-  kind: "create" | "resume" | "no-op" | "drift" | "conflict" | "undeclared";
+  kind: "create" | "resume" | "update" | "no-op" | "drift" | "conflict" | "undeclared";
   name: string;
   customer: string;
   reason: string;
@@ -118,9 +129,9 @@ export type Count = number;
  */
 export interface PlanDocument {
   /**
-   * 2: resumes re-send before adopting (adopt.mode) and options.allowDuplicate; another version is refused.
+   * 3: seat changes in place (update actions, summary.update); 2: resumes re-send before adopting (adopt.mode) and options.allowDuplicate; another version is refused.
    */
-  formatVersion: 2;
+  formatVersion: 3;
   toolVersion: string;
   createdAt: string;
   /**
@@ -142,6 +153,7 @@ export interface PlanDocument {
   actions: PlanDocumentAction[];
   summary: {
     create: Count;
+    update: Count;
     resume: Count;
     noop: Count;
     drift: Count;
@@ -231,6 +243,31 @@ export interface PlanStateOrder {
   applied: PlanContent;
   remoteLineItems?: {}[];
   origin: StateOrderOrigin;
+}
+/**
+ * One line item's seat change in place; subscriptionId null: not provisioned yet (apply skips it).
+ */
+export interface SeatUpdate {
+  lineItemNumber: number;
+  subscriptionId: string | null;
+  from: number;
+  to: number;
+  window: {
+    until: Timestamp;
+    source: "service" | "policy";
+  } | null;
+  pending?: PendingUpdate;
+}
+export interface PendingUpdate {
+  name: NonEmptyString;
+  customer: NonEmptyString;
+  orderId: NonEmptyString;
+  lineItemNumber: number;
+  subscriptionId: NonEmptyString;
+  from: number;
+  to: number;
+  requestId: NonEmptyString;
+  startedAt: string;
 }
 export interface PlanDiagnostic {
   code: string;

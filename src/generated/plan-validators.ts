@@ -12,11 +12,11 @@ export interface GeneratedValidator {
 }
 
 export const planCompiled = validate0;
-const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/plan.schema.json","title":"orderform plan","description":"A plan made by `orderform plan` (saved with --out, printed with --format json). Plan-owned objects are closed; embedded records owned by other parts (state orders, intents, remote orders) accept added fields so that a compatible addition does not invalidate saved plans.","type":"object","required":["formatVersion","toolVersion","createdAt","state","options","desired","actions","summary","diagnostics"],"additionalProperties":false,"properties":{"formatVersion":{"description":"2: resumes re-send before adopting (adopt.mode) and options.allowDuplicate; another version is refused.","const":2},"toolVersion":{"type":"string","minLength":1},"createdAt":{"type":"string","format":"date-time"},"state":{"description":"The state the plan was made against; lineage null means there was no state yet (serial 0).","type":"object","required":["lineage","serial"],"additionalProperties":false,"properties":{"lineage":{"oneOf":[{"type":"string","minLength":1},{"type":"null"}]},"serial":{"type":"integer","minimum":0}}},"options":{"type":"object","required":["customers","replace","allowDuplicate"],"additionalProperties":false,"properties":{"customers":{"type":"array","items":{"$ref":"#/$defs/customer"},"uniqueItems":true},"replace":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"allowDuplicate":{"description":"Names whose create may go ahead next to an identical order that nothing in state accounts for (--allow-duplicate).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}},"desired":{"type":"array","items":{"$ref":"#/$defs/desiredOrder"}},"actions":{"type":"array","items":{"$ref":"#/$defs/action"}},"summary":{"type":"object","required":["create","resume","noop","drift","conflict","undeclared"],"additionalProperties":false,"properties":{"create":{"$ref":"#/$defs/count"},"resume":{"$ref":"#/$defs/count"},"noop":{"$ref":"#/$defs/count"},"drift":{"$ref":"#/$defs/count"},"conflict":{"$ref":"#/$defs/count"},"undeclared":{"$ref":"#/$defs/count"}}},"diagnostics":{"type":"array","items":{"$ref":"#/$defs/diagnostic"}},"cancellationWindows":{"description":"The placed orders in the plan's scope whose new-commerce cancellation window is open at createdAt: until then their seats can be reduced, or the order cancelled, in Partner Center (docs/subscriptions.md). Absent when there is none.","type":"array","items":{"type":"object","required":["name","customer","orderId","until"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1},"customer":{"$ref":"#/$defs/customer"},"orderId":{"type":"string","minLength":1},"until":{"$ref":"#/$defs/timestamp"}}}}},"$defs":{"count":{"type":"integer","minimum":0},"customer":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"timestamp":{"type":"string","minLength":1},"billingCycle":{"$ref":"state.schema.json#/$defs/billingCycle"},"lineItem":{"description":"The state's line item (schemas/state.schema.json), with the term durations orderform declares (checked first, so that a bad term reports the enum).","allOf":[{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y","P3Y"]},"additionalPartnerIdsOnRecord":{"type":"array","maxItems":5},"renewsTo":{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y"]}}}}},{"$ref":"state.schema.json#/$defs/desiredLineItem"}]},"content":{"description":"The purchase content of an order: what is sent to Partner Center and what state records.","type":"object","required":["customer","billingCycle","lineItems"],"properties":{"customer":{"$ref":"#/$defs/customer"},"billingCycle":{"$ref":"#/$defs/billingCycle"},"partnerOnRecordAttestationAccepted":{"type":"boolean"},"lineItems":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/lineItem"}}}},"desiredOrder":{"allOf":[{"$ref":"#/$defs/content"}],"required":["name"],"properties":{"name":{"type":"string","minLength":1},"source":{"type":"object","required":["file","line","column"],"properties":{"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}},"type":"object"},"remoteOrder":{"type":"object","required":["id","customer","billingCycle","status","creationDate","lineItems"],"properties":{"id":{"type":"string","minLength":1},"alternateId":{"type":"string"},"customer":{"type":"string"},"billingCycle":{"type":"string"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"creationDate":{"$ref":"#/$defs/timestamp"},"lineItems":{"type":"array","items":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"type":"string"},"quantity":{"type":"integer"}}}}}},"stateOrder":{"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"orderId":{"type":"string","minLength":1},"requestId":{"description":"Empty for an imported order: orderform sent no request for it.","type":"string"},"creationDate":{"$ref":"#/$defs/timestamp"},"recordedAt":{"$ref":"#/$defs/timestamp"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/content"},"remoteLineItems":{"type":"array","items":{"type":"object"}},"origin":{"$ref":"state.schema.json#/$defs/origin"}}},"intent":{"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"requestId":{"type":"string","minLength":1},"startedAt":{"$ref":"#/$defs/timestamp"},"content":{"$ref":"#/$defs/content"},"generation":{"type":"integer","minimum":0}}},"difference":{"description":"One differing field; before is the recorded side, after the declared (conflict, resume) or remote (drift) side; null means absent.","type":"object","required":["path","before","after"],"additionalProperties":false,"properties":{"path":{"type":"string","minLength":1},"before":true,"after":true}},"differences":{"type":"array","items":{"$ref":"#/$defs/difference"}},"actionBase":{"type":"object","required":["kind","name","customer","reason"],"properties":{"kind":{"enum":["create","resume","no-op","drift","conflict","undeclared"]},"name":{"type":"string","minLength":1},"customer":{"type":"string"},"reason":{"type":"string","minLength":1}}},"action":{"$ref":"#/$defs/actionBase","oneOf":[{"properties":{"kind":{"const":"create"},"name":true,"customer":true,"reason":true,"content":{"$ref":"#/$defs/content"},"replaces":{"type":"object","required":["orderId"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1}}}},"required":["content"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"resume"},"name":true,"customer":true,"reason":true,"intent":{"$ref":"#/$defs/intent"},"adopt":{"type":"object","required":["orderId","order","mode"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1},"mode":{"description":"fallback: recorded only when the re-sent request cannot be answered; instead: recorded without re-sending (the intent is older than request ids are assumed to be remembered).","enum":["fallback","instead"]},"order":{"$ref":"#/$defs/remoteOrder"}}},"differences":{"$ref":"#/$defs/differences"}},"required":["intent"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"no-op"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"seen":{"enum":["listed","fetched","not-yet-visible","not-checked"]},"remoteStatus":{"$ref":"state.schema.json#/$defs/orderStatus"}},"required":["stateOrder","seen"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"drift"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"remote":{"oneOf":[{"$ref":"#/$defs/remoteOrder"},{"type":"null"}]},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","remote","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"conflict"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"content":{"$ref":"#/$defs/content"},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","content","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"undeclared"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"intent":{"$ref":"#/$defs/intent"}},"anyOf":[{"type":"object","required":["stateOrder"]},{"type":"object","required":["intent"]}],"additionalProperties":false,"type":"object"}],"type":"object"},"diagnostic":{"type":"object","required":["code","severity","message"],"additionalProperties":false,"properties":{"code":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$"},"severity":{"enum":["error","warning"]},"message":{"type":"string"},"hint":{"type":"string"},"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1},"sourceLine":{"type":"string"}}}}};
+const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/plan.schema.json","title":"orderform plan","description":"A plan made by `orderform plan` (saved with --out, printed with --format json). Plan-owned objects are closed; embedded records owned by other parts (state orders, intents, remote orders) accept added fields so that a compatible addition does not invalidate saved plans.","type":"object","required":["formatVersion","toolVersion","createdAt","state","options","desired","actions","summary","diagnostics"],"additionalProperties":false,"properties":{"formatVersion":{"description":"3: seat changes in place (update actions, summary.update); 2: resumes re-send before adopting (adopt.mode) and options.allowDuplicate; another version is refused.","const":3},"toolVersion":{"type":"string","minLength":1},"createdAt":{"type":"string","format":"date-time"},"state":{"description":"The state the plan was made against; lineage null means there was no state yet (serial 0).","type":"object","required":["lineage","serial"],"additionalProperties":false,"properties":{"lineage":{"oneOf":[{"type":"string","minLength":1},{"type":"null"}]},"serial":{"type":"integer","minimum":0}}},"options":{"type":"object","required":["customers","replace","allowDuplicate"],"additionalProperties":false,"properties":{"customers":{"type":"array","items":{"$ref":"#/$defs/customer"},"uniqueItems":true},"replace":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"allowDuplicate":{"description":"Names whose create may go ahead next to an identical order that nothing in state accounts for (--allow-duplicate).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}},"desired":{"type":"array","items":{"$ref":"#/$defs/desiredOrder"}},"actions":{"type":"array","items":{"$ref":"#/$defs/action"}},"summary":{"type":"object","required":["create","update","resume","noop","drift","conflict","undeclared"],"additionalProperties":false,"properties":{"create":{"$ref":"#/$defs/count"},"update":{"$ref":"#/$defs/count"},"resume":{"$ref":"#/$defs/count"},"noop":{"$ref":"#/$defs/count"},"drift":{"$ref":"#/$defs/count"},"conflict":{"$ref":"#/$defs/count"},"undeclared":{"$ref":"#/$defs/count"}}},"diagnostics":{"type":"array","items":{"$ref":"#/$defs/diagnostic"}},"cancellationWindows":{"description":"The placed orders in the plan's scope whose new-commerce cancellation window is open at createdAt: until then their seats can be reduced, or the order cancelled, in Partner Center (docs/subscriptions.md). Absent when there is none.","type":"array","items":{"type":"object","required":["name","customer","orderId","until"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1},"customer":{"$ref":"#/$defs/customer"},"orderId":{"type":"string","minLength":1},"until":{"$ref":"#/$defs/timestamp"}}}}},"$defs":{"count":{"type":"integer","minimum":0},"customer":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"timestamp":{"type":"string","minLength":1},"billingCycle":{"$ref":"state.schema.json#/$defs/billingCycle"},"lineItem":{"description":"The state's line item (schemas/state.schema.json), with the term durations orderform declares (checked first, so that a bad term reports the enum).","allOf":[{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y","P3Y"]},"additionalPartnerIdsOnRecord":{"type":"array","maxItems":5},"renewsTo":{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y"]}}}}},{"$ref":"state.schema.json#/$defs/desiredLineItem"}]},"content":{"description":"The purchase content of an order: what is sent to Partner Center and what state records.","type":"object","required":["customer","billingCycle","lineItems"],"properties":{"customer":{"$ref":"#/$defs/customer"},"billingCycle":{"$ref":"#/$defs/billingCycle"},"partnerOnRecordAttestationAccepted":{"type":"boolean"},"lineItems":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/lineItem"}}}},"desiredOrder":{"allOf":[{"$ref":"#/$defs/content"}],"required":["name"],"properties":{"name":{"type":"string","minLength":1},"source":{"type":"object","required":["file","line","column"],"properties":{"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}},"type":"object"},"remoteOrder":{"type":"object","required":["id","customer","billingCycle","status","creationDate","lineItems"],"properties":{"id":{"type":"string","minLength":1},"alternateId":{"type":"string"},"customer":{"type":"string"},"billingCycle":{"type":"string"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"creationDate":{"$ref":"#/$defs/timestamp"},"lineItems":{"type":"array","items":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"type":"string"},"quantity":{"type":"integer"}}}}}},"stateOrder":{"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"orderId":{"type":"string","minLength":1},"requestId":{"description":"Empty for an imported order: orderform sent no request for it.","type":"string"},"creationDate":{"$ref":"#/$defs/timestamp"},"recordedAt":{"$ref":"#/$defs/timestamp"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/content"},"remoteLineItems":{"type":"array","items":{"type":"object"}},"origin":{"$ref":"state.schema.json#/$defs/origin"}}},"intent":{"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"requestId":{"type":"string","minLength":1},"startedAt":{"$ref":"#/$defs/timestamp"},"content":{"$ref":"#/$defs/content"},"generation":{"type":"integer","minimum":0}}},"seatUpdate":{"description":"One line item's seat change in place; subscriptionId null: not provisioned yet (apply skips it).","type":"object","required":["lineItemNumber","subscriptionId","from","to","window"],"additionalProperties":false,"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"oneOf":[{"type":"string","minLength":1},{"type":"null"}]},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"window":{"oneOf":[{"type":"object","required":["until","source"],"additionalProperties":false,"properties":{"until":{"$ref":"#/$defs/timestamp"},"source":{"enum":["service","policy"]}}},{"type":"null"}]},"pending":{"$ref":"state.schema.json#/$defs/pendingUpdate"}}},"difference":{"description":"One differing field; before is the recorded side, after the declared (conflict, resume) or remote (drift) side; null means absent.","type":"object","required":["path","before","after"],"additionalProperties":false,"properties":{"path":{"type":"string","minLength":1},"before":true,"after":true}},"differences":{"type":"array","items":{"$ref":"#/$defs/difference"}},"actionBase":{"type":"object","required":["kind","name","customer","reason"],"properties":{"kind":{"enum":["create","resume","update","no-op","drift","conflict","undeclared"]},"name":{"type":"string","minLength":1},"customer":{"type":"string"},"reason":{"type":"string","minLength":1}}},"action":{"$ref":"#/$defs/actionBase","oneOf":[{"properties":{"kind":{"const":"create"},"name":true,"customer":true,"reason":true,"content":{"$ref":"#/$defs/content"},"replaces":{"type":"object","required":["orderId"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1}}}},"required":["content"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"resume"},"name":true,"customer":true,"reason":true,"intent":{"$ref":"#/$defs/intent"},"adopt":{"type":"object","required":["orderId","order","mode"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1},"mode":{"description":"fallback: recorded only when the re-sent request cannot be answered; instead: recorded without re-sending (the intent is older than request ids are assumed to be remembered).","enum":["fallback","instead"]},"order":{"$ref":"#/$defs/remoteOrder"}}},"differences":{"$ref":"#/$defs/differences"}},"required":["intent"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"update"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"updates":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/seatUpdate"}}},"required":["stateOrder","updates"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"no-op"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"seen":{"enum":["listed","fetched","not-yet-visible","not-checked"]},"remoteStatus":{"$ref":"state.schema.json#/$defs/orderStatus"}},"required":["stateOrder","seen"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"drift"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"remote":{"oneOf":[{"$ref":"#/$defs/remoteOrder"},{"type":"null"}]},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","remote","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"conflict"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"content":{"$ref":"#/$defs/content"},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","content","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"undeclared"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"intent":{"$ref":"#/$defs/intent"}},"anyOf":[{"type":"object","required":["stateOrder"]},{"type":"object","required":["intent"]}],"additionalProperties":false,"type":"object"}],"type":"object"},"diagnostic":{"type":"object","required":["code","severity","message"],"additionalProperties":false,"properties":{"code":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$"},"severity":{"enum":["error","warning"]},"message":{"type":"string"},"hint":{"type":"string"},"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1},"sourceLine":{"type":"string"}}}}};
 const schema1 = {"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"};
-const schema46 = {"type":"integer","minimum":0};
-const schema52 = {"type":"object","required":["code","severity","message"],"additionalProperties":false,"properties":{"code":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$"},"severity":{"enum":["error","warning"]},"message":{"type":"string"},"hint":{"type":"string"},"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1},"sourceLine":{"type":"string"}}};
-const schema34 = {"type":"string","minLength":1};
+const schema63 = {"type":"integer","minimum":0};
+const schema70 = {"type":"object","required":["code","severity","message"],"additionalProperties":false,"properties":{"code":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$"},"severity":{"enum":["error","warning"]},"message":{"type":"string"},"hint":{"type":"string"},"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1},"sourceLine":{"type":"string"}}};
+const schema43 = {"type":"string","minLength":1};
 const func0 = Object.prototype.hasOwnProperty;
 const func1 = require("ajv/dist/runtime/ucs2length").default;
 const func3 = require("ajv/dist/runtime/equal").default;
@@ -26,14 +26,14 @@ const pattern2 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]*$", "u");
 const schema2 = {"allOf":[{"$ref":"#/$defs/content"}],"required":["name"],"properties":{"name":{"type":"string","minLength":1},"source":{"type":"object","required":["file","line","column"],"properties":{"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}},"type":"object"};
 const schema3 = {"description":"The purchase content of an order: what is sent to Partner Center and what state records.","type":"object","required":["customer","billingCycle","lineItems"],"properties":{"customer":{"$ref":"#/$defs/customer"},"billingCycle":{"$ref":"#/$defs/billingCycle"},"partnerOnRecordAttestationAccepted":{"type":"boolean"},"lineItems":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/lineItem"}}}};
 const schema13 = {"description":"As normalized from a declaration (any letter case there).","enum":["monthly","annual","triennial","one_time","none"]};
-const schema28 = {"description":"The state's line item (schemas/state.schema.json), with the term durations orderform declares (checked first, so that a bad term reports the enum).","allOf":[{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y","P3Y"]},"additionalPartnerIdsOnRecord":{"type":"array","maxItems":5},"renewsTo":{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y"]}}}}},{"$ref":"state.schema.json#/$defs/desiredLineItem"}]};
+const schema37 = {"description":"The state's line item (schemas/state.schema.json), with the term durations orderform declares (checked first, so that a bad term reports the enum).","allOf":[{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y","P3Y"]},"additionalPartnerIdsOnRecord":{"type":"array","maxItems":5},"renewsTo":{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y"]}}}}},{"$ref":"state.schema.json#/$defs/desiredLineItem"}]};
 const schema14 = {"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"$ref":"#/$defs/nonEmptyString"},"quantity":{"type":"integer","minimum":1},"termDuration":{"type":"string"},"friendlyName":{"type":"string"},"partnerIdOnRecord":{"type":"string"},"additionalPartnerIdsOnRecord":{"type":"array","items":{"type":"string"}},"attestationAccepted":{"type":"boolean"},"renewsTo":{"type":"object","required":["termDuration"],"properties":{"termDuration":{"type":"string"}}},"provisioningContext":{"type":"object","additionalProperties":{"type":"string"}},"promotionId":{"type":"string"}}};
 const schema7 = {"type":"string","minLength":1};
 
-function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate17.evaluated;
+const evaluated0 = validate21.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -309,16 +309,16 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate17.errors = vErrors;
+validate21.errors = vErrors;
 return errors === 0;
 }
-validate17.evaluated = {"props":{"lineItemNumber":true,"offerId":true,"quantity":true,"termDuration":true,"friendlyName":true,"partnerIdOnRecord":true,"additionalPartnerIdsOnRecord":true,"attestationAccepted":true,"renewsTo":true,"provisioningContext":true,"promotionId":true},"dynamicProps":false,"dynamicItems":false};
+validate21.evaluated = {"props":{"lineItemNumber":true,"offerId":true,"quantity":true,"termDuration":true,"friendlyName":true,"partnerIdOnRecord":true,"additionalPartnerIdsOnRecord":true,"attestationAccepted":true,"renewsTo":true,"provisioningContext":true,"promotionId":true},"dynamicProps":false,"dynamicItems":false};
 
 
-function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate16.evaluated;
+const evaluated0 = validate20.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -329,7 +329,7 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.termDuration !== undefined){
 let data0 = data.termDuration;
 if(!(((data0 === "P1M") || (data0 === "P1Y")) || (data0 === "P3Y"))){
-const err0 = {instancePath:instancePath+"/termDuration",schemaPath:"#/allOf/0/properties/termDuration/enum",keyword:"enum",params:{allowedValues: schema28.allOf[0].properties.termDuration.enum},message:"must be equal to one of the allowed values"};
+const err0 = {instancePath:instancePath+"/termDuration",schemaPath:"#/allOf/0/properties/termDuration/enum",keyword:"enum",params:{allowedValues: schema37.allOf[0].properties.termDuration.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -370,7 +370,7 @@ if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 if(data2.termDuration !== undefined){
 let data3 = data2.termDuration;
 if(!((data3 === "P1M") || (data3 === "P1Y"))){
-const err3 = {instancePath:instancePath+"/renewsTo/termDuration",schemaPath:"#/allOf/0/properties/renewsTo/properties/termDuration/enum",keyword:"enum",params:{allowedValues: schema28.allOf[0].properties.renewsTo.properties.termDuration.enum},message:"must be equal to one of the allowed values"};
+const err3 = {instancePath:instancePath+"/renewsTo/termDuration",schemaPath:"#/allOf/0/properties/renewsTo/properties/termDuration/enum",keyword:"enum",params:{allowedValues: schema37.allOf[0].properties.renewsTo.properties.termDuration.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -403,14 +403,14 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(validate17(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+if(!(validate21(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
 errors = vErrors.length;
 }
-validate16.errors = vErrors;
+validate20.errors = vErrors;
 return errors === 0;
 }
-validate16.evaluated = {"props":{"lineItemNumber":true,"offerId":true,"quantity":true,"termDuration":true,"friendlyName":true,"partnerIdOnRecord":true,"additionalPartnerIdsOnRecord":true,"attestationAccepted":true,"renewsTo":true,"provisioningContext":true,"promotionId":true},"dynamicProps":false,"dynamicItems":false};
+validate20.evaluated = {"props":{"lineItemNumber":true,"offerId":true,"quantity":true,"termDuration":true,"friendlyName":true,"partnerIdOnRecord":true,"additionalPartnerIdsOnRecord":true,"attestationAccepted":true,"renewsTo":true,"provisioningContext":true,"promotionId":true},"dynamicProps":false,"dynamicItems":false};
 
 
 function validate2(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -519,8 +519,8 @@ errors++;
 }
 const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate16(data3[i0], {instancePath:instancePath+"/lineItems/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
+if(!(validate20(data3[i0], {instancePath:instancePath+"/lineItems/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
 errors = vErrors.length;
 }
 }
@@ -726,15 +726,15 @@ return errors === 0;
 }
 validate1.evaluated = {"props":{"name":true,"source":true,"customer":true,"billingCycle":true,"partnerOnRecordAttestationAccepted":true,"lineItems":true},"dynamicProps":false,"dynamicItems":false};
 
-const schema31 = {"$ref":"#/$defs/actionBase","oneOf":[{"properties":{"kind":{"const":"create"},"name":true,"customer":true,"reason":true,"content":{"$ref":"#/$defs/content"},"replaces":{"type":"object","required":["orderId"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1}}}},"required":["content"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"resume"},"name":true,"customer":true,"reason":true,"intent":{"$ref":"#/$defs/intent"},"adopt":{"type":"object","required":["orderId","order","mode"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1},"mode":{"description":"fallback: recorded only when the re-sent request cannot be answered; instead: recorded without re-sending (the intent is older than request ids are assumed to be remembered).","enum":["fallback","instead"]},"order":{"$ref":"#/$defs/remoteOrder"}}},"differences":{"$ref":"#/$defs/differences"}},"required":["intent"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"no-op"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"seen":{"enum":["listed","fetched","not-yet-visible","not-checked"]},"remoteStatus":{"$ref":"state.schema.json#/$defs/orderStatus"}},"required":["stateOrder","seen"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"drift"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"remote":{"oneOf":[{"$ref":"#/$defs/remoteOrder"},{"type":"null"}]},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","remote","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"conflict"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"content":{"$ref":"#/$defs/content"},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","content","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"undeclared"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"intent":{"$ref":"#/$defs/intent"}},"anyOf":[{"type":"object","required":["stateOrder"]},{"type":"object","required":["intent"]}],"additionalProperties":false,"type":"object"}],"type":"object"};
-const schema32 = {"type":"object","required":["kind","name","customer","reason"],"properties":{"kind":{"enum":["create","resume","no-op","drift","conflict","undeclared"]},"name":{"type":"string","minLength":1},"customer":{"type":"string"},"reason":{"type":"string","minLength":1}}};
+const schema40 = {"$ref":"#/$defs/actionBase","oneOf":[{"properties":{"kind":{"const":"create"},"name":true,"customer":true,"reason":true,"content":{"$ref":"#/$defs/content"},"replaces":{"type":"object","required":["orderId"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1}}}},"required":["content"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"resume"},"name":true,"customer":true,"reason":true,"intent":{"$ref":"#/$defs/intent"},"adopt":{"type":"object","required":["orderId","order","mode"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1},"mode":{"description":"fallback: recorded only when the re-sent request cannot be answered; instead: recorded without re-sending (the intent is older than request ids are assumed to be remembered).","enum":["fallback","instead"]},"order":{"$ref":"#/$defs/remoteOrder"}}},"differences":{"$ref":"#/$defs/differences"}},"required":["intent"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"update"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"updates":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/seatUpdate"}}},"required":["stateOrder","updates"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"no-op"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"seen":{"enum":["listed","fetched","not-yet-visible","not-checked"]},"remoteStatus":{"$ref":"state.schema.json#/$defs/orderStatus"}},"required":["stateOrder","seen"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"drift"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"remote":{"oneOf":[{"$ref":"#/$defs/remoteOrder"},{"type":"null"}]},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","remote","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"conflict"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"content":{"$ref":"#/$defs/content"},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","content","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"undeclared"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"intent":{"$ref":"#/$defs/intent"}},"anyOf":[{"type":"object","required":["stateOrder"]},{"type":"object","required":["intent"]}],"additionalProperties":false,"type":"object"}],"type":"object"};
+const schema41 = {"type":"object","required":["kind","name","customer","reason"],"properties":{"kind":{"enum":["create","resume","update","no-op","drift","conflict","undeclared"]},"name":{"type":"string","minLength":1},"customer":{"type":"string"},"reason":{"type":"string","minLength":1}}};
 const schema10 = {"enum":["pending","completed","cancelled","unknown"]};
-const schema33 = {"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"requestId":{"type":"string","minLength":1},"startedAt":{"$ref":"#/$defs/timestamp"},"content":{"$ref":"#/$defs/content"},"generation":{"type":"integer","minimum":0}}};
+const schema42 = {"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"requestId":{"type":"string","minLength":1},"startedAt":{"$ref":"#/$defs/timestamp"},"content":{"$ref":"#/$defs/content"},"generation":{"type":"integer","minimum":0}}};
 
-function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate24.evaluated;
+const evaluated0 = validate28.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -921,17 +921,17 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate24.errors = vErrors;
+validate28.errors = vErrors;
 return errors === 0;
 }
-validate24.evaluated = {"props":{"name":true,"customer":true,"requestId":true,"startedAt":true,"content":true,"generation":true},"dynamicProps":false,"dynamicItems":false};
+validate28.evaluated = {"props":{"name":true,"customer":true,"requestId":true,"startedAt":true,"content":true,"generation":true},"dynamicProps":false,"dynamicItems":false};
 
-const schema35 = {"type":"object","required":["id","customer","billingCycle","status","creationDate","lineItems"],"properties":{"id":{"type":"string","minLength":1},"alternateId":{"type":"string"},"customer":{"type":"string"},"billingCycle":{"type":"string"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"creationDate":{"$ref":"#/$defs/timestamp"},"lineItems":{"type":"array","items":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"type":"string"},"quantity":{"type":"integer"}}}}}};
+const schema44 = {"type":"object","required":["id","customer","billingCycle","status","creationDate","lineItems"],"properties":{"id":{"type":"string","minLength":1},"alternateId":{"type":"string"},"customer":{"type":"string"},"billingCycle":{"type":"string"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"creationDate":{"$ref":"#/$defs/timestamp"},"lineItems":{"type":"array","items":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"type":"string"},"quantity":{"type":"integer"}}}}}};
 
-function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate27.evaluated;
+const evaluated0 = validate31.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1220,18 +1220,18 @@ vErrors.push(err23);
 }
 errors++;
 }
-validate27.errors = vErrors;
+validate31.errors = vErrors;
 return errors === 0;
 }
-validate27.evaluated = {"props":{"id":true,"alternateId":true,"customer":true,"billingCycle":true,"status":true,"creationDate":true,"lineItems":true},"dynamicProps":false,"dynamicItems":false};
+validate31.evaluated = {"props":{"id":true,"alternateId":true,"customer":true,"billingCycle":true,"status":true,"creationDate":true,"lineItems":true},"dynamicProps":false,"dynamicItems":false};
 
-const schema38 = {"type":"array","items":{"$ref":"#/$defs/difference"}};
-const schema39 = {"description":"One differing field; before is the recorded side, after the declared (conflict, resume) or remote (drift) side; null means absent.","type":"object","required":["path","before","after"],"additionalProperties":false,"properties":{"path":{"type":"string","minLength":1},"before":true,"after":true}};
+const schema47 = {"type":"array","items":{"$ref":"#/$defs/difference"}};
+const schema48 = {"description":"One differing field; before is the recorded side, after the declared (conflict, resume) or remote (drift) side; null means absent.","type":"object","required":["path","before","after"],"additionalProperties":false,"properties":{"path":{"type":"string","minLength":1},"before":true,"after":true}};
 
-function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate29.evaluated;
+const evaluated0 = validate33.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1333,18 +1333,18 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate29.errors = vErrors;
+validate33.errors = vErrors;
 return errors === 0;
 }
-validate29.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
+validate33.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema40 = {"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"orderId":{"type":"string","minLength":1},"requestId":{"description":"Empty for an imported order: orderform sent no request for it.","type":"string"},"creationDate":{"$ref":"#/$defs/timestamp"},"recordedAt":{"$ref":"#/$defs/timestamp"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/content"},"remoteLineItems":{"type":"array","items":{"type":"object"}},"origin":{"$ref":"state.schema.json#/$defs/origin"}}};
+const schema49 = {"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"orderId":{"type":"string","minLength":1},"requestId":{"description":"Empty for an imported order: orderform sent no request for it.","type":"string"},"creationDate":{"$ref":"#/$defs/timestamp"},"recordedAt":{"$ref":"#/$defs/timestamp"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/content"},"remoteLineItems":{"type":"array","items":{"type":"object"}},"origin":{"$ref":"state.schema.json#/$defs/origin"}}};
 const schema19 = {"description":"How the record came to be: placed by apply, adopted from a listed order, or imported.","enum":["created","adopted","imported"]};
 
-function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate31.evaluated;
+const evaluated0 = validate35.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1638,16 +1638,733 @@ vErrors.push(err23);
 }
 errors++;
 }
-validate31.errors = vErrors;
+validate35.errors = vErrors;
 return errors === 0;
 }
-validate31.evaluated = {"props":{"name":true,"customer":true,"orderId":true,"requestId":true,"creationDate":true,"recordedAt":true,"status":true,"applied":true,"remoteLineItems":true,"origin":true},"dynamicProps":false,"dynamicItems":false};
+validate35.evaluated = {"props":{"name":true,"customer":true,"orderId":true,"requestId":true,"creationDate":true,"recordedAt":true,"status":true,"applied":true,"remoteLineItems":true,"origin":true},"dynamicProps":false,"dynamicItems":false};
 
+const schema54 = {"description":"One line item's seat change in place; subscriptionId null: not provisioned yet (apply skips it).","type":"object","required":["lineItemNumber","subscriptionId","from","to","window"],"additionalProperties":false,"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"oneOf":[{"type":"string","minLength":1},{"type":"null"}]},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"window":{"oneOf":[{"type":"object","required":["until","source"],"additionalProperties":false,"properties":{"until":{"$ref":"#/$defs/timestamp"},"source":{"enum":["service","policy"]}}},{"type":"null"}]},"pending":{"$ref":"state.schema.json#/$defs/pendingUpdate"}}};
+const schema30 = {"type":"object","required":["name","customer","orderId","lineItemNumber","subscriptionId","from","to","requestId","startedAt"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"}}};
 
-function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate22.evaluated;
+const evaluated0 = validate39.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.customer === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "customer"},message:"must have required property '"+"customer"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.orderId === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "orderId"},message:"must have required property '"+"orderId"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.lineItemNumber === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "lineItemNumber"},message:"must have required property '"+"lineItemNumber"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data.subscriptionId === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subscriptionId"},message:"must have required property '"+"subscriptionId"+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data.from === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data.to === undefined){
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(data.requestId === undefined){
+const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "requestId"},message:"must have required property '"+"requestId"+"'"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(data.startedAt === undefined){
+const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "startedAt"},message:"must have required property '"+"startedAt"+"'"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(data.name !== undefined){
+let data0 = data.name;
+if(typeof data0 === "string"){
+if(func1(data0) < 1){
+const err9 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.customer !== undefined){
+let data1 = data.customer;
+if(typeof data1 === "string"){
+if(func1(data1) < 1){
+const err11 = {instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.orderId !== undefined){
+let data2 = data.orderId;
+if(typeof data2 === "string"){
+if(func1(data2) < 1){
+const err13 = {instancePath:instancePath+"/orderId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/orderId",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.lineItemNumber !== undefined){
+let data3 = data.lineItemNumber;
+if(!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))){
+const err15 = {instancePath:instancePath+"/lineItemNumber",schemaPath:"#/properties/lineItemNumber/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+if(typeof data3 == "number"){
+if(data3 < 0 || isNaN(data3)){
+const err16 = {instancePath:instancePath+"/lineItemNumber",schemaPath:"#/properties/lineItemNumber/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+if(data.subscriptionId !== undefined){
+let data4 = data.subscriptionId;
+if(typeof data4 === "string"){
+if(func1(data4) < 1){
+const err17 = {instancePath:instancePath+"/subscriptionId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/subscriptionId",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data.from !== undefined){
+let data5 = data.from;
+if(!((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5)))){
+const err19 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+if(typeof data5 == "number"){
+if(data5 < 0 || isNaN(data5)){
+const err20 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+if(data.to !== undefined){
+let data6 = data.to;
+if(!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6)))){
+const err21 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+if(typeof data6 == "number"){
+if(data6 < 0 || isNaN(data6)){
+const err22 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+if(data.requestId !== undefined){
+let data7 = data.requestId;
+if(typeof data7 === "string"){
+if(func1(data7) < 1){
+const err23 = {instancePath:instancePath+"/requestId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/requestId",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data.startedAt !== undefined){
+if(typeof data.startedAt !== "string"){
+const err25 = {instancePath:instancePath+"/startedAt",schemaPath:"#/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+}
+else {
+const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+validate39.errors = vErrors;
+return errors === 0;
+}
+validate39.evaluated = {"props":{"name":true,"customer":true,"orderId":true,"lineItemNumber":true,"subscriptionId":true,"from":true,"to":true,"requestId":true,"startedAt":true},"dynamicProps":false,"dynamicItems":false};
+
+
+function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate38.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.lineItemNumber === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "lineItemNumber"},message:"must have required property '"+"lineItemNumber"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.subscriptionId === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subscriptionId"},message:"must have required property '"+"subscriptionId"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.from === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.to === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data.window === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "window"},message:"must have required property '"+"window"+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((((key0 === "lineItemNumber") || (key0 === "subscriptionId")) || (key0 === "from")) || (key0 === "to")) || (key0 === "window")) || (key0 === "pending"))){
+const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.lineItemNumber !== undefined){
+let data0 = data.lineItemNumber;
+if(!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))){
+const err6 = {instancePath:instancePath+"/lineItemNumber",schemaPath:"#/properties/lineItemNumber/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(typeof data0 == "number"){
+if(data0 < 0 || isNaN(data0)){
+const err7 = {instancePath:instancePath+"/lineItemNumber",schemaPath:"#/properties/lineItemNumber/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+if(data.subscriptionId !== undefined){
+let data1 = data.subscriptionId;
+const _errs5 = errors;
+let valid1 = false;
+let passing0 = null;
+const _errs6 = errors;
+if(typeof data1 === "string"){
+if(func1(data1) < 1){
+const err8 = {instancePath:instancePath+"/subscriptionId",schemaPath:"#/properties/subscriptionId/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/subscriptionId",schemaPath:"#/properties/subscriptionId/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+var _valid0 = _errs6 === errors;
+if(_valid0){
+valid1 = true;
+passing0 = 0;
+}
+const _errs8 = errors;
+if(data1 !== null){
+const err10 = {instancePath:instancePath+"/subscriptionId",schemaPath:"#/properties/subscriptionId/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+var _valid0 = _errs8 === errors;
+if(_valid0 && valid1){
+valid1 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid1 = true;
+passing0 = 1;
+}
+}
+if(!valid1){
+const err11 = {instancePath:instancePath+"/subscriptionId",schemaPath:"#/properties/subscriptionId/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.from !== undefined){
+let data2 = data.from;
+if(!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2)))){
+const err12 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(typeof data2 == "number"){
+if(data2 < 0 || isNaN(data2)){
+const err13 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+if(data.to !== undefined){
+let data3 = data.to;
+if(!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))){
+const err14 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+if(typeof data3 == "number"){
+if(data3 < 0 || isNaN(data3)){
+const err15 = {instancePath:instancePath+"/to",schemaPath:"#/properties/to/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+if(data.window !== undefined){
+let data4 = data.window;
+const _errs15 = errors;
+let valid2 = false;
+let passing1 = null;
+const _errs16 = errors;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(data4.until === undefined){
+const err16 = {instancePath:instancePath+"/window",schemaPath:"#/properties/window/oneOf/0/required",keyword:"required",params:{missingProperty: "until"},message:"must have required property '"+"until"+"'"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+if(data4.source === undefined){
+const err17 = {instancePath:instancePath+"/window",schemaPath:"#/properties/window/oneOf/0/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+for(const key1 in data4){
+if(!((key1 === "until") || (key1 === "source"))){
+const err18 = {instancePath:instancePath+"/window",schemaPath:"#/properties/window/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data4.until !== undefined){
+let data5 = data4.until;
+if(typeof data5 === "string"){
+if(func1(data5) < 1){
+const err19 = {instancePath:instancePath+"/window/until",schemaPath:"#/$defs/timestamp/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/window/until",schemaPath:"#/$defs/timestamp/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data4.source !== undefined){
+let data6 = data4.source;
+if(!((data6 === "service") || (data6 === "policy"))){
+const err21 = {instancePath:instancePath+"/window/source",schemaPath:"#/properties/window/oneOf/0/properties/source/enum",keyword:"enum",params:{allowedValues: schema54.properties.window.oneOf[0].properties.source.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/window",schemaPath:"#/properties/window/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+var _valid1 = _errs16 === errors;
+if(_valid1){
+valid2 = true;
+passing1 = 0;
+}
+const _errs23 = errors;
+if(data4 !== null){
+const err23 = {instancePath:instancePath+"/window",schemaPath:"#/properties/window/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+var _valid1 = _errs23 === errors;
+if(_valid1 && valid2){
+valid2 = false;
+passing1 = [passing1, 1];
+}
+else {
+if(_valid1){
+valid2 = true;
+passing1 = 1;
+}
+}
+if(!valid2){
+const err24 = {instancePath:instancePath+"/window",schemaPath:"#/properties/window/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+else {
+errors = _errs15;
+if(vErrors !== null){
+if(_errs15){
+vErrors.length = _errs15;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.pending !== undefined){
+if(!(validate39(data.pending, {instancePath:instancePath+"/pending",parentData:data,parentDataProperty:"pending",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err25 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+validate38.errors = vErrors;
+return errors === 0;
+}
+validate38.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate26.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1707,8 +2424,8 @@ errors++;
 }
 if(data.kind !== undefined){
 let data0 = data.kind;
-if(!((((((data0 === "create") || (data0 === "resume")) || (data0 === "no-op")) || (data0 === "drift")) || (data0 === "conflict")) || (data0 === "undeclared"))){
-const err5 = {instancePath:instancePath+"/kind",schemaPath:"#/$defs/actionBase/properties/kind/enum",keyword:"enum",params:{allowedValues: schema32.properties.kind.enum},message:"must be equal to one of the allowed values"};
+if(!(((((((data0 === "create") || (data0 === "resume")) || (data0 === "update")) || (data0 === "no-op")) || (data0 === "drift")) || (data0 === "conflict")) || (data0 === "undeclared"))){
+const err5 = {instancePath:instancePath+"/kind",schemaPath:"#/$defs/actionBase/properties/kind/enum",keyword:"enum",params:{allowedValues: schema41.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1952,8 +2669,8 @@ errors++;
 }
 }
 if(data.intent !== undefined){
-if(!(validate24(data.intent, {instancePath:instancePath+"/intent",parentData:data,parentDataProperty:"intent",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+if(!(validate28(data.intent, {instancePath:instancePath+"/intent",parentData:data,parentDataProperty:"intent",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
 errors = vErrors.length;
 }
 }
@@ -2030,7 +2747,7 @@ errors++;
 if(data10.mode !== undefined){
 let data12 = data10.mode;
 if(!((data12 === "fallback") || (data12 === "instead"))){
-const err30 = {instancePath:instancePath+"/adopt/mode",schemaPath:"#/oneOf/1/properties/adopt/properties/mode/enum",keyword:"enum",params:{allowedValues: schema31.oneOf[1].properties.adopt.properties.mode.enum},message:"must be equal to one of the allowed values"};
+const err30 = {instancePath:instancePath+"/adopt/mode",schemaPath:"#/oneOf/1/properties/adopt/properties/mode/enum",keyword:"enum",params:{allowedValues: schema40.oneOf[1].properties.adopt.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -2041,8 +2758,8 @@ errors++;
 }
 }
 if(data10.order !== undefined){
-if(!(validate27(data10.order, {instancePath:instancePath+"/adopt/order",parentData:data10,parentDataProperty:"order",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+if(!(validate31(data10.order, {instancePath:instancePath+"/adopt/order",parentData:data10,parentDataProperty:"order",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
 errors = vErrors.length;
 }
 }
@@ -2059,8 +2776,8 @@ errors++;
 }
 }
 if(data.differences !== undefined){
-if(!(validate29(data.differences, {instancePath:instancePath+"/differences",parentData:data,parentDataProperty:"differences",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
+if(!(validate33(data.differences, {instancePath:instancePath+"/differences",parentData:data,parentDataProperty:"differences",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
 errors = vErrors.length;
 }
 }
@@ -2100,8 +2817,8 @@ vErrors.push(err33);
 }
 errors++;
 }
-if(data.seen === undefined){
-const err34 = {instancePath,schemaPath:"#/oneOf/2/required",keyword:"required",params:{missingProperty: "seen"},message:"must have required property '"+"seen"+"'"};
+if(data.updates === undefined){
+const err34 = {instancePath,schemaPath:"#/oneOf/2/required",keyword:"required",params:{missingProperty: "updates"},message:"must have required property '"+"updates"+"'"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -2111,7 +2828,7 @@ vErrors.push(err34);
 errors++;
 }
 for(const key4 in data){
-if(!(((((((key4 === "kind") || (key4 === "name")) || (key4 === "customer")) || (key4 === "reason")) || (key4 === "stateOrder")) || (key4 === "seen")) || (key4 === "remoteStatus"))){
+if(!((((((key4 === "kind") || (key4 === "name")) || (key4 === "customer")) || (key4 === "reason")) || (key4 === "stateOrder")) || (key4 === "updates"))){
 const err35 = {instancePath,schemaPath:"#/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err35];
@@ -2123,8 +2840,8 @@ errors++;
 }
 }
 if(data.kind !== undefined){
-if("no-op" !== data.kind){
-const err36 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/2/properties/kind/const",keyword:"const",params:{allowedValue: "no-op"},message:"must be equal to constant"};
+if("update" !== data.kind){
+const err36 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/2/properties/kind/const",keyword:"const",params:{allowedValue: "update"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -2135,15 +2852,16 @@ errors++;
 }
 }
 if(data.stateOrder !== undefined){
-if(!(validate31(data.stateOrder, {instancePath:instancePath+"/stateOrder",parentData:data,parentDataProperty:"stateOrder",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+if(!(validate35(data.stateOrder, {instancePath:instancePath+"/stateOrder",parentData:data,parentDataProperty:"stateOrder",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
 errors = vErrors.length;
 }
 }
-if(data.seen !== undefined){
-let data17 = data.seen;
-if(!((((data17 === "listed") || (data17 === "fetched")) || (data17 === "not-yet-visible")) || (data17 === "not-checked"))){
-const err37 = {instancePath:instancePath+"/seen",schemaPath:"#/oneOf/2/properties/seen/enum",keyword:"enum",params:{allowedValues: schema31.oneOf[2].properties.seen.enum},message:"must be equal to one of the allowed values"};
+if(data.updates !== undefined){
+let data17 = data.updates;
+if(Array.isArray(data17)){
+if(data17.length < 1){
+const err37 = {instancePath:instancePath+"/updates",schemaPath:"#/oneOf/2/properties/updates/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -2152,11 +2870,16 @@ vErrors.push(err37);
 }
 errors++;
 }
+const len0 = data17.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate38(data17[i0], {instancePath:instancePath+"/updates/" + i0,parentData:data17,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+errors = vErrors.length;
 }
-if(data.remoteStatus !== undefined){
-let data18 = data.remoteStatus;
-if(!((((data18 === "pending") || (data18 === "completed")) || (data18 === "cancelled")) || (data18 === "unknown"))){
-const err38 = {instancePath:instancePath+"/remoteStatus",schemaPath:"state.schema.json#/$defs/orderStatus/enum",keyword:"enum",params:{allowedValues: schema10.enum},message:"must be equal to one of the allowed values"};
+}
+}
+else {
+const err38 = {instancePath:instancePath+"/updates",schemaPath:"#/oneOf/2/properties/updates/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -2202,8 +2925,8 @@ vErrors.push(err40);
 }
 errors++;
 }
-if(data.remote === undefined){
-const err41 = {instancePath,schemaPath:"#/oneOf/3/required",keyword:"required",params:{missingProperty: "remote"},message:"must have required property '"+"remote"+"'"};
+if(data.seen === undefined){
+const err41 = {instancePath,schemaPath:"#/oneOf/3/required",keyword:"required",params:{missingProperty: "seen"},message:"must have required property '"+"seen"+"'"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -2212,8 +2935,9 @@ vErrors.push(err41);
 }
 errors++;
 }
-if(data.differences === undefined){
-const err42 = {instancePath,schemaPath:"#/oneOf/3/required",keyword:"required",params:{missingProperty: "differences"},message:"must have required property '"+"differences"+"'"};
+for(const key5 in data){
+if(!(((((((key5 === "kind") || (key5 === "name")) || (key5 === "customer")) || (key5 === "reason")) || (key5 === "stateOrder")) || (key5 === "seen")) || (key5 === "remoteStatus"))){
+const err42 = {instancePath,schemaPath:"#/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -2222,9 +2946,10 @@ vErrors.push(err42);
 }
 errors++;
 }
-for(const key5 in data){
-if(!(((((((key5 === "kind") || (key5 === "name")) || (key5 === "customer")) || (key5 === "reason")) || (key5 === "stateOrder")) || (key5 === "remote")) || (key5 === "differences"))){
-const err43 = {instancePath,schemaPath:"#/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+}
+if(data.kind !== undefined){
+if("no-op" !== data.kind){
+const err43 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/3/properties/kind/const",keyword:"const",params:{allowedValue: "no-op"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -2234,9 +2959,16 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data.kind !== undefined){
-if("drift" !== data.kind){
-const err44 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/3/properties/kind/const",keyword:"const",params:{allowedValue: "drift"},message:"must be equal to constant"};
+if(data.stateOrder !== undefined){
+if(!(validate35(data.stateOrder, {instancePath:instancePath+"/stateOrder",parentData:data,parentDataProperty:"stateOrder",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+errors = vErrors.length;
+}
+}
+if(data.seen !== undefined){
+let data21 = data.seen;
+if(!((((data21 === "listed") || (data21 === "fetched")) || (data21 === "not-yet-visible")) || (data21 === "not-checked"))){
+const err44 = {instancePath:instancePath+"/seen",schemaPath:"#/oneOf/3/properties/seen/enum",keyword:"enum",params:{allowedValues: schema40.oneOf[3].properties.seen.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -2246,38 +2978,10 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data.stateOrder !== undefined){
-if(!(validate31(data.stateOrder, {instancePath:instancePath+"/stateOrder",parentData:data,parentDataProperty:"stateOrder",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
-errors = vErrors.length;
-}
-}
-if(data.remote !== undefined){
-let data21 = data.remote;
-const _errs48 = errors;
-let valid10 = false;
-let passing1 = null;
-const _errs49 = errors;
-if(!(validate27(data21, {instancePath:instancePath+"/remote",parentData:data,parentDataProperty:"remote",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
-errors = vErrors.length;
-}
-var _valid1 = _errs49 === errors;
-if(_valid1){
-valid10 = true;
-passing1 = 0;
-var props1 = {};
-props1.id = true;
-props1.alternateId = true;
-props1.customer = true;
-props1.billingCycle = true;
-props1.status = true;
-props1.creationDate = true;
-props1.lineItems = true;
-}
-const _errs50 = errors;
-if(data21 !== null){
-const err45 = {instancePath:instancePath+"/remote",schemaPath:"#/oneOf/3/properties/remote/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(data.remoteStatus !== undefined){
+let data22 = data.remoteStatus;
+if(!((((data22 === "pending") || (data22 === "completed")) || (data22 === "cancelled")) || (data22 === "unknown"))){
+const err45 = {instancePath:instancePath+"/remoteStatus",schemaPath:"state.schema.json#/$defs/orderStatus/enum",keyword:"enum",params:{allowedValues: schema10.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -2286,76 +2990,15 @@ vErrors.push(err45);
 }
 errors++;
 }
-var _valid1 = _errs50 === errors;
-if(_valid1 && valid10){
-valid10 = false;
-passing1 = [passing1, 1];
+}
 }
 else {
-if(_valid1){
-valid10 = true;
-passing1 = 1;
-}
-}
-if(!valid10){
-const err46 = {instancePath:instancePath+"/remote",schemaPath:"#/oneOf/3/properties/remote/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
+const err46 = {instancePath,schemaPath:"#/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err46];
 }
 else {
 vErrors.push(err46);
-}
-errors++;
-}
-else {
-errors = _errs48;
-if(vErrors !== null){
-if(_errs48){
-vErrors.length = _errs48;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.differences !== undefined){
-let data22 = data.differences;
-if(!(validate29(data22, {instancePath:instancePath+"/differences",parentData:data,parentDataProperty:"differences",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
-errors = vErrors.length;
-}
-if(Array.isArray(data22)){
-if(data22.length < 1){
-const err47 = {instancePath:instancePath+"/differences",schemaPath:"#/oneOf/3/properties/differences/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
-}
-else {
-const err48 = {instancePath:instancePath+"/differences",schemaPath:"#/oneOf/3/properties/differences/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err48];
-}
-else {
-vErrors.push(err48);
-}
-errors++;
-}
-}
-}
-else {
-const err49 = {instancePath,schemaPath:"#/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err49];
-}
-else {
-vErrors.push(err49);
 }
 errors++;
 }
@@ -2372,10 +3015,41 @@ if(props0 !== true){
 props0 = true;
 }
 }
-const _errs54 = errors;
+const _errs50 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.stateOrder === undefined){
-const err50 = {instancePath,schemaPath:"#/oneOf/4/required",keyword:"required",params:{missingProperty: "stateOrder"},message:"must have required property '"+"stateOrder"+"'"};
+const err47 = {instancePath,schemaPath:"#/oneOf/4/required",keyword:"required",params:{missingProperty: "stateOrder"},message:"must have required property '"+"stateOrder"+"'"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+if(data.remote === undefined){
+const err48 = {instancePath,schemaPath:"#/oneOf/4/required",keyword:"required",params:{missingProperty: "remote"},message:"must have required property '"+"remote"+"'"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+if(data.differences === undefined){
+const err49 = {instancePath,schemaPath:"#/oneOf/4/required",keyword:"required",params:{missingProperty: "differences"},message:"must have required property '"+"differences"+"'"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+for(const key6 in data){
+if(!(((((((key6 === "kind") || (key6 === "name")) || (key6 === "customer")) || (key6 === "reason")) || (key6 === "stateOrder")) || (key6 === "remote")) || (key6 === "differences"))){
+const err50 = {instancePath,schemaPath:"#/oneOf/4/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -2384,8 +3058,10 @@ vErrors.push(err50);
 }
 errors++;
 }
-if(data.content === undefined){
-const err51 = {instancePath,schemaPath:"#/oneOf/4/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
+}
+if(data.kind !== undefined){
+if("drift" !== data.kind){
+const err51 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/4/properties/kind/const",keyword:"const",params:{allowedValue: "drift"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -2394,8 +3070,39 @@ vErrors.push(err51);
 }
 errors++;
 }
-if(data.differences === undefined){
-const err52 = {instancePath,schemaPath:"#/oneOf/4/required",keyword:"required",params:{missingProperty: "differences"},message:"must have required property '"+"differences"+"'"};
+}
+if(data.stateOrder !== undefined){
+if(!(validate35(data.stateOrder, {instancePath:instancePath+"/stateOrder",parentData:data,parentDataProperty:"stateOrder",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+errors = vErrors.length;
+}
+}
+if(data.remote !== undefined){
+let data25 = data.remote;
+const _errs56 = errors;
+let valid13 = false;
+let passing1 = null;
+const _errs57 = errors;
+if(!(validate31(data25, {instancePath:instancePath+"/remote",parentData:data,parentDataProperty:"remote",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+errors = vErrors.length;
+}
+var _valid1 = _errs57 === errors;
+if(_valid1){
+valid13 = true;
+passing1 = 0;
+var props1 = {};
+props1.id = true;
+props1.alternateId = true;
+props1.customer = true;
+props1.billingCycle = true;
+props1.status = true;
+props1.creationDate = true;
+props1.lineItems = true;
+}
+const _errs58 = errors;
+if(data25 !== null){
+const err52 = {instancePath:instancePath+"/remote",schemaPath:"#/oneOf/4/properties/remote/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -2404,9 +3111,19 @@ vErrors.push(err52);
 }
 errors++;
 }
-for(const key6 in data){
-if(!(((((((key6 === "kind") || (key6 === "name")) || (key6 === "customer")) || (key6 === "reason")) || (key6 === "stateOrder")) || (key6 === "content")) || (key6 === "differences"))){
-const err53 = {instancePath,schemaPath:"#/oneOf/4/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+var _valid1 = _errs58 === errors;
+if(_valid1 && valid13){
+valid13 = false;
+passing1 = [passing1, 1];
+}
+else {
+if(_valid1){
+valid13 = true;
+passing1 = 1;
+}
+}
+if(!valid13){
+const err53 = {instancePath:instancePath+"/remote",schemaPath:"#/oneOf/4/properties/remote/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -2415,10 +3132,27 @@ vErrors.push(err53);
 }
 errors++;
 }
+else {
+errors = _errs56;
+if(vErrors !== null){
+if(_errs56){
+vErrors.length = _errs56;
 }
-if(data.kind !== undefined){
-if("conflict" !== data.kind){
-const err54 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/4/properties/kind/const",keyword:"const",params:{allowedValue: "conflict"},message:"must be equal to constant"};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.differences !== undefined){
+let data26 = data.differences;
+if(!(validate33(data26, {instancePath:instancePath+"/differences",parentData:data,parentDataProperty:"differences",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+errors = vErrors.length;
+}
+if(Array.isArray(data26)){
+if(data26.length < 1){
+const err54 = {instancePath:instancePath+"/differences",schemaPath:"#/oneOf/4/properties/differences/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -2428,27 +3162,8 @@ vErrors.push(err54);
 errors++;
 }
 }
-if(data.stateOrder !== undefined){
-if(!(validate31(data.stateOrder, {instancePath:instancePath+"/stateOrder",parentData:data,parentDataProperty:"stateOrder",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
-errors = vErrors.length;
-}
-}
-if(data.content !== undefined){
-if(!(validate2(data.content, {instancePath:instancePath+"/content",parentData:data,parentDataProperty:"content",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate2.errors : vErrors.concat(validate2.errors);
-errors = vErrors.length;
-}
-}
-if(data.differences !== undefined){
-let data26 = data.differences;
-if(!(validate29(data26, {instancePath:instancePath+"/differences",parentData:data,parentDataProperty:"differences",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate29.errors : vErrors.concat(validate29.errors);
-errors = vErrors.length;
-}
-if(Array.isArray(data26)){
-if(data26.length < 1){
-const err55 = {instancePath:instancePath+"/differences",schemaPath:"#/oneOf/4/properties/differences/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+else {
+const err55 = {instancePath:instancePath+"/differences",schemaPath:"#/oneOf/4/properties/differences/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -2458,8 +3173,9 @@ vErrors.push(err55);
 errors++;
 }
 }
+}
 else {
-const err56 = {instancePath:instancePath+"/differences",schemaPath:"#/oneOf/4/properties/differences/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err56 = {instancePath,schemaPath:"#/oneOf/4/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -2468,19 +3184,7 @@ vErrors.push(err56);
 }
 errors++;
 }
-}
-}
-else {
-const err57 = {instancePath,schemaPath:"#/oneOf/4/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
-}
-errors++;
-}
-var _valid0 = _errs54 === errors;
+var _valid0 = _errs50 === errors;
 if(_valid0 && valid2){
 valid2 = false;
 passing0 = [passing0, 4];
@@ -2494,12 +3198,19 @@ props0 = true;
 }
 }
 const _errs62 = errors;
-const _errs64 = errors;
-let valid12 = false;
-const _errs65 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.stateOrder === undefined){
-const err58 = {instancePath,schemaPath:"#/oneOf/5/anyOf/0/required",keyword:"required",params:{missingProperty: "stateOrder"},message:"must have required property '"+"stateOrder"+"'"};
+const err57 = {instancePath,schemaPath:"#/oneOf/5/required",keyword:"required",params:{missingProperty: "stateOrder"},message:"must have required property '"+"stateOrder"+"'"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+if(data.content === undefined){
+const err58 = {instancePath,schemaPath:"#/oneOf/5/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -2508,9 +3219,8 @@ vErrors.push(err58);
 }
 errors++;
 }
-}
-else {
-const err59 = {instancePath,schemaPath:"#/oneOf/5/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.differences === undefined){
+const err59 = {instancePath,schemaPath:"#/oneOf/5/required",keyword:"required",params:{missingProperty: "differences"},message:"must have required property '"+"differences"+"'"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -2519,12 +3229,9 @@ vErrors.push(err59);
 }
 errors++;
 }
-var _valid2 = _errs65 === errors;
-valid12 = valid12 || _valid2;
-const _errs67 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.intent === undefined){
-const err60 = {instancePath,schemaPath:"#/oneOf/5/anyOf/1/required",keyword:"required",params:{missingProperty: "intent"},message:"must have required property '"+"intent"+"'"};
+for(const key7 in data){
+if(!(((((((key7 === "kind") || (key7 === "name")) || (key7 === "customer")) || (key7 === "reason")) || (key7 === "stateOrder")) || (key7 === "content")) || (key7 === "differences"))){
+const err60 = {instancePath,schemaPath:"#/oneOf/5/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -2534,8 +3241,9 @@ vErrors.push(err60);
 errors++;
 }
 }
-else {
-const err61 = {instancePath,schemaPath:"#/oneOf/5/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.kind !== undefined){
+if("conflict" !== data.kind){
+const err61 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/5/properties/kind/const",keyword:"const",params:{allowedValue: "conflict"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -2544,10 +3252,28 @@ vErrors.push(err61);
 }
 errors++;
 }
-var _valid2 = _errs67 === errors;
-valid12 = valid12 || _valid2;
-if(!valid12){
-const err62 = {instancePath,schemaPath:"#/oneOf/5/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+}
+if(data.stateOrder !== undefined){
+if(!(validate35(data.stateOrder, {instancePath:instancePath+"/stateOrder",parentData:data,parentDataProperty:"stateOrder",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+errors = vErrors.length;
+}
+}
+if(data.content !== undefined){
+if(!(validate2(data.content, {instancePath:instancePath+"/content",parentData:data,parentDataProperty:"content",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate2.errors : vErrors.concat(validate2.errors);
+errors = vErrors.length;
+}
+}
+if(data.differences !== undefined){
+let data30 = data.differences;
+if(!(validate33(data30, {instancePath:instancePath+"/differences",parentData:data,parentDataProperty:"differences",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+errors = vErrors.length;
+}
+if(Array.isArray(data30)){
+if(data30.length < 1){
+const err62 = {instancePath:instancePath+"/differences",schemaPath:"#/oneOf/5/properties/differences/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -2556,21 +3282,9 @@ vErrors.push(err62);
 }
 errors++;
 }
-else {
-errors = _errs64;
-if(vErrors !== null){
-if(_errs64){
-vErrors.length = _errs64;
 }
 else {
-vErrors = null;
-}
-}
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key7 in data){
-if(!((((((key7 === "kind") || (key7 === "name")) || (key7 === "customer")) || (key7 === "reason")) || (key7 === "stateOrder")) || (key7 === "intent"))){
-const err63 = {instancePath,schemaPath:"#/oneOf/5/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+const err63 = {instancePath:instancePath+"/differences",schemaPath:"#/oneOf/5/properties/differences/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -2580,38 +3294,14 @@ vErrors.push(err63);
 errors++;
 }
 }
-if(data.kind !== undefined){
-if("undeclared" !== data.kind){
-const err64 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/5/properties/kind/const",keyword:"const",params:{allowedValue: "undeclared"},message:"must be equal to constant"};
+}
+else {
+const err64 = {instancePath,schemaPath:"#/oneOf/5/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err64];
 }
 else {
 vErrors.push(err64);
-}
-errors++;
-}
-}
-if(data.stateOrder !== undefined){
-if(!(validate31(data.stateOrder, {instancePath:instancePath+"/stateOrder",parentData:data,parentDataProperty:"stateOrder",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
-errors = vErrors.length;
-}
-}
-if(data.intent !== undefined){
-if(!(validate24(data.intent, {instancePath:instancePath+"/intent",parentData:data,parentDataProperty:"intent",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err65 = {instancePath,schemaPath:"#/oneOf/5/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err65];
-}
-else {
-vErrors.push(err65);
 }
 errors++;
 }
@@ -2628,18 +3318,154 @@ if(props0 !== true){
 props0 = true;
 }
 }
+const _errs70 = errors;
+const _errs72 = errors;
+let valid15 = false;
+const _errs73 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.stateOrder === undefined){
+const err65 = {instancePath,schemaPath:"#/oneOf/6/anyOf/0/required",keyword:"required",params:{missingProperty: "stateOrder"},message:"must have required property '"+"stateOrder"+"'"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+else {
+const err66 = {instancePath,schemaPath:"#/oneOf/6/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+var _valid2 = _errs73 === errors;
+valid15 = valid15 || _valid2;
+const _errs75 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.intent === undefined){
+const err67 = {instancePath,schemaPath:"#/oneOf/6/anyOf/1/required",keyword:"required",params:{missingProperty: "intent"},message:"must have required property '"+"intent"+"'"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+else {
+const err68 = {instancePath,schemaPath:"#/oneOf/6/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+var _valid2 = _errs75 === errors;
+valid15 = valid15 || _valid2;
+if(!valid15){
+const err69 = {instancePath,schemaPath:"#/oneOf/6/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+else {
+errors = _errs72;
+if(vErrors !== null){
+if(_errs72){
+vErrors.length = _errs72;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key8 in data){
+if(!((((((key8 === "kind") || (key8 === "name")) || (key8 === "customer")) || (key8 === "reason")) || (key8 === "stateOrder")) || (key8 === "intent"))){
+const err70 = {instancePath,schemaPath:"#/oneOf/6/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+if("undeclared" !== data.kind){
+const err71 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/6/properties/kind/const",keyword:"const",params:{allowedValue: "undeclared"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+if(data.stateOrder !== undefined){
+if(!(validate35(data.stateOrder, {instancePath:instancePath+"/stateOrder",parentData:data,parentDataProperty:"stateOrder",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+errors = vErrors.length;
+}
+}
+if(data.intent !== undefined){
+if(!(validate28(data.intent, {instancePath:instancePath+"/intent",parentData:data,parentDataProperty:"intent",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err72 = {instancePath,schemaPath:"#/oneOf/6/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+var _valid0 = _errs70 === errors;
+if(_valid0 && valid2){
+valid2 = false;
+passing0 = [passing0, 6];
+}
+else {
+if(_valid0){
+valid2 = true;
+passing0 = 6;
+if(props0 !== true){
+props0 = true;
+}
+}
+}
 }
 }
 }
 }
 }
 if(!valid2){
-const err66 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+const err73 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
-vErrors = [err66];
+vErrors = [err73];
 }
 else {
-vErrors.push(err66);
+vErrors.push(err73);
 }
 errors++;
 }
@@ -2654,11 +3480,11 @@ vErrors = null;
 }
 }
 }
-validate22.errors = vErrors;
+validate26.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-validate22.evaluated = {"dynamicProps":true,"dynamicItems":false};
+validate26.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -2776,8 +3602,8 @@ errors++;
 }
 }
 if(data.formatVersion !== undefined){
-if(2 !== data.formatVersion){
-const err10 = {instancePath:instancePath+"/formatVersion",schemaPath:"#/properties/formatVersion/const",keyword:"const",params:{allowedValue: 2},message:"must be equal to constant"};
+if(3 !== data.formatVersion){
+const err10 = {instancePath:instancePath+"/formatVersion",schemaPath:"#/properties/formatVersion/const",keyword:"const",params:{allowedValue: 3},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3261,8 +4087,8 @@ let data15 = data.actions;
 if(Array.isArray(data15)){
 const len4 = data15.length;
 for(let i7=0; i7<len4; i7++){
-if(!(validate22(data15[i7], {instancePath:instancePath+"/actions/" + i7,parentData:data15,parentDataProperty:i7,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+if(!(validate26(data15[i7], {instancePath:instancePath+"/actions/" + i7,parentData:data15,parentDataProperty:i7,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
 errors = vErrors.length;
 }
 }
@@ -3291,8 +4117,8 @@ vErrors.push(err44);
 }
 errors++;
 }
-if(data17.resume === undefined){
-const err45 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "resume"},message:"must have required property '"+"resume"+"'"};
+if(data17.update === undefined){
+const err45 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "update"},message:"must have required property '"+"update"+"'"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -3301,8 +4127,8 @@ vErrors.push(err45);
 }
 errors++;
 }
-if(data17.noop === undefined){
-const err46 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "noop"},message:"must have required property '"+"noop"+"'"};
+if(data17.resume === undefined){
+const err46 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "resume"},message:"must have required property '"+"resume"+"'"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -3311,8 +4137,8 @@ vErrors.push(err46);
 }
 errors++;
 }
-if(data17.drift === undefined){
-const err47 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "drift"},message:"must have required property '"+"drift"+"'"};
+if(data17.noop === undefined){
+const err47 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "noop"},message:"must have required property '"+"noop"+"'"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -3321,8 +4147,8 @@ vErrors.push(err47);
 }
 errors++;
 }
-if(data17.conflict === undefined){
-const err48 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "conflict"},message:"must have required property '"+"conflict"+"'"};
+if(data17.drift === undefined){
+const err48 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "drift"},message:"must have required property '"+"drift"+"'"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -3331,8 +4157,8 @@ vErrors.push(err48);
 }
 errors++;
 }
-if(data17.undeclared === undefined){
-const err49 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "undeclared"},message:"must have required property '"+"undeclared"+"'"};
+if(data17.conflict === undefined){
+const err49 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "conflict"},message:"must have required property '"+"conflict"+"'"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -3341,9 +4167,8 @@ vErrors.push(err49);
 }
 errors++;
 }
-for(const key3 in data17){
-if(!((((((key3 === "create") || (key3 === "resume")) || (key3 === "noop")) || (key3 === "drift")) || (key3 === "conflict")) || (key3 === "undeclared"))){
-const err50 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(data17.undeclared === undefined){
+const err50 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "undeclared"},message:"must have required property '"+"undeclared"+"'"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -3352,11 +4177,9 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-if(data17.create !== undefined){
-let data18 = data17.create;
-if(!((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18)))){
-const err51 = {instancePath:instancePath+"/summary/create",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key3 in data17){
+if(!(((((((key3 === "create") || (key3 === "update")) || (key3 === "resume")) || (key3 === "noop")) || (key3 === "drift")) || (key3 === "conflict")) || (key3 === "undeclared"))){
+const err51 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -3365,9 +4188,11 @@ vErrors.push(err51);
 }
 errors++;
 }
-if(typeof data18 == "number"){
-if(data18 < 0 || isNaN(data18)){
-const err52 = {instancePath:instancePath+"/summary/create",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data17.create !== undefined){
+let data18 = data17.create;
+if(!((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18)))){
+const err52 = {instancePath:instancePath+"/summary/create",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -3376,12 +4201,9 @@ vErrors.push(err52);
 }
 errors++;
 }
-}
-}
-if(data17.resume !== undefined){
-let data19 = data17.resume;
-if(!((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19)))){
-const err53 = {instancePath:instancePath+"/summary/resume",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(typeof data18 == "number"){
+if(data18 < 0 || isNaN(data18)){
+const err53 = {instancePath:instancePath+"/summary/create",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -3390,9 +4212,12 @@ vErrors.push(err53);
 }
 errors++;
 }
-if(typeof data19 == "number"){
-if(data19 < 0 || isNaN(data19)){
-const err54 = {instancePath:instancePath+"/summary/resume",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+if(data17.update !== undefined){
+let data19 = data17.update;
+if(!((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19)))){
+const err54 = {instancePath:instancePath+"/summary/update",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -3401,12 +4226,9 @@ vErrors.push(err54);
 }
 errors++;
 }
-}
-}
-if(data17.noop !== undefined){
-let data20 = data17.noop;
-if(!((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20)))){
-const err55 = {instancePath:instancePath+"/summary/noop",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(typeof data19 == "number"){
+if(data19 < 0 || isNaN(data19)){
+const err55 = {instancePath:instancePath+"/summary/update",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -3415,9 +4237,12 @@ vErrors.push(err55);
 }
 errors++;
 }
-if(typeof data20 == "number"){
-if(data20 < 0 || isNaN(data20)){
-const err56 = {instancePath:instancePath+"/summary/noop",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+if(data17.resume !== undefined){
+let data20 = data17.resume;
+if(!((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20)))){
+const err56 = {instancePath:instancePath+"/summary/resume",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -3426,12 +4251,9 @@ vErrors.push(err56);
 }
 errors++;
 }
-}
-}
-if(data17.drift !== undefined){
-let data21 = data17.drift;
-if(!((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21)))){
-const err57 = {instancePath:instancePath+"/summary/drift",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(typeof data20 == "number"){
+if(data20 < 0 || isNaN(data20)){
+const err57 = {instancePath:instancePath+"/summary/resume",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -3440,9 +4262,12 @@ vErrors.push(err57);
 }
 errors++;
 }
-if(typeof data21 == "number"){
-if(data21 < 0 || isNaN(data21)){
-const err58 = {instancePath:instancePath+"/summary/drift",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+if(data17.noop !== undefined){
+let data21 = data17.noop;
+if(!((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21)))){
+const err58 = {instancePath:instancePath+"/summary/noop",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -3451,12 +4276,9 @@ vErrors.push(err58);
 }
 errors++;
 }
-}
-}
-if(data17.conflict !== undefined){
-let data22 = data17.conflict;
-if(!((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22)))){
-const err59 = {instancePath:instancePath+"/summary/conflict",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(typeof data21 == "number"){
+if(data21 < 0 || isNaN(data21)){
+const err59 = {instancePath:instancePath+"/summary/noop",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -3465,9 +4287,12 @@ vErrors.push(err59);
 }
 errors++;
 }
-if(typeof data22 == "number"){
-if(data22 < 0 || isNaN(data22)){
-const err60 = {instancePath:instancePath+"/summary/conflict",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+if(data17.drift !== undefined){
+let data22 = data17.drift;
+if(!((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22)))){
+const err60 = {instancePath:instancePath+"/summary/drift",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -3476,12 +4301,9 @@ vErrors.push(err60);
 }
 errors++;
 }
-}
-}
-if(data17.undeclared !== undefined){
-let data23 = data17.undeclared;
-if(!((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23)))){
-const err61 = {instancePath:instancePath+"/summary/undeclared",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(typeof data22 == "number"){
+if(data22 < 0 || isNaN(data22)){
+const err61 = {instancePath:instancePath+"/summary/drift",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -3490,9 +4312,12 @@ vErrors.push(err61);
 }
 errors++;
 }
-if(typeof data23 == "number"){
-if(data23 < 0 || isNaN(data23)){
-const err62 = {instancePath:instancePath+"/summary/undeclared",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+if(data17.conflict !== undefined){
+let data23 = data17.conflict;
+if(!((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23)))){
+const err62 = {instancePath:instancePath+"/summary/conflict",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -3501,11 +4326,9 @@ vErrors.push(err62);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err63 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(typeof data23 == "number"){
+if(data23 < 0 || isNaN(data23)){
+const err63 = {instancePath:instancePath+"/summary/conflict",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -3515,15 +4338,11 @@ vErrors.push(err63);
 errors++;
 }
 }
-if(data.diagnostics !== undefined){
-let data24 = data.diagnostics;
-if(Array.isArray(data24)){
-const len5 = data24.length;
-for(let i8=0; i8<len5; i8++){
-let data25 = data24[i8];
-if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
-if(data25.code === undefined){
-const err64 = {instancePath:instancePath+"/diagnostics/" + i8,schemaPath:"#/$defs/diagnostic/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+}
+if(data17.undeclared !== undefined){
+let data24 = data17.undeclared;
+if(!((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24)))){
+const err64 = {instancePath:instancePath+"/summary/undeclared",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -3532,8 +4351,9 @@ vErrors.push(err64);
 }
 errors++;
 }
-if(data25.severity === undefined){
-const err65 = {instancePath:instancePath+"/diagnostics/" + i8,schemaPath:"#/$defs/diagnostic/required",keyword:"required",params:{missingProperty: "severity"},message:"must have required property '"+"severity"+"'"};
+if(typeof data24 == "number"){
+if(data24 < 0 || isNaN(data24)){
+const err65 = {instancePath:instancePath+"/summary/undeclared",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -3542,8 +4362,11 @@ vErrors.push(err65);
 }
 errors++;
 }
-if(data25.message === undefined){
-const err66 = {instancePath:instancePath+"/diagnostics/" + i8,schemaPath:"#/$defs/diagnostic/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};
+}
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -3552,9 +4375,16 @@ vErrors.push(err66);
 }
 errors++;
 }
-for(const key4 in data25){
-if(!((((((((key4 === "code") || (key4 === "severity")) || (key4 === "message")) || (key4 === "hint")) || (key4 === "file")) || (key4 === "line")) || (key4 === "column")) || (key4 === "sourceLine"))){
-const err67 = {instancePath:instancePath+"/diagnostics/" + i8,schemaPath:"#/$defs/diagnostic/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+}
+if(data.diagnostics !== undefined){
+let data25 = data.diagnostics;
+if(Array.isArray(data25)){
+const len5 = data25.length;
+for(let i8=0; i8<len5; i8++){
+let data26 = data25[i8];
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+if(data26.code === undefined){
+const err67 = {instancePath:instancePath+"/diagnostics/" + i8,schemaPath:"#/$defs/diagnostic/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -3563,12 +4393,8 @@ vErrors.push(err67);
 }
 errors++;
 }
-}
-if(data25.code !== undefined){
-let data26 = data25.code;
-if(typeof data26 === "string"){
-if(!pattern2.test(data26)){
-const err68 = {instancePath:instancePath+"/diagnostics/" + i8+"/code",schemaPath:"#/$defs/diagnostic/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]*$"+"\""};
+if(data26.severity === undefined){
+const err68 = {instancePath:instancePath+"/diagnostics/" + i8,schemaPath:"#/$defs/diagnostic/required",keyword:"required",params:{missingProperty: "severity"},message:"must have required property '"+"severity"+"'"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -3577,9 +4403,8 @@ vErrors.push(err68);
 }
 errors++;
 }
-}
-else {
-const err69 = {instancePath:instancePath+"/diagnostics/" + i8+"/code",schemaPath:"#/$defs/diagnostic/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data26.message === undefined){
+const err69 = {instancePath:instancePath+"/diagnostics/" + i8,schemaPath:"#/$defs/diagnostic/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -3588,11 +4413,9 @@ vErrors.push(err69);
 }
 errors++;
 }
-}
-if(data25.severity !== undefined){
-let data27 = data25.severity;
-if(!((data27 === "error") || (data27 === "warning"))){
-const err70 = {instancePath:instancePath+"/diagnostics/" + i8+"/severity",schemaPath:"#/$defs/diagnostic/properties/severity/enum",keyword:"enum",params:{allowedValues: schema52.properties.severity.enum},message:"must be equal to one of the allowed values"};
+for(const key4 in data26){
+if(!((((((((key4 === "code") || (key4 === "severity")) || (key4 === "message")) || (key4 === "hint")) || (key4 === "file")) || (key4 === "line")) || (key4 === "column")) || (key4 === "sourceLine"))){
+const err70 = {instancePath:instancePath+"/diagnostics/" + i8,schemaPath:"#/$defs/diagnostic/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -3602,9 +4425,11 @@ vErrors.push(err70);
 errors++;
 }
 }
-if(data25.message !== undefined){
-if(typeof data25.message !== "string"){
-const err71 = {instancePath:instancePath+"/diagnostics/" + i8+"/message",schemaPath:"#/$defs/diagnostic/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data26.code !== undefined){
+let data27 = data26.code;
+if(typeof data27 === "string"){
+if(!pattern2.test(data27)){
+const err71 = {instancePath:instancePath+"/diagnostics/" + i8+"/code",schemaPath:"#/$defs/diagnostic/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -3614,9 +4439,8 @@ vErrors.push(err71);
 errors++;
 }
 }
-if(data25.hint !== undefined){
-if(typeof data25.hint !== "string"){
-const err72 = {instancePath:instancePath+"/diagnostics/" + i8+"/hint",schemaPath:"#/$defs/diagnostic/properties/hint/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err72 = {instancePath:instancePath+"/diagnostics/" + i8+"/code",schemaPath:"#/$defs/diagnostic/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -3626,9 +4450,10 @@ vErrors.push(err72);
 errors++;
 }
 }
-if(data25.file !== undefined){
-if(typeof data25.file !== "string"){
-const err73 = {instancePath:instancePath+"/diagnostics/" + i8+"/file",schemaPath:"#/$defs/diagnostic/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data26.severity !== undefined){
+let data28 = data26.severity;
+if(!((data28 === "error") || (data28 === "warning"))){
+const err73 = {instancePath:instancePath+"/diagnostics/" + i8+"/severity",schemaPath:"#/$defs/diagnostic/properties/severity/enum",keyword:"enum",params:{allowedValues: schema70.properties.severity.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -3638,10 +4463,9 @@ vErrors.push(err73);
 errors++;
 }
 }
-if(data25.line !== undefined){
-let data31 = data25.line;
-if(!((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31)))){
-const err74 = {instancePath:instancePath+"/diagnostics/" + i8+"/line",schemaPath:"#/$defs/diagnostic/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data26.message !== undefined){
+if(typeof data26.message !== "string"){
+const err74 = {instancePath:instancePath+"/diagnostics/" + i8+"/message",schemaPath:"#/$defs/diagnostic/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -3650,9 +4474,10 @@ vErrors.push(err74);
 }
 errors++;
 }
-if(typeof data31 == "number"){
-if(data31 < 1 || isNaN(data31)){
-const err75 = {instancePath:instancePath+"/diagnostics/" + i8+"/line",schemaPath:"#/$defs/diagnostic/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data26.hint !== undefined){
+if(typeof data26.hint !== "string"){
+const err75 = {instancePath:instancePath+"/diagnostics/" + i8+"/hint",schemaPath:"#/$defs/diagnostic/properties/hint/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -3662,11 +4487,9 @@ vErrors.push(err75);
 errors++;
 }
 }
-}
-if(data25.column !== undefined){
-let data32 = data25.column;
-if(!((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32)))){
-const err76 = {instancePath:instancePath+"/diagnostics/" + i8+"/column",schemaPath:"#/$defs/diagnostic/properties/column/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data26.file !== undefined){
+if(typeof data26.file !== "string"){
+const err76 = {instancePath:instancePath+"/diagnostics/" + i8+"/file",schemaPath:"#/$defs/diagnostic/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -3675,9 +4498,11 @@ vErrors.push(err76);
 }
 errors++;
 }
-if(typeof data32 == "number"){
-if(data32 < 1 || isNaN(data32)){
-const err77 = {instancePath:instancePath+"/diagnostics/" + i8+"/column",schemaPath:"#/$defs/diagnostic/properties/column/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data26.line !== undefined){
+let data32 = data26.line;
+if(!((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32)))){
+const err77 = {instancePath:instancePath+"/diagnostics/" + i8+"/line",schemaPath:"#/$defs/diagnostic/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -3686,11 +4511,9 @@ vErrors.push(err77);
 }
 errors++;
 }
-}
-}
-if(data25.sourceLine !== undefined){
-if(typeof data25.sourceLine !== "string"){
-const err78 = {instancePath:instancePath+"/diagnostics/" + i8+"/sourceLine",schemaPath:"#/$defs/diagnostic/properties/sourceLine/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data32 == "number"){
+if(data32 < 1 || isNaN(data32)){
+const err78 = {instancePath:instancePath+"/diagnostics/" + i8+"/line",schemaPath:"#/$defs/diagnostic/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -3701,8 +4524,10 @@ errors++;
 }
 }
 }
-else {
-const err79 = {instancePath:instancePath+"/diagnostics/" + i8,schemaPath:"#/$defs/diagnostic/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data26.column !== undefined){
+let data33 = data26.column;
+if(!((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33)))){
+const err79 = {instancePath:instancePath+"/diagnostics/" + i8+"/column",schemaPath:"#/$defs/diagnostic/properties/column/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -3711,10 +4536,9 @@ vErrors.push(err79);
 }
 errors++;
 }
-}
-}
-else {
-const err80 = {instancePath:instancePath+"/diagnostics",schemaPath:"#/properties/diagnostics/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(typeof data33 == "number"){
+if(data33 < 1 || isNaN(data33)){
+const err80 = {instancePath:instancePath+"/diagnostics/" + i8+"/column",schemaPath:"#/$defs/diagnostic/properties/column/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -3724,15 +4548,10 @@ vErrors.push(err80);
 errors++;
 }
 }
-if(data.cancellationWindows !== undefined){
-let data34 = data.cancellationWindows;
-if(Array.isArray(data34)){
-const len6 = data34.length;
-for(let i9=0; i9<len6; i9++){
-let data35 = data34[i9];
-if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
-if(data35.name === undefined){
-const err81 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+}
+if(data26.sourceLine !== undefined){
+if(typeof data26.sourceLine !== "string"){
+const err81 = {instancePath:instancePath+"/diagnostics/" + i8+"/sourceLine",schemaPath:"#/$defs/diagnostic/properties/sourceLine/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -3741,8 +4560,10 @@ vErrors.push(err81);
 }
 errors++;
 }
-if(data35.customer === undefined){
-const err82 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/required",keyword:"required",params:{missingProperty: "customer"},message:"must have required property '"+"customer"+"'"};
+}
+}
+else {
+const err82 = {instancePath:instancePath+"/diagnostics/" + i8,schemaPath:"#/$defs/diagnostic/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -3751,8 +4572,10 @@ vErrors.push(err82);
 }
 errors++;
 }
-if(data35.orderId === undefined){
-const err83 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/required",keyword:"required",params:{missingProperty: "orderId"},message:"must have required property '"+"orderId"+"'"};
+}
+}
+else {
+const err83 = {instancePath:instancePath+"/diagnostics",schemaPath:"#/properties/diagnostics/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -3761,8 +4584,16 @@ vErrors.push(err83);
 }
 errors++;
 }
-if(data35.until === undefined){
-const err84 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/required",keyword:"required",params:{missingProperty: "until"},message:"must have required property '"+"until"+"'"};
+}
+if(data.cancellationWindows !== undefined){
+let data35 = data.cancellationWindows;
+if(Array.isArray(data35)){
+const len6 = data35.length;
+for(let i9=0; i9<len6; i9++){
+let data36 = data35[i9];
+if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
+if(data36.name === undefined){
+const err84 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -3771,9 +4602,8 @@ vErrors.push(err84);
 }
 errors++;
 }
-for(const key5 in data35){
-if(!((((key5 === "name") || (key5 === "customer")) || (key5 === "orderId")) || (key5 === "until"))){
-const err85 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(data36.customer === undefined){
+const err85 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/required",keyword:"required",params:{missingProperty: "customer"},message:"must have required property '"+"customer"+"'"};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -3782,12 +4612,8 @@ vErrors.push(err85);
 }
 errors++;
 }
-}
-if(data35.name !== undefined){
-let data36 = data35.name;
-if(typeof data36 === "string"){
-if(func1(data36) < 1){
-const err86 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/name",schemaPath:"#/properties/cancellationWindows/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data36.orderId === undefined){
+const err86 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/required",keyword:"required",params:{missingProperty: "orderId"},message:"must have required property '"+"orderId"+"'"};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -3796,9 +4622,8 @@ vErrors.push(err86);
 }
 errors++;
 }
-}
-else {
-const err87 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/name",schemaPath:"#/properties/cancellationWindows/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data36.until === undefined){
+const err87 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/required",keyword:"required",params:{missingProperty: "until"},message:"must have required property '"+"until"+"'"};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -3807,12 +4632,9 @@ vErrors.push(err87);
 }
 errors++;
 }
-}
-if(data35.customer !== undefined){
-let data37 = data35.customer;
-if(typeof data37 === "string"){
-if(!pattern0.test(data37)){
-const err88 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/customer",schemaPath:"#/$defs/customer/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""};
+for(const key5 in data36){
+if(!((((key5 === "name") || (key5 === "customer")) || (key5 === "orderId")) || (key5 === "until"))){
+const err88 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -3822,8 +4644,11 @@ vErrors.push(err88);
 errors++;
 }
 }
-else {
-const err89 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/customer",schemaPath:"#/$defs/customer/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data36.name !== undefined){
+let data37 = data36.name;
+if(typeof data37 === "string"){
+if(func1(data37) < 1){
+const err89 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/name",schemaPath:"#/properties/cancellationWindows/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -3833,11 +4658,8 @@ vErrors.push(err89);
 errors++;
 }
 }
-if(data35.orderId !== undefined){
-let data38 = data35.orderId;
-if(typeof data38 === "string"){
-if(func1(data38) < 1){
-const err90 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/orderId",schemaPath:"#/properties/cancellationWindows/items/properties/orderId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err90 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/name",schemaPath:"#/properties/cancellationWindows/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -3847,8 +4669,11 @@ vErrors.push(err90);
 errors++;
 }
 }
-else {
-const err91 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/orderId",schemaPath:"#/properties/cancellationWindows/items/properties/orderId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data36.customer !== undefined){
+let data38 = data36.customer;
+if(typeof data38 === "string"){
+if(!pattern0.test(data38)){
+const err91 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/customer",schemaPath:"#/$defs/customer/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -3858,11 +4683,8 @@ vErrors.push(err91);
 errors++;
 }
 }
-if(data35.until !== undefined){
-let data39 = data35.until;
-if(typeof data39 === "string"){
-if(func1(data39) < 1){
-const err92 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/until",schemaPath:"#/$defs/timestamp/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err92 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/customer",schemaPath:"#/$defs/customer/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -3872,8 +4694,11 @@ vErrors.push(err92);
 errors++;
 }
 }
-else {
-const err93 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/until",schemaPath:"#/$defs/timestamp/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data36.orderId !== undefined){
+let data39 = data36.orderId;
+if(typeof data39 === "string"){
+if(func1(data39) < 1){
+const err93 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/orderId",schemaPath:"#/properties/cancellationWindows/items/properties/orderId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -3883,9 +4708,8 @@ vErrors.push(err93);
 errors++;
 }
 }
-}
 else {
-const err94 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err94 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/orderId",schemaPath:"#/properties/cancellationWindows/items/properties/orderId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -3895,9 +4719,11 @@ vErrors.push(err94);
 errors++;
 }
 }
-}
-else {
-const err95 = {instancePath:instancePath+"/cancellationWindows",schemaPath:"#/properties/cancellationWindows/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data36.until !== undefined){
+let data40 = data36.until;
+if(typeof data40 === "string"){
+if(func1(data40) < 1){
+const err95 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/until",schemaPath:"#/$defs/timestamp/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -3907,14 +4733,49 @@ vErrors.push(err95);
 errors++;
 }
 }
-}
 else {
-const err96 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err96 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/until",schemaPath:"#/$defs/timestamp/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err96];
 }
 else {
 vErrors.push(err96);
+}
+errors++;
+}
+}
+}
+else {
+const err97 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+}
+}
+else {
+const err98 = {instancePath:instancePath+"/cancellationWindows",schemaPath:"#/properties/cancellationWindows/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+}
+}
+else {
+const err99 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
 }
 errors++;
 }

@@ -40,6 +40,19 @@ export type JournalEntry =
       type: "move";
       from: NonEmptyString;
       to: NonEmptyString;
+    }
+  | {
+      type: "update-intent";
+      update: PendingUpdate;
+    }
+  | {
+      type: "update-done";
+      name: NonEmptyString;
+      change: SeatChange;
+    }
+  | {
+      type: "update-failed";
+      failure: FailureRecord;
     };
 
 /**
@@ -73,6 +86,12 @@ export interface StateFile {
   generations?: {
     [k: string]: number;
   };
+  /**
+   * Seat changes started and not yet confirmed, keyed NAME#LINE_ITEM_NUMBER (docs/exactly-once.md, "Seat changes"). Absent means none.
+   */
+  pendingUpdates?: {
+    [k: string]: PendingUpdate;
+  };
 }
 export interface StateOrder {
   name: NonEmptyString;
@@ -92,6 +111,10 @@ export interface StateOrder {
    * Earlier orders of this name superseded by --replace; not cancelled, so kept (oldest first).
    */
   replaced?: StateOrder[];
+  /**
+   * Seat changes made in place since the order was placed, oldest first; applied stays the content as placed.
+   */
+  seatChanges?: SeatChange[];
 }
 export interface StateOrderContent {
   customer: NonEmptyString;
@@ -125,6 +148,17 @@ export interface WireLineItem {
   friendlyName?: string;
   partnerIdOnRecord?: string;
 }
+export interface SeatChange {
+  lineItemNumber: number;
+  subscriptionId: NonEmptyString;
+  from: number;
+  to: number;
+  requestId: NonEmptyString;
+  at: string;
+  by?: string;
+  commit?: string;
+  ci?: string;
+}
 export interface PendingIntent {
   name: NonEmptyString;
   customer: NonEmptyString;
@@ -144,6 +178,21 @@ export interface FailureRecord {
   httpStatus: number;
   code: string;
   description: string;
+  /**
+   * Set when the failed attempt was a seat change of this line item (the order stays placed).
+   */
+  lineItemNumber?: number;
+}
+export interface PendingUpdate {
+  name: NonEmptyString;
+  customer: NonEmptyString;
+  orderId: NonEmptyString;
+  lineItemNumber: number;
+  subscriptionId: NonEmptyString;
+  from: number;
+  to: number;
+  requestId: NonEmptyString;
+  startedAt: string;
 }
 export interface HistoryMeta {
   serial: number;

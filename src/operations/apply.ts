@@ -7,6 +7,9 @@
  */
 import { applyPlan, recordStatusChanges, selectApplyWork } from "../apply/applier.js";
 import type { ApplyEvent, ApplySummary } from "../apply/events.js";
+import type { SeatChangeActor } from "../apply/seat-updater.js";
+import { readGitHead } from "../state/local-store.js";
+import type { LockInfo } from "../state/types.js";
 import { checkCustomerFilter } from "../core/customer-filter.js";
 import type { Diagnostic } from "../core/errors.js";
 import { OrderformError } from "../core/errors.js";
@@ -29,7 +32,9 @@ export type Approval =
 export interface ApplyWorkItem {
   name: string;
   customer: string;
-  mode: "create" | "resume";
+  mode: "create" | "resume" | "update";
+  /** For an update: how many line items change (each reports its own outcome). */
+  updates?: number;
 }
 
 export interface ApplyProgress {
@@ -142,7 +147,12 @@ export async function runApplyOperation(ctx: OperationContext, options: ApplyOpt
 
     const work = selectApplyWork(plan);
     const progress = options.startProgress(
-      work.map((action) => ({ name: action.name, customer: action.customer, mode: action.kind })),
+      work.map((action) => ({
+        name: action.name,
+        customer: action.customer,
+        mode: action.kind,
+        ...(action.kind === "update" ? { updates: action.updates.length } : {}),
+      })),
     );
     let summary: ApplySummary;
     try {
@@ -155,6 +165,7 @@ export async function runApplyOperation(ctx: OperationContext, options: ApplyOpt
         now: () => new Date(),
         onEvent: (event) => progress.onEvent(event),
         visibilityWindowMs: loaded.config.visibilityWindowMs,
+        actor: await readSeatChangeActor(session.lock, loaded.rootDir),
       });
     } finally {
       await progress.finish();
@@ -174,6 +185,17 @@ export async function runApplyOperation(ctx: OperationContext, options: ApplyOpt
   }
 }
 
+async function readSeatChangeActor(lock: LockInfo, rootDir: string): Promise<SeatChangeActor> {
+  const commit = await readGitHead(rootDir).catch(() => undefined);
+  return {
+    by: `${lock.owner}@${lock.host}`,
+    ...(commit === undefined ? {} : { commit }),
+    ...(lock.ci === undefined ? {} : { ci: lock.ci }),
+  };
+}
+
 export function describeApplySummary(summary: ApplySummary): string {
-  return `${summary.created} created, ${summary.adopted} adopted, ${summary.failed} failed, ${summary.pending} pending, ${summary.skipped} skipped`;
+  // Seat changes are named only when there were some, so that order-only runs read as before.
+  const updated = summary.updated === 0 ? "" : `; seat changes: ${summary.updated} made`;
+  return `${summary.created} created, ${summary.adopted} adopted, ${summary.failed} failed, ${summary.pending} pending, ${summary.skipped} skipped${updated}`;
 }

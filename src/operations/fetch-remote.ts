@@ -6,10 +6,10 @@
  */
 import type { Diagnostic } from "../core/errors.js";
 import { createDiagnostic, OrderformError } from "../core/errors.js";
-import type { DesiredOrder, RemoteSnapshot, StateFile } from "../core/model.js";
+import type { DesiredOrder, RemoteSnapshot, RemoteSubscription, StateFile } from "../core/model.js";
 import { compareStrings } from "../core/compare.js";
 import { selectCustomersToList, selectOrdersToFetch } from "../core/plan-scope.js";
-import type { PartnerCenterClient } from "../partner-center/types.js";
+import type { PartnerCenterClient, Subscription } from "../partner-center/types.js";
 
 export interface FetchRemoteInput {
   client: PartnerCenterClient;
@@ -31,10 +31,20 @@ export async function fetchRemoteSnapshot(
   const remote: RemoteSnapshot = { lists: {}, byId: {} };
   const diagnostics: Diagnostic[] = [];
   const customers = selectCustomersToList(input.desired, input.state, options);
+  // Subscriptions only where state records placed orders: their seats are what can drift or change.
+  const placed = new Set(Object.values(input.state?.orders ?? {}).map((o) => o.customer.toLowerCase()));
+  const subscriptions: Record<string, RemoteSubscription[]> = {};
   let listed = 0;
   await runPool(customers, input.parallelism, async (customer) => {
     try {
-      remote.lists[customer] = await input.client.listOrders(customer, { signal: input.signal });
+      const [orders, subs] = await Promise.all([
+        input.client.listOrders(customer, { signal: input.signal }),
+        placed.has(customer.toLowerCase())
+          ? input.client.listSubscriptions(customer, { signal: input.signal })
+          : Promise.resolve(undefined),
+      ]);
+      remote.lists[customer] = orders;
+      if (subs !== undefined) subscriptions[customer] = subs.map(mapSubscription);
     } catch (error) {
       diagnostics.push(createFetchDiagnostic(`listing the orders of customer ${customer}`, error));
     }
@@ -56,9 +66,23 @@ export async function fetchRemoteSnapshot(
       diagnostics.push(createFetchDiagnostic(`reading order ${orderId} of customer ${customer}`, error));
     }
   });
+  if (Object.keys(subscriptions).length > 0) remote.subscriptions = subscriptions;
   // Diagnostics in code-unit order (not the machine's locale), so that output is stable. The
   // lists' key order matters to nothing: the planner looks customers up by id.
   return { remote, diagnostics: diagnostics.sort((a, b) => compareStrings(a.message, b.message)) };
+}
+
+function mapSubscription(sub: Subscription): RemoteSubscription {
+  return {
+    id: sub.id,
+    quantity: sub.quantity,
+    status: sub.status,
+    ...(sub.orderId === undefined ? {} : { orderId: sub.orderId }),
+    ...(sub.offerId === undefined ? {} : { offerId: sub.offerId }),
+    ...(sub.cancellationAllowedUntilDate === undefined
+      ? {}
+      : { cancellationAllowedUntilDate: sub.cancellationAllowedUntilDate }),
+  };
 }
 
 function createFetchDiagnostic(what: string, error: unknown): Diagnostic {

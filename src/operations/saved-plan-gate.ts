@@ -43,7 +43,7 @@ export async function fetchCheckedSavedPlan(saved: Plan, input: SavedPlanGateInp
   const problems = checkSavedPlan({ plan: saved, state: input.state, desired: input.project.orders });
   if (problems.length > 0) refuse(problems, "does not agree with the state and the declarations");
 
-  const work = saved.actions.filter((a) => a.kind === "create" || a.kind === "resume");
+  const work = saved.actions.filter((a) => a.kind === "create" || a.kind === "resume" || a.kind === "update");
   if (work.length === 0) return saved;
   const customers = [...new Set(work.map((a) => a.customer.toLowerCase()))].sort();
   const state = input.state.serial === 0 ? null : input.state;

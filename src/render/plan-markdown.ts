@@ -6,7 +6,13 @@
  */
 import { assertNever } from "../core/plan.js";
 import type { Plan, PlanAction } from "../core/plan.js";
-import { ACTION_SYMBOLS, OPEN_WINDOWS_HEADING, describeAction, describeOpenWindow } from "./plan-text.js";
+import {
+  ACTION_SYMBOLS,
+  OPEN_WINDOWS_HEADING,
+  describeAction,
+  describeOpenWindow,
+  describeSummaryCounts,
+} from "./plan-text.js";
 
 /** GitHub's limit on a comment body, in characters (UTF-16 code units, as JavaScript counts). */
 export const MARKDOWN_PART_LIMIT = 65_536;
@@ -31,11 +37,11 @@ export function renderPlanMarkdown(plan: Plan, options: { limit?: number } = {})
 function renderSummary(plan: Plan, budget: number): string[] {
   const s = plan.summary;
   const head: string[] = [];
-  const changes = s.create + s.resume;
+  const changes = s.create + s.resume + s.update;
   if (changes === 0 && s.drift === 0 && s.conflict === 0) {
     head.push("**No changes.** Your orders match the declarations.");
   } else {
-    head.push(`**Plan: ${s.create} to create, ${s.resume} to resume, ${s.noop} unchanged.**`);
+    head.push(`**Plan: ${describeSummaryCounts(s)}.**`);
   }
   if (s.conflict > 0) {
     head.push(
@@ -187,6 +193,7 @@ function groupByCustomer(actions: readonly PlanAction[]): Map<string, PlanAction
 function countKinds(actions: readonly PlanAction[]): Record<PlanAction["kind"], number> {
   const counts: Record<PlanAction["kind"], number> = {
     create: 0,
+    update: 0,
     resume: 0,
     "no-op": 0,
     drift: 0,
@@ -212,6 +219,8 @@ function describeKind(kind: PlanAction["kind"]): string {
       return "to create";
     case "resume":
       return "to resume";
+    case "update":
+      return "to update";
     case "no-op":
       return "unchanged";
     case "drift":

@@ -6,7 +6,7 @@ import { assertNever } from "../core/plan.js";
 import type { Diagnostic } from "../core/errors.js";
 import type { DesiredLineItem, OrderContent } from "../core/model.js";
 import type { OpenCancellationWindow } from "../core/order-window.js";
-import type { FieldDifference, Plan, PlanAction } from "../core/plan.js";
+import type { FieldDifference, Plan, PlanAction, UpdateAction } from "../core/plan.js";
 import { createColors } from "./colors.js";
 import type { Colors } from "./colors.js";
 
@@ -14,6 +14,7 @@ import type { Colors } from "./colors.js";
 export const ACTION_SYMBOLS: Record<PlanAction["kind"], string> = {
   create: "+",
   resume: "~",
+  update: "~",
   "no-op": " ",
   drift: "!",
   conflict: "x",
@@ -73,6 +74,8 @@ export function describeAction(action: PlanAction, plan: Plan): ActionDescriptio
         remedies: [],
       };
     }
+    case "update":
+      return describeUpdate(action, where);
     case "no-op":
       return {
         heading: `${action.name} is unchanged (order ${action.stateOrder.orderId}, ${where})`,
@@ -124,6 +127,25 @@ export function describeOpenWindow(w: OpenCancellationWindow): string {
   return `${w.name} (customer ${w.customer}) order ${w.orderId} until ${w.until}`;
 }
 
+function describeUpdate(action: UpdateAction, where: string): ActionDescription {
+  const details = action.updates.map((u) => {
+    const index = action.stateOrder.applied.lineItems.findIndex(
+      (li) => li.lineItemNumber === u.lineItemNumber,
+    );
+    const at = `lineItems[${index < 0 ? u.lineItemNumber : index}].quantity: ${u.from} -> ${u.to}`;
+    if (u.subscriptionId === null) return `${at}  waiting for provisioning (no subscription yet; skipped)`;
+    const resumed =
+      u.pending === undefined ? "" : `  (started ${u.pending.startedAt}, request id ${u.pending.requestId})`;
+    return `${at}  subscription ${u.subscriptionId}${resumed}`;
+  });
+  return {
+    heading: `${action.name} (order ${action.stateOrder.orderId}, ${where}) will be updated in place`,
+    title: `update ${action.name}`,
+    details: [...details, `reason: ${action.reason}`],
+    remedies: [],
+  };
+}
+
 function describeContent(content: OrderContent): string[] {
   const lines = [`customer: ${content.customer}`, `billingCycle: ${content.billingCycle}`];
   if (content.partnerOnRecordAttestationAccepted !== undefined) {
@@ -164,7 +186,9 @@ function renderSections(plan: Plan, c: Colors): string[] {
     plan.actions.filter((a): a is Extract<PlanAction, { kind: K }> => a.kind === kind);
   const drifts = of("drift");
   const conflicts = of("conflict");
-  const changes = plan.actions.filter((a) => a.kind === "create" || a.kind === "resume");
+  const changes = plan.actions.filter(
+    (a) => a.kind === "create" || a.kind === "resume" || a.kind === "update",
+  );
   const undeclared = of("undeclared");
   const unseen = of("no-op").filter((a) => a.seen === "not-yet-visible" || a.seen === "not-checked");
 
@@ -219,7 +243,7 @@ function renderSections(plan: Plan, c: Colors): string[] {
     out.push(c.green(c.bold("No changes.")) + " Your orders match the declarations.");
     return out;
   }
-  out.push(c.bold(`Plan: ${s.create} to create, ${s.resume} to resume, ${s.noop} unchanged.`));
+  out.push(c.bold(`Plan: ${describeSummaryCounts(s)}.`));
   const errors = plan.diagnostics.filter((d) => d.severity === "error").length;
   if (errors > 0) {
     out.push(c.red(`${plural(errors, "error")} above: this plan cannot be applied until resolved.`));
@@ -239,6 +263,12 @@ function renderSections(plan: Plan, c: Colors): string[] {
   return out;
 }
 
+/** The summary's counts; seat changes are named only when there are some. */
+export function describeSummaryCounts(s: Plan["summary"]): string {
+  const update = s.update === 0 ? "" : ` ${s.update} to update,`;
+  return `${s.create} to create,${update} ${s.resume} to resume, ${s.noop} unchanged`;
+}
+
 function renderAction(action: PlanAction, plan: Plan, c: Colors): string[] {
   const d = describeAction(action, plan);
   const paint = paintFor(action, c);
@@ -255,6 +285,7 @@ function paintFor(action: PlanAction, c: Colors): (text: string) => string {
     case "create":
       return c.green;
     case "resume":
+    case "update":
       return c.yellow;
     case "drift":
       return c.magenta;

@@ -19,6 +19,12 @@ export function describeEntry(entry: JournalEntry): string {
       return `the removal of ${entry.name}`;
     case "move":
       return `the renaming of ${entry.from} to ${entry.to}`;
+    case "update-intent":
+      return `the intent to change the seats of ${entry.update.name} (subscription ${entry.update.subscriptionId}, ${entry.update.from} -> ${entry.update.to})`;
+    case "update-done":
+      return `the record of the seat change of ${entry.name} (subscription ${entry.change.subscriptionId}, ${entry.change.from} -> ${entry.change.to}, MS-RequestId ${entry.change.requestId})`;
+    case "update-failed":
+      return `the record that the seat change of ${entry.failure.name} was refused or stopped (MS-RequestId ${entry.failure.requestId})`;
     default:
       return assertNever(entry);
   }

@@ -321,7 +321,11 @@ describe("apply", () => {
 
   it("--replace places a new order for an edited declaration and keeps the superseded order's record", async () => {
     expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
-    await project.writeOrder("contoso.yaml", createOrderYaml("contoso/seats", CONTOSO, LICENSE_OFFER, 9));
+    // A quantity alone is a seat change in place; the friendly name makes it a conflict.
+    await project.writeOrder(
+      "contoso.yaml",
+      createOrderYaml("contoso/seats", CONTOSO, LICENSE_OFFER, 9, "    friendlyName: Contoso seats"),
+    );
     const conflict = await project.run(["apply", "--auto-approve"]);
     expect(conflict.code).toBe(1);
     expect(await listSandboxOrders()).toHaveLength(3);

@@ -12,6 +12,7 @@ import {
   LICENSE_OFFER,
   createOrderYaml,
   createTestProject,
+  fetchJson,
   listSandboxOrders,
   resetSandbox,
   writeStandardOrders,
@@ -110,6 +111,42 @@ describe("limits", () => {
     expect(applied.stderr).toBe("");
     expect(applied.code).toBe(0);
     expect(await listSandboxOrders(sandbox.url)).toHaveLength(3);
+  });
+
+  it("bounds a seat update: maxSeatIncrease and maxQuantityPerLineItem refuse it before the subscription changes", async () => {
+    const declare = (quantity: number): Promise<void> =>
+      project.writeOrder("contoso.yaml", createOrderYaml("contoso/seats", CONTOSO, LICENSE_OFFER, quantity));
+    await declare(5);
+    expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
+    const state = (await project.readState()) as { orders: Record<string, { orderId: string }> };
+    const orderId = state.orders["contoso/seats"]?.orderId;
+    const placed = (await listSandboxOrders(sandbox.url)).find((o) => o.order.id === orderId);
+    const ordersBefore = (await listSandboxOrders(sandbox.url)).length;
+    const subscriptionId = (placed?.order.lineItems[0] as { subscriptionId?: string } | undefined)
+      ?.subscriptionId;
+    expect(subscriptionId).toBeDefined();
+    const readQuantity = async (): Promise<number> =>
+      (await fetchJson<{ quantity: number }>(`${sandbox.url}/_sandbox/subscriptions/${subscriptionId}`))
+        .quantity;
+
+    await declare(9);
+    await setLimits("  maxSeatIncrease: 3\n  maxQuantityPerLineItem: 8\n");
+    const apply = await project.run(["apply", "--auto-approve"]);
+    expect(apply.code).toBe(1);
+    expect(apply.stdout + apply.stderr).toContain(
+      `order "contoso/seats" would add 4 seats to lineItems[0].quantity (5 -> 9): limits.maxSeatIncrease is 3`,
+    );
+    expect(apply.stdout + apply.stderr).toContain(
+      `order "contoso/seats" would update lineItems[0].quantity from 5 to 9: limits.maxQuantityPerLineItem is 8`,
+    );
+    expect(await readQuantity()).toBe(5);
+
+    await setLimits("  maxSeatIncrease: 4\n  maxQuantityPerLineItem: 9\n");
+    const raised = await project.run(["apply", "--auto-approve"]);
+    expect(raised.stderr).toBe("");
+    expect(raised.code).toBe(0);
+    expect(await readQuantity()).toBe(9);
+    expect(await listSandboxOrders(sandbox.url)).toHaveLength(ordersBefore);
   });
 
   it("refuses a limit that is no whole number of at least 1 where it is written", async () => {

@@ -198,7 +198,11 @@ describe("plan", () => {
   it("reports a declaration edited after purchase as a conflict with exit 1, and --replace plans its replacement", async () => {
     await applyAll();
     const placed = await readStateOrderId("contoso/seats");
-    await project.writeOrder("contoso.yaml", createOrderYaml("contoso/seats", CONTOSO, LICENSE_OFFER, 9));
+    // A quantity alone is a seat change in place (test/e2e/seat-changes.test.ts); the name makes it a conflict.
+    await project.writeOrder(
+      "contoso.yaml",
+      createOrderYaml("contoso/seats", CONTOSO, LICENSE_OFFER, 9, "    friendlyName: Contoso seats"),
+    );
 
     const result = await project.run(["plan", "--detailed-exitcode"]);
     expect(result.code).toBe(1);
@@ -346,7 +350,11 @@ describe("plan", () => {
     expect(result.stdout).not.toContain(FABRIKAM);
 
     await applyAll();
-    await project.writeOrder("tailspin.yaml", createOrderYaml("tailspin/legacy", TAILSPIN, LEGACY_OFFER, 5));
+    // A quantity alone is a seat change in place; the friendly name makes it a conflict.
+    await project.writeOrder(
+      "tailspin.yaml",
+      createOrderYaml("tailspin/legacy", TAILSPIN, LEGACY_OFFER, 5, "    friendlyName: Tailspin"),
+    );
     // Only Tailspin's declaration conflicts; a plan for the other two customers is clean.
     const json = await project.run([
       "plan",
@@ -389,7 +397,15 @@ describe("plan", () => {
     expect(json.code).toBe(0);
     const jsonPlan = JSON.parse(json.stdout) as PlanDocument;
     expect(validate(jsonPlan), JSON.stringify(validate.errors)).toBe(true);
-    expect(jsonPlan.summary).toEqual({ create: 1, resume: 0, noop: 1, drift: 1, conflict: 0, undeclared: 1 });
+    expect(jsonPlan.summary).toEqual({
+      create: 1,
+      update: 0,
+      resume: 0,
+      noop: 1,
+      drift: 1,
+      conflict: 0,
+      undeclared: 1,
+    });
     expect(normalize(json.stdout)).toMatchSnapshot("json");
 
     const format = await project.run(["plan", "--format", "json"]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { contentOf } from "../../../src/core/compare.js";
 import { checkLimits } from "../../../src/core/limits.js";
-import type { Limits, SeatUpdate } from "../../../src/core/limits.js";
+import type { Limits, PlannedSeatChange } from "../../../src/core/limits.js";
 import type { DesiredOrder } from "../../../src/core/model.js";
 import { createPlan } from "../../../src/core/planner.js";
 import { buildDesired, buildInput, buildIntent, buildState, byName } from "./builders.js";
@@ -22,7 +22,7 @@ const declared = new Map(
 const creates = [...declared.values()].map((d) => ({ name: d.name, content: contentOf(d) }));
 
 describe("checkLimits", () => {
-  it.each<[string, Limits, SeatUpdate[], string[]]>([
+  it.each<[string, Limits, PlannedSeatChange[], string[]]>([
     ["no limits", {}, [{ name: "contoso/a", lineItemNumber: 0, from: 1, to: 9000 }], []],
     ["every create within maxQuantityPerLineItem", { maxQuantityPerLineItem: 600 }, [], []],
     [

@@ -32,6 +32,11 @@ const edited = (d: DesiredOrder, quantity: number): DesiredOrder => ({
   ...d,
   lineItems: [{ ...(d.lineItems[0] as DesiredOrder["lineItems"][number]), quantity }],
 });
+/** An edit that no seat change can make: the term. */
+const retermed = (d: DesiredOrder): DesiredOrder => ({
+  ...d,
+  lineItems: [{ ...(d.lineItems[0] as DesiredOrder["lineItems"][number]), termDuration: "P1Y" }],
+});
 /** Recent: placed two minutes before NOW, inside the 15-minute window. */
 const recent = buildStateOrder(seats, {
   creationDate: "2025-03-01T11:58:00Z",
@@ -183,16 +188,19 @@ const kindCases: KindCase[] = [
   {
     name: "conflict: declaration edited after purchase",
     input: buildInput({
-      desired: [edited(seats, 30)],
+      desired: [retermed(seats)],
       state: buildState({ orders: byName(placed) }),
       remote: { lists: listed(buildRemoteFor(placed)) },
     }),
-    expected: { kind: "conflict", differences: [{ path: "lineItems[0].quantity", before: 25, after: 30 }] },
+    expected: {
+      kind: "conflict",
+      differences: [{ path: "lineItems[0].termDuration", before: "P1M", after: "P1Y" }],
+    },
   },
   {
     name: "conflict wins over drift",
     input: buildInput({
-      desired: [edited(seats, 30)],
+      desired: [retermed(seats)],
       state: buildState({ orders: byName(placed) }),
       remote: { lists: listed(buildRemoteFor(placed, { status: "cancelled" })) },
     }),
@@ -372,7 +380,15 @@ describe("createPlan: the whole plan", () => {
       "b0d7 contoso/seats no-op",
       "b0d7 contoso/zeta create",
     ]);
-    expect(plan.summary).toEqual({ create: 2, resume: 1, noop: 1, drift: 0, conflict: 0, undeclared: 1 });
+    expect(plan.summary).toEqual({
+      create: 2,
+      update: 0,
+      resume: 1,
+      noop: 1,
+      drift: 0,
+      conflict: 0,
+      undeclared: 1,
+    });
     expect(plan.state).toEqual({ lineage: "3f1c2b8e-5d4a-4e6f-8a9b-0c1d2e3f4a5b", serial: 7 });
     expect(plan.desired.map((d) => d.name)).toEqual(["fabrikam/visio", "contoso/seats", "contoso/zeta"]);
     expect(plan.createdAt).toBe(NOW);
@@ -422,7 +438,7 @@ describe("createPlan: the whole plan", () => {
     );
     expect([planHasChanges(clean), planHasErrors(clean)]).toEqual([false, false]);
     const conflict = createPlan(
-      buildInput({ desired: [edited(seats, 3)], state: buildState({ orders: byName(placed) }) }),
+      buildInput({ desired: [retermed(seats)], state: buildState({ orders: byName(placed) }) }),
     );
     expect([planHasChanges(conflict), planHasErrors(conflict)]).toEqual([false, true]);
   });

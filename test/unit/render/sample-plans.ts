@@ -19,6 +19,11 @@ const withQuantity = (d: DesiredOrder, quantity: number): DesiredOrder => ({
   ...d,
   lineItems: d.lineItems.map((li) => ({ ...li, quantity })),
 });
+/** A quantity and a term edit: the term makes it a conflict (a quantity alone is a seat change). */
+const withQuantityAndTerm = (d: DesiredOrder, quantity: number): DesiredOrder => ({
+  ...d,
+  lineItems: d.lineItems.map((li) => ({ ...li, quantity, termDuration: "P1Y" })),
+});
 
 /** One action of every kind, two customers, a warning. */
 export function createEveryKindPlan(): Plan {
@@ -58,7 +63,7 @@ export function createEveryKindPlan(): Plan {
   const adoptIntent = buildIntent(adopted, { requestId: "req-adopted", startedAt: "2025-03-01T11:50:00Z" });
   return createPlan(
     buildInput({
-      desired: [create, unchanged, recent, cancelled, withQuantity(edited, 30), resumed, adopted],
+      desired: [create, unchanged, recent, cancelled, withQuantityAndTerm(edited, 30), resumed, adopted],
       state: buildState({
         orders: byName(placed.unchanged, placed.cancelled, placed.edited, placed.old, placed.recent),
         pending: byName(buildIntent(resumed, { requestId: "req-resumed" }), adoptIntent),

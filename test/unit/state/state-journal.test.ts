@@ -132,6 +132,16 @@ describe("countJournalEntries", () => {
         { type: "created", order: createOrder("a") },
         { type: "intent", intent: createIntent("b") },
       ]),
-    ).toEqual({ intent: 2, created: 1, failed: 0, status: 0, forget: 0, move: 0 });
+    ).toEqual({
+      intent: 2,
+      created: 1,
+      failed: 0,
+      status: 0,
+      forget: 0,
+      move: 0,
+      "update-intent": 0,
+      "update-done": 0,
+      "update-failed": 0,
+    });
   });
 });
