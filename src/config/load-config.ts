@@ -14,7 +14,6 @@ import { createDiagnostic, hasErrors } from "../core/errors.js";
 import type { Diagnostic } from "../core/errors.js";
 import { loadSchemaValidator, prepareSchemaValidators } from "../source/json-schemas.js";
 import { createSchemaDiagnostics } from "../source/schema-diagnostics.js";
-import { parseYamlSource } from "../source/yaml-source.js";
 import type { SourceDocument } from "../source/yaml-source.js";
 import { checkConfigRules, configSchemaRules, mergeConfig } from "./config-rules.js";
 import type { SchemaValidConfig } from "./config-rules.js";
@@ -69,8 +68,11 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
   // YAML and JSON files go through `yaml` so diagnostics get positions; this call's own map keeps
   // each parse for the validation below (cosmiconfig only hands back plain values).
   const parsedFiles = new Map<string, ParsedConfigFile>();
-  const loadWithPositions: Loader = (filepath, content) => {
+  const loadWithPositions: Loader = async (filepath, content) => {
     const shown = toShownPath(startDir, filepath);
+    // Loaded only when a config file exists: `yaml` is most of what a command without one would
+    // load at start-up (docs/performance.md, start-up).
+    const { parseYamlSource } = await import("../source/yaml-source.js");
     const parsed = parseYamlSource(content, shown, "config");
     const diagnostics = [...parsed.diagnostics];
     if (parsed.documents.length > 1) {

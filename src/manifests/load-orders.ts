@@ -10,7 +10,6 @@ import type { DesiredOrder } from "../core/model.js";
 import { loadOrderFileList } from "./discover.js";
 import { prepareSchemaValidators } from "../source/json-schemas.js";
 import { compareOrders } from "./normalize-order.js";
-import { parseOrderFile } from "./parse-order-file.js";
 import type { LocatedNode } from "../source/yaml-source.js";
 
 export interface LoadedOrders {
@@ -31,7 +30,12 @@ export async function loadOrders(loaded: OrderFilesSource): Promise<LoadedOrders
   const { rootDir, config } = loaded;
   const listed = await loadOrderFileList(rootDir, config.orders);
   const diagnostics = [...listed.diagnostics];
-  if (listed.files.length > 0) await prepareSchemaValidators();
+  if (listed.files.length === 0)
+    return { orders: [], diagnostics: diagnostics.sort(compareDiagnostics), files: [] };
+  await prepareSchemaValidators();
+  // Loaded only when there are order files: `yaml` is most of what an empty project's validate
+  // would load at start-up (docs/performance.md, start-up).
+  const { parseOrderFile } = await import("./parse-order-file.js");
   const orders: DesiredOrder[] = [];
   // Only the first declaration of each name is kept; a later one is located at once, so no
   // parsed YAML document outlives its file (20,000 retained documents cost ~100 MB of heap).
