@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseYamlSource } from "../../../src/manifests/yaml-source.js";
+import { parseYamlSource } from "../../../src/source/yaml-source.js";
 
 const ORDER_FILE = `
 name: c1/order-0
