@@ -81,6 +81,7 @@ export const SANDBOX_MAX_SUBSCRIPTIONS_PER_CUSTOMER = 5;
 export const SANDBOX_MAX_LICENSES_PER_SUBSCRIPTION = 25;
 /**
  * New-commerce license-based subscriptions take seat reductions within seven calendar days of
- * purchase (the new-commerce cancellation policy; docs/subscriptions.md), measured in hours.
+ * purchase (the new-commerce cancellation policy; docs/subscriptions.md), measured in hours: the
+ * core's policy, so that the sandbox and the planner keep one window.
  */
-export const NCE_CANCELLATION_WINDOW_MS = 168 * 60 * 60 * 1000;
+export { CANCELLATION_WINDOW_MS as NCE_CANCELLATION_WINDOW_MS } from "../core/cancellation-window.js";
