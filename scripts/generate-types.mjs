@@ -17,6 +17,14 @@ const SCHEMA_DIR = `${ROOT}schemas/`;
  */
 export const TYPE_FILES = [
   {
+    file: "src/generated/manifest-types.ts",
+    names: {
+      "order.schema.json": "OrderDocument",
+      "order.schema.json#/$defs/lineItem": "OrderLineItem",
+    },
+    exports: ["OrderDocument"],
+  },
+  {
     file: "src/generated/state-types.ts",
     names: {
       "state.schema.json": "StateFile",
@@ -66,6 +74,8 @@ export const TYPE_FILES = [
       "partner-center/error.json#/$defs/apiFault": "WireApiFault",
       "partner-center/error.json#/$defs/throttle": "WireThrottle",
       "partner-center/token.json": "WireToken",
+      "partner-center/create-order.json": "WireCreateOrderBody",
+      "partner-center/create-order.json#/$defs/lineItem": "WireCreateLineItem",
     },
     exports: [
       "WireOrder",
@@ -74,6 +84,7 @@ export const TYPE_FILES = [
       "WireSubscription",
       "WireErrorBody",
       "WireToken",
+      "WireCreateOrderBody",
     ],
   },
 ];
@@ -108,6 +119,7 @@ function readNamedSchema(path, names) {
 
 /** The schemas a $ref may reach, served to the generator from memory (named as above). */
 const SCHEMA_FILES = [
+  "order.schema.json",
   "state.schema.json",
   "plan.schema.json",
   "partner-center/order.json",
@@ -115,6 +127,7 @@ const SCHEMA_FILES = [
   "partner-center/error.json",
   "partner-center/token.json",
   "partner-center/subscription.json",
+  "partner-center/create-order.json",
 ];
 
 /** Generates one file's text; $refs between the schemas are resolved by path, as ajv does by $id. */

@@ -32,10 +32,10 @@ import type { OpenCancellationWindow } from "./order-window.js";
 import type { JournalEntry } from "./state-journal.js";
 
 /** True when A and B are the same type (not merely assignable both ways). */
-type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+export type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 
 /** True when every value of A is a value of B. */
-type Fits<A, B> = [A] extends [B] ? true : false;
+export type Fits<A, B> = [A] extends [B] ? true : false;
 
 /** The type with its literal unions widened to string, number or boolean, and intersections merged. */
 type Widen<T> = T extends string
@@ -50,10 +50,10 @@ type Widen<T> = T extends string
           ? { [K in keyof T]: Widen<T[K]> }
           : T;
 
-type SameFields<A, B> = Equals<Widen<A>, Widen<B>>;
+export type SameFields<A, B> = Equals<Widen<A>, Widen<B>>;
 
 /** Compiles only when every element is true. */
-type Check<T extends true[]> = T;
+export type Check<T extends true[]> = T;
 
 // The state file and its records (schemas/state.schema.json).
 type _StateChecks = Check<

@@ -4,6 +4,7 @@
  */
 import type { ErrorObject } from "ajv/dist/2020.js";
 import { createDiagnostic } from "../core/errors.js";
+import type { OrderDocument, OrderLineItem } from "../generated/manifest-types.js";
 import type { Diagnostic } from "../core/errors.js";
 import { describeType, renderDataPath, renderValue } from "../source/schema-diagnostics.js";
 import type { SchemaDiagnosticRules, SchemaIssue } from "../source/schema-diagnostics.js";
@@ -281,25 +282,9 @@ export function checkOrderRules(value: SchemaValidOrder, doc: SourceDocument, fi
   return diagnostics;
 }
 
-/** The shape of a document that passed the order schema (enum spellings not yet normalized). */
-export interface SchemaValidOrder {
-  name: string;
-  customer: string;
-  billingCycle: string;
-  partnerOnRecordAttestationAccepted?: boolean;
-  lineItems: SchemaValidLineItem[];
-}
-
-export interface SchemaValidLineItem {
-  lineItemNumber?: number;
-  offerId: string;
-  quantity: number;
-  termDuration?: string;
-  friendlyName?: string;
-  partnerIdOnRecord?: string;
-  additionalPartnerIdsOnRecord?: string[];
-  attestationAccepted?: boolean;
-  renewsTo?: { termDuration: string };
-  provisioningContext?: Record<string, string>;
-  promotionId?: string;
-}
+/**
+ * The shape of a document that passed the order schema (enum spellings not yet normalized): the
+ * types generated from order.schema.json (docs/schemas.md).
+ */
+export type SchemaValidOrder = OrderDocument;
+export type SchemaValidLineItem = OrderLineItem;

@@ -3,6 +3,7 @@
  * service matches names case-insensitively, as its documentation's PascalCase examples show); responses are mapped to RemoteOrder so
  * that the planner never sees wire shapes.
  */
+import type { CreateLineItemBody, CreateOrderBody } from "../core/create-order-body.js";
 import type {
   DesiredLineItem,
   OrderContent,
@@ -12,26 +13,6 @@ import type {
 } from "../core/model.js";
 import type { ProvisioningStatusItem, Subscription } from "./types.js";
 import type { WireLineItem, WireOrder, WireProvisioningStatusItem, WireSubscription } from "./validate.js";
-
-export interface CreateOrderBody {
-  billingCycle: string;
-  partnerOnRecordAttestationAccepted?: boolean;
-  lineItems: CreateLineItemBody[];
-}
-
-export interface CreateLineItemBody {
-  lineItemNumber: number;
-  offerId: string;
-  quantity: number;
-  termDuration?: string;
-  friendlyName?: string;
-  partnerIdOnRecord?: string;
-  additionalPartnerIdsOnRecord?: string[];
-  attestationAccepted?: boolean;
-  renewsTo?: { termDuration: string };
-  provisioningContext?: Record<string, string>;
-  promotionId?: string;
-}
 
 /** The create body. Absent optional fields are left out, not sent as null (the service validates them). */
 export function createOrderBody(content: OrderContent): CreateOrderBody {

@@ -1,7 +1,6 @@
 /**
- * POST /v1/customers/{customerId}/orders: creating an order. After the customer checks of
- * order-routes.ts, the body must be JSON; then the MS-RequestId rules of request-ids.ts apply;
- * then the injected faults; then validation as Partner Center does it (order-request.ts) and the
+ * POST /v1/customers/{customerId}/orders: creating an order, a write route of request-ids.ts (the
+ * customer checks of order-routes.ts, a JSON body, the MS-RequestId rules, the injected faults); then validation as Partner Center does it (order-request.ts) and the
  * integration sandbox's limits (800018). The new order and its request record are written in one
  * fsynced append before the 201 goes out, so a commit-then-drop fault loses the answer, never the
  * order. A new order is pending until `provisioningDelayMs` and missing from the customer's list
@@ -9,22 +8,12 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { SANDBOX_MAX_LICENSES_PER_SUBSCRIPTION, SANDBOX_MAX_SUBSCRIPTIONS_PER_CUSTOMER } from "./defaults.js";
-import type { Exchange, Json, RouteMatch, SandboxContext } from "./context.js";
+import type { Json, SandboxContext } from "./context.js";
 import type { ApiError, NormalizedOrderRequest } from "./order-request.js";
-import { createApiError, createBodyFingerprint, parseCreateOrderRequest } from "./order-request.js";
-import { readCustomerRequest } from "./order-routes.js";
-import { sendThrottled } from "./rate-windows.js";
+import { createApiError, parseCreateOrderRequest } from "./order-request.js";
 import { renderOrder } from "./render.js";
-import { createRequestRecord, handleOncePerRequestId } from "./request-ids.js";
-import {
-  createErrorAnswer,
-  createJsonAnswer,
-  findHeader,
-  sendAnswer,
-  sendApiError,
-  sendDrop,
-  waitMs,
-} from "./respond.js";
+import { createReplayableWriteHandler } from "./request-ids.js";
+import { createErrorAnswer, createJsonAnswer } from "./respond.js";
 import { createCustomerKey } from "./store.js";
 import type { StoredCustomer, StoredOrder, StoredOrderStatus } from "./store.js";
 
@@ -36,47 +25,19 @@ export interface OrderTiming {
   creationDate?: string;
 }
 
-export async function handleCreateOrder(
-  ctx: SandboxContext,
-  exchange: Exchange,
-  match: RouteMatch,
-): Promise<void> {
-  const request = await readCustomerRequest(ctx, exchange, match);
-  if (request === undefined) return;
-  const { partnerTenantId, customer } = request;
-  const template = match.template;
-  const requestId = findHeader(exchange.req, "ms-requestid");
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(request.body ?? "");
-  } catch {
-    return sendApiError(
-      ctx,
-      exchange,
-      template,
-      createApiError(400, "800002", "Invalid request input: the body is not valid JSON."),
-    );
-  }
-  const claim = { partnerTenantId, requestId, fingerprint: createBodyFingerprint(customer.id, parsed) };
-  await handleOncePerRequestId(ctx, exchange, template, claim, async () => {
-    const decision = ctx.faults.decide("POST", exchange.path);
-    if (decision.delayMs > 0) await waitMs(decision.delayMs);
-    if (decision.throttleSeconds !== undefined)
-      return sendThrottled(ctx, exchange, template, decision.throttleSeconds);
-    if (decision.error !== undefined) return sendApiError(ctx, exchange, template, decision.error.error);
-    const now = ctx.now();
-    const result = createValidOrder(ctx, partnerTenantId, customer, parsed, requestId, now);
-    const answer = result.ok
-      ? createJsonAnswer(201, result.body)
-      : createErrorAnswer(result.error, ctx.options.numericErrorCodes);
-    const record = createRequestRecord(ctx, claim, answer, now, result.ok ? result.order.id : undefined);
-    // Durable before any answer: the order and its request record in one fsynced append.
-    if (result.ok) ctx.store.writeOrders([result.order], record === undefined ? undefined : [record]);
-    else if (record !== undefined) ctx.store.writeRequests([record]);
-    if (decision.drop) return sendDrop(ctx, exchange, template);
-    sendAnswer(ctx, exchange, template, answer);
-  });
-}
+export const handleCreateOrder = createReplayableWriteHandler({
+  selectTarget: (request) => request.customer.id,
+  createOutcome(ctx, { partnerTenantId, customer }, body, requestId, now) {
+    const result = createValidOrder(ctx, partnerTenantId, customer, body, requestId, now);
+    if (!result.ok) return { answer: createErrorAnswer(result.error, ctx.options.numericErrorCodes) };
+    const order = result.order;
+    return {
+      answer: createJsonAnswer(201, result.body),
+      orderId: order.id,
+      store: (records) => ctx.store.writeOrders([order], records),
+    };
+  },
+});
 
 function createValidOrder(
   ctx: SandboxContext,

@@ -76,6 +76,6 @@ export const SANDBOX_CUSTOMERS: readonly SandboxCustomer[] = [
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600;
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 500;
 export const DEFAULT_REQUEST_ID_TTL_MS = 24 * 60 * 60 * 1000;
-/** Integration-sandbox limits (test-and-debug.md): code 800018 when exceeded. */
+/** Integration-sandbox limits (docs/sandbox.md): code 800018 when exceeded. */
 export const SANDBOX_MAX_SUBSCRIPTIONS_PER_CUSTOMER = 5;
 export const SANDBOX_MAX_LICENSES_PER_SUBSCRIPTION = 25;

@@ -3,6 +3,7 @@
  * enum values are matched case-insensitively (the documentation's own examples are PascalCase),
  * read-only members are ignored but still parsed, and failures carry the documented codes.
  */
+import type { CreateLineItemBody, CreateOrderBody } from "../core/create-order-body.js";
 import type { Catalog, CatalogOffer } from "./catalog.js";
 import type { SandboxAzureSubscription } from "./defaults.js";
 
@@ -12,26 +13,9 @@ export interface ApiError {
   description: string;
 }
 
-export interface NormalizedLineItem {
-  lineItemNumber: number;
-  offerId: string;
-  quantity: number;
-  termDuration?: string;
-  friendlyName?: string;
-  partnerIdOnRecord?: string;
-  additionalPartnerIdsOnRecord?: string[];
-  attestationAccepted?: boolean;
-  renewsTo?: { termDuration: string };
-  provisioningContext?: Record<string, string>;
-  promotionId?: string;
-  customTermEndDate?: string;
-}
-
-export interface NormalizedOrderRequest {
-  billingCycle: string;
-  partnerOnRecordAttestationAccepted?: boolean;
-  lineItems: NormalizedLineItem[];
-}
+/** A create-order line item as read: names and enum values in their documented spelling. */
+export type NormalizedLineItem = CreateLineItemBody;
+export type NormalizedOrderRequest = CreateOrderBody;
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 

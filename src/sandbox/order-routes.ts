@@ -215,7 +215,7 @@ export const handleActivationLinks = createCustomerRouteHandler((ctx, request) =
     const items = [
       {
         lineItemNumber: n,
-        // The integration sandbox returns dummy activation links (test-and-debug.md).
+        // The integration sandbox returns dummy activation links (docs/sandbox.md).
         link: {
           uri: `https://sandbox.invalid/activate?orderId=${order.id}&lineItemNumber=${n}`,
           method: "GET",
@@ -272,7 +272,7 @@ export function findOrder(
   return order;
 }
 
-/** PATCH status=cancelled, as the integration sandbox allows (cancel-an-order-from-the-integration-sandbox.md). */
+/** PATCH status=cancelled, as the integration sandbox allows (docs/sandbox.md). */
 function writeCancelledOrder(ctx: SandboxContext, order: StoredOrder, body: string): Answer {
   const numeric = ctx.options.numericErrorCodes;
   let parsed: unknown;

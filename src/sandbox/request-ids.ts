@@ -8,15 +8,94 @@
  * - a recorded request id with a different body is refused 400 800002 (a new order needs a new id);
  * - otherwise the create runs, and its answer (success or failure) is recorded in the same fsynced
  *   append as the order (create-order.ts), before it is sent.
- * A create without MS-RequestId is neither recorded nor guarded.
+ * A create without MS-RequestId is neither recorded nor guarded. Every write route that takes
+ * MS-RequestId (create an order, PATCH a subscription) is built by createReplayableWriteHandler, so
+ * they follow these rules alike.
  */
 import { DEFAULT_REQUEST_ID_TTL_MS } from "./defaults.js";
-import type { Exchange, SandboxContext } from "./context.js";
-import { createApiError } from "./order-request.js";
-import { sendAnswer, sendApiError } from "./respond.js";
+import type { Exchange, RouteHandler, SandboxContext } from "./context.js";
+import { createApiError, createBodyFingerprint } from "./order-request.js";
+import { readCustomerRequest } from "./order-routes.js";
+import type { CustomerRequest } from "./order-routes.js";
+import { sendThrottled } from "./rate-windows.js";
+import { findHeader, sendAnswer, sendApiError, sendDrop, waitMs } from "./respond.js";
 import type { Answer } from "./respond.js";
 import { createCustomerKey } from "./store.js";
 import type { RequestRecord } from "./store.js";
+
+/** What a write decided once its request id is claimed: the answer, and the change that goes with it. */
+export interface WriteOutcome {
+  readonly answer: Answer;
+  /** The order the write placed, remembered in its request record. */
+  readonly orderId?: string;
+  /**
+   * Stores the change together with `records` in one fsynced append; absent when the write changes
+   * nothing (a refusal), and then only the request record is stored.
+   */
+  readonly store?: (records: RequestRecord[] | undefined) => void;
+}
+
+/** A write route with MS-RequestId replay: what it writes to, and the write itself. */
+export interface ReplayableWrite {
+  /**
+   * What the request is about besides its body (the customer, and the resource under it): the same
+   * body sent to another resource is another request.
+   */
+  selectTarget(request: CustomerRequest): string;
+  /** Validates the parsed body and decides the write at `now`; stores nothing. */
+  createOutcome(
+    ctx: SandboxContext,
+    request: CustomerRequest,
+    body: unknown,
+    requestId: string | undefined,
+    now: number,
+  ): WriteOutcome;
+}
+
+/**
+ * A write route: the customer checks of order-routes.ts, a JSON body (else 400 800002), the
+ * MS-RequestId rules above, the injected faults, then the write. The change and its request record
+ * are durable in one append before the answer goes out, so a commit-then-drop fault loses the
+ * answer, never the change.
+ */
+export function createReplayableWriteHandler(write: ReplayableWrite): RouteHandler {
+  return async (ctx, exchange, match) => {
+    const request = await readCustomerRequest(ctx, exchange, match);
+    if (request === undefined) return;
+    const template = match.template;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(request.body ?? "");
+    } catch {
+      return sendApiError(
+        ctx,
+        exchange,
+        template,
+        createApiError(400, "800002", "Invalid request input: the body is not valid JSON."),
+      );
+    }
+    const claim = {
+      partnerTenantId: request.partnerTenantId,
+      requestId: findHeader(exchange.req, "ms-requestid"),
+      fingerprint: createBodyFingerprint(write.selectTarget(request), parsed),
+    };
+    await handleOncePerRequestId(ctx, exchange, template, claim, async () => {
+      const decision = ctx.faults.decide(exchange.method, exchange.path);
+      if (decision.delayMs > 0) await waitMs(decision.delayMs);
+      if (decision.throttleSeconds !== undefined)
+        return sendThrottled(ctx, exchange, template, decision.throttleSeconds);
+      if (decision.error !== undefined) return sendApiError(ctx, exchange, template, decision.error.error);
+      const now = ctx.now();
+      const outcome = write.createOutcome(ctx, request, parsed, claim.requestId, now);
+      const record = createRequestRecord(ctx, claim, outcome.answer, now, outcome.orderId);
+      // Durable before any answer: the change and its request record in one fsynced append.
+      if (outcome.store !== undefined) outcome.store(record === undefined ? undefined : [record]);
+      else if (record !== undefined) ctx.store.writeRequests([record]);
+      if (decision.drop) return sendDrop(ctx, exchange, template);
+      sendAnswer(ctx, exchange, template, outcome.answer);
+    });
+  };
+}
 
 /** Whose create it is, under which request id, and the fingerprint of its body. */
 export interface RequestIdClaim {
@@ -29,7 +108,7 @@ export interface RequestIdClaim {
  * Answers a create from its request record (replay, in-flight, reuse) or else runs `create` with
  * the request id marked in flight until it settles.
  */
-export async function handleOncePerRequestId(
+async function handleOncePerRequestId(
   ctx: SandboxContext,
   exchange: Exchange,
   template: string,
@@ -81,7 +160,7 @@ export async function handleOncePerRequestId(
 }
 
 /** The record of a create's answer; undefined for a create without MS-RequestId. */
-export function createRequestRecord(
+function createRequestRecord(
   ctx: SandboxContext,
   claim: RequestIdClaim,
   answer: Answer,

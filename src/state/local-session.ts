@@ -18,7 +18,7 @@
 import { readFile } from "node:fs/promises";
 import type { StateFile } from "../core/model.js";
 import { copyStateMaps, foldJournalEntryInPlace } from "../core/state-journal.js";
-import type { HistoryEntry, JournalEntry, LockInfo, StateSession, VersionMeta } from "./types.js";
+import type { JournalEntry, LockInfo, StateSession, VersionMeta } from "./types.js";
 import { removeEmptyFile, writeFileAtomic } from "./atomic-file.js";
 import { createStateError, createWriteFailedError } from "./errors.js";
 import { writeHistoryVersion } from "./history.js";
@@ -36,6 +36,7 @@ import {
   type OrderRecord,
 } from "./session-messages.js";
 import { assertValidState, isJournalEntry } from "./validate-state.js";
+import { SessionQueue, createHistoryEntry } from "./session-queue.js";
 import { isSameFingerprint, readFingerprint, type SnapshotFingerprint, type StatePaths } from "./paths.js";
 
 export interface SessionInit {
@@ -73,9 +74,7 @@ export class LocalSession implements StateSession {
   private orphaned = 0;
   /** Orphan journals of earlier runs folded in at open: removed after the next commit. */
   private foldedOrphans: { file: string; size: number }[] = [];
-  private closed = false;
-  /** Serializes appends, commit and release: the applier appends from concurrent tasks. */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SessionQueue();
 
   constructor(init: SessionInit) {
     this.init = init;
@@ -92,8 +91,8 @@ export class LocalSession implements StateSession {
   }
 
   append(entry: JournalEntry): Promise<void> {
-    return this.enqueue(async () => {
-      this.assertOpen("append");
+    return this.queue.run(async () => {
+      this.queue.assertOpen("append");
       if (!isJournalEntry(entry)) throw new Error(`invalid journal entry: ${JSON.stringify(entry)}`);
       const before = await this.checkLock();
       if (!before.held) throw await this.createLockLostError(entry, before, "before");
@@ -118,8 +117,8 @@ export class LocalSession implements StateSession {
   }
 
   commit(meta: VersionMeta): Promise<StateFile> {
-    return this.enqueue(async () => {
-      this.assertOpen("commit");
+    return this.queue.run(async () => {
+      this.queue.assertOpen("commit");
       await this.assertCommitAllowed();
       if (this.uncommitted === 0 && this.foldedOrphans.length === 0) return this.current();
       await this.writeVersion(meta);
@@ -145,9 +144,8 @@ export class LocalSession implements StateSession {
   }
 
   release(): Promise<void> {
-    return this.enqueue(async () => {
-      if (this.closed) return;
-      this.closed = true;
+    return this.queue.run(async () => {
+      if (!this.queue.markReleased()) return;
       const held = (await this.checkLock().catch(() => ({ held: false }) as const)).held;
       if (this.journal !== undefined) {
         // Only the lock holder may remove the journal: after a lost lock it is another run's.
@@ -293,16 +291,7 @@ export class LocalSession implements StateSession {
     const next: StateFile = { ...this.working, serial };
     assertValidState(next);
     const gitCommit = await this.init.readGitCommit();
-    const entry: HistoryEntry = {
-      serial,
-      lineage: next.lineage,
-      time: this.init.now().toISOString(),
-      command: meta.command,
-      user: this.init.user,
-      host: this.init.host,
-      ...(gitCommit === undefined ? {} : { gitCommit }),
-      summary: meta.summary,
-    };
+    const entry = createHistoryEntry(this.init, { serial, lineage: next.lineage }, meta, gitCommit);
     const where =
       this.foldedOrphans.length === 0
         ? paths.journal
@@ -370,16 +359,5 @@ export class LocalSession implements StateSession {
         hint: `This run's ${this.uncommitted} record(s) stay in ${paths.journal}; the next run folds them in. Check that no other orderform run or tool writes this state (was the lock force-unlocked while this run was alive?).`,
       },
     );
-  }
-
-  private assertOpen(operation: string): void {
-    if (this.closed)
-      throw createStateError("state.session-closed", `State session already released; cannot ${operation}.`);
-  }
-
-  private enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(task);
-    this.queue = result.catch(() => undefined);
-    return result;
   }
 }

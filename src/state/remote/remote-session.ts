@@ -13,11 +13,11 @@
 import type { StateFile } from "../../core/model.js";
 import { OrderformError } from "../../core/errors.js";
 import { copyStateMaps, foldJournalEntryInPlace } from "../../core/state-journal.js";
-import { createStateError } from "../errors.js";
 import { JOURNAL_FORMAT_VERSION } from "../journal.js";
 import type { JournalHeader } from "../journal.js";
-import type { HistoryEntry, JournalEntry, LockInfo, StateSession, VersionMeta } from "../types.js";
+import type { JournalEntry, LockInfo, StateSession, VersionMeta } from "../types.js";
 import { assertValidState, isJournalEntry } from "../validate-state.js";
+import { SessionQueue, createHistoryEntry } from "../session-queue.js";
 import { describeEntry } from "../session-messages.js";
 import type { RemoteLock, RemoteStateDriver } from "./driver.js";
 
@@ -48,8 +48,7 @@ export class RemoteSession implements StateSession {
   private uncommitted = 0;
   /** Set after a failed append: nothing more is appended, and no commit follows. */
   private failure: OrderformError | undefined;
-  private closed = false;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SessionQueue();
 
   constructor(init: RemoteSessionInit) {
     this.init = init;
@@ -66,8 +65,8 @@ export class RemoteSession implements StateSession {
   }
 
   append(entry: JournalEntry): Promise<void> {
-    return this.enqueue(async () => {
-      this.assertOpen("append");
+    return this.queue.run(async () => {
+      this.queue.assertOpen("append");
       if (!isJournalEntry(entry)) throw new Error(`invalid journal entry: ${JSON.stringify(entry)}`);
       if (this.failure !== undefined) throw this.createRefusal(entry, this.failure);
       const header: JournalHeader | undefined =
@@ -91,8 +90,8 @@ export class RemoteSession implements StateSession {
   }
 
   commit(meta: VersionMeta): Promise<StateFile> {
-    return this.enqueue(async () => {
-      this.assertOpen("commit");
+    return this.queue.run(async () => {
+      this.queue.assertOpen("commit");
       if (this.failure !== undefined) {
         throw new OrderformError(
           this.failure.code,
@@ -108,7 +107,7 @@ export class RemoteSession implements StateSession {
 
   /** Folds records a run that died left in the shared journal, and commits them as one version. */
   recover(entries: readonly JournalEntry[], meta: VersionMeta): Promise<void> {
-    return this.enqueue(async () => {
+    return this.queue.run(async () => {
       for (const entry of entries) foldJournalEntryInPlace(this.working, entry);
       this.snapshot = undefined;
       this.uncommitted = entries.length;
@@ -117,9 +116,8 @@ export class RemoteSession implements StateSession {
   }
 
   release(): Promise<void> {
-    return this.enqueue(async () => {
-      if (this.closed) return;
-      this.closed = true;
+    return this.queue.run(async () => {
+      if (!this.queue.markReleased()) return;
       await this.init.remoteLock.release();
     });
   }
@@ -129,16 +127,7 @@ export class RemoteSession implements StateSession {
     const next: StateFile = { ...this.working, serial };
     assertValidState(next);
     const gitCommit = await this.init.readGitCommit();
-    const entry: HistoryEntry = {
-      serial,
-      lineage: next.lineage,
-      time: this.init.now().toISOString(),
-      command: meta.command,
-      user: this.init.user,
-      host: this.init.host,
-      ...(gitCommit === undefined ? {} : { gitCommit }),
-      summary: meta.summary,
-    };
+    const entry = createHistoryEntry(this.init, { serial, lineage: next.lineage }, meta, gitCommit);
     try {
       this.token = await this.init.remoteLock.commit(next, entry, this.token);
     } catch (error) {
@@ -177,17 +166,6 @@ export class RemoteSession implements StateSession {
       `${failure.message} Could not record ${what}. ${consequence} ${this.describeJournalFate()}`,
       { hint: failure.hint, cause: failure },
     );
-  }
-
-  private assertOpen(operation: string): void {
-    if (this.closed)
-      throw createStateError("state.session-closed", `State session already released; cannot ${operation}.`);
-  }
-
-  private enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(task);
-    this.queue = result.catch(() => undefined);
-    return result;
   }
 }
 

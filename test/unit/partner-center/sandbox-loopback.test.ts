@@ -10,21 +10,24 @@ import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDefaultConfig } from "../../../src/config/defaults.js";
 import type { OrderContent } from "../../../src/core/model.js";
-import { createTokenProvider, type FetchLike } from "../../../src/partner-center/auth.js";
-import { createPartnerCenterClient, type ClientOptions } from "../../../src/partner-center/client.js";
+import type { FetchLike } from "../../../src/partner-center/auth.js";
+import type { ClientOptions } from "../../../src/partner-center/client.js";
 import { PartnerCenterError } from "../../../src/partner-center/errors.js";
 import { openPartnerCenter } from "../../../src/operations/open-partner-center.js";
 import { createRateLimiter } from "../../../src/partner-center/rate-limiter.js";
-import type { PartnerCenterClient, RetryInfo } from "../../../src/partner-center/types.js";
+import type { RetryInfo } from "../../../src/partner-center/types.js";
 import {
   SANDBOX_CUSTOMERS,
   SANDBOX_PARTNER,
   startSandbox,
   type SandboxOptions,
 } from "../../../src/sandbox/index.js";
-
-const CONTOSO = "b0d70a69-4c42-4b27-b17b-91a835d8686a";
-const SECRET_VAR = "PC_TEST_CLIENT_SECRET";
+import {
+  CONTOSO,
+  createSandboxTokenProvider,
+  startLoopbackHarness,
+  type LoopbackHarness,
+} from "./loopback-harness.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -41,12 +44,8 @@ function createContent(customer: string, quantity = 2): OrderContent {
   };
 }
 
-interface Harness {
-  url: string;
-  client: PartnerCenterClient;
-  logs: string[];
+interface Harness extends LoopbackHarness {
   tokenFetches: { count: number; accessTokens: string[] };
-  admin<T>(method: string, route: string, body?: unknown): Promise<T>;
 }
 
 async function startHarness(
@@ -54,9 +53,6 @@ async function startHarness(
   clientOptions: Partial<ClientOptions> = {},
   providerNow?: () => number,
 ): Promise<Harness> {
-  const server = await startSandbox({ port: 0, ...sandboxOptions });
-  const logs: string[] = [];
-  const logger = (line: string) => logs.push(line);
   const tokenFetches = { count: 0, accessTokens: [] as string[] };
   // The real undici fetch, counted: the test learns the token values independently of the provider.
   const counting: FetchLike = async (url, init) => {
@@ -71,40 +67,16 @@ async function startHarness(
     }
     return { status: response.status, text: () => Promise.resolve(text) };
   };
-  const tokenProvider = createTokenProvider(
-    {
-      mode: "app",
-      tenantId: SANDBOX_PARTNER.tenantId,
-      clientId: SANDBOX_PARTNER.clientId,
-      clientSecretEnv: SECRET_VAR,
-      authorityHost: server.url,
-    },
-    { [SECRET_VAR]: SANDBOX_PARTNER.clientSecret },
-    { fetchImpl: counting, logger, ...(providerNow === undefined ? {} : { now: providerNow }) },
-  );
-  const client = createPartnerCenterClient({
-    baseUrl: server.url,
-    tokenProvider,
-    logger,
-    retry: { baseDelayMs: 20, maxDelayMs: 200, maxElapsedMs: 20_000 },
-    applicationName: "orderform/test",
-    ...clientOptions,
+  const harness = await startLoopbackHarness({
+    sandbox: sandboxOptions,
+    client: { applicationName: "orderform/test", ...clientOptions },
+    createProviderOptions: (logger) => ({
+      fetchImpl: counting,
+      logger,
+      ...(providerNow === undefined ? {} : { now: providerNow }),
+    }),
   });
-  cleanups.push(async () => {
-    await client.close();
-    await server.close();
-  });
-  const admin = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${server.url}${route}`, {
-      method,
-      ...(body === undefined
-        ? {}
-        : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
-    });
-    expect(response.status, `${method} ${route}`).toBe(200);
-    return (await response.json()) as T;
-  };
-  return { url: server.url, client, logs, tokenFetches, admin };
+  return { ...harness, tokenFetches };
 }
 
 interface AdminOrders {
@@ -396,17 +368,9 @@ describe("secrets never reach the log (ORDERFORM_LOG=debug)", () => {
     const server = await startSandbox({ port: 0 });
     cleanups.push(() => server.close());
     const logs: string[] = [];
-    const provider = createTokenProvider(
-      {
-        mode: "app",
-        tenantId: SANDBOX_PARTNER.tenantId,
-        clientId: SANDBOX_PARTNER.clientId,
-        clientSecretEnv: SECRET_VAR,
-        authorityHost: server.url,
-      },
-      { [SECRET_VAR]: "wrong-secret-value-123" },
-      { logger: (l) => logs.push(l) },
-    );
+    const provider = createSandboxTokenProvider(server.url, "wrong-secret-value-123", {
+      logger: (l) => logs.push(l),
+    });
     const error = (await provider.getToken().catch((e: unknown) => e)) as Error & { code: string };
     expect(error.code).toBe("auth.token-failed");
     expect(error.message).toContain("invalid_client");

@@ -5,64 +5,23 @@
  * the same MS-RequestId.
  */
 import { randomUUID } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
-import { createTokenProvider } from "../../../src/partner-center/auth.js";
-import { createPartnerCenterClient } from "../../../src/partner-center/client.js";
+import { describe, expect, it } from "vitest";
 import { PartnerCenterError, selectSubscriptionRefusal } from "../../../src/partner-center/errors.js";
-import type { PartnerCenterClient, RetryInfo, Subscription } from "../../../src/partner-center/types.js";
-import { SANDBOX_PARTNER, startSandbox, type SandboxOptions } from "../../../src/sandbox/index.js";
+import type { RetryInfo, Subscription } from "../../../src/partner-center/types.js";
+import type { SandboxOptions } from "../../../src/sandbox/index.js";
+import { CONTOSO, startLoopbackHarness, type LoopbackHarness } from "./loopback-harness.js";
 
-const CONTOSO = "b0d70a69-4c42-4b27-b17b-91a835d8686a";
 const BASIC = "CFQ7TTC0LH18:0001:CFQ7TTC0K59S";
 const HOUR = 60 * 60 * 1000;
-const SECRET_VAR = "PC_TEST_CLIENT_SECRET";
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
-
-interface Harness {
-  client: PartnerCenterClient;
-  logs: string[];
-  admin(method: string, route: string, body?: unknown): Promise<Record<string, unknown>>;
+interface Harness extends LoopbackHarness {
   /** A completed Business Basic order created `ageMs` ago; its one subscription as the client reads it. */
   seed(ageMs: number, quantity: number): Promise<Subscription>;
 }
 
 async function startHarness(options: SandboxOptions = {}): Promise<Harness> {
-  const server = await startSandbox({ port: 0, ...options });
-  const logs: string[] = [];
-  const tokenProvider = createTokenProvider(
-    {
-      mode: "app",
-      tenantId: SANDBOX_PARTNER.tenantId,
-      clientId: SANDBOX_PARTNER.clientId,
-      clientSecretEnv: SECRET_VAR,
-      authorityHost: server.url,
-    },
-    { [SECRET_VAR]: SANDBOX_PARTNER.clientSecret },
-  );
-  const client = createPartnerCenterClient({
-    baseUrl: server.url,
-    tokenProvider,
-    logger: (line) => logs.push(line),
-    retry: { baseDelayMs: 20, maxDelayMs: 200, maxElapsedMs: 20_000 },
-  });
-  cleanups.push(async () => {
-    await client.close();
-    await server.close();
-  });
-  const admin = async (method: string, route: string, body?: unknown) => {
-    const response = await fetch(`${server.url}${route}`, {
-      method,
-      ...(body === undefined
-        ? {}
-        : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
-    });
-    expect(response.status, `${method} ${route}`).toBe(200);
-    return (await response.json()) as Record<string, unknown>;
-  };
+  const harness = await startLoopbackHarness({ sandbox: options });
+  const { client, admin } = harness;
   const seed = async (ageMs: number, quantity: number) => {
     const seeded = await admin("POST", "/_sandbox/orders", {
       customer: CONTOSO,
@@ -75,7 +34,7 @@ async function startHarness(options: SandboxOptions = {}): Promise<Harness> {
     if (subscription === undefined) throw new Error("the seeded order has no subscription");
     return subscription;
   };
-  return { client, logs, admin, seed };
+  return { ...harness, seed };
 }
 
 async function catchError(promise: Promise<unknown>): Promise<PartnerCenterError> {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SANDBOX_PARTNER } from "../../../src/sandbox/index.js";
 import {
   AI_BUILDER,
@@ -8,20 +8,11 @@ import {
   createLicenseOrder,
   findMissingFields,
   startTestSandbox,
+  useSharedSandbox,
 } from "./helpers.js";
-import type { TestSandbox } from "./helpers.js";
 import { CSHARP_SAMPLE_BODY, SEED_EXAMPLES } from "./seed-examples.js";
 
-let t: TestSandbox;
-beforeAll(async () => {
-  t = await startTestSandbox();
-});
-afterAll(async () => {
-  await t.close();
-});
-beforeEach(async () => {
-  await t.admin("POST", "/_sandbox/reset");
-});
+const t = useSharedSandbox();
 
 describe("seed documents' request examples, sent as written", () => {
   for (const example of SEED_EXAMPLES) {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SANDBOX_NON_RI_SUBSCRIPTION, SANDBOX_OTHER_PARTNER } from "../../../src/sandbox/index.js";
 import {
   BASIC,
@@ -7,19 +7,10 @@ import {
   TAILSPIN,
   createLicenseOrder,
   startTestSandbox,
+  useSharedSandbox,
 } from "./helpers.js";
-import type { TestSandbox } from "./helpers.js";
 
-let t: TestSandbox;
-beforeAll(async () => {
-  t = await startTestSandbox();
-});
-afterAll(async () => {
-  await t.close();
-});
-beforeEach(async () => {
-  await t.admin("POST", "/_sandbox/reset");
-});
+const t = useSharedSandbox();
 
 const ri = (subscriptionId: string, offerId = RESERVED_INSTANCE) => ({
   BillingCycle: "one_time",

@@ -1,4 +1,5 @@
 /** Shared plumbing for the sandbox conformance tests: plain fetch over loopback, no client library. */
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import { SANDBOX_PARTNER, startSandbox } from "../../../src/sandbox/index.js";
 import type { RunningSandbox, SandboxOptions, SandboxPartner } from "../../../src/sandbox/index.js";
 
@@ -71,6 +72,42 @@ export async function startTestSandbox(options: SandboxOptions = {}): Promise<Te
     admin: (method, path, body) => sendJson(`${url}${path}`, method, body, {}),
     tokenFor: (partner) => fetchToken(url, partner),
     close: () => sandbox.close(),
+  };
+}
+
+/**
+ * One sandbox for the whole test file, reset before each test: registers the hooks (call it at the
+ * top level) and answers a handle whose members reach the sandbox once it has started.
+ */
+export function useSharedSandbox(): TestSandbox {
+  let current: TestSandbox | undefined;
+  beforeAll(async () => {
+    current = await startTestSandbox();
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  beforeEach(async () => {
+    await started().admin("POST", "/_sandbox/reset");
+  });
+  const started = (): TestSandbox => {
+    if (current === undefined) throw new Error("the shared sandbox is used before it started");
+    return current;
+  };
+  return {
+    get sandbox() {
+      return started().sandbox;
+    },
+    get url() {
+      return started().url;
+    },
+    get token() {
+      return started().token;
+    },
+    call: (method, path, body, headers) => started().call(method, path, body, headers),
+    admin: (method, path, body) => started().admin(method, path, body),
+    tokenFor: (partner) => started().tokenFor(partner),
+    close: () => started().close(),
   };
 }
 

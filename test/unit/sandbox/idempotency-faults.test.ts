@@ -1,17 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { BASIC, CONTOSO, FABRIKAM, TAILSPIN, createLicenseOrder, startTestSandbox } from "./helpers.js";
-import type { TestSandbox } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import {
+  BASIC,
+  CONTOSO,
+  FABRIKAM,
+  TAILSPIN,
+  createLicenseOrder,
+  startTestSandbox,
+  useSharedSandbox,
+} from "./helpers.js";
 
-let t: TestSandbox;
-beforeAll(async () => {
-  t = await startTestSandbox();
-});
-afterAll(async () => {
-  await t.close();
-});
-beforeEach(async () => {
-  await t.admin("POST", "/_sandbox/reset");
-});
+const t = useSharedSandbox();
 
 const ORDERS = `/v1/customers/${CONTOSO}/orders`;
 const countOrders = async (): Promise<number> =>
