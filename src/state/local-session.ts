@@ -18,6 +18,7 @@
 import { readFile } from "node:fs/promises";
 import type { StateFile } from "../core/model.js";
 import { copyStateMaps, foldJournalEntryInPlace } from "../core/state-journal.js";
+import { selectSeatChangesMeta } from "../core/seat-changes.js";
 import type { HistoryEntry, JournalEntry, LockInfo, StateSession, VersionMeta } from "./types.js";
 import { removeEmptyFile, writeFileAtomic } from "./atomic-file.js";
 import { createStateError, createWriteFailedError } from "./errors.js";
@@ -69,6 +70,8 @@ export class LocalSession implements StateSession {
   private journalFailure: OrderformError | undefined;
   /** Records appended since open or the last commit (they are in the journal, not the snapshot). */
   private uncommitted = 0;
+  /** The state as last committed (maps copied): a version's seat changes are counted against it. */
+  private committed: StateFile;
   /** Order records saved to this session's orphan journal instead of the journal. */
   private orphaned = 0;
   /** Orphan journals of earlier runs folded in at open: removed after the next commit. */
@@ -81,6 +84,7 @@ export class LocalSession implements StateSession {
     this.init = init;
     this.lock = init.lock;
     this.working = init.state;
+    this.committed = copyStateMaps(init.state);
     this.fingerprint = init.fingerprint;
     this.baseSerial = init.state.serial;
     this.historySerial = init.historySerial;
@@ -302,6 +306,7 @@ export class LocalSession implements StateSession {
       host: this.init.host,
       ...(gitCommit === undefined ? {} : { gitCommit }),
       summary: meta.summary,
+      ...selectSeatChangesMeta(this.committed, next),
     };
     const where =
       this.foldedOrphans.length === 0
@@ -322,6 +327,7 @@ export class LocalSession implements StateSession {
     });
     this.fingerprint = await readFingerprint(paths.state);
     this.working.serial = serial;
+    this.committed = copyStateMaps(this.working);
     this.baseSerial = serial;
     this.snapshot = undefined;
     // A kill before this truncate leaves records already in the snapshot; replaying them is a no-op.

@@ -13,6 +13,7 @@
 import type { StateFile } from "../../core/model.js";
 import { OrderformError } from "../../core/errors.js";
 import { copyStateMaps, foldJournalEntryInPlace } from "../../core/state-journal.js";
+import { selectSeatChangesMeta } from "../../core/seat-changes.js";
 import { createStateError } from "../errors.js";
 import { JOURNAL_FORMAT_VERSION } from "../journal.js";
 import type { JournalHeader } from "../journal.js";
@@ -46,6 +47,8 @@ export class RemoteSession implements StateSession {
   private historySerial: number;
   /** Records appended since open or the last commit (in the shared journal, not the snapshot). */
   private uncommitted = 0;
+  /** The state as last committed (maps copied): a version's seat changes are counted against it. */
+  private committed: StateFile;
   /** Set after a failed append: nothing more is appended, and no commit follows. */
   private failure: OrderformError | undefined;
   private closed = false;
@@ -55,6 +58,7 @@ export class RemoteSession implements StateSession {
     this.init = init;
     this.lock = init.lock;
     this.working = init.state;
+    this.committed = copyStateMaps(init.state);
     this.token = init.token;
     this.baseSerial = init.state.serial;
     this.historySerial = init.historySerial;
@@ -138,6 +142,7 @@ export class RemoteSession implements StateSession {
       host: this.init.host,
       ...(gitCommit === undefined ? {} : { gitCommit }),
       summary: meta.summary,
+      ...selectSeatChangesMeta(this.committed, next),
     };
     try {
       this.token = await this.init.remoteLock.commit(next, entry, this.token);
@@ -152,6 +157,7 @@ export class RemoteSession implements StateSession {
       );
     }
     this.working.serial = serial;
+    this.committed = copyStateMaps(this.working);
     this.baseSerial = serial;
     this.historySerial = serial;
     this.snapshot = undefined;
