@@ -126,4 +126,31 @@ describe("seat changes in state", () => {
     expect((await project.run(["plan", "--detailed-exitcode"])).code).toBe(0);
     expect(await readQuantity(finished.seatChanges?.[0]?.subscriptionId ?? "")).toBe(10);
   });
+
+  it("a refused increase (the sandbox's 25-licence cap, 800018) is reported and recorded, nothing changes, and the next plan proposes the same update with the failure", async () => {
+    await declare(7);
+    expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
+    const subscriptionId = (await showJson("contoso/seats")).remoteLineItems?.[0]?.subscriptionId ?? "";
+    await declare(30);
+
+    const refused = await project.run(["apply", "--auto-approve"]);
+    expect(`${refused.stdout}${refused.stderr}`).toContain("800018");
+    expect(`${refused.stdout}${refused.stderr}`).toContain("at most 25 licenses per subscription");
+    expect(await readQuantity(subscriptionId)).toBe(7);
+    const state = (await project.readState()) as unknown as {
+      failures: Record<string, { code: string; lineItemNumber?: number; requestId: string }>;
+      pendingUpdates?: object;
+    };
+    expect(state.failures["contoso/seats"]).toMatchObject({ code: "800018", lineItemNumber: 0 });
+    expect(state.pendingUpdates).toBeUndefined();
+    expect((await showJson("contoso/seats")).seatChanges).toBeUndefined();
+
+    const plan = await project.run(["plan", "--format", "json"]);
+    const parsed = JSON.parse(plan.stdout) as {
+      actions: { kind: string; reason: string; updates?: { from: number; to: number }[] }[];
+    };
+    expect(parsed.actions).toHaveLength(1);
+    expect(parsed.actions[0]).toMatchObject({ kind: "update", updates: [{ from: 7, to: 30 }] });
+    expect(parsed.actions[0]?.reason).toContain("failed with 800018");
+  });
 });
