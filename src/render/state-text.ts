@@ -116,6 +116,7 @@ export function createStateOrderJson(
   pendingUpdates?: PendingUpdate[];
 } {
   const window = selectOrderWindow(order);
+  if (window === null && pending.length === 0) return order;
   return {
     ...order,
     ...(window === null
