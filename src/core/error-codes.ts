@@ -244,6 +244,10 @@ const STATE_CODES = {
   "state.mv-invalid-name": { kind: "error", meaning: "state mv to a name that is not a valid order name" },
   "state.mv-target-exists": { kind: "error", meaning: "state mv to a name state already holds" },
   "state.mv-pending": { kind: "error", meaning: "state mv of a name whose create is pending" },
+  "state.mv-pending-update": {
+    kind: "error",
+    meaning: "state mv of a name whose seat change is pending",
+  },
 } as const satisfies Record<string, CodeEntry>;
 
 const PARTNER_CENTER_CODES = {

@@ -18,6 +18,7 @@ import type {
   PendingUpdate,
   RemoteSnapshot,
   RemoteSubscription,
+  StateFile,
   StateOrder,
 } from "./model.js";
 import { createDiagnostic } from "./errors.js";
@@ -191,4 +192,21 @@ export function planSeatUpdates(input: {
     });
   });
   return { updates, diagnostics };
+}
+
+/**
+ * A state version's history meta member `seatChanges`: the seat changes `after` records that
+ * `before` (the version committed last) does not, by request id, so a renamed record's or a
+ * replayed journal's changes are not counted again. Absent when none.
+ */
+export function selectSeatChangesMeta(before: StateFile, after: StateFile): { seatChanges?: number } {
+  const known = new Set<string>();
+  for (const order of Object.values(before.orders)) {
+    for (const change of order.seatChanges ?? []) known.add(change.requestId);
+  }
+  let added = 0;
+  for (const order of Object.values(after.orders)) {
+    for (const change of order.seatChanges ?? []) if (!known.has(change.requestId)) added += 1;
+  }
+  return added === 0 ? {} : { seatChanges: added };
 }

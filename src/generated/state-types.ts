@@ -203,4 +203,8 @@ export interface HistoryMeta {
   host: string;
   gitCommit?: string;
   summary: string;
+  /**
+   * Seat changes this version records (update-done journal records folded); absent when none.
+   */
+  seatChanges?: number;
 }

@@ -5,7 +5,7 @@
  */
 import { OrderformError } from "../core/errors.js";
 import type { StateFile, StateOrder } from "../core/model.js";
-import { selectOwnSlot } from "../core/state-journal.js";
+import { selectOwnSlot, selectPendingUpdates } from "../core/state-journal.js";
 import type { StateStore } from "../state/types.js";
 import type { InvalidProject, OperationContext } from "./context.js";
 import { isInvalid, loadUsableConfig } from "./load-project.js";
@@ -112,7 +112,7 @@ export interface StateMvOptions {
 /**
  * Renames a record, as after renaming an order in its file: one state version. A pending create is
  * refused: its request id is derived from its name (docs/exactly-once.md), so it is finished under
- * the name it was started with. Returns the order moved (undefined: only its last failure).
+ * the name it was started with; so is a started seat change. Returns the order moved (undefined: only its last failure).
  */
 export async function runStateMvOperation(
   ctx: OperationContext,
@@ -149,12 +149,26 @@ export async function runStateMvOperation(
         },
       );
     }
+    // A started seat change is refused the same way: its request id was derived from this name
+    // and is re-sent as it was, so it is finished here first. Recorded seat changes move with the
+    // order record (docs/exactly-once.md, "Seat changes").
+    const update = selectPendingUpdates(state, from)[0];
+    if (update !== undefined) {
+      throw new OrderformError(
+        "state.mv-pending-update",
+        `${from} has a pending seat change of lineItems[${update.lineItemNumber}] (subscription ${update.subscriptionId}, ${update.from} -> ${update.to} seats, MS-RequestId ${update.requestId}, started ${update.startedAt}) whose outcome is unknown`,
+        {
+          hint: `Run \`orderform apply\` first to finish it under its name (it reads the subscription and re-sends the same request id only if needed), then \`orderform state mv ${from} ${to}\`.`,
+        },
+      );
+    }
     const order = selectOwnSlot(state.orders, from);
     if (order === undefined && selectOwnSlot(state.failures, from) === undefined) throw createNotFound(from);
     if (
       selectOwnSlot(state.orders, to) !== undefined ||
       selectOwnSlot(state.pending, to) !== undefined ||
-      selectOwnSlot(state.failures, to) !== undefined
+      selectOwnSlot(state.failures, to) !== undefined ||
+      selectPendingUpdates(state, to).length > 0
     ) {
       throw new OrderformError("state.mv-target-exists", `state already holds a record named ${to}`, {
         hint: `Choose another name, or remove that record first with \`orderform state rm ${to}\`.`,

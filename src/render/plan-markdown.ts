@@ -64,17 +64,28 @@ function renderSummary(plan: Plan, budget: number): string[] {
       `> ${s.undeclared} order${s.undeclared === 1 ? " is" : "s are"} in state but no longer declared. Nothing is cancelled; \`orderform state rm NAME\` stops tracking ${s.undeclared === 1 ? "it" : "them"}.`,
     );
   }
-  const tableHeader =
-    "| Customer | Create | Resume | Unchanged | Drift | Conflict | Undeclared |\n|---|---:|---:|---:|---:|---:|---:|\n";
+  // The Update column appears only in plans with seat changes, so that every other plan's markdown
+  // stays as it was.
+  const withUpdates = s.update > 0;
+  const tableHeader = withUpdates
+    ? "| Customer | Create | Update | Resume | Unchanged | Drift | Conflict | Undeclared |\n|---|---:|---:|---:|---:|---:|---:|---:|\n"
+    : "| Customer | Create | Resume | Unchanged | Drift | Conflict | Undeclared |\n|---|---:|---:|---:|---:|---:|---:|\n";
+  const renderRow = (label: string, c: Record<PlanAction["kind"], number>): string =>
+    `| ${label} | ${c.create} |${withUpdates ? ` ${c.update} |` : ""} ${c.resume} | ${c["no-op"]} | ${c.drift} | ${c.conflict} | ${c.undeclared} |\n`;
   const rows: string[] = [];
   for (const [customer, actions] of groupByCustomer(plan.actions)) {
-    const c = countKinds(actions);
-    rows.push(
-      `| \`${customer}\` | ${c.create} | ${c.resume} | ${c["no-op"]} | ${c.drift} | ${c.conflict} | ${c.undeclared} |\n`,
-    );
+    rows.push(renderRow(`\`${customer}\``, countKinds(actions)));
   }
   rows.push(
-    `| **Total** | ${s.create} | ${s.resume} | ${s.noop} | ${s.drift} | ${s.conflict} | ${s.undeclared} |\n`,
+    renderRow("**Total**", {
+      create: s.create,
+      update: s.update,
+      resume: s.resume,
+      "no-op": s.noop,
+      drift: s.drift,
+      conflict: s.conflict,
+      undeclared: s.undeclared,
+    }),
   );
 
   const blocks: string[] = [];

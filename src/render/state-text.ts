@@ -1,8 +1,9 @@
 /** Text views of the state for `show` and `state list|show|history`. Renderers only read. */
 import { isWithinCancellationWindow } from "../core/cancellation-window.js";
 import type { CancellationWindow } from "../core/cancellation-window.js";
-import type { StateFile, StateOrder } from "../core/model.js";
+import type { PendingUpdate, StateFile, StateOrder } from "../core/model.js";
 import { selectOrderWindow } from "../core/order-window.js";
+import { selectCurrentContent } from "../core/seat-changes.js";
 import type { DamagedHistoryFile, HistoryEntry } from "../state/types.js";
 
 export function renderStateText(state: StateFile, _options: { color: boolean }): string {
@@ -40,8 +41,15 @@ export function renderStateList(state: StateFile | null): string {
     .join("");
 }
 
-/** `state show NAME`; `nowMs` comes from the CLI edge and only decides whether the window is open. */
-export function renderStateOrder(order: StateOrder, nowMs: number): string {
+/**
+ * `state show NAME`: the record, its seat changes (oldest first) and the started ones of that name;
+ * `nowMs` comes from the CLI edge and only decides whether the window is open.
+ */
+export function renderStateOrder(
+  order: StateOrder,
+  nowMs: number,
+  pending: readonly PendingUpdate[] = [],
+): string {
   const window = selectOrderWindow(order);
   const lines = [
     `# ${order.name}`,
@@ -61,14 +69,30 @@ export function renderStateOrder(order: StateOrder, nowMs: number): string {
     `billing cycle:  ${order.applied.billingCycle}`,
     "line items:",
   ];
-  for (const item of order.applied.lineItems) {
+  const current = selectCurrentContent(order);
+  order.applied.lineItems.forEach((item, index) => {
     const subscription = order.remoteLineItems?.find(
       (r) => r.lineItemNumber === item.lineItemNumber,
     )?.subscriptionId;
+    const now = current.lineItems[index]?.quantity ?? item.quantity;
     lines.push(
-      `  [${item.lineItemNumber}] ${item.offerId} x${item.quantity}${item.termDuration ? ` ${item.termDuration}` : ""}${
+      `  [${item.lineItemNumber}] ${item.offerId} x${now}${now === item.quantity ? "" : ` (placed as x${item.quantity})`}${item.termDuration ? ` ${item.termDuration}` : ""}${
         subscription ? `  subscription ${subscription}` : ""
       }`,
+    );
+  });
+  if ((order.seatChanges ?? []).length > 0) lines.push("seat changes:");
+  for (const c of order.seatChanges ?? []) {
+    const who = [c.by, c.commit === undefined ? undefined : `commit ${c.commit.slice(0, 8)}`, c.ci]
+      .filter((part) => part !== undefined)
+      .join(", ");
+    lines.push(
+      `  ${c.at}  lineItems[${c.lineItemNumber}] ${c.from} -> ${c.to}  subscription ${c.subscriptionId}  MS-RequestId ${c.requestId}${who === "" ? "" : `  (${who})`}`,
+    );
+  }
+  for (const u of pending) {
+    lines.push(
+      `pending update: lineItems[${u.lineItemNumber}] ${u.from} -> ${u.to}  subscription ${u.subscriptionId}  MS-RequestId ${u.requestId}  started ${u.startedAt} (outcome unknown; the next apply finishes it with this request id)`,
     );
   }
   for (const previous of order.replaced ?? []) {
@@ -79,21 +103,34 @@ export function renderStateOrder(order: StateOrder, nowMs: number): string {
   return lines.join("\n") + "\n";
 }
 
-/** `state show NAME --json`: the record, with its new-commerce cancellation window when it has one. */
+/**
+ * `state show NAME --json`: the record (with its `seatChanges`), its new-commerce cancellation
+ * window when it has one, and the started seat changes of that name as `pendingUpdates`.
+ */
 export function createStateOrderJson(
   order: StateOrder,
   nowMs: number,
-): StateOrder & { cancellationWindow?: CancellationWindow & { open: boolean } } {
+  pending: readonly PendingUpdate[] = [],
+): StateOrder & {
+  cancellationWindow?: CancellationWindow & { open: boolean };
+  pendingUpdates?: PendingUpdate[];
+} {
   const window = selectOrderWindow(order);
-  if (window === null) return order;
-  return { ...order, cancellationWindow: { ...window, open: isWithinCancellationWindow(window, nowMs) } };
+  if (window === null && pending.length === 0) return order;
+  return {
+    ...order,
+    ...(window === null
+      ? {}
+      : { cancellationWindow: { ...window, open: isWithinCancellationWindow(window, nowMs) } }),
+    ...(pending.length === 0 ? {} : { pendingUpdates: [...pending] }),
+  };
 }
 
 /** The history table; damaged files (see readHistoryListing) get a DAMAGED row in serial order. */
 export function renderHistory(entries: HistoryEntry[], damaged: readonly DamagedHistoryFile[] = []): string {
   const rows: { serial: number; line: string }[] = entries.map((e) => ({
     serial: e.serial,
-    line: `${String(e.serial).padEnd(7)} ${e.time.padEnd(25)} ${`${e.user}@${e.host}`.padEnd(25)} ${(e.gitCommit ?? "-").slice(0, 8).padEnd(9)} ${e.command}: ${e.summary}`,
+    line: `${String(e.serial).padEnd(7)} ${e.time.padEnd(25)} ${`${e.user}@${e.host}`.padEnd(25)} ${(e.gitCommit ?? "-").slice(0, 8).padEnd(9)} ${e.command}: ${e.summary}${e.seatChanges === undefined ? "" : ` [seats: ${e.seatChanges} changed]`}`,
   }));
   for (const d of damaged) {
     rows.push({ serial: d.serial, line: `${String(d.serial).padEnd(7)} DAMAGED (skipped): ${d.file}` });

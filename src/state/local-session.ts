@@ -18,6 +18,7 @@
 import { readFile } from "node:fs/promises";
 import type { StateFile } from "../core/model.js";
 import { copyStateMaps, foldJournalEntryInPlace } from "../core/state-journal.js";
+import { selectSeatChangesMeta } from "../core/seat-changes.js";
 import type { JournalEntry, LockInfo, StateSession, VersionMeta } from "./types.js";
 import { removeEmptyFile, writeFileAtomic } from "./atomic-file.js";
 import { createStateError, createWriteFailedError } from "./errors.js";
@@ -70,6 +71,8 @@ export class LocalSession implements StateSession {
   private journalFailure: OrderformError | undefined;
   /** Records appended since open or the last commit (they are in the journal, not the snapshot). */
   private uncommitted = 0;
+  /** The state as last committed (maps copied): a version's seat changes are counted against it. */
+  private committed: StateFile;
   /** Order records saved to this session's orphan journal instead of the journal. */
   private orphaned = 0;
   /** Orphan journals of earlier runs folded in at open: removed after the next commit. */
@@ -80,6 +83,7 @@ export class LocalSession implements StateSession {
     this.init = init;
     this.lock = init.lock;
     this.working = init.state;
+    this.committed = copyStateMaps(init.state);
     this.fingerprint = init.fingerprint;
     this.baseSerial = init.state.serial;
     this.historySerial = init.historySerial;
@@ -291,7 +295,10 @@ export class LocalSession implements StateSession {
     const next: StateFile = { ...this.working, serial };
     assertValidState(next);
     const gitCommit = await this.init.readGitCommit();
-    const entry = createHistoryEntry(this.init, { serial, lineage: next.lineage }, meta, gitCommit);
+    const entry = {
+      ...createHistoryEntry(this.init, { serial, lineage: next.lineage }, meta, gitCommit),
+      ...selectSeatChangesMeta(this.committed, next),
+    };
     const where =
       this.foldedOrphans.length === 0
         ? paths.journal
@@ -311,6 +318,7 @@ export class LocalSession implements StateSession {
     });
     this.fingerprint = await readFingerprint(paths.state);
     this.working.serial = serial;
+    this.committed = copyStateMaps(this.working);
     this.baseSerial = serial;
     this.snapshot = undefined;
     // A kill before this truncate leaves records already in the snapshot; replaying them is a no-op.

@@ -1,7 +1,7 @@
 /** `orderform state list | show NAME | history | diff [A] [B] | rm NAME`: render what the state operations read. */
 import { createTwoFilesPatch } from "diff";
 import { OrderformError } from "../../core/errors.js";
-import { selectOwnSlot } from "../../core/state-journal.js";
+import { selectOwnSlot, selectPendingUpdates } from "../../core/state-journal.js";
 import { isInvalid } from "../../operations/load-project.js";
 import { openProjectStateStore, readStateVersions, runStateRmOperation } from "../../operations/state.js";
 import {
@@ -57,9 +57,10 @@ export async function runStateShow(ctx: CliContext, name: string): Promise<Comma
   }
   // The clock is read here, at the edge; the renderers only compare against it.
   const nowMs = Date.now();
-  const record = order === undefined ? intent : createStateOrderJson(order, nowMs);
+  const pending = selectPendingUpdates(state, name);
+  const record = order === undefined ? intent : createStateOrderJson(order, nowMs, pending);
   if (ctx.global.json) ctx.stdout.write(JSON.stringify(record, null, 2) + "\n");
-  else if (order !== undefined) ctx.stdout.write(renderStateOrder(order, nowMs));
+  else if (order !== undefined) ctx.stdout.write(renderStateOrder(order, nowMs, pending));
   else ctx.stdout.write(`# ${name} (pending intent)\n${JSON.stringify(intent, null, 2)}\n`);
   return 0;
 }

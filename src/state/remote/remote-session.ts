@@ -13,6 +13,7 @@
 import type { StateFile } from "../../core/model.js";
 import { OrderformError } from "../../core/errors.js";
 import { copyStateMaps, foldJournalEntryInPlace } from "../../core/state-journal.js";
+import { selectSeatChangesMeta } from "../../core/seat-changes.js";
 import { JOURNAL_FORMAT_VERSION } from "../journal.js";
 import type { JournalHeader } from "../journal.js";
 import type { JournalEntry, LockInfo, StateSession, VersionMeta } from "../types.js";
@@ -46,6 +47,8 @@ export class RemoteSession implements StateSession {
   private historySerial: number;
   /** Records appended since open or the last commit (in the shared journal, not the snapshot). */
   private uncommitted = 0;
+  /** The state as last committed (maps copied): a version's seat changes are counted against it. */
+  private committed: StateFile;
   /** Set after a failed append: nothing more is appended, and no commit follows. */
   private failure: OrderformError | undefined;
   private readonly queue = new SessionQueue();
@@ -54,6 +57,7 @@ export class RemoteSession implements StateSession {
     this.init = init;
     this.lock = init.lock;
     this.working = init.state;
+    this.committed = copyStateMaps(init.state);
     this.token = init.token;
     this.baseSerial = init.state.serial;
     this.historySerial = init.historySerial;
@@ -127,7 +131,10 @@ export class RemoteSession implements StateSession {
     const next: StateFile = { ...this.working, serial };
     assertValidState(next);
     const gitCommit = await this.init.readGitCommit();
-    const entry = createHistoryEntry(this.init, { serial, lineage: next.lineage }, meta, gitCommit);
+    const entry = {
+      ...createHistoryEntry(this.init, { serial, lineage: next.lineage }, meta, gitCommit),
+      ...selectSeatChangesMeta(this.committed, next),
+    };
     try {
       this.token = await this.init.remoteLock.commit(next, entry, this.token);
     } catch (error) {
@@ -141,6 +148,7 @@ export class RemoteSession implements StateSession {
       );
     }
     this.working.serial = serial;
+    this.committed = copyStateMaps(this.working);
     this.baseSerial = serial;
     this.historySerial = serial;
     this.snapshot = undefined;

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { MARKDOWN_PART_LIMIT, renderPlanMarkdown } from "../../../src/render/plan-markdown.js";
-import { createEveryKindPlan, createLargePlan, createNoChangesPlan } from "./sample-plans.js";
+import {
+  createEveryKindPlan,
+  createLargePlan,
+  createNoChangesPlan,
+  createSeatUpdatePlan,
+} from "./sample-plans.js";
 
 describe("renderPlanMarkdown", () => {
   it("renders every kind in one part: summary table first, then a <details> per customer", () => {
@@ -41,5 +46,16 @@ describe("renderPlanMarkdown", () => {
     for (const part of parts) expect(part.length).toBeLessThan(3000);
     expect(parts.slice(1).some((p) => p.includes("(continued)</summary>"))).toBe(true);
     expect(parts.join("\n").match(/^\+ create .+$/gm)).toHaveLength(30);
+  });
+  it("adds the Update column only to plans with seat changes (other plans stay byte-identical)", () => {
+    const md = renderPlanMarkdown(createSeatUpdatePlan()).join("");
+    expect(md).toContain(
+      "| Customer | Create | Update | Resume | Unchanged | Drift | Conflict | Undeclared |",
+    );
+    expect(md).toContain("| **Total** | 0 | 1 | 0 | 1 | 0 | 0 | 0 |");
+    expect(md).toMatchSnapshot();
+    for (const plan of [createEveryKindPlan(), createNoChangesPlan(), createLargePlan(1, 2)]) {
+      expect(renderPlanMarkdown(plan).join("")).not.toContain("| Update |");
+    }
   });
 });

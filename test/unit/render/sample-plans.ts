@@ -119,3 +119,29 @@ export function createLargePlan(customers: number, ordersPerCustomer: number): P
   }
   return createPlan(buildInput({ desired }));
 }
+
+/** One seat change in place next to an unchanged order: the plans that carry the Update column. */
+export function createSeatUpdatePlan(): Plan {
+  const seats = buildDesired("contoso/seats");
+  const other = buildDesired("contoso/other");
+  const placed = buildStateOrder(seats, {
+    orderId: "ord-seats",
+    remoteLineItems: [
+      { lineItemNumber: 0, offerId: "CFQ7TTC0LH0Z:0001", quantity: 5, subscriptionId: "sub-seats" },
+    ],
+  });
+  const unchanged = buildStateOrder(other, { orderId: "ord-other" });
+  const before = placed.applied.lineItems[0]?.quantity ?? 0;
+  return createPlan(
+    buildInput({
+      desired: [withQuantity(seats, before + 3), other],
+      state: buildState({ orders: byName(placed, unchanged) }),
+      remote: {
+        lists: { [CONTOSO]: [buildRemoteFor(placed), buildRemoteFor(unchanged)] },
+        subscriptions: {
+          [CONTOSO]: [{ id: "sub-seats", quantity: before, status: "active", orderId: "ord-seats" }],
+        },
+      },
+    }),
+  );
+}
