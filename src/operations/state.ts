@@ -5,7 +5,7 @@
  */
 import { OrderformError } from "../core/errors.js";
 import type { StateFile, StateOrder } from "../core/model.js";
-import { selectOwnSlot } from "../core/state-journal.js";
+import { selectOwnSlot, selectPendingUpdates } from "../core/state-journal.js";
 import type { StateStore } from "../state/types.js";
 import type { InvalidProject, OperationContext } from "./context.js";
 import { isInvalid, loadUsableConfig } from "./load-project.js";
@@ -91,6 +91,17 @@ export async function runStateRmOperation(
         },
       );
     }
+    const update = selectPendingUpdates(state, name)[0];
+    if (update !== undefined && !options.force) {
+      // Forgetting it loses the record of a change that may have been made (docs/exactly-once.md).
+      throw new OrderformError(
+        "state.rm-pending",
+        `${name} has a pending seat change (line item ${update.lineItemNumber}, ${update.from} -> ${update.to} seats, MS-RequestId ${update.requestId}, started ${update.startedAt}) whose outcome is unknown: it may have been made`,
+        {
+          hint: `Run \`orderform apply\` to finish it (it reads the subscription first). Only if you are sure it was not made, run \`orderform state rm ${name} --force\`.`,
+        },
+      );
+    }
     const orderId = selectOwnSlot(state.orders, name)?.orderId;
     await session.append({ type: "forget", name });
     await session.commit({
@@ -144,6 +155,17 @@ export async function runStateMvOperation(
       throw new OrderformError(
         "state.mv-pending",
         `${from} has a pending create (MS-RequestId ${intent.requestId}, started ${intent.startedAt}) whose outcome is unknown`,
+        {
+          hint: `Run \`orderform apply\` first to finish it under its name, then \`orderform state mv ${from} ${to}\`.`,
+        },
+      );
+    }
+    const update = selectPendingUpdates(state, from)[0];
+    if (update !== undefined) {
+      // Its key and request id name the record: a moved record would leave it behind, unfinished.
+      throw new OrderformError(
+        "state.mv-pending",
+        `${from} has a pending seat change (line item ${update.lineItemNumber}, ${update.from} -> ${update.to} seats, MS-RequestId ${update.requestId}, started ${update.startedAt}) whose outcome is unknown`,
         {
           hint: `Run \`orderform apply\` first to finish it under its name, then \`orderform state mv ${from} ${to}\`.`,
         },
