@@ -306,6 +306,60 @@ describe("seat changes at their edges", () => {
   });
 });
 
+describe("seat changes refused", () => {
+  const declareTwo = (first: number, second: number): Promise<void> =>
+    project.writeOrder(
+      "contoso.yaml",
+      createOrderYaml(
+        "contoso/seats",
+        CONTOSO,
+        LICENSE_OFFER,
+        first,
+        [
+          `  - offerId: "${LICENSE_OFFER}"`,
+          `    quantity: ${second}`,
+          "    termDuration: P1M",
+          "    attestationAccepted: true",
+        ].join("\n"),
+      ),
+    );
+  const setStatus = (ids: string[], status: string): Promise<unknown[]> =>
+    Promise.all(
+      ids.map((id) =>
+        fetchJson(`${sandbox.url}/_sandbox/subscriptions/${id}`, {
+          method: "PATCH",
+          body: JSON.stringify({ status }),
+          headers: { "content-type": "application/json" },
+        }),
+      ),
+    );
+
+  it("retries each refused line item with a new request id, not the refused one the service replays", async () => {
+    await declareTwo(7, 5);
+    expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
+    const orderId = (await readSeatState()).orders["contoso/seats"]?.orderId;
+    const order = (await listSandboxOrders(sandbox.url)).find((o) => o.order.id === orderId);
+    const ids = (order?.order.lineItems ?? []).map(
+      (li) => (li as { subscriptionId?: string }).subscriptionId ?? "",
+    );
+    expect(ids).toHaveLength(2);
+
+    // Both changes are refused (2001: not active); the state keeps one failure per name.
+    await setStatus(ids, "suspended");
+    await declareTwo(9, 6);
+    const refused = await project.run(["apply", "--auto-approve"]);
+    expect(refused.code).toBe(1);
+    expect((await readSeatState()).pendingUpdates).toBeUndefined();
+
+    await setStatus(ids, "active");
+    const retried = await project.run(["apply", "--auto-approve"]);
+    expect(retried.stdout).toContain("seat changes: 2 made");
+    expect(retried.code).toBe(0);
+    expect(await Promise.all(ids.map(async (id) => (await readSubscription(id)).quantity))).toEqual([9, 6]);
+    expect((await readSeatState()).orders["contoso/seats"]?.seatChanges).toHaveLength(2);
+  });
+});
+
 describe("seat changes before provisioning", () => {
   it("waits for a line item whose subscription does not exist yet", async () => {
     const slow = await startSandbox({ port: 0, provisioningDelayMs: 3_600_000 });
