@@ -154,7 +154,10 @@ async function recordIntent(
     changesRecorded,
     from: update.from,
     to: update.to,
-    ...(failure?.lineItemNumber === update.lineItemNumber ? { refusedRequestId: failure.requestId } : {}),
+    // The name keeps one failure: the last refusal of any of its line items. Salting every line
+    // item with it gives each a new id after any refusal; salting only the refused one would let a
+    // later refusal of another line item hide it, and the retry would reuse the refused id.
+    ...(failure?.lineItemNumber === undefined ? {} : { refusedRequestId: failure.requestId }),
   });
   const pending: PendingUpdate = {
     name: action.name,

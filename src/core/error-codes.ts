@@ -239,15 +239,11 @@ const STATE_CODES = {
   "state.not-found": { kind: "error", meaning: "no record with this name in state" },
   "state.no-history": { kind: "error", meaning: "the state has no history yet" },
   "state.invalid-serial": { kind: "error", meaning: "a serial given to state show/diff is not a number" },
-  "state.rm-pending": { kind: "error", meaning: "state rm of a name whose create is pending" },
+  "state.rm-pending": { kind: "error", meaning: "state rm of a name whose create or seat change is pending" },
   "state.mv-same-name": { kind: "error", meaning: "state mv with the same old and new name" },
   "state.mv-invalid-name": { kind: "error", meaning: "state mv to a name that is not a valid order name" },
   "state.mv-target-exists": { kind: "error", meaning: "state mv to a name state already holds" },
-  "state.mv-pending": { kind: "error", meaning: "state mv of a name whose create is pending" },
-  "state.mv-pending-update": {
-    kind: "error",
-    meaning: "state mv of a name whose seat change is pending",
-  },
+  "state.mv-pending": { kind: "error", meaning: "state mv of a name whose create or seat change is pending" },
 } as const satisfies Record<string, CodeEntry>;
 
 const PARTNER_CENTER_CODES = {

@@ -16,6 +16,8 @@ export interface OptionEffectsInput {
   replaced: ReadonlySet<string>;
   /** True when the name is declared or known to state within the plan's scope. */
   isKnownName: (name: string) => boolean;
+  /** True when a seat change of the name was started: --replace waits until it is finished. */
+  hasStartedSeatChange: (name: string) => boolean;
   /** True when --customer narrowed the plan. */
   filtered: boolean;
 }
@@ -37,9 +39,11 @@ export function checkIneffectiveOptions(input: OptionEffectsInput): Diagnostic[]
     diagnostics.push(
       createDiagnostic(
         "plan.replace-not-applicable",
-        input.isKnownName(name)
-          ? `--replace ${name} has no effect: it only applies to a declared order that drifted or conflicts`
-          : `--replace ${name} names no order${input.filtered ? " of the selected customers" : ""}`,
+        input.hasStartedSeatChange(name)
+          ? `--replace ${name} waits: a seat change of its order was started and is finished first; plan again after this apply`
+          : input.isKnownName(name)
+            ? `--replace ${name} has no effect: it only applies to a declared order that drifted or conflicts`
+            : `--replace ${name} names no order${input.filtered ? " of the selected customers" : ""}`,
         {
           severity: "warning",
           hint: "nothing extra is bought for it; check the name with `orderform state list`",

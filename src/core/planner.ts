@@ -141,6 +141,7 @@ export function createPlan(input: PlanInput): Plan {
       replaced,
       isKnownName: (name) =>
         subjects.some((s) => s.name === name) || input.desired.some((d) => d.name === name),
+      hasStartedSeatChange: (name) => selectPendingUpdates(state, name).length > 0,
       filtered: filter !== null,
     }),
   );
@@ -238,12 +239,16 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
     };
   }
 
+  // A started seat change is finished before --replace may buy: it belongs to this record's order,
+  // and once a new order is the record it would be recorded there (docs/planning.md).
+  const pending = selectPendingUpdates(ctx.state, name);
+  const replacing = ctx.replace.has(name) && pending.length === 0;
   // Compared with the record's current content: seat changes made in place count as declared.
   const conflicts = diffFromDeclared(selectCurrentContent(stateOrder), declared);
-  const seatsOnly = isQuantityOnly(conflicts) && !ctx.replace.has(name);
+  const seatsOnly = isQuantityOnly(conflicts) && !replacing;
   if (conflicts.length > 0 && !seatsOnly) {
     const content = contentOf(declared);
-    if (ctx.replace.has(name)) {
+    if (replacing) {
       return {
         kind: "create",
         name,
@@ -264,11 +269,10 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
     };
   }
 
-  const pending = selectPendingUpdates(ctx.state, name);
   const observation = observe(stateOrder, ctx);
   const drift = describeDrift(stateOrder, observation) ?? describeSubscriptionDrift(stateOrder, pending, ctx);
   if (drift !== undefined) {
-    if (ctx.replace.has(name)) {
+    if (replacing) {
       const cancelled = observation.kind === "found" && observation.order.status === "cancelled";
       return {
         kind: "create",

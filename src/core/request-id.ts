@@ -52,8 +52,9 @@ export interface UpdateRequestIdInput {
   from: number;
   to: number;
   /**
-   * The request id of the last refused attempt at this line item, if state keeps one: a retry of
-   * the same change after a refusal is a new request, as Partner Center asks (docs/exactly-once.md).
+   * The request id of the order's last refused seat change (any line item), if state keeps one: a
+   * retry of the same change after a refusal is a new request, as Partner Center asks
+   * (docs/exactly-once.md).
    */
   refusedRequestId?: string;
 }

@@ -164,9 +164,10 @@ export function foldJournalEntryInPlace(state: StateFile, entry: JournalEntry): 
       const { change } = entry;
       removePendingUpdate(state, selectPendingUpdateKey(entry.name, change.lineItemNumber));
       const order = ownSlot(state.orders, entry.name);
-      // Replaying a change already recorded (recovery) finds it as the last one: nothing changes.
-      const last = order?.seatChanges?.[order.seatChanges.length - 1];
-      if (order !== undefined && last?.requestId !== change.requestId) {
+      // Replaying a change already recorded (recovery) finds its request id among the changes
+      // (not always as the last one: a run changes several line items): nothing changes.
+      const recorded = order?.seatChanges?.some((c) => c.requestId === change.requestId) === true;
+      if (order !== undefined && !recorded) {
         state.orders[entry.name] = { ...order, seatChanges: [...(order.seatChanges ?? []), change] };
       }
       const failure = ownSlot(state.failures, entry.name);

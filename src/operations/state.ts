@@ -91,6 +91,17 @@ export async function runStateRmOperation(
         },
       );
     }
+    const update = selectPendingUpdates(state, name)[0];
+    if (update !== undefined && !options.force) {
+      // Forgetting it loses the record of a change that may have been made (docs/exactly-once.md).
+      throw new OrderformError(
+        "state.rm-pending",
+        `${name} has a pending seat change (line item ${update.lineItemNumber}, ${update.from} -> ${update.to} seats, MS-RequestId ${update.requestId}, started ${update.startedAt}) whose outcome is unknown: it may have been made`,
+        {
+          hint: `Run \`orderform apply\` to finish it (it reads the subscription first). Only if you are sure it was not made, run \`orderform state rm ${name} --force\`.`,
+        },
+      );
+    }
     const orderId = selectOwnSlot(state.orders, name)?.orderId;
     await session.append({ type: "forget", name });
     await session.commit({
@@ -155,7 +166,7 @@ export async function runStateMvOperation(
     const update = selectPendingUpdates(state, from)[0];
     if (update !== undefined) {
       throw new OrderformError(
-        "state.mv-pending-update",
+        "state.mv-pending",
         `${from} has a pending seat change of lineItems[${update.lineItemNumber}] (subscription ${update.subscriptionId}, ${update.from} -> ${update.to} seats, MS-RequestId ${update.requestId}, started ${update.startedAt}) whose outcome is unknown`,
         {
           hint: `Run \`orderform apply\` first to finish it under its name (it reads the subscription and re-sends the same request id only if needed), then \`orderform state mv ${from} ${to}\`.`,

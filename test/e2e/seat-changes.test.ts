@@ -15,6 +15,7 @@ import {
   fetchJson,
   listSandboxOrders,
   resetSandbox,
+  setSandboxFaults,
   type TestProject,
 } from "./helpers.js";
 
@@ -247,6 +248,115 @@ describe("seat changes", () => {
     ]);
     expect(state.pendingUpdates).toBeUndefined();
     expect((await project.run(["plan", "--detailed-exitcode"])).code).toBe(0);
+  });
+});
+
+describe("seat changes at their edges", () => {
+  const PATCH_ROUTE = { method: "PATCH", pathPattern: "/subscriptions/" };
+  afterEach(async () => {
+    await setSandboxFaults(sandbox.url, {});
+  });
+
+  it("records a change whose PATCH answer was lost once, and a re-run changes nothing", async () => {
+    await declare(7);
+    expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
+    const subscriptionId = await readSubscriptionId();
+    await declare(9);
+    await setSandboxFaults(sandbox.url, { seed: 1, commitThenDrop: { probability: 1, route: PATCH_ROUTE } });
+    // The retry with the same request id gets the change's replayed answer.
+    expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
+    expect((await readSubscription(subscriptionId)).quantity).toBe(9);
+    await setSandboxFaults(sandbox.url, {});
+    const state = await readSeatState();
+    expect(state.orders["contoso/seats"]?.seatChanges?.map((c) => [c.from, c.to])).toEqual([[7, 9]]);
+    expect(state.pendingUpdates).toBeUndefined();
+    expect((await project.run(["plan", "--detailed-exitcode"])).code).toBe(0);
+    expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
+    expect((await readSeatState()).orders["contoso/seats"]?.seatChanges).toHaveLength(1);
+  });
+
+  it("refuses state mv and state rm of a record with a started change, which apply then finishes", async () => {
+    await declare(7);
+    expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
+    const subscriptionId = await readSubscriptionId();
+    await declare(9);
+    // Every PATCH answers 500: the outcome stays unknown and the intent stays pending.
+    await setSandboxFaults(sandbox.url, { seed: 1, errorRate: { probability: 1, route: PATCH_ROUTE } });
+    expect((await project.run(["apply", "--auto-approve"])).code).not.toBe(0);
+    await setSandboxFaults(sandbox.url, {});
+    const started = (await readSeatState()).pendingUpdates?.["contoso/seats#0"];
+    expect(started?.requestId).toMatch(/^[0-9a-f-]{36}$/);
+
+    const moved = await project.run(["state", "mv", "contoso/seats", "contoso/licences"]);
+    expect(moved.code).toBe(1);
+    expect(moved.stderr).toContain("pending seat change");
+    const removed = await project.run(["state", "rm", "contoso/seats"]);
+    expect(removed.code).toBe(1);
+    expect(removed.stderr).toContain("pending seat change");
+    expect((await readSeatState()).pendingUpdates?.["contoso/seats#0"]).toEqual(started);
+
+    expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
+    expect((await readSubscription(subscriptionId)).quantity).toBe(9);
+    expect((await readSeatState()).orders["contoso/seats"]?.seatChanges?.map((c) => c.requestId)).toEqual([
+      started?.requestId,
+    ]);
+    // Finished, the record moves with its changes.
+    expect((await project.run(["state", "mv", "contoso/seats", "contoso/licences"])).code).toBe(0);
+    expect((await readSeatState()).orders["contoso/licences"]?.seatChanges).toHaveLength(1);
+  });
+});
+
+describe("seat changes refused", () => {
+  const declareTwo = (first: number, second: number): Promise<void> =>
+    project.writeOrder(
+      "contoso.yaml",
+      createOrderYaml(
+        "contoso/seats",
+        CONTOSO,
+        LICENSE_OFFER,
+        first,
+        [
+          `  - offerId: "${LICENSE_OFFER}"`,
+          `    quantity: ${second}`,
+          "    termDuration: P1M",
+          "    attestationAccepted: true",
+        ].join("\n"),
+      ),
+    );
+  const setStatus = (ids: string[], status: string): Promise<unknown[]> =>
+    Promise.all(
+      ids.map((id) =>
+        fetchJson(`${sandbox.url}/_sandbox/subscriptions/${id}`, {
+          method: "PATCH",
+          body: JSON.stringify({ status }),
+          headers: { "content-type": "application/json" },
+        }),
+      ),
+    );
+
+  it("retries each refused line item with a new request id, not the refused one the service replays", async () => {
+    await declareTwo(7, 5);
+    expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
+    const orderId = (await readSeatState()).orders["contoso/seats"]?.orderId;
+    const order = (await listSandboxOrders(sandbox.url)).find((o) => o.order.id === orderId);
+    const ids = (order?.order.lineItems ?? []).map(
+      (li) => (li as { subscriptionId?: string }).subscriptionId ?? "",
+    );
+    expect(ids).toHaveLength(2);
+
+    // Both changes are refused (2001: not active); the state keeps one failure per name.
+    await setStatus(ids, "suspended");
+    await declareTwo(9, 6);
+    const refused = await project.run(["apply", "--auto-approve"]);
+    expect(refused.code).toBe(1);
+    expect((await readSeatState()).pendingUpdates).toBeUndefined();
+
+    await setStatus(ids, "active");
+    const retried = await project.run(["apply", "--auto-approve"]);
+    expect(retried.stdout).toContain("seat changes: 2 made");
+    expect(retried.code).toBe(0);
+    expect(await Promise.all(ids.map(async (id) => (await readSubscription(id)).quantity))).toEqual([9, 6]);
+    expect((await readSeatState()).orders["contoso/seats"]?.seatChanges).toHaveLength(2);
   });
 });
 

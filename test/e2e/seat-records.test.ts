@@ -108,7 +108,7 @@ describe("seat changes in state", () => {
 
     const refused = await project.run(["state", "mv", "contoso/seats", "contoso/licences"]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain("state.mv-pending-update");
+    expect(refused.stderr).toContain("state.mv-pending");
     expect(refused.stderr).toContain(`MS-RequestId ${pending?.requestId ?? "?"}`);
     expect((await showJson("contoso/seats")).pendingUpdates).toHaveLength(1);
 

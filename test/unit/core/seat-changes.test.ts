@@ -148,6 +148,25 @@ describe("the seat-change decision", () => {
     expect(action).toMatchObject({ kind, ...expected });
   });
 
+  it("finishes a started change before --replace buys a new order (the change is the old order's)", () => {
+    // A replace now would make the new order the record, and the started change (on the old
+    // order's subscription) would then be recorded on it, steering later changes to that subscription.
+    const state = buildState({ orders: byName(old) });
+    state.pendingUpdates = { [selectPendingUpdateKey(seats.name, 0)]: pending(25, 30) };
+    const plan = createPlan(
+      buildInput({
+        desired: [withSeats(seats, 35)],
+        state,
+        remote: { lists: { [CONTOSO]: [buildRemoteFor(old)] }, subscriptions: { [CONTOSO]: [sub(25)] } },
+        options: { replace: [seats.name] },
+      }),
+    );
+    expect(plan.actions).toHaveLength(1);
+    expect(plan.actions[0]).toMatchObject({ kind: "update", updates: [{ from: 25, to: 30 }] });
+    const warning = plan.diagnostics.find((d) => d.code === "plan.replace-not-applicable");
+    expect(warning?.message).toContain(`--replace ${seats.name} waits`);
+  });
+
   it("keeps any other edit a conflict", () => {
     const state = buildState({ orders: byName(old) });
     const declared = { ...withSeats(seats, 30), billingCycle: "annual" as const };

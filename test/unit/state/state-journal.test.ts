@@ -7,7 +7,7 @@ import {
   foldJournal,
 } from "../../../src/core/state-journal.js";
 import type { JournalEntry } from "../../../src/core/state-journal.js";
-import type { StateFile } from "../../../src/core/model.js";
+import type { PendingUpdate, SeatChange, StateFile } from "../../../src/core/model.js";
 import { LINEAGE, createFailure, createIntent, createOrder } from "./fixtures.js";
 
 function stateWith(parts: Partial<Pick<StateFile, "orders" | "pending" | "failures">>): StateFile {
@@ -143,5 +143,40 @@ describe("countJournalEntries", () => {
       "update-done": 0,
       "update-failed": 0,
     });
+  });
+});
+
+describe("seat changes in the journal", () => {
+  const change = (lineItemNumber: number, requestId: string): SeatChange => ({
+    lineItemNumber,
+    subscriptionId: `sub-${lineItemNumber}`,
+    from: 7,
+    to: 9,
+    requestId,
+    at: "2025-03-01T12:00:00Z",
+  });
+  const intent = (lineItemNumber: number, requestId: string): PendingUpdate => ({
+    name: "a",
+    customer: "c",
+    orderId: "order-a",
+    lineItemNumber,
+    subscriptionId: `sub-${lineItemNumber}`,
+    from: 7,
+    to: 9,
+    requestId,
+    startedAt: "2025-03-01T12:00:00Z",
+  });
+
+  it("replaying the changes of two line items (recovery) records each change once", () => {
+    // A kill after the snapshot was renamed and before the journal was truncated replays it all.
+    const journal: JournalEntry[] = [
+      { type: "update-intent", update: intent(1, "r1") },
+      { type: "update-done", name: "a", change: change(1, "r1") },
+      { type: "update-intent", update: intent(2, "r2") },
+      { type: "update-done", name: "a", change: change(2, "r2") },
+    ];
+    const once = foldJournal(stateWith({ orders: { a: createOrder("a") } }), journal);
+    expect(once.orders.a?.seatChanges?.map((c) => c.requestId)).toEqual(["r1", "r2"]);
+    expect(foldJournal(once, journal)).toEqual(once);
   });
 });
