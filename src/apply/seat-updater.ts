@@ -98,7 +98,12 @@ async function applySeatUpdate(
         {
           httpStatus: 0,
           code: "apply.subscription-changed",
-          message: `subscription ${subscriptionId} has ${subscription.quantity} seats, expected ${from} (changed outside orderform since the plan); nothing was sent; run plan again`,
+          // A resumed change may have been made by the run that started it before the seats were
+          // changed again outside orderform: say so, and keep its request id in the failure record.
+          message:
+            intent === undefined
+              ? `subscription ${subscriptionId} has ${subscription.quantity} seats, expected ${from} (changed outside orderform since the plan); nothing was sent; run plan again`
+              : `subscription ${subscriptionId} has ${subscription.quantity} seats, neither ${from} nor ${to}: the change to ${to} started at ${pending.startedAt} (MS-RequestId ${requestId}) has an unknown outcome and the seats were changed outside orderform since; nothing more was sent; run plan again`,
         },
         options,
       );

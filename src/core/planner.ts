@@ -270,7 +270,11 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
   }
 
   const observation = observe(stateOrder, ctx);
-  const drift = describeDrift(stateOrder, observation) ?? describeSubscriptionDrift(stateOrder, pending, ctx);
+  // A started seat change is finished before seats are compared: apply reads the subscription and
+  // records what it finds, also when it was changed outside orderform since (docs/planning.md).
+  const drift =
+    describeDrift(stateOrder, observation) ??
+    (pending.length > 0 ? undefined : describeSubscriptionDrift(stateOrder, pending, ctx));
   if (drift !== undefined) {
     if (replacing) {
       const cancelled = observation.kind === "found" && observation.order.status === "cancelled";

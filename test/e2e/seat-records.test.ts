@@ -154,3 +154,37 @@ describe("seat changes in state", () => {
     expect(parsed.actions[0]?.reason).toContain("failed with 800018");
   });
 });
+
+describe("a started seat change overtaken outside orderform", () => {
+  it("says the started change's outcome is unknown, sends nothing more and keeps its request id", async () => {
+    await declare(7);
+    expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
+    const subscriptionId = (await showJson("contoso/seats")).remoteLineItems?.[0]?.subscriptionId ?? "";
+    expect(subscriptionId).not.toBe("");
+    await declare(10);
+    const child = project.spawn(["apply", "--auto-approve", "--json"]);
+    child.stdout?.on("data", (chunk: Buffer) => {
+      if (chunk.toString().includes('"update_started"')) child.kill("SIGKILL");
+    });
+    await new Promise((resolve) => child.on("close", resolve));
+    // Someone changes the seats in the portal before the next run.
+    await fetchJson(`${sandbox.url}/_sandbox/subscriptions/${subscriptionId}`, {
+      method: "PATCH",
+      body: JSON.stringify({ quantity: 12 }),
+      headers: { "content-type": "application/json" },
+    });
+
+    const resumed = await project.run(["apply", "--auto-approve"]);
+    expect(resumed.stdout + resumed.stderr).toContain(
+      `subscription ${subscriptionId} has 12 seats, neither 7 nor 10: the change to 10 started at`,
+    );
+    expect(resumed.stdout + resumed.stderr).toContain("has an unknown outcome");
+    expect(await readQuantity(subscriptionId)).toBe(12);
+    const state = (await project.readState()) as {
+      failures?: Record<string, { requestId: string; code: string }>;
+      pendingUpdates?: unknown;
+    };
+    expect(state.failures?.["contoso/seats"]?.code).toBe("apply.subscription-changed");
+    expect(state.pendingUpdates).toBeUndefined();
+  });
+});
