@@ -9,6 +9,7 @@ import { OrderformError } from "../core/errors.js";
 import type { CliContext, CommandResult, GlobalOptions } from "./context.js";
 import type { ApplyCommandFlags } from "./commands/apply.js";
 import type { PlanCommandFlags, PlanFormat } from "./commands/plan.js";
+import type { SandboxCommandOptions } from "./commands/sandbox.js";
 
 const VERSION = readVersion();
 
@@ -236,7 +237,7 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
       500,
     )
     .option("--no-sandbox-limits", "turn off the integration sandbox's subscription and license limits")
-    .action((opts: Record<string, unknown>) =>
+    .action((opts: SandboxCommandOptions) =>
       run(async (ctx) => (await import("./commands/sandbox.js")).runSandbox(ctx, opts)),
     );
 
