@@ -1,6 +1,9 @@
-/** Shared by the plan and apply operations: fetch the remote side and run the pure planner. */
+/**
+ * Shared by the plan and apply operations and by the saved-plan gate: fetch the remote side and
+ * run the pure planner with the config this run loaded.
+ */
 import type { Diagnostic } from "../core/errors.js";
-import type { StateFile } from "../core/model.js";
+import type { RemoteSnapshot, StateFile } from "../core/model.js";
 import type { Plan } from "../core/plan.js";
 import { createPlan } from "../core/planner.js";
 import type { PartnerCenterClient } from "../partner-center/types.js";
@@ -17,10 +20,13 @@ export interface MakePlanInput {
   parallelism: number;
 }
 
+export type MadePlan =
+  { plan: Plan; remote: RemoteSnapshot; diagnostics: [] } | { plan: null; diagnostics: Diagnostic[] };
+
 export async function fetchAndCreatePlan(
-  ctx: OperationContext,
+  ctx: Pick<OperationContext, "signal" | "toolVersion" | "onEvent">,
   input: MakePlanInput,
-): Promise<{ plan: Plan | null; diagnostics: Diagnostic[] }> {
+): Promise<MadePlan> {
   const { project, shape } = input;
   const now = new Date().toISOString();
   const { remote, diagnostics } = await fetchRemoteSnapshot({
@@ -50,5 +56,5 @@ export async function fetchAndCreatePlan(
       limits: project.loaded.config.limits,
     },
   });
-  return { plan, diagnostics: [] };
+  return { plan, remote, diagnostics: [] };
 }

@@ -10,11 +10,10 @@ import { checkCreateDuplicates } from "../core/duplicates.js";
 import { OrderformError } from "../core/errors.js";
 import type { StateFile } from "../core/model.js";
 import type { CreateAction, Plan } from "../core/plan.js";
-import { createPlan } from "../core/planner.js";
 import { checkSavedPlan, reconcileSavedPlan } from "../core/saved-plan-check.js";
 import type { SavedPlanProblem } from "../core/saved-plan-check.js";
 import type { PartnerCenterClient } from "../partner-center/types.js";
-import { fetchRemoteSnapshot } from "./fetch-remote.js";
+import { fetchAndCreatePlan } from "./make-plan.js";
 import type { Project } from "./load-project.js";
 
 export interface SavedPlanGateInput {
@@ -47,39 +46,24 @@ export async function fetchCheckedSavedPlan(saved: Plan, input: SavedPlanGateInp
   if (work.length === 0) return saved;
   const customers = [...new Set(work.map((a) => a.customer.toLowerCase()))].sort();
   const state = input.state.serial === 0 ? null : input.state;
-  const now = new Date().toISOString();
-  const visibilityWindowMs = input.project.loaded.config.visibilityWindowMs;
-  const { remote, diagnostics } = await fetchRemoteSnapshot({
-    client: input.client,
-    desired: input.project.orders,
-    state,
-    now,
-    customers,
-    visibilityWindowMs,
-    parallelism: input.parallelism,
-    signal: input.signal,
-  });
-  if (diagnostics.length > 0) {
+  const made = await fetchAndCreatePlan(
+    { signal: input.signal, toolVersion: input.toolVersion },
+    {
+      project: input.project,
+      state,
+      client: input.client,
+      shape: { customers, replace: saved.options.replace, allowDuplicate: saved.options.allowDuplicate },
+      parallelism: input.parallelism,
+    },
+  );
+  if (made.plan === null) {
     throw new OrderformError(
       "apply.plan-check-failed",
-      `the saved plan ${input.planfile} could not be checked against Partner Center: ${diagnostics[0]?.message ?? ""}`,
-      { hint: "Nothing was sent. Run the same command again.", diagnostics },
+      `the saved plan ${input.planfile} could not be checked against Partner Center: ${made.diagnostics[0]?.message ?? ""}`,
+      { hint: "Nothing was sent. Run the same command again.", diagnostics: made.diagnostics },
     );
   }
-  const fresh = createPlan({
-    desired: input.project.orders,
-    state,
-    remote,
-    now,
-    toolVersion: input.toolVersion,
-    options: {
-      customers,
-      replace: saved.options.replace,
-      allowDuplicate: saved.options.allowDuplicate,
-      visibilityWindowMs,
-      limits: input.project.loaded.config.limits,
-    },
-  });
+  const { plan: fresh, remote } = made;
   // The config may have lowered a limit since the plan was saved; a limit binds the run that buys.
   const passed = fresh.diagnostics.filter((d) => d.code === "plan.limit-exceeded");
   if (passed.length > 0) {
