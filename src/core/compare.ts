@@ -153,7 +153,7 @@ function equalScalarOrArray(a: unknown, b: unknown, ignoreCase: boolean): boolea
  */
 export function matchesRemote(content: OrderContent, remote: RemoteOrder): boolean {
   if (content.customer.toLowerCase() !== remote.customer.toLowerCase()) return false;
-  if (normalizeEnum(content.billingCycle) !== normalizeEnum(remote.billingCycle)) return false;
+  if (!matchesBillingCycle(content.billingCycle, remote.billingCycle)) return false;
   const items = sortRemoteLineItems(remote.lineItems);
   if (items.length !== content.lineItems.length) return false;
   return content.lineItems.every((item, i) => {
@@ -270,6 +270,18 @@ function daysInMonth(year: number, month: number): number {
 }
 
 /** Partner Center spells enums in several ways (`OneTime`, `one_time`, `P1M`/`p1m`): compare loosely. */
+/**
+ * An order without a billing cycle ("unknown" once mapped) has the documented default: "Monthly
+ * or OneTime", by offer. The offer's kind is not known here, so either default matches it; an
+ * annual or triennial declaration does not (README.md, "Where Microsoft's docs disagree").
+ */
+function matchesBillingCycle(declared: string, remote: string): boolean {
+  const wanted = normalizeEnum(declared);
+  const actual = normalizeEnum(remote);
+  if (actual === "unknown") return wanted === "monthly" || wanted === "onetime";
+  return wanted === actual;
+}
+
 function normalizeEnum(value: string): string {
   return value.toLowerCase().replace(/[^a-z0-9]/g, "");
 }

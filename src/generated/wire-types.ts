@@ -7,14 +7,14 @@
 export type WireErrorBody = WireApiFault | WireThrottle;
 
 /**
- * What orderform needs from an Order response. Extra fields are tolerated (the service adds links, attributes, client, pricing...).
+ * What orderform needs from an Order response. Extra fields are tolerated (the service adds links, attributes, client, pricing...). status, billingCycle and currencyCode may be absent: the documented create, add-on and billing-cycle responses have no status, the oldest documented orders no billingCycle (README.md, "Where Microsoft's docs disagree").
  */
 export interface WireOrder {
   id: string;
   alternateId?: string;
   referenceCustomerId?: string;
   billingCycle?: string;
-  status: string;
+  status?: string;
   creationDate: string;
   lineItems: WireLineItem[];
   links?: {};

@@ -43,7 +43,12 @@ function createLineItemBody(item: DesiredLineItem): CreateLineItemBody {
   return body;
 }
 
-export function normalizeOrderStatus(status: string): RemoteOrderStatus {
+/**
+ * An order without a status (the documented create, add-on and billing-cycle answers have none)
+ * is placed, its status not yet known: "unknown", as for the legacy "none".
+ */
+export function normalizeOrderStatus(status: string | undefined): RemoteOrderStatus {
+  if (status === undefined) return "unknown";
   const lower = status.toLowerCase();
   switch (lower) {
     case "pending":

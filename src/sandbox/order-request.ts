@@ -212,12 +212,17 @@ export function parseCreateOrderRequest(
     offers.push(offer);
   }
   const first = offers[0] as CatalogOffer;
+  // "unknown" is the SDK's unset member: its documented bodies send "BillingCycle": "unknown" and
+  // get the default, "Monthly or OneTime at order creation" (Monthly for licences, as the
+  // documented answer to that body shows; OneTime for reserved instances).
+  const given =
+    typeof order.billingcycle === "string" ? normalizeBillingCycle(order.billingcycle) : undefined;
   const billingCycle =
-    typeof order.billingcycle === "string"
-      ? (normalizeBillingCycle(order.billingcycle) as string)
-      : first.kind === "license"
-        ? "monthly"
-        : "one_time";
+    given !== undefined && given !== "unknown"
+      ? given
+      : first.kind === "reservedInstance"
+        ? "one_time"
+        : "monthly";
   const lineItems: NormalizedLineItem[] = [];
   for (const [index, line] of lines.entries()) {
     const offer = offers[index] as CatalogOffer;

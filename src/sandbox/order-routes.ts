@@ -1,23 +1,18 @@
 /**
  * The Partner Center order routes under /v1/customers/{customerId}: list orders, get an order,
- * cancel it (PATCH), its provisioning status and a line item's activation links. Creating an order
- * is create-order.ts; the subscriptions an order makes are subscription-routes.ts.
+ * its provisioning status and a line item's activation links. Creating an order
+ * is create-order.ts, updating it (PATCH) update-order.ts; the subscriptions an order makes are subscription-routes.ts.
  *
  * Contract of every route here, in this order: a bearer token this sandbox issued (401), a slot in
  * the rate window when the route is rate limited (429), a known customer of that partner (400
  * 900118, 403 20002), then the injected faults (faults.ts), then the answer. An answer that changes
- * the store (cancel) is durable before a commit-then-drop fault cuts the connection.
+ * the store is durable before a commit-then-drop fault cuts the connection.
  * See docs/sandbox.md.
  */
 import { randomUUID } from "node:crypto";
 import { GUID, MAX_V1_BODY } from "./context.js";
-import type { Exchange, Json, RouteMatch, SandboxContext } from "./context.js";
-import {
-  createApiError,
-  createLowerKeyed,
-  normalizeBillingCycle,
-  normalizeOrderStatus,
-} from "./order-request.js";
+import type { Exchange, RouteMatch, SandboxContext } from "./context.js";
+import { createApiError, normalizeBillingCycle } from "./order-request.js";
 import { sendThrottled, takeRateWindowSlot } from "./rate-windows.js";
 import { renderCollection, renderOrder, renderProvisioningStatus } from "./render.js";
 import { findTokenPartner } from "./oauth.js";
@@ -183,10 +178,6 @@ export const handleGetOrder = createCustomerRouteHandler((ctx, request) =>
   })),
 );
 
-export const handleCancelOrder = createCustomerRouteHandler((ctx, request) =>
-  createOrderAnswer(ctx, request, (order) => writeCancelledOrder(ctx, order, request.body ?? "")),
-);
-
 export const handleProvisioningStatus = createCustomerRouteHandler((ctx, request) =>
   createOrderAnswer(ctx, request, (order, now) => {
     const items = renderProvisioningStatus(order, now);
@@ -270,51 +261,4 @@ export function findOrder(
   if (order === undefined || order.partnerTenantId !== partnerTenantId || order.customerId !== customerId)
     return undefined;
   return order;
-}
-
-/** PATCH status=cancelled, as the integration sandbox allows (docs/sandbox.md). */
-function writeCancelledOrder(ctx: SandboxContext, order: StoredOrder, body: string): Answer {
-  const numeric = ctx.options.numericErrorCodes;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return createErrorAnswer(
-      createApiError(400, "800002", "Invalid request input: the body is not valid JSON."),
-      numeric,
-    );
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    return createErrorAnswer(
-      createApiError(400, "800002", "Invalid request input: the body must be a JSON object."),
-      numeric,
-    );
-  }
-  const status = createLowerKeyed(parsed as Json).status;
-  const normalized = typeof status === "string" ? normalizeOrderStatus(status) : undefined;
-  if (typeof status === "string" && normalized === undefined) {
-    return createErrorAnswer(
-      createApiError(400, "900126", `Unable to parse enum: '${status}' is not a valid OrderStatus.`),
-      numeric,
-    );
-  }
-  if (normalized !== "cancelled") {
-    return createErrorAnswer(
-      createApiError(
-        400,
-        "800002",
-        "Invalid request input: the sandbox supports PATCH only with status 'cancelled'.",
-      ),
-      numeric,
-    );
-  }
-  if (order.status === "cancelled") {
-    return createErrorAnswer(
-      createApiError(400, "800061", "Order cannot be cancelled: it is already cancelled."),
-      numeric,
-    );
-  }
-  const updated: StoredOrder = { ...order, status: "cancelled" };
-  ctx.store.writeOrders([updated]);
-  return createJsonAnswer(200, renderOrder(updated, ctx.catalog, ctx.now()));
 }

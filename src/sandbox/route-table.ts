@@ -30,11 +30,11 @@ import {
   handleStats,
 } from "./admin-api.js";
 import { handleCreateOrder } from "./create-order.js";
+import { handleUpdateOrder } from "./update-order.js";
 import { handleToken, handleTokenMethodNotAllowed } from "./oauth.js";
 import { createApiError } from "./order-request.js";
 import {
   handleActivationLinks,
-  handleCancelOrder,
   handleGetOrder,
   handleListOrders,
   handleOrderMethodNotAllowed,
@@ -107,7 +107,7 @@ const AREAS: AreaSpec[] = [
       { method: "POST", pattern: ORDERS, handler: handleCreateOrder, rateLimited: true },
       { method: "GET", pattern: ORDERS, handler: handleListOrders, rateLimited: true },
       { method: "GET", pattern: ORDER, handler: handleGetOrder, rateLimited: true },
-      { method: "PATCH", pattern: ORDER, handler: handleCancelOrder, rateLimited: true },
+      { method: "PATCH", pattern: ORDER, handler: handleUpdateOrder, rateLimited: true },
       {
         method: "GET",
         pattern: `${ORDER}/provisioningstatus`,

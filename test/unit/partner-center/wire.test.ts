@@ -132,9 +132,10 @@ describe("order validation and mapping", () => {
       problem: 'the response is missing the required field "id"',
     },
     {
-      name: "missing status",
-      value: { ...SEED_ORDER, status: undefined },
-      problem: 'the response is missing the required field "status"',
+      // Not status: documented create answers have none (README.md, "Where Microsoft's docs disagree").
+      name: "missing creationDate",
+      value: { ...SEED_ORDER, creationDate: undefined },
+      problem: 'the response is missing the required field "creationDate"',
     },
     {
       name: "line item without offerId",
