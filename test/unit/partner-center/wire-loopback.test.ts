@@ -3,47 +3,12 @@
  * 127.0.0.1: the exact headers, paging through links.next, 409/800060 handling, and refusal of
  * malformed answers.
  */
-import { createServer, type IncomingHttpHeaders } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createTokenProvider } from "../../../src/partner-center/auth.js";
 import { createPartnerCenterClient } from "../../../src/partner-center/client.js";
+import { closers, startScripted } from "./scripted-server.js";
 
 const CUSTOMER = "b0d70a69-4c42-4b27-b17b-91a835d8686a";
-
-interface Seen {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-type Reply = { status: number; body?: unknown; raw?: string; headers?: Record<string, string> };
-
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (closers.length > 0) await closers.pop()?.();
-});
-
-async function startScripted(
-  script: (seen: Seen, index: number) => Reply,
-): Promise<{ url: string; seen: Seen[] }> {
-  const seen: Seen[] = [];
-  const server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
-    req.on("end", () => {
-      const entry = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body };
-      seen.push(entry);
-      const reply = script(entry, seen.length - 1);
-      res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
-      res.end(reply.raw ?? (reply.body === undefined ? "" : JSON.stringify(reply.body)));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  closers.push(() => new Promise((resolve) => server.close(() => resolve())));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
-}
 
 const ORDER = {
   id: "5cf72f146967",
