@@ -22,7 +22,7 @@ import { describeSecretProblem } from "./secret-value.js";
 
 export const CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /** The audience Entra ID expects of a federated token (its federated credentials' default). */
-export const DEFAULT_FEDERATED_AUDIENCE = "api://AzureADTokenExchange";
+const DEFAULT_FEDERATED_AUDIENCE = "api://AzureADTokenExchange";
 /** A certificate assertion is good for this long; it is made afresh for every token request. */
 const CERTIFICATE_ASSERTION_LIFETIME_S = 600;
 
