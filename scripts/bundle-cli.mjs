@@ -17,7 +17,7 @@ const DIST = new URL("dist/", ROOT);
 // node_modules, loaded only by the commands that use them; typescript is cosmiconfig's optional
 // loader for TypeScript config files and never installed with orderform.
 const BUNDLED = ["commander", "cosmiconfig", "yaml"];
-const EXTERNAL = ["undici", "pg", "@azure/*", "ajv", "ajv-formats", "listr2", "diff", "typescript"];
+const EXTERNAL = ["undici", "pg", "@azure/*", "ajv", "ajv-formats", "listr2", "diff", "typescript", "jose"];
 
 // A new dependency must be placed in one of the two lists.
 const { dependencies } = JSON.parse(readFileSync(new URL("package.json", ROOT), "utf8"));

@@ -10,6 +10,7 @@ import { renderDataPath, renderValue } from "../source/schema-diagnostics.js";
 import type { SchemaDiagnosticRules } from "../source/schema-diagnostics.js";
 import type { DataPath, SourceDocument } from "../source/yaml-source.js";
 import { CONFIG_DEFAULTS, createDefaultConfig } from "./defaults.js";
+import { checkAuthRules } from "./auth-rules.js";
 import { parseDuration } from "./duration.js";
 import type { Limits } from "../core/limits.js";
 import type {
@@ -29,9 +30,18 @@ const SECRET_KEYS: Record<string, string> = {
   refreshtoken: "refreshTokenEnv",
   token: "tokenEnv",
   accesstoken: "tokenEnv",
+  clientassertion: "assertionEnv",
+  privatekey: "certificateEnv",
+  certificatepem: "certificateEnv",
 };
 
-const ENV_KEYS = new Set(["clientSecretEnv", "refreshTokenEnv", "tokenEnv"]);
+const ENV_KEYS = new Set([
+  "clientSecretEnv",
+  "refreshTokenEnv",
+  "tokenEnv",
+  "assertionEnv",
+  "certificateEnv",
+]);
 
 export const configSchemaRules: SchemaDiagnosticRules = {
   describeUnknownKey(path, key, suggestion, allowed) {
@@ -63,7 +73,7 @@ export const configSchemaRules: SchemaDiagnosticRules = {
     return {
       code: "config.missing-field",
       message: `${path.length === 0 ? "config" : renderDataPath(path)} is missing the required key "${key}"`,
-      hint: key === "mode" ? "set mode to app, app+user or token" : undefined,
+      hint: key === "mode" ? "set mode to app, app+user, token, federated or certificate" : undefined,
     };
   },
 
@@ -275,23 +285,7 @@ export function checkConfigRules(value: SchemaValidConfig, doc: SourceDocument, 
       );
     }
   }
-  if (value.auth !== undefined) {
-    const required: Record<AuthConfig["mode"], (keyof AuthConfig)[]> = {
-      app: ["tenantId", "clientId", "clientSecretEnv"],
-      "app+user": ["tenantId", "clientId", "clientSecretEnv", "refreshTokenEnv"],
-      token: ["tokenEnv"],
-    };
-    const auth = value.auth;
-    const missing = required[auth.mode].filter((key) => auth[key] === undefined);
-    if (missing.length > 0) {
-      at(
-        ["auth", "mode"],
-        "config.auth-incomplete",
-        `auth mode ${auth.mode} also needs ${missing.join(", ")}`,
-        "the *Env keys name environment variables that hold the secrets",
-      );
-    }
-  }
+  if (value.auth !== undefined) checkAuthRules(value.auth, at);
   if (value.state !== undefined) checkStateRules(value.state, at);
   if (value.visibilityWindow !== undefined) {
     if (value.visibilityWindowMs !== undefined) {

@@ -1,7 +1,10 @@
 /** The validated, defaulted configuration (schemas/config.schema.json describes the file form). */
 import type { Limits } from "../core/limits.js";
 
-export type AuthMode = "app" | "app+user" | "token";
+export type AuthMode = "app" | "app+user" | "token" | "federated" | "certificate";
+
+/** Where mode federated takes its assertion from (docs/sign-in.md). */
+export type AssertionSource = "github-actions";
 
 export interface AuthConfig {
   mode: AuthMode;
@@ -10,6 +13,15 @@ export interface AuthConfig {
   clientSecretEnv?: string; // name of the env var holding the secret, never the secret
   refreshTokenEnv?: string;
   tokenEnv?: string;
+  /** federated: one of assertion, assertionFile, assertionEnv (config-rules.ts holds it to one). */
+  assertion?: AssertionSource;
+  /** federated with assertion github-actions: the OIDC token's audience. */
+  audience?: string;
+  assertionFile?: string; // a path, relative to the project root; never the assertion
+  assertionEnv?: string;
+  /** certificate: one of certificateFile, certificateEnv; a PEM with key and certificate. */
+  certificateFile?: string;
+  certificateEnv?: string;
   authorityHost?: string;
 }
 

@@ -283,6 +283,19 @@ const PARTNER_CENTER_CODES = {
     kind: "partner-center",
     meaning: "the token endpoint's answer is malformed",
   },
+  // Secretless sign-in and fail-fast (docs/sign-in.md).
+  "auth.assertion-failed": {
+    kind: "partner-center",
+    meaning: "the federated assertion could not be had (OIDC request, file)",
+  },
+  "auth.invalid-certificate": {
+    kind: "partner-center",
+    meaning: "the certificate PEM lacks its key or certificate, or they do not match",
+  },
+  "auth.unauthorized": {
+    kind: "partner-center",
+    meaning: "Partner Center refused the signed-in app (401/403); the run stops",
+  },
 } as const satisfies Record<string, CodeEntry>;
 
 const SANDBOX_CODES = {

@@ -12,13 +12,13 @@ export interface GeneratedValidator {
 }
 
 export const configCompiled = validate0;
-const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/config.schema.json","title":"orderform configuration","description":"orderform.config.yaml (or .json, .orderformrc*, package.json#orderform). Secrets never live here: only the names of environment variables that hold them.","type":"object","additionalProperties":false,"properties":{"$schema":{"description":"Path or URL of this schema, for editors (JSON config files).","type":"string"},"orders":{"description":"Directory (searched recursively for *.yaml and *.yml) or glob of order files, relative to the project root. Default: orders.","type":"string","minLength":1},"endpoint":{"description":"Partner Center API base URL (https://api.partnercenter.microsoft.com), or sandbox to run the built-in emulator in-process. Plain http:// is allowed only for loopback hosts. Default: sandbox.","type":"string","minLength":1},"auth":{"description":"How to obtain Partner Center tokens. May be left out with endpoint: sandbox.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"app: client credentials; app+user: refresh token (Secure Application Model); token: a bearer token obtained elsewhere.","enum":["app","app+user","token"]},"tenantId":{"description":"The partner's Microsoft Entra tenant id (GUID or domain).","type":"string","minLength":1},"clientId":{"description":"The application (client) id registered for Partner Center.","type":"string","minLength":1},"clientSecretEnv":{"description":"Name of the environment variable holding the client secret (modes app and app+user).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"refreshTokenEnv":{"description":"Name of the environment variable holding the refresh token (mode app+user).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"tokenEnv":{"description":"Name of the environment variable holding a bearer token (mode token).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"authorityHost":{"description":"Microsoft Entra authority. Default: https://login.microsoftonline.com. Plain http:// only for loopback (the sandbox).","type":"string","minLength":1}}},"state":{"description":"Where orderform records the orders it placed: a local file (default), a container in Azure Blob Storage (azblob) or a PostgreSQL database (pg). Secrets are never written here, only the names of environment variables that hold them. docs/state.md and docs/backends.md describe each.","type":"object","additionalProperties":false,"properties":{"backend":{"description":"local (a JSON file with history next to it), azblob (Azure Blob Storage) or pg (PostgreSQL). Default: local.","enum":["local","azblob","pg"]},"path":{"description":"local: state file path relative to the project root. Default: orderform.state.json.","type":"string","minLength":1},"url":{"description":"azblob: the container URL, https://ACCOUNT.blob.core.windows.net/CONTAINER (plain http:// only for loopback, e.g. Azurite).","type":"string","minLength":1},"name":{"description":"azblob, pg: the state's name; one state per name (its snapshot, journal, history and lock live under it). Letters, digits, '.', '_', '-'.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"},"auth":{"description":"azblob: how to authenticate to the storage account.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"shared-key (accountName + accountKeyEnv), sas (sasTokenEnv) or entra (the same Entra ID sign-in as Partner Center, scope https://storage.azure.com/.default).","enum":["shared-key","sas","entra"]},"accountName":{"description":"shared-key: the storage account name.","type":"string","minLength":1},"accountKeyEnv":{"description":"shared-key: the environment variable holding the account key.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"sasTokenEnv":{"description":"sas: the environment variable holding a SAS token for the container.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},"leaseSeconds":{"description":"azblob: the lock lease, 15 to 60 seconds, renewed while the run holds it; a killed holder's lock is free within it. Default: 60.","type":"integer","minimum":15,"maximum":60},"connectionStringEnv":{"description":"pg: the environment variable holding the connection string (postgres://USER:PASSWORD@HOST:PORT/DATABASE). Connect directly or through a session-mode pooler; transaction-mode poolers break session locks.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"schema":{"description":"pg: the schema holding orderform's tables (created when missing). Default: orderform.","type":"string","pattern":"^[a-z_][a-z0-9_]{0,62}$"},"lockTtlSeconds":{"description":"pg: how long a holder may go silent (a paused or cut-off runner) before its session, and with it its lock, is ended by the server. 15 to 600. Default: 60.","type":"integer","minimum":15,"maximum":600}}},"parallelism":{"description":"How many customers are worked on concurrently. Default: 10.","type":"integer","minimum":1,"maximum":100},"rateLimit":{"description":"Client-side request budget, kept under Partner Center's documented limit.","type":"object","additionalProperties":false,"properties":{"requestsPerMinute":{"description":"Requests per minute per key. Default: 500 (the Order resource's documented limit per tenant).","type":"integer","minimum":1},"key":{"description":"What one budget covers: partner (the whole partner tenant) or partner+customer. Default: partner+customer.","enum":["partner","partner+customer"]}}},"locale":{"description":"X-Locale header sent to Partner Center. Default: en-US.","type":"string","pattern":"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"},"visibilityWindowMs":{"description":"How long a placed order may be missing from the customer's order list before it is looked up by id, in milliseconds. Default: 900000 (15 minutes, the documented delay).","type":"integer","minimum":0},"visibilityWindow":{"description":"Same as visibilityWindowMs, as a duration such as 15m, 90s or 500ms.","type":"string","minLength":1},"limits":{"description":"Guardrails on what one plan may buy (docs/planning.md, \"Limits\"). A plan that passes one fails before anything is bought (plan.limit-exceeded); the remedy is to raise the limit here, in the same reviewed change, never a flag. Each limit is optional; an absent limit does not apply.","type":"object","additionalProperties":false,"properties":{"maxQuantityPerLineItem":{"description":"The largest quantity one line item may be bought with or updated to.","type":"integer","minimum":1},"maxSeatIncrease":{"description":"The largest increase of one line item's quantity in one update.","type":"integer","minimum":1},"maxOrdersPerApply":{"description":"The most new orders one apply may place. Resumes of creates already started do not count: they only finish what was started.","type":"integer","minimum":1}}},"sandbox":{"description":"Settings of the in-process sandbox used with endpoint: sandbox.","type":"object","additionalProperties":false,"properties":{"dataDir":{"description":"Directory, relative to the project root, where the sandbox keeps its store between runs. Default: .orderform.","type":"string","minLength":1},"listDelayMs":{"description":"Delay before a new order appears in the customer's order list, in milliseconds. Default: 0.","type":"integer","minimum":0},"provisioningDelayMs":{"description":"Delay before a new order goes from pending to completed, in milliseconds. Default: 0.","type":"integer","minimum":0}}}}};
+const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/config.schema.json","title":"orderform configuration","description":"orderform.config.yaml (or .json, .orderformrc*, package.json#orderform). Secrets never live here: only the names of environment variables that hold them.","type":"object","additionalProperties":false,"properties":{"$schema":{"description":"Path or URL of this schema, for editors (JSON config files).","type":"string"},"orders":{"description":"Directory (searched recursively for *.yaml and *.yml) or glob of order files, relative to the project root. Default: orders.","type":"string","minLength":1},"endpoint":{"description":"Partner Center API base URL (https://api.partnercenter.microsoft.com), or sandbox to run the built-in emulator in-process. Plain http:// is allowed only for loopback hosts. Default: sandbox.","type":"string","minLength":1},"auth":{"description":"How to obtain Partner Center tokens. May be left out with endpoint: sandbox.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"app: client credentials with a secret; app+user: refresh token (Secure Application Model); token: a bearer token obtained elsewhere; federated: client credentials with an external token as client assertion (workload identity federation, e.g. GitHub Actions OIDC); certificate: client credentials with an assertion signed by a certificate's key.","enum":["app","app+user","token","federated","certificate"]},"tenantId":{"description":"The partner's Microsoft Entra tenant id (GUID or domain).","type":"string","minLength":1},"clientId":{"description":"The application (client) id registered for Partner Center.","type":"string","minLength":1},"clientSecretEnv":{"description":"Name of the environment variable holding the client secret (modes app and app+user).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"refreshTokenEnv":{"description":"Name of the environment variable holding the refresh token (mode app+user).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"tokenEnv":{"description":"Name of the environment variable holding a bearer token (mode token).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"assertion":{"description":"Mode federated: where the assertion comes from. github-actions: the job's OIDC token, requested from ACTIONS_ID_TOKEN_REQUEST_URL with ACTIONS_ID_TOKEN_REQUEST_TOKEN (needs permissions: id-token: write).","enum":["github-actions"]},"audience":{"description":"Mode federated with assertion: github-actions: the audience of the requested OIDC token. Default: api://AzureADTokenExchange.","type":"string","minLength":1},"assertionFile":{"description":"Mode federated: path of a file holding the assertion, read afresh for each token (e.g. the file AZURE_FEDERATED_TOKEN_FILE names on Kubernetes). Relative to the project root.","type":"string","minLength":1},"assertionEnv":{"description":"Mode federated: name of the environment variable holding the assertion.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"certificateFile":{"description":"Mode certificate: path of a PEM file holding the private key and the certificate. Relative to the project root.","type":"string","minLength":1},"certificateEnv":{"description":"Mode certificate: name of the environment variable holding the PEM (private key and certificate).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"authorityHost":{"description":"Microsoft Entra authority. Default: https://login.microsoftonline.com. Plain http:// only for loopback (the sandbox).","type":"string","minLength":1}}},"state":{"description":"Where orderform records the orders it placed: a local file (default), a container in Azure Blob Storage (azblob) or a PostgreSQL database (pg). Secrets are never written here, only the names of environment variables that hold them. docs/state.md and docs/backends.md describe each.","type":"object","additionalProperties":false,"properties":{"backend":{"description":"local (a JSON file with history next to it), azblob (Azure Blob Storage) or pg (PostgreSQL). Default: local.","enum":["local","azblob","pg"]},"path":{"description":"local: state file path relative to the project root. Default: orderform.state.json.","type":"string","minLength":1},"url":{"description":"azblob: the container URL, https://ACCOUNT.blob.core.windows.net/CONTAINER (plain http:// only for loopback, e.g. Azurite).","type":"string","minLength":1},"name":{"description":"azblob, pg: the state's name; one state per name (its snapshot, journal, history and lock live under it). Letters, digits, '.', '_', '-'.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"},"auth":{"description":"azblob: how to authenticate to the storage account.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"shared-key (accountName + accountKeyEnv), sas (sasTokenEnv) or entra (the same Entra ID sign-in as Partner Center, scope https://storage.azure.com/.default).","enum":["shared-key","sas","entra"]},"accountName":{"description":"shared-key: the storage account name.","type":"string","minLength":1},"accountKeyEnv":{"description":"shared-key: the environment variable holding the account key.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"sasTokenEnv":{"description":"sas: the environment variable holding a SAS token for the container.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},"leaseSeconds":{"description":"azblob: the lock lease, 15 to 60 seconds, renewed while the run holds it; a killed holder's lock is free within it. Default: 60.","type":"integer","minimum":15,"maximum":60},"connectionStringEnv":{"description":"pg: the environment variable holding the connection string (postgres://USER:PASSWORD@HOST:PORT/DATABASE). Connect directly or through a session-mode pooler; transaction-mode poolers break session locks.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"schema":{"description":"pg: the schema holding orderform's tables (created when missing). Default: orderform.","type":"string","pattern":"^[a-z_][a-z0-9_]{0,62}$"},"lockTtlSeconds":{"description":"pg: how long a holder may go silent (a paused or cut-off runner) before its session, and with it its lock, is ended by the server. 15 to 600. Default: 60.","type":"integer","minimum":15,"maximum":600}}},"parallelism":{"description":"How many customers are worked on concurrently. Default: 10.","type":"integer","minimum":1,"maximum":100},"rateLimit":{"description":"Client-side request budget, kept under Partner Center's documented limit.","type":"object","additionalProperties":false,"properties":{"requestsPerMinute":{"description":"Requests per minute per key. Default: 500 (the Order resource's documented limit per tenant).","type":"integer","minimum":1},"key":{"description":"What one budget covers: partner (the whole partner tenant) or partner+customer. Default: partner+customer.","enum":["partner","partner+customer"]}}},"locale":{"description":"X-Locale header sent to Partner Center. Default: en-US.","type":"string","pattern":"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"},"visibilityWindowMs":{"description":"How long a placed order may be missing from the customer's order list before it is looked up by id, in milliseconds. Default: 900000 (15 minutes, the documented delay).","type":"integer","minimum":0},"visibilityWindow":{"description":"Same as visibilityWindowMs, as a duration such as 15m, 90s or 500ms.","type":"string","minLength":1},"limits":{"description":"Guardrails on what one plan may buy (docs/planning.md, \"Limits\"). A plan that passes one fails before anything is bought (plan.limit-exceeded); the remedy is to raise the limit here, in the same reviewed change, never a flag. Each limit is optional; an absent limit does not apply.","type":"object","additionalProperties":false,"properties":{"maxQuantityPerLineItem":{"description":"The largest quantity one line item may be bought with or updated to.","type":"integer","minimum":1},"maxSeatIncrease":{"description":"The largest increase of one line item's quantity in one update.","type":"integer","minimum":1},"maxOrdersPerApply":{"description":"The most new orders one apply may place. Resumes of creates already started do not count: they only finish what was started.","type":"integer","minimum":1}}},"sandbox":{"description":"Settings of the in-process sandbox used with endpoint: sandbox.","type":"object","additionalProperties":false,"properties":{"dataDir":{"description":"Directory, relative to the project root, where the sandbox keeps its store between runs. Default: .orderform.","type":"string","minLength":1},"listDelayMs":{"description":"Delay before a new order appears in the customer's order list, in milliseconds. Default: 0.","type":"integer","minimum":0},"provisioningDelayMs":{"description":"Delay before a new order goes from pending to completed, in milliseconds. Default: 0.","type":"integer","minimum":0}}}}};
 const func0 = Object.prototype.hasOwnProperty;
 const func1 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-const pattern3 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", "u");
-const pattern7 = new RegExp("^[a-z_][a-z0-9_]{0,62}$", "u");
-const pattern8 = new RegExp("^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$", "u");
+const pattern5 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", "u");
+const pattern9 = new RegExp("^[a-z_][a-z0-9_]{0,62}$", "u");
+const pattern10 = new RegExp("^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$", "u");
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://orderform.dev/schemas/config.schema.json" */;
@@ -121,7 +121,7 @@ vErrors.push(err6);
 errors++;
 }
 for(const key1 in data3){
-if(!(((((((key1 === "mode") || (key1 === "tenantId")) || (key1 === "clientId")) || (key1 === "clientSecretEnv")) || (key1 === "refreshTokenEnv")) || (key1 === "tokenEnv")) || (key1 === "authorityHost"))){
+if(!(func0.call(schema0.properties.auth.properties, key1))){
 const err7 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.auth,data:data3};
 if(vErrors === null){
 vErrors = [err7];
@@ -134,7 +134,7 @@ errors++;
 }
 if(data3.mode !== undefined){
 let data4 = data3.mode;
-if(!(((data4 === "app") || (data4 === "app+user")) || (data4 === "token"))){
+if(!(((((data4 === "app") || (data4 === "app+user")) || (data4 === "token")) || (data4 === "federated")) || (data4 === "certificate"))){
 const err8 = {instancePath:instancePath+"/auth/mode",schemaPath:"#/properties/auth/properties/mode/enum",keyword:"enum",params:{allowedValues: schema0.properties.auth.properties.mode.enum},message:"must be equal to one of the allowed values",schema:schema0.properties.auth.properties.mode.enum,parentSchema:schema0.properties.auth.properties.mode,data:data4};
 if(vErrors === null){
 vErrors = [err8];
@@ -270,11 +270,10 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data3.authorityHost !== undefined){
-let data10 = data3.authorityHost;
-if(typeof data10 === "string"){
-if(func1(data10) < 1){
-const err19 = {instancePath:instancePath+"/auth/authorityHost",schemaPath:"#/properties/auth/properties/authorityHost/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.auth.properties.authorityHost,data:data10};
+if(data3.assertion !== undefined){
+let data10 = data3.assertion;
+if(!(data10 === "github-actions")){
+const err19 = {instancePath:instancePath+"/auth/assertion",schemaPath:"#/properties/auth/properties/assertion/enum",keyword:"enum",params:{allowedValues: schema0.properties.auth.properties.assertion.enum},message:"must be equal to one of the allowed values",schema:schema0.properties.auth.properties.assertion.enum,parentSchema:schema0.properties.auth.properties.assertion,data:data10};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -284,8 +283,11 @@ vErrors.push(err19);
 errors++;
 }
 }
-else {
-const err20 = {instancePath:instancePath+"/auth/authorityHost",schemaPath:"#/properties/auth/properties/authorityHost/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.auth.properties.authorityHost.type,parentSchema:schema0.properties.auth.properties.authorityHost,data:data10};
+if(data3.audience !== undefined){
+let data11 = data3.audience;
+if(typeof data11 === "string"){
+if(func1(data11) < 1){
+const err20 = {instancePath:instancePath+"/auth/audience",schemaPath:"#/properties/auth/properties/audience/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.auth.properties.audience,data:data11};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -295,9 +297,8 @@ vErrors.push(err20);
 errors++;
 }
 }
-}
 else {
-const err21 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.auth.type,parentSchema:schema0.properties.auth,data:data3};
+const err21 = {instancePath:instancePath+"/auth/audience",schemaPath:"#/properties/auth/properties/audience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.auth.properties.audience.type,parentSchema:schema0.properties.auth.properties.audience,data:data11};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -307,12 +308,11 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.state !== undefined){
-let data11 = data.state;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-for(const key2 in data11){
-if(!(func0.call(schema0.properties.state.properties, key2))){
-const err22 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.state,data:data11};
+if(data3.assertionFile !== undefined){
+let data12 = data3.assertionFile;
+if(typeof data12 === "string"){
+if(func1(data12) < 1){
+const err22 = {instancePath:instancePath+"/auth/assertionFile",schemaPath:"#/properties/auth/properties/assertionFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.auth.properties.assertionFile,data:data12};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -322,10 +322,8 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data11.backend !== undefined){
-let data12 = data11.backend;
-if(!(((data12 === "local") || (data12 === "azblob")) || (data12 === "pg"))){
-const err23 = {instancePath:instancePath+"/state/backend",schemaPath:"#/properties/state/properties/backend/enum",keyword:"enum",params:{allowedValues: schema0.properties.state.properties.backend.enum},message:"must be equal to one of the allowed values",schema:schema0.properties.state.properties.backend.enum,parentSchema:schema0.properties.state.properties.backend,data:data12};
+else {
+const err23 = {instancePath:instancePath+"/auth/assertionFile",schemaPath:"#/properties/auth/properties/assertionFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.auth.properties.assertionFile.type,parentSchema:schema0.properties.auth.properties.assertionFile,data:data12};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -335,11 +333,11 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data11.path !== undefined){
-let data13 = data11.path;
+if(data3.assertionEnv !== undefined){
+let data13 = data3.assertionEnv;
 if(typeof data13 === "string"){
-if(func1(data13) < 1){
-const err24 = {instancePath:instancePath+"/state/path",schemaPath:"#/properties/state/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.state.properties.path,data:data13};
+if(!pattern0.test(data13)){
+const err24 = {instancePath:instancePath+"/auth/assertionEnv",schemaPath:"#/properties/auth/properties/assertionEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema0.properties.auth.properties.assertionEnv,data:data13};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -350,7 +348,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/state/path",schemaPath:"#/properties/state/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.state.properties.path.type,parentSchema:schema0.properties.state.properties.path,data:data13};
+const err25 = {instancePath:instancePath+"/auth/assertionEnv",schemaPath:"#/properties/auth/properties/assertionEnv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.auth.properties.assertionEnv.type,parentSchema:schema0.properties.auth.properties.assertionEnv,data:data13};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -360,11 +358,11 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data11.url !== undefined){
-let data14 = data11.url;
+if(data3.certificateFile !== undefined){
+let data14 = data3.certificateFile;
 if(typeof data14 === "string"){
 if(func1(data14) < 1){
-const err26 = {instancePath:instancePath+"/state/url",schemaPath:"#/properties/state/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.state.properties.url,data:data14};
+const err26 = {instancePath:instancePath+"/auth/certificateFile",schemaPath:"#/properties/auth/properties/certificateFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.auth.properties.certificateFile,data:data14};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -375,7 +373,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/state/url",schemaPath:"#/properties/state/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.state.properties.url.type,parentSchema:schema0.properties.state.properties.url,data:data14};
+const err27 = {instancePath:instancePath+"/auth/certificateFile",schemaPath:"#/properties/auth/properties/certificateFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.auth.properties.certificateFile.type,parentSchema:schema0.properties.auth.properties.certificateFile,data:data14};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -385,11 +383,11 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data11.name !== undefined){
-let data15 = data11.name;
+if(data3.certificateEnv !== undefined){
+let data15 = data3.certificateEnv;
 if(typeof data15 === "string"){
-if(!pattern3.test(data15)){
-const err28 = {instancePath:instancePath+"/state/name",schemaPath:"#/properties/state/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$",parentSchema:schema0.properties.state.properties.name,data:data15};
+if(!pattern0.test(data15)){
+const err28 = {instancePath:instancePath+"/auth/certificateEnv",schemaPath:"#/properties/auth/properties/certificateEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema0.properties.auth.properties.certificateEnv,data:data15};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -400,7 +398,7 @@ errors++;
 }
 }
 else {
-const err29 = {instancePath:instancePath+"/state/name",schemaPath:"#/properties/state/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.state.properties.name.type,parentSchema:schema0.properties.state.properties.name,data:data15};
+const err29 = {instancePath:instancePath+"/auth/certificateEnv",schemaPath:"#/properties/auth/properties/certificateEnv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.auth.properties.certificateEnv.type,parentSchema:schema0.properties.auth.properties.certificateEnv,data:data15};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -410,11 +408,11 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data11.auth !== undefined){
-let data16 = data11.auth;
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-if(data16.mode === undefined){
-const err30 = {instancePath:instancePath+"/state/auth",schemaPath:"#/properties/state/properties/auth/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema0.properties.state.properties.auth.required,parentSchema:schema0.properties.state.properties.auth,data:data16};
+if(data3.authorityHost !== undefined){
+let data16 = data3.authorityHost;
+if(typeof data16 === "string"){
+if(func1(data16) < 1){
+const err30 = {instancePath:instancePath+"/auth/authorityHost",schemaPath:"#/properties/auth/properties/authorityHost/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.auth.properties.authorityHost,data:data16};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -423,9 +421,9 @@ vErrors.push(err30);
 }
 errors++;
 }
-for(const key3 in data16){
-if(!((((key3 === "mode") || (key3 === "accountName")) || (key3 === "accountKeyEnv")) || (key3 === "sasTokenEnv"))){
-const err31 = {instancePath:instancePath+"/state/auth",schemaPath:"#/properties/state/properties/auth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.state.properties.auth,data:data16};
+}
+else {
+const err31 = {instancePath:instancePath+"/auth/authorityHost",schemaPath:"#/properties/auth/properties/authorityHost/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.auth.properties.authorityHost.type,parentSchema:schema0.properties.auth.properties.authorityHost,data:data16};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -435,10 +433,9 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data16.mode !== undefined){
-let data17 = data16.mode;
-if(!(((data17 === "shared-key") || (data17 === "sas")) || (data17 === "entra"))){
-const err32 = {instancePath:instancePath+"/state/auth/mode",schemaPath:"#/properties/state/properties/auth/properties/mode/enum",keyword:"enum",params:{allowedValues: schema0.properties.state.properties.auth.properties.mode.enum},message:"must be equal to one of the allowed values",schema:schema0.properties.state.properties.auth.properties.mode.enum,parentSchema:schema0.properties.state.properties.auth.properties.mode,data:data17};
+}
+else {
+const err32 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.auth.type,parentSchema:schema0.properties.auth,data:data3};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -448,11 +445,12 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data16.accountName !== undefined){
-let data18 = data16.accountName;
-if(typeof data18 === "string"){
-if(func1(data18) < 1){
-const err33 = {instancePath:instancePath+"/state/auth/accountName",schemaPath:"#/properties/state/properties/auth/properties/accountName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.state.properties.auth.properties.accountName,data:data18};
+if(data.state !== undefined){
+let data17 = data.state;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+for(const key2 in data17){
+if(!(func0.call(schema0.properties.state.properties, key2))){
+const err33 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.state,data:data17};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -462,8 +460,10 @@ vErrors.push(err33);
 errors++;
 }
 }
-else {
-const err34 = {instancePath:instancePath+"/state/auth/accountName",schemaPath:"#/properties/state/properties/auth/properties/accountName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.state.properties.auth.properties.accountName.type,parentSchema:schema0.properties.state.properties.auth.properties.accountName,data:data18};
+if(data17.backend !== undefined){
+let data18 = data17.backend;
+if(!(((data18 === "local") || (data18 === "azblob")) || (data18 === "pg"))){
+const err34 = {instancePath:instancePath+"/state/backend",schemaPath:"#/properties/state/properties/backend/enum",keyword:"enum",params:{allowedValues: schema0.properties.state.properties.backend.enum},message:"must be equal to one of the allowed values",schema:schema0.properties.state.properties.backend.enum,parentSchema:schema0.properties.state.properties.backend,data:data18};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -473,11 +473,11 @@ vErrors.push(err34);
 errors++;
 }
 }
-if(data16.accountKeyEnv !== undefined){
-let data19 = data16.accountKeyEnv;
+if(data17.path !== undefined){
+let data19 = data17.path;
 if(typeof data19 === "string"){
-if(!pattern0.test(data19)){
-const err35 = {instancePath:instancePath+"/state/auth/accountKeyEnv",schemaPath:"#/properties/state/properties/auth/properties/accountKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema0.properties.state.properties.auth.properties.accountKeyEnv,data:data19};
+if(func1(data19) < 1){
+const err35 = {instancePath:instancePath+"/state/path",schemaPath:"#/properties/state/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.state.properties.path,data:data19};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -488,7 +488,7 @@ errors++;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/state/auth/accountKeyEnv",schemaPath:"#/properties/state/properties/auth/properties/accountKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.state.properties.auth.properties.accountKeyEnv.type,parentSchema:schema0.properties.state.properties.auth.properties.accountKeyEnv,data:data19};
+const err36 = {instancePath:instancePath+"/state/path",schemaPath:"#/properties/state/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.state.properties.path.type,parentSchema:schema0.properties.state.properties.path,data:data19};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -498,11 +498,11 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data16.sasTokenEnv !== undefined){
-let data20 = data16.sasTokenEnv;
+if(data17.url !== undefined){
+let data20 = data17.url;
 if(typeof data20 === "string"){
-if(!pattern0.test(data20)){
-const err37 = {instancePath:instancePath+"/state/auth/sasTokenEnv",schemaPath:"#/properties/state/properties/auth/properties/sasTokenEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema0.properties.state.properties.auth.properties.sasTokenEnv,data:data20};
+if(func1(data20) < 1){
+const err37 = {instancePath:instancePath+"/state/url",schemaPath:"#/properties/state/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.state.properties.url,data:data20};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -513,7 +513,7 @@ errors++;
 }
 }
 else {
-const err38 = {instancePath:instancePath+"/state/auth/sasTokenEnv",schemaPath:"#/properties/state/properties/auth/properties/sasTokenEnv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.state.properties.auth.properties.sasTokenEnv.type,parentSchema:schema0.properties.state.properties.auth.properties.sasTokenEnv,data:data20};
+const err38 = {instancePath:instancePath+"/state/url",schemaPath:"#/properties/state/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.state.properties.url.type,parentSchema:schema0.properties.state.properties.url,data:data20};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -523,9 +523,11 @@ vErrors.push(err38);
 errors++;
 }
 }
-}
-else {
-const err39 = {instancePath:instancePath+"/state/auth",schemaPath:"#/properties/state/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.state.properties.auth.type,parentSchema:schema0.properties.state.properties.auth,data:data16};
+if(data17.name !== undefined){
+let data21 = data17.name;
+if(typeof data21 === "string"){
+if(!pattern5.test(data21)){
+const err39 = {instancePath:instancePath+"/state/name",schemaPath:"#/properties/state/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$",parentSchema:schema0.properties.state.properties.name,data:data21};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -535,10 +537,8 @@ vErrors.push(err39);
 errors++;
 }
 }
-if(data11.leaseSeconds !== undefined){
-let data21 = data11.leaseSeconds;
-if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){
-const err40 = {instancePath:instancePath+"/state/leaseSeconds",schemaPath:"#/properties/state/properties/leaseSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.state.properties.leaseSeconds.type,parentSchema:schema0.properties.state.properties.leaseSeconds,data:data21};
+else {
+const err40 = {instancePath:instancePath+"/state/name",schemaPath:"#/properties/state/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.state.properties.name.type,parentSchema:schema0.properties.state.properties.name,data:data21};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -547,9 +547,12 @@ vErrors.push(err40);
 }
 errors++;
 }
-if((typeof data21 == "number") && (isFinite(data21))){
-if(data21 > 60 || isNaN(data21)){
-const err41 = {instancePath:instancePath+"/state/leaseSeconds",schemaPath:"#/properties/state/properties/leaseSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60},message:"must be <= 60",schema:60,parentSchema:schema0.properties.state.properties.leaseSeconds,data:data21};
+}
+if(data17.auth !== undefined){
+let data22 = data17.auth;
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+if(data22.mode === undefined){
+const err41 = {instancePath:instancePath+"/state/auth",schemaPath:"#/properties/state/properties/auth/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema0.properties.state.properties.auth.required,parentSchema:schema0.properties.state.properties.auth,data:data22};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -558,8 +561,9 @@ vErrors.push(err41);
 }
 errors++;
 }
-if(data21 < 15 || isNaN(data21)){
-const err42 = {instancePath:instancePath+"/state/leaseSeconds",schemaPath:"#/properties/state/properties/leaseSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 15},message:"must be >= 15",schema:15,parentSchema:schema0.properties.state.properties.leaseSeconds,data:data21};
+for(const key3 in data22){
+if(!((((key3 === "mode") || (key3 === "accountName")) || (key3 === "accountKeyEnv")) || (key3 === "sasTokenEnv"))){
+const err42 = {instancePath:instancePath+"/state/auth",schemaPath:"#/properties/state/properties/auth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.state.properties.auth,data:data22};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -569,12 +573,10 @@ vErrors.push(err42);
 errors++;
 }
 }
-}
-if(data11.connectionStringEnv !== undefined){
-let data22 = data11.connectionStringEnv;
-if(typeof data22 === "string"){
-if(!pattern0.test(data22)){
-const err43 = {instancePath:instancePath+"/state/connectionStringEnv",schemaPath:"#/properties/state/properties/connectionStringEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema0.properties.state.properties.connectionStringEnv,data:data22};
+if(data22.mode !== undefined){
+let data23 = data22.mode;
+if(!(((data23 === "shared-key") || (data23 === "sas")) || (data23 === "entra"))){
+const err43 = {instancePath:instancePath+"/state/auth/mode",schemaPath:"#/properties/state/properties/auth/properties/mode/enum",keyword:"enum",params:{allowedValues: schema0.properties.state.properties.auth.properties.mode.enum},message:"must be equal to one of the allowed values",schema:schema0.properties.state.properties.auth.properties.mode.enum,parentSchema:schema0.properties.state.properties.auth.properties.mode,data:data23};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -584,8 +586,11 @@ vErrors.push(err43);
 errors++;
 }
 }
-else {
-const err44 = {instancePath:instancePath+"/state/connectionStringEnv",schemaPath:"#/properties/state/properties/connectionStringEnv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.state.properties.connectionStringEnv.type,parentSchema:schema0.properties.state.properties.connectionStringEnv,data:data22};
+if(data22.accountName !== undefined){
+let data24 = data22.accountName;
+if(typeof data24 === "string"){
+if(func1(data24) < 1){
+const err44 = {instancePath:instancePath+"/state/auth/accountName",schemaPath:"#/properties/state/properties/auth/properties/accountName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.state.properties.auth.properties.accountName,data:data24};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -595,11 +600,8 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data11.schema !== undefined){
-let data23 = data11.schema;
-if(typeof data23 === "string"){
-if(!pattern7.test(data23)){
-const err45 = {instancePath:instancePath+"/state/schema",schemaPath:"#/properties/state/properties/schema/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_]{0,62}$"},message:"must match pattern \""+"^[a-z_][a-z0-9_]{0,62}$"+"\"",schema:"^[a-z_][a-z0-9_]{0,62}$",parentSchema:schema0.properties.state.properties.schema,data:data23};
+else {
+const err45 = {instancePath:instancePath+"/state/auth/accountName",schemaPath:"#/properties/state/properties/auth/properties/accountName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.state.properties.auth.properties.accountName.type,parentSchema:schema0.properties.state.properties.auth.properties.accountName,data:data24};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -609,8 +611,11 @@ vErrors.push(err45);
 errors++;
 }
 }
-else {
-const err46 = {instancePath:instancePath+"/state/schema",schemaPath:"#/properties/state/properties/schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.state.properties.schema.type,parentSchema:schema0.properties.state.properties.schema,data:data23};
+if(data22.accountKeyEnv !== undefined){
+let data25 = data22.accountKeyEnv;
+if(typeof data25 === "string"){
+if(!pattern0.test(data25)){
+const err46 = {instancePath:instancePath+"/state/auth/accountKeyEnv",schemaPath:"#/properties/state/properties/auth/properties/accountKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema0.properties.state.properties.auth.properties.accountKeyEnv,data:data25};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -620,10 +625,8 @@ vErrors.push(err46);
 errors++;
 }
 }
-if(data11.lockTtlSeconds !== undefined){
-let data24 = data11.lockTtlSeconds;
-if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
-const err47 = {instancePath:instancePath+"/state/lockTtlSeconds",schemaPath:"#/properties/state/properties/lockTtlSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.state.properties.lockTtlSeconds.type,parentSchema:schema0.properties.state.properties.lockTtlSeconds,data:data24};
+else {
+const err47 = {instancePath:instancePath+"/state/auth/accountKeyEnv",schemaPath:"#/properties/state/properties/auth/properties/accountKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.state.properties.auth.properties.accountKeyEnv.type,parentSchema:schema0.properties.state.properties.auth.properties.accountKeyEnv,data:data25};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -632,9 +635,12 @@ vErrors.push(err47);
 }
 errors++;
 }
-if((typeof data24 == "number") && (isFinite(data24))){
-if(data24 > 600 || isNaN(data24)){
-const err48 = {instancePath:instancePath+"/state/lockTtlSeconds",schemaPath:"#/properties/state/properties/lockTtlSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema0.properties.state.properties.lockTtlSeconds,data:data24};
+}
+if(data22.sasTokenEnv !== undefined){
+let data26 = data22.sasTokenEnv;
+if(typeof data26 === "string"){
+if(!pattern0.test(data26)){
+const err48 = {instancePath:instancePath+"/state/auth/sasTokenEnv",schemaPath:"#/properties/state/properties/auth/properties/sasTokenEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema0.properties.state.properties.auth.properties.sasTokenEnv,data:data26};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -643,8 +649,9 @@ vErrors.push(err48);
 }
 errors++;
 }
-if(data24 < 15 || isNaN(data24)){
-const err49 = {instancePath:instancePath+"/state/lockTtlSeconds",schemaPath:"#/properties/state/properties/lockTtlSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 15},message:"must be >= 15",schema:15,parentSchema:schema0.properties.state.properties.lockTtlSeconds,data:data24};
+}
+else {
+const err49 = {instancePath:instancePath+"/state/auth/sasTokenEnv",schemaPath:"#/properties/state/properties/auth/properties/sasTokenEnv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.state.properties.auth.properties.sasTokenEnv.type,parentSchema:schema0.properties.state.properties.auth.properties.sasTokenEnv,data:data26};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -655,9 +662,8 @@ errors++;
 }
 }
 }
-}
 else {
-const err50 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.state.type,parentSchema:schema0.properties.state,data:data11};
+const err50 = {instancePath:instancePath+"/state/auth",schemaPath:"#/properties/state/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.state.properties.auth.type,parentSchema:schema0.properties.state.properties.auth,data:data22};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -667,10 +673,10 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data.parallelism !== undefined){
-let data25 = data.parallelism;
-if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
-const err51 = {instancePath:instancePath+"/parallelism",schemaPath:"#/properties/parallelism/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.parallelism.type,parentSchema:schema0.properties.parallelism,data:data25};
+if(data17.leaseSeconds !== undefined){
+let data27 = data17.leaseSeconds;
+if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){
+const err51 = {instancePath:instancePath+"/state/leaseSeconds",schemaPath:"#/properties/state/properties/leaseSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.state.properties.leaseSeconds.type,parentSchema:schema0.properties.state.properties.leaseSeconds,data:data27};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -679,9 +685,9 @@ vErrors.push(err51);
 }
 errors++;
 }
-if((typeof data25 == "number") && (isFinite(data25))){
-if(data25 > 100 || isNaN(data25)){
-const err52 = {instancePath:instancePath+"/parallelism",schemaPath:"#/properties/parallelism/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema0.properties.parallelism,data:data25};
+if((typeof data27 == "number") && (isFinite(data27))){
+if(data27 > 60 || isNaN(data27)){
+const err52 = {instancePath:instancePath+"/state/leaseSeconds",schemaPath:"#/properties/state/properties/leaseSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60},message:"must be <= 60",schema:60,parentSchema:schema0.properties.state.properties.leaseSeconds,data:data27};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -690,8 +696,8 @@ vErrors.push(err52);
 }
 errors++;
 }
-if(data25 < 1 || isNaN(data25)){
-const err53 = {instancePath:instancePath+"/parallelism",schemaPath:"#/properties/parallelism/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema0.properties.parallelism,data:data25};
+if(data27 < 15 || isNaN(data27)){
+const err53 = {instancePath:instancePath+"/state/leaseSeconds",schemaPath:"#/properties/state/properties/leaseSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 15},message:"must be >= 15",schema:15,parentSchema:schema0.properties.state.properties.leaseSeconds,data:data27};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -702,12 +708,11 @@ errors++;
 }
 }
 }
-if(data.rateLimit !== undefined){
-let data26 = data.rateLimit;
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-for(const key4 in data26){
-if(!((key4 === "requestsPerMinute") || (key4 === "key"))){
-const err54 = {instancePath:instancePath+"/rateLimit",schemaPath:"#/properties/rateLimit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.rateLimit,data:data26};
+if(data17.connectionStringEnv !== undefined){
+let data28 = data17.connectionStringEnv;
+if(typeof data28 === "string"){
+if(!pattern0.test(data28)){
+const err54 = {instancePath:instancePath+"/state/connectionStringEnv",schemaPath:"#/properties/state/properties/connectionStringEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema0.properties.state.properties.connectionStringEnv,data:data28};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -717,10 +722,8 @@ vErrors.push(err54);
 errors++;
 }
 }
-if(data26.requestsPerMinute !== undefined){
-let data27 = data26.requestsPerMinute;
-if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){
-const err55 = {instancePath:instancePath+"/rateLimit/requestsPerMinute",schemaPath:"#/properties/rateLimit/properties/requestsPerMinute/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.rateLimit.properties.requestsPerMinute.type,parentSchema:schema0.properties.rateLimit.properties.requestsPerMinute,data:data27};
+else {
+const err55 = {instancePath:instancePath+"/state/connectionStringEnv",schemaPath:"#/properties/state/properties/connectionStringEnv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.state.properties.connectionStringEnv.type,parentSchema:schema0.properties.state.properties.connectionStringEnv,data:data28};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -729,9 +732,12 @@ vErrors.push(err55);
 }
 errors++;
 }
-if((typeof data27 == "number") && (isFinite(data27))){
-if(data27 < 1 || isNaN(data27)){
-const err56 = {instancePath:instancePath+"/rateLimit/requestsPerMinute",schemaPath:"#/properties/rateLimit/properties/requestsPerMinute/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema0.properties.rateLimit.properties.requestsPerMinute,data:data27};
+}
+if(data17.schema !== undefined){
+let data29 = data17.schema;
+if(typeof data29 === "string"){
+if(!pattern9.test(data29)){
+const err56 = {instancePath:instancePath+"/state/schema",schemaPath:"#/properties/state/properties/schema/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_]{0,62}$"},message:"must match pattern \""+"^[a-z_][a-z0-9_]{0,62}$"+"\"",schema:"^[a-z_][a-z0-9_]{0,62}$",parentSchema:schema0.properties.state.properties.schema,data:data29};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -741,11 +747,8 @@ vErrors.push(err56);
 errors++;
 }
 }
-}
-if(data26.key !== undefined){
-let data28 = data26.key;
-if(!((data28 === "partner") || (data28 === "partner+customer"))){
-const err57 = {instancePath:instancePath+"/rateLimit/key",schemaPath:"#/properties/rateLimit/properties/key/enum",keyword:"enum",params:{allowedValues: schema0.properties.rateLimit.properties.key.enum},message:"must be equal to one of the allowed values",schema:schema0.properties.rateLimit.properties.key.enum,parentSchema:schema0.properties.rateLimit.properties.key,data:data28};
+else {
+const err57 = {instancePath:instancePath+"/state/schema",schemaPath:"#/properties/state/properties/schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.state.properties.schema.type,parentSchema:schema0.properties.state.properties.schema,data:data29};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -755,9 +758,10 @@ vErrors.push(err57);
 errors++;
 }
 }
-}
-else {
-const err58 = {instancePath:instancePath+"/rateLimit",schemaPath:"#/properties/rateLimit/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.rateLimit.type,parentSchema:schema0.properties.rateLimit,data:data26};
+if(data17.lockTtlSeconds !== undefined){
+let data30 = data17.lockTtlSeconds;
+if(!(((typeof data30 == "number") && (!(data30 % 1) && !isNaN(data30))) && (isFinite(data30)))){
+const err58 = {instancePath:instancePath+"/state/lockTtlSeconds",schemaPath:"#/properties/state/properties/lockTtlSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.state.properties.lockTtlSeconds.type,parentSchema:schema0.properties.state.properties.lockTtlSeconds,data:data30};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -766,12 +770,9 @@ vErrors.push(err58);
 }
 errors++;
 }
-}
-if(data.locale !== undefined){
-let data29 = data.locale;
-if(typeof data29 === "string"){
-if(!pattern8.test(data29)){
-const err59 = {instancePath:instancePath+"/locale",schemaPath:"#/properties/locale/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"},message:"must match pattern \""+"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"+"\"",schema:"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$",parentSchema:schema0.properties.locale,data:data29};
+if((typeof data30 == "number") && (isFinite(data30))){
+if(data30 > 600 || isNaN(data30)){
+const err59 = {instancePath:instancePath+"/state/lockTtlSeconds",schemaPath:"#/properties/state/properties/lockTtlSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600},message:"must be <= 600",schema:600,parentSchema:schema0.properties.state.properties.lockTtlSeconds,data:data30};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -780,9 +781,8 @@ vErrors.push(err59);
 }
 errors++;
 }
-}
-else {
-const err60 = {instancePath:instancePath+"/locale",schemaPath:"#/properties/locale/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.locale.type,parentSchema:schema0.properties.locale,data:data29};
+if(data30 < 15 || isNaN(data30)){
+const err60 = {instancePath:instancePath+"/state/lockTtlSeconds",schemaPath:"#/properties/state/properties/lockTtlSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 15},message:"must be >= 15",schema:15,parentSchema:schema0.properties.state.properties.lockTtlSeconds,data:data30};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -792,10 +792,10 @@ vErrors.push(err60);
 errors++;
 }
 }
-if(data.visibilityWindowMs !== undefined){
-let data30 = data.visibilityWindowMs;
-if(!(((typeof data30 == "number") && (!(data30 % 1) && !isNaN(data30))) && (isFinite(data30)))){
-const err61 = {instancePath:instancePath+"/visibilityWindowMs",schemaPath:"#/properties/visibilityWindowMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.visibilityWindowMs.type,parentSchema:schema0.properties.visibilityWindowMs,data:data30};
+}
+}
+else {
+const err61 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.state.type,parentSchema:schema0.properties.state,data:data17};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -804,9 +804,11 @@ vErrors.push(err61);
 }
 errors++;
 }
-if((typeof data30 == "number") && (isFinite(data30))){
-if(data30 < 0 || isNaN(data30)){
-const err62 = {instancePath:instancePath+"/visibilityWindowMs",schemaPath:"#/properties/visibilityWindowMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema0.properties.visibilityWindowMs,data:data30};
+}
+if(data.parallelism !== undefined){
+let data31 = data.parallelism;
+if(!(((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31))) && (isFinite(data31)))){
+const err62 = {instancePath:instancePath+"/parallelism",schemaPath:"#/properties/parallelism/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.parallelism.type,parentSchema:schema0.properties.parallelism,data:data31};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -815,13 +817,9 @@ vErrors.push(err62);
 }
 errors++;
 }
-}
-}
-if(data.visibilityWindow !== undefined){
-let data31 = data.visibilityWindow;
-if(typeof data31 === "string"){
-if(func1(data31) < 1){
-const err63 = {instancePath:instancePath+"/visibilityWindow",schemaPath:"#/properties/visibilityWindow/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.visibilityWindow,data:data31};
+if((typeof data31 == "number") && (isFinite(data31))){
+if(data31 > 100 || isNaN(data31)){
+const err63 = {instancePath:instancePath+"/parallelism",schemaPath:"#/properties/parallelism/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema0.properties.parallelism,data:data31};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -830,9 +828,8 @@ vErrors.push(err63);
 }
 errors++;
 }
-}
-else {
-const err64 = {instancePath:instancePath+"/visibilityWindow",schemaPath:"#/properties/visibilityWindow/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.visibilityWindow.type,parentSchema:schema0.properties.visibilityWindow,data:data31};
+if(data31 < 1 || isNaN(data31)){
+const err64 = {instancePath:instancePath+"/parallelism",schemaPath:"#/properties/parallelism/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema0.properties.parallelism,data:data31};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -842,12 +839,13 @@ vErrors.push(err64);
 errors++;
 }
 }
-if(data.limits !== undefined){
-let data32 = data.limits;
+}
+if(data.rateLimit !== undefined){
+let data32 = data.rateLimit;
 if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
-for(const key5 in data32){
-if(!(((key5 === "maxQuantityPerLineItem") || (key5 === "maxSeatIncrease")) || (key5 === "maxOrdersPerApply"))){
-const err65 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.limits,data:data32};
+for(const key4 in data32){
+if(!((key4 === "requestsPerMinute") || (key4 === "key"))){
+const err65 = {instancePath:instancePath+"/rateLimit",schemaPath:"#/properties/rateLimit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.rateLimit,data:data32};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -857,10 +855,10 @@ vErrors.push(err65);
 errors++;
 }
 }
-if(data32.maxQuantityPerLineItem !== undefined){
-let data33 = data32.maxQuantityPerLineItem;
+if(data32.requestsPerMinute !== undefined){
+let data33 = data32.requestsPerMinute;
 if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){
-const err66 = {instancePath:instancePath+"/limits/maxQuantityPerLineItem",schemaPath:"#/properties/limits/properties/maxQuantityPerLineItem/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.limits.properties.maxQuantityPerLineItem.type,parentSchema:schema0.properties.limits.properties.maxQuantityPerLineItem,data:data33};
+const err66 = {instancePath:instancePath+"/rateLimit/requestsPerMinute",schemaPath:"#/properties/rateLimit/properties/requestsPerMinute/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.rateLimit.properties.requestsPerMinute.type,parentSchema:schema0.properties.rateLimit.properties.requestsPerMinute,data:data33};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -871,7 +869,7 @@ errors++;
 }
 if((typeof data33 == "number") && (isFinite(data33))){
 if(data33 < 1 || isNaN(data33)){
-const err67 = {instancePath:instancePath+"/limits/maxQuantityPerLineItem",schemaPath:"#/properties/limits/properties/maxQuantityPerLineItem/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema0.properties.limits.properties.maxQuantityPerLineItem,data:data33};
+const err67 = {instancePath:instancePath+"/rateLimit/requestsPerMinute",schemaPath:"#/properties/rateLimit/properties/requestsPerMinute/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema0.properties.rateLimit.properties.requestsPerMinute,data:data33};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -882,10 +880,10 @@ errors++;
 }
 }
 }
-if(data32.maxSeatIncrease !== undefined){
-let data34 = data32.maxSeatIncrease;
-if(!(((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34))) && (isFinite(data34)))){
-const err68 = {instancePath:instancePath+"/limits/maxSeatIncrease",schemaPath:"#/properties/limits/properties/maxSeatIncrease/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.limits.properties.maxSeatIncrease.type,parentSchema:schema0.properties.limits.properties.maxSeatIncrease,data:data34};
+if(data32.key !== undefined){
+let data34 = data32.key;
+if(!((data34 === "partner") || (data34 === "partner+customer"))){
+const err68 = {instancePath:instancePath+"/rateLimit/key",schemaPath:"#/properties/rateLimit/properties/key/enum",keyword:"enum",params:{allowedValues: schema0.properties.rateLimit.properties.key.enum},message:"must be equal to one of the allowed values",schema:schema0.properties.rateLimit.properties.key.enum,parentSchema:schema0.properties.rateLimit.properties.key,data:data34};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -894,9 +892,10 @@ vErrors.push(err68);
 }
 errors++;
 }
-if((typeof data34 == "number") && (isFinite(data34))){
-if(data34 < 1 || isNaN(data34)){
-const err69 = {instancePath:instancePath+"/limits/maxSeatIncrease",schemaPath:"#/properties/limits/properties/maxSeatIncrease/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema0.properties.limits.properties.maxSeatIncrease,data:data34};
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/rateLimit",schemaPath:"#/properties/rateLimit/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.rateLimit.type,parentSchema:schema0.properties.rateLimit,data:data32};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -906,11 +905,11 @@ vErrors.push(err69);
 errors++;
 }
 }
-}
-if(data32.maxOrdersPerApply !== undefined){
-let data35 = data32.maxOrdersPerApply;
-if(!(((typeof data35 == "number") && (!(data35 % 1) && !isNaN(data35))) && (isFinite(data35)))){
-const err70 = {instancePath:instancePath+"/limits/maxOrdersPerApply",schemaPath:"#/properties/limits/properties/maxOrdersPerApply/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.limits.properties.maxOrdersPerApply.type,parentSchema:schema0.properties.limits.properties.maxOrdersPerApply,data:data35};
+if(data.locale !== undefined){
+let data35 = data.locale;
+if(typeof data35 === "string"){
+if(!pattern10.test(data35)){
+const err70 = {instancePath:instancePath+"/locale",schemaPath:"#/properties/locale/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"},message:"must match pattern \""+"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"+"\"",schema:"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$",parentSchema:schema0.properties.locale,data:data35};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -919,9 +918,9 @@ vErrors.push(err70);
 }
 errors++;
 }
-if((typeof data35 == "number") && (isFinite(data35))){
-if(data35 < 1 || isNaN(data35)){
-const err71 = {instancePath:instancePath+"/limits/maxOrdersPerApply",schemaPath:"#/properties/limits/properties/maxOrdersPerApply/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema0.properties.limits.properties.maxOrdersPerApply,data:data35};
+}
+else {
+const err71 = {instancePath:instancePath+"/locale",schemaPath:"#/properties/locale/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.locale.type,parentSchema:schema0.properties.locale,data:data35};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -931,10 +930,10 @@ vErrors.push(err71);
 errors++;
 }
 }
-}
-}
-else {
-const err72 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.limits.type,parentSchema:schema0.properties.limits,data:data32};
+if(data.visibilityWindowMs !== undefined){
+let data36 = data.visibilityWindowMs;
+if(!(((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36))) && (isFinite(data36)))){
+const err72 = {instancePath:instancePath+"/visibilityWindowMs",schemaPath:"#/properties/visibilityWindowMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.visibilityWindowMs.type,parentSchema:schema0.properties.visibilityWindowMs,data:data36};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -943,13 +942,9 @@ vErrors.push(err72);
 }
 errors++;
 }
-}
-if(data.sandbox !== undefined){
-let data36 = data.sandbox;
-if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
-for(const key6 in data36){
-if(!(((key6 === "dataDir") || (key6 === "listDelayMs")) || (key6 === "provisioningDelayMs"))){
-const err73 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.sandbox,data:data36};
+if((typeof data36 == "number") && (isFinite(data36))){
+if(data36 < 0 || isNaN(data36)){
+const err73 = {instancePath:instancePath+"/visibilityWindowMs",schemaPath:"#/properties/visibilityWindowMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema0.properties.visibilityWindowMs,data:data36};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -959,11 +954,12 @@ vErrors.push(err73);
 errors++;
 }
 }
-if(data36.dataDir !== undefined){
-let data37 = data36.dataDir;
+}
+if(data.visibilityWindow !== undefined){
+let data37 = data.visibilityWindow;
 if(typeof data37 === "string"){
 if(func1(data37) < 1){
-const err74 = {instancePath:instancePath+"/sandbox/dataDir",schemaPath:"#/properties/sandbox/properties/dataDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.sandbox.properties.dataDir,data:data37};
+const err74 = {instancePath:instancePath+"/visibilityWindow",schemaPath:"#/properties/visibilityWindow/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.visibilityWindow,data:data37};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -974,7 +970,7 @@ errors++;
 }
 }
 else {
-const err75 = {instancePath:instancePath+"/sandbox/dataDir",schemaPath:"#/properties/sandbox/properties/dataDir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.sandbox.properties.dataDir.type,parentSchema:schema0.properties.sandbox.properties.dataDir,data:data37};
+const err75 = {instancePath:instancePath+"/visibilityWindow",schemaPath:"#/properties/visibilityWindow/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.visibilityWindow.type,parentSchema:schema0.properties.visibilityWindow,data:data37};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -984,10 +980,12 @@ vErrors.push(err75);
 errors++;
 }
 }
-if(data36.listDelayMs !== undefined){
-let data38 = data36.listDelayMs;
-if(!(((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38))) && (isFinite(data38)))){
-const err76 = {instancePath:instancePath+"/sandbox/listDelayMs",schemaPath:"#/properties/sandbox/properties/listDelayMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.sandbox.properties.listDelayMs.type,parentSchema:schema0.properties.sandbox.properties.listDelayMs,data:data38};
+if(data.limits !== undefined){
+let data38 = data.limits;
+if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
+for(const key5 in data38){
+if(!(((key5 === "maxQuantityPerLineItem") || (key5 === "maxSeatIncrease")) || (key5 === "maxOrdersPerApply"))){
+const err76 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.limits,data:data38};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -996,9 +994,11 @@ vErrors.push(err76);
 }
 errors++;
 }
-if((typeof data38 == "number") && (isFinite(data38))){
-if(data38 < 0 || isNaN(data38)){
-const err77 = {instancePath:instancePath+"/sandbox/listDelayMs",schemaPath:"#/properties/sandbox/properties/listDelayMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema0.properties.sandbox.properties.listDelayMs,data:data38};
+}
+if(data38.maxQuantityPerLineItem !== undefined){
+let data39 = data38.maxQuantityPerLineItem;
+if(!(((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39))) && (isFinite(data39)))){
+const err77 = {instancePath:instancePath+"/limits/maxQuantityPerLineItem",schemaPath:"#/properties/limits/properties/maxQuantityPerLineItem/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.limits.properties.maxQuantityPerLineItem.type,parentSchema:schema0.properties.limits.properties.maxQuantityPerLineItem,data:data39};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1007,12 +1007,9 @@ vErrors.push(err77);
 }
 errors++;
 }
-}
-}
-if(data36.provisioningDelayMs !== undefined){
-let data39 = data36.provisioningDelayMs;
-if(!(((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39))) && (isFinite(data39)))){
-const err78 = {instancePath:instancePath+"/sandbox/provisioningDelayMs",schemaPath:"#/properties/sandbox/properties/provisioningDelayMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.sandbox.properties.provisioningDelayMs.type,parentSchema:schema0.properties.sandbox.properties.provisioningDelayMs,data:data39};
+if((typeof data39 == "number") && (isFinite(data39))){
+if(data39 < 1 || isNaN(data39)){
+const err78 = {instancePath:instancePath+"/limits/maxQuantityPerLineItem",schemaPath:"#/properties/limits/properties/maxQuantityPerLineItem/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema0.properties.limits.properties.maxQuantityPerLineItem,data:data39};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1021,9 +1018,12 @@ vErrors.push(err78);
 }
 errors++;
 }
-if((typeof data39 == "number") && (isFinite(data39))){
-if(data39 < 0 || isNaN(data39)){
-const err79 = {instancePath:instancePath+"/sandbox/provisioningDelayMs",schemaPath:"#/properties/sandbox/properties/provisioningDelayMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema0.properties.sandbox.properties.provisioningDelayMs,data:data39};
+}
+}
+if(data38.maxSeatIncrease !== undefined){
+let data40 = data38.maxSeatIncrease;
+if(!(((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40))) && (isFinite(data40)))){
+const err79 = {instancePath:instancePath+"/limits/maxSeatIncrease",schemaPath:"#/properties/limits/properties/maxSeatIncrease/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.limits.properties.maxSeatIncrease.type,parentSchema:schema0.properties.limits.properties.maxSeatIncrease,data:data40};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1032,11 +1032,9 @@ vErrors.push(err79);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err80 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.sandbox.type,parentSchema:schema0.properties.sandbox,data:data36};
+if((typeof data40 == "number") && (isFinite(data40))){
+if(data40 < 1 || isNaN(data40)){
+const err80 = {instancePath:instancePath+"/limits/maxSeatIncrease",schemaPath:"#/properties/limits/properties/maxSeatIncrease/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema0.properties.limits.properties.maxSeatIncrease,data:data40};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1047,13 +1045,153 @@ errors++;
 }
 }
 }
-else {
-const err81 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.type,parentSchema:schema0,data};
+if(data38.maxOrdersPerApply !== undefined){
+let data41 = data38.maxOrdersPerApply;
+if(!(((typeof data41 == "number") && (!(data41 % 1) && !isNaN(data41))) && (isFinite(data41)))){
+const err81 = {instancePath:instancePath+"/limits/maxOrdersPerApply",schemaPath:"#/properties/limits/properties/maxOrdersPerApply/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.limits.properties.maxOrdersPerApply.type,parentSchema:schema0.properties.limits.properties.maxOrdersPerApply,data:data41};
 if(vErrors === null){
 vErrors = [err81];
 }
 else {
 vErrors.push(err81);
+}
+errors++;
+}
+if((typeof data41 == "number") && (isFinite(data41))){
+if(data41 < 1 || isNaN(data41)){
+const err82 = {instancePath:instancePath+"/limits/maxOrdersPerApply",schemaPath:"#/properties/limits/properties/maxOrdersPerApply/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema0.properties.limits.properties.maxOrdersPerApply,data:data41};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err83 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.limits.type,parentSchema:schema0.properties.limits,data:data38};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+if(data.sandbox !== undefined){
+let data42 = data.sandbox;
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+for(const key6 in data42){
+if(!(((key6 === "dataDir") || (key6 === "listDelayMs")) || (key6 === "provisioningDelayMs"))){
+const err84 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema0.properties.sandbox,data:data42};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+}
+if(data42.dataDir !== undefined){
+let data43 = data42.dataDir;
+if(typeof data43 === "string"){
+if(func1(data43) < 1){
+const err85 = {instancePath:instancePath+"/sandbox/dataDir",schemaPath:"#/properties/sandbox/properties/dataDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema0.properties.sandbox.properties.dataDir,data:data43};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+else {
+const err86 = {instancePath:instancePath+"/sandbox/dataDir",schemaPath:"#/properties/sandbox/properties/dataDir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema0.properties.sandbox.properties.dataDir.type,parentSchema:schema0.properties.sandbox.properties.dataDir,data:data43};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+if(data42.listDelayMs !== undefined){
+let data44 = data42.listDelayMs;
+if(!(((typeof data44 == "number") && (!(data44 % 1) && !isNaN(data44))) && (isFinite(data44)))){
+const err87 = {instancePath:instancePath+"/sandbox/listDelayMs",schemaPath:"#/properties/sandbox/properties/listDelayMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.sandbox.properties.listDelayMs.type,parentSchema:schema0.properties.sandbox.properties.listDelayMs,data:data44};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+if((typeof data44 == "number") && (isFinite(data44))){
+if(data44 < 0 || isNaN(data44)){
+const err88 = {instancePath:instancePath+"/sandbox/listDelayMs",schemaPath:"#/properties/sandbox/properties/listDelayMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema0.properties.sandbox.properties.listDelayMs,data:data44};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+}
+}
+if(data42.provisioningDelayMs !== undefined){
+let data45 = data42.provisioningDelayMs;
+if(!(((typeof data45 == "number") && (!(data45 % 1) && !isNaN(data45))) && (isFinite(data45)))){
+const err89 = {instancePath:instancePath+"/sandbox/provisioningDelayMs",schemaPath:"#/properties/sandbox/properties/provisioningDelayMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema0.properties.sandbox.properties.provisioningDelayMs.type,parentSchema:schema0.properties.sandbox.properties.provisioningDelayMs,data:data45};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+if((typeof data45 == "number") && (isFinite(data45))){
+if(data45 < 0 || isNaN(data45)){
+const err90 = {instancePath:instancePath+"/sandbox/provisioningDelayMs",schemaPath:"#/properties/sandbox/properties/provisioningDelayMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema0.properties.sandbox.properties.provisioningDelayMs,data:data45};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err91 = {instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.properties.sandbox.type,parentSchema:schema0.properties.sandbox,data:data42};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+}
+else {
+const err92 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema0.type,parentSchema:schema0,data};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
 }
 errors++;
 }
@@ -1065,14 +1203,14 @@ validate0.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 export const orderCompiled = validate1;
 const schema1 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/order.schema.json","title":"orderform order","description":"One declared Partner Center order (one YAML document in a file under orders/). orderform places it once with POST /v1/customers/{customer}/orders and records the order id in state. Property names follow the API's JSON; enum values are accepted in any letter case.","type":"object","additionalProperties":false,"required":["name","customer","billingCycle","lineItems"],"properties":{"name":{"description":"Unique address of this order in the project, e.g. contoso/m365-business. State records the placed order under this name, so renaming a declared order makes orderform treat it as a new one.","type":"string","minLength":1,"maxLength":200,"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*$"},"customer":{"description":"The customer's tenant id (a GUID), as in /v1/customers/{customer-tenant-id}/orders. Normalized to lower case.","type":"string","pattern":"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"},"billingCycle":{"description":"How often the partner is billed for this order: monthly, annual, triennial, one_time (Azure reservations, software) or none. Any letter case; OneTime and onetime mean one_time.","type":"string","anyOf":[{"enum":["monthly","annual","triennial","one_time","none"]},{"pattern":"^(?:[mM][oO][nN][tT][hH][lL][yY]|[aA][nN][nN][uU][aA][lL]|[tT][rR][iI][eE][nN][nN][iI][aA][lL]|[oO][nN][eE]_?[tT][iI][mM][eE]|[nN][oO][nN][eE])$"}]},"partnerOnRecordAttestationAccepted":{"description":"Confirms that the partner of record has been checked (the API's PartnerOnRecordAttestationAccepted). Required by Partner Center for new-commerce orders that name a partner of record.","type":"boolean"},"lineItems":{"description":"The products to buy: at least one and at most 50, the most line items a Partner Center cart takes (a larger order would be refused by the service after review, so it is refused here before anything is sent). Each line item's lineItemNumber is its position (0, 1, 2...).","type":"array","minItems":1,"maxItems":50,"items":{"$ref":"#/$defs/lineItem"}}},"$defs":{"lineItem":{"description":"One product line of the order (the API's OrderLineItem).","type":"object","additionalProperties":false,"required":["offerId","quantity"],"properties":{"lineItemNumber":{"description":"Optional. The line item's index, counting up from 0; when given it must equal the item's position (so at most 49). Written as plain digits.","type":"integer","minimum":0,"maximum":49},"offerId":{"description":"The catalog offer: productId:skuId:availabilityId for new commerce and Azure reservations (e.g. CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P), a GUID for legacy license offers, or MS-AZR-0145P style ids for legacy Azure.","type":"string","pattern":"^(?:[A-Za-z0-9]+:[A-Za-z0-9]+:[A-Za-z0-9]+|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|MS-AZR-[A-Za-z0-9]+)$"},"quantity":{"description":"Number of licenses, or of instances for Azure reservations: an integer from 1 to 100000, written as plain digits (1e3 or 1000.0 are refused although YAML reads them as numbers). 100000 is orderform's own bound, above the per-SKU maximums Partner Center's catalog publishes (thousands to tens of thousands), so that a typo or a runaway number is caught before anything is sent; the SKU's own maximum is enforced by Partner Center (error 2002). The integration sandbox allows at most 25.","type":"integer","minimum":1,"maximum":100000},"termDuration":{"description":"ISO 8601 length of the term: P1M (one month), P1Y (one year) or P3Y (three years). Leave out for legacy offers without terms.","type":"string","anyOf":[{"enum":["P1M","P1Y","P3Y"]},{"pattern":"^(?:[pP]1[mM]|[pP]1[yY]|[pP]3[yY])$"}]},"friendlyName":{"description":"Optional name for the subscription this line creates, to tell it apart in Partner Center.","type":"string","minLength":1},"partnerIdOnRecord":{"description":"The indirect reseller's Partner ID (MPN ID, digits; quote it in YAML). Only when an indirect provider orders on behalf of a reseller; never the provider's own id.","type":"string","pattern":"^[0-9]+$"},"additionalPartnerIdsOnRecord":{"description":"Further indirect resellers' Partner IDs (EU/EFTA only), at most 5, each once.","type":"array","maxItems":5,"uniqueItems":true,"items":{"description":"An indirect reseller's Partner ID (digits).","type":"string","pattern":"^[0-9]+$"}},"attestationAccepted":{"description":"Accepts the offer's attestation; required by offers whose enforceAttestation is true (for example Windows 365 and some new-commerce licenses).","type":"boolean"},"renewsTo":{"description":"The term the subscription renews to at the end of this term.","type":"object","additionalProperties":false,"required":["termDuration"],"properties":{"termDuration":{"description":"ISO 8601 renewal term: P1M or P1Y.","type":"string","anyOf":[{"enum":["P1M","P1Y"]},{"pattern":"^(?:[pP]1[mM]|[pP]1[yY])$"}]}}},"provisioningContext":{"description":"Values the SKU's provisioningVariables ask for, as strings; for Azure reserved instances: subscriptionId, scope (shared or single) and duration (1Year or 3Years).","type":"object","propertyNames":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$"},"additionalProperties":{"description":"A provisioning variable's value.","type":"string"}},"promotionId":{"description":"Optional promotion to apply to this line item.","type":"string","minLength":1}}}}};
 const schema2 = {"description":"One product line of the order (the API's OrderLineItem).","type":"object","additionalProperties":false,"required":["offerId","quantity"],"properties":{"lineItemNumber":{"description":"Optional. The line item's index, counting up from 0; when given it must equal the item's position (so at most 49). Written as plain digits.","type":"integer","minimum":0,"maximum":49},"offerId":{"description":"The catalog offer: productId:skuId:availabilityId for new commerce and Azure reservations (e.g. CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P), a GUID for legacy license offers, or MS-AZR-0145P style ids for legacy Azure.","type":"string","pattern":"^(?:[A-Za-z0-9]+:[A-Za-z0-9]+:[A-Za-z0-9]+|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|MS-AZR-[A-Za-z0-9]+)$"},"quantity":{"description":"Number of licenses, or of instances for Azure reservations: an integer from 1 to 100000, written as plain digits (1e3 or 1000.0 are refused although YAML reads them as numbers). 100000 is orderform's own bound, above the per-SKU maximums Partner Center's catalog publishes (thousands to tens of thousands), so that a typo or a runaway number is caught before anything is sent; the SKU's own maximum is enforced by Partner Center (error 2002). The integration sandbox allows at most 25.","type":"integer","minimum":1,"maximum":100000},"termDuration":{"description":"ISO 8601 length of the term: P1M (one month), P1Y (one year) or P3Y (three years). Leave out for legacy offers without terms.","type":"string","anyOf":[{"enum":["P1M","P1Y","P3Y"]},{"pattern":"^(?:[pP]1[mM]|[pP]1[yY]|[pP]3[yY])$"}]},"friendlyName":{"description":"Optional name for the subscription this line creates, to tell it apart in Partner Center.","type":"string","minLength":1},"partnerIdOnRecord":{"description":"The indirect reseller's Partner ID (MPN ID, digits; quote it in YAML). Only when an indirect provider orders on behalf of a reseller; never the provider's own id.","type":"string","pattern":"^[0-9]+$"},"additionalPartnerIdsOnRecord":{"description":"Further indirect resellers' Partner IDs (EU/EFTA only), at most 5, each once.","type":"array","maxItems":5,"uniqueItems":true,"items":{"description":"An indirect reseller's Partner ID (digits).","type":"string","pattern":"^[0-9]+$"}},"attestationAccepted":{"description":"Accepts the offer's attestation; required by offers whose enforceAttestation is true (for example Windows 365 and some new-commerce licenses).","type":"boolean"},"renewsTo":{"description":"The term the subscription renews to at the end of this term.","type":"object","additionalProperties":false,"required":["termDuration"],"properties":{"termDuration":{"description":"ISO 8601 renewal term: P1M or P1Y.","type":"string","anyOf":[{"enum":["P1M","P1Y"]},{"pattern":"^(?:[pP]1[mM]|[pP]1[yY])$"}]}}},"provisioningContext":{"description":"Values the SKU's provisioningVariables ask for, as strings; for Azure reserved instances: subscriptionId, scope (shared or single) and duration (1Year or 3Years).","type":"object","propertyNames":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$"},"additionalProperties":{"description":"A provisioning variable's value.","type":"string"}},"promotionId":{"description":"Optional promotion to apply to this line item.","type":"string","minLength":1}}};
-const pattern9 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*$", "u");
-const pattern10 = new RegExp("^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$", "u");
-const pattern11 = new RegExp("^(?:[mM][oO][nN][tT][hH][lL][yY]|[aA][nN][nN][uU][aA][lL]|[tT][rR][iI][eE][nN][nN][iI][aA][lL]|[oO][nN][eE]_?[tT][iI][mM][eE]|[nN][oO][nN][eE])$", "u");
-const pattern12 = new RegExp("^(?:[A-Za-z0-9]+:[A-Za-z0-9]+:[A-Za-z0-9]+|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|MS-AZR-[A-Za-z0-9]+)$", "u");
-const pattern13 = new RegExp("^(?:[pP]1[mM]|[pP]1[yY]|[pP]3[yY])$", "u");
-const pattern14 = new RegExp("^[0-9]+$", "u");
-const pattern16 = new RegExp("^(?:[pP]1[mM]|[pP]1[yY])$", "u");
-const pattern17 = new RegExp("^[A-Za-z][A-Za-z0-9_]*$", "u");
+const pattern11 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*$", "u");
+const pattern12 = new RegExp("^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$", "u");
+const pattern13 = new RegExp("^(?:[mM][oO][nN][tT][hH][lL][yY]|[aA][nN][nN][uU][aA][lL]|[tT][rR][iI][eE][nN][nN][iI][aA][lL]|[oO][nN][eE]_?[tT][iI][mM][eE]|[nN][oO][nN][eE])$", "u");
+const pattern14 = new RegExp("^(?:[A-Za-z0-9]+:[A-Za-z0-9]+:[A-Za-z0-9]+|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|MS-AZR-[A-Za-z0-9]+)$", "u");
+const pattern15 = new RegExp("^(?:[pP]1[mM]|[pP]1[yY]|[pP]3[yY])$", "u");
+const pattern16 = new RegExp("^[0-9]+$", "u");
+const pattern18 = new RegExp("^(?:[pP]1[mM]|[pP]1[yY])$", "u");
+const pattern19 = new RegExp("^[A-Za-z][A-Za-z0-9_]*$", "u");
 
 function validate1(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://orderform.dev/schemas/order.schema.json" */;
@@ -1161,7 +1299,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern9.test(data0)){
+if(!pattern11.test(data0)){
 const err7 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*$",parentSchema:schema1.properties.name,data:data0};
 if(vErrors === null){
 vErrors = [err7];
@@ -1186,7 +1324,7 @@ errors++;
 if(data.customer !== undefined){
 let data1 = data.customer;
 if(typeof data1 === "string"){
-if(!pattern10.test(data1)){
+if(!pattern12.test(data1)){
 const err9 = {instancePath:instancePath+"/customer",schemaPath:"#/properties/customer/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"},message:"must match pattern \""+"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"+"\"",schema:"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$",parentSchema:schema1.properties.customer,data:data1};
 if(vErrors === null){
 vErrors = [err9];
@@ -1237,7 +1375,7 @@ var _valid0 = _errs9 === errors;
 valid1 = valid1 || _valid0;
 const _errs10 = errors;
 if(typeof data2 === "string"){
-if(!pattern11.test(data2)){
+if(!pattern13.test(data2)){
 const err13 = {instancePath:instancePath+"/billingCycle",schemaPath:"#/properties/billingCycle/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^(?:[mM][oO][nN][tT][hH][lL][yY]|[aA][nN][nN][uU][aA][lL]|[tT][rR][iI][eE][nN][nN][iI][aA][lL]|[oO][nN][eE]_?[tT][iI][mM][eE]|[nN][oO][nN][eE])$"},message:"must match pattern \""+"^(?:[mM][oO][nN][tT][hH][lL][yY]|[aA][nN][nN][uU][aA][lL]|[tT][rR][iI][eE][nN][nN][iI][aA][lL]|[oO][nN][eE]_?[tT][iI][mM][eE]|[nN][oO][nN][eE])$"+"\"",schema:"^(?:[mM][oO][nN][tT][hH][lL][yY]|[aA][nN][nN][uU][aA][lL]|[tT][rR][iI][eE][nN][nN][iI][aA][lL]|[oO][nN][eE]_?[tT][iI][mM][eE]|[nN][oO][nN][eE])$",parentSchema:schema1.properties.billingCycle.anyOf[1],data:data2};
 if(vErrors === null){
 vErrors = [err13];
@@ -1382,7 +1520,7 @@ errors++;
 if(data5.offerId !== undefined){
 let data7 = data5.offerId;
 if(typeof data7 === "string"){
-if(!pattern12.test(data7)){
+if(!pattern14.test(data7)){
 const err24 = {instancePath:instancePath+"/lineItems/" + i0+"/offerId",schemaPath:"#/$defs/lineItem/properties/offerId/pattern",keyword:"pattern",params:{pattern: "^(?:[A-Za-z0-9]+:[A-Za-z0-9]+:[A-Za-z0-9]+|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|MS-AZR-[A-Za-z0-9]+)$"},message:"must match pattern \""+"^(?:[A-Za-z0-9]+:[A-Za-z0-9]+:[A-Za-z0-9]+|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|MS-AZR-[A-Za-z0-9]+)$"+"\"",schema:"^(?:[A-Za-z0-9]+:[A-Za-z0-9]+:[A-Za-z0-9]+|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|MS-AZR-[A-Za-z0-9]+)$",parentSchema:schema2.properties.offerId,data:data7};
 if(vErrors === null){
 vErrors = [err24];
@@ -1468,7 +1606,7 @@ var _valid1 = _errs28 === errors;
 valid6 = valid6 || _valid1;
 const _errs29 = errors;
 if(typeof data9 === "string"){
-if(!pattern13.test(data9)){
+if(!pattern15.test(data9)){
 const err31 = {instancePath:instancePath+"/lineItems/" + i0+"/termDuration",schemaPath:"#/$defs/lineItem/properties/termDuration/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^(?:[pP]1[mM]|[pP]1[yY]|[pP]3[yY])$"},message:"must match pattern \""+"^(?:[pP]1[mM]|[pP]1[yY]|[pP]3[yY])$"+"\"",schema:"^(?:[pP]1[mM]|[pP]1[yY]|[pP]3[yY])$",parentSchema:schema2.properties.termDuration.anyOf[1],data:data9};
 if(vErrors === null){
 vErrors = [err31];
@@ -1531,7 +1669,7 @@ errors++;
 if(data5.partnerIdOnRecord !== undefined){
 let data11 = data5.partnerIdOnRecord;
 if(typeof data11 === "string"){
-if(!pattern14.test(data11)){
+if(!pattern16.test(data11)){
 const err35 = {instancePath:instancePath+"/lineItems/" + i0+"/partnerIdOnRecord",schemaPath:"#/$defs/lineItem/properties/partnerIdOnRecord/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\"",schema:"^[0-9]+$",parentSchema:schema2.properties.partnerIdOnRecord,data:data11};
 if(vErrors === null){
 vErrors = [err35];
@@ -1570,7 +1708,7 @@ const len1 = data12.length;
 for(let i1=0; i1<len1; i1++){
 let data13 = data12[i1];
 if(typeof data13 === "string"){
-if(!pattern14.test(data13)){
+if(!pattern16.test(data13)){
 const err38 = {instancePath:instancePath+"/lineItems/" + i0+"/additionalPartnerIdsOnRecord/" + i1,schemaPath:"#/$defs/lineItem/properties/additionalPartnerIdsOnRecord/items/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\"",schema:"^[0-9]+$",parentSchema:schema2.properties.additionalPartnerIdsOnRecord.items,data:data13};
 if(vErrors === null){
 vErrors = [err38];
@@ -1695,7 +1833,7 @@ var _valid2 = _errs46 === errors;
 valid11 = valid11 || _valid2;
 const _errs47 = errors;
 if(typeof data16 === "string"){
-if(!pattern16.test(data16)){
+if(!pattern18.test(data16)){
 const err47 = {instancePath:instancePath+"/lineItems/" + i0+"/renewsTo/termDuration",schemaPath:"#/$defs/lineItem/properties/renewsTo/properties/termDuration/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^(?:[pP]1[mM]|[pP]1[yY])$"},message:"must match pattern \""+"^(?:[pP]1[mM]|[pP]1[yY])$"+"\"",schema:"^(?:[pP]1[mM]|[pP]1[yY])$",parentSchema:schema2.properties.renewsTo.properties.termDuration.anyOf[1],data:data16};
 if(vErrors === null){
 vErrors = [err47];
@@ -1748,7 +1886,7 @@ if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
 for(const key3 in data17){
 const _errs50 = errors;
 if(typeof key3 === "string"){
-if(!pattern17.test(key3)){
+if(!pattern19.test(key3)){
 const err50 = {instancePath:instancePath+"/lineItems/" + i0+"/provisioningContext",schemaPath:"#/$defs/lineItem/properties/provisioningContext/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema2.properties.provisioningContext.propertyNames,data:key3,propertyName:key3};
 if(vErrors === null){
 vErrors = [err50];

@@ -3,12 +3,17 @@
  * --parallelism (all requests pass the client's shared rate limiter), then GET by id only for state
  * orders missing from their list beyond the visibility window. One list request per customer and none
  * per order when the lists are complete (docs/planning.md, "Looking at Partner Center").
+ *
+ * Fail fast (docs/sign-in.md): the client signs in once before the first list, and a sign-in or
+ * authorization failure (an auth.* error, or HTTP 401/403) during the reads stops the others and
+ * throws one error, instead of one diagnostic per customer.
  */
 import type { Diagnostic } from "../core/errors.js";
 import { createDiagnostic, OrderformError } from "../core/errors.js";
 import type { DesiredOrder, RemoteSnapshot, RemoteSubscription, StateFile } from "../core/model.js";
 import { compareStrings } from "../core/compare.js";
 import { selectCustomersToList, selectOrdersToFetch } from "../core/plan-scope.js";
+import { PartnerCenterError } from "../partner-center/errors.js";
 import type { PartnerCenterClient, Subscription } from "../partner-center/types.js";
 
 export interface FetchRemoteInput {
@@ -35,18 +40,32 @@ export async function fetchRemoteSnapshot(
   const placed = new Set(Object.values(input.state?.orders ?? {}).map((o) => o.customer.toLowerCase()));
   const subscriptions: Record<string, RemoteSubscription[]> = {};
   let listed = 0;
+  if (customers.length > 0) await input.client.signIn({ signal: input.signal });
+  const stop = new AbortController();
+  const signal = input.signal === undefined ? stop.signal : AbortSignal.any([input.signal, stop.signal]);
+  let refused: OrderformError | undefined;
+  /** Whether `error` ends the run; the first such error is kept and the other reads stopped. */
+  const stopOnRefusal = (error: unknown, what: string): boolean => {
+    if (refused !== undefined) return true;
+    refused = selectAuthorizationFailure(error, what);
+    if (refused === undefined) return false;
+    stop.abort(refused);
+    return true;
+  };
   await runPool(customers, input.parallelism, async (customer) => {
+    if (refused !== undefined) return;
     try {
       const [orders, subs] = await Promise.all([
-        input.client.listOrders(customer, { signal: input.signal }),
+        input.client.listOrders(customer, { signal }),
         placed.has(customer.toLowerCase())
-          ? input.client.listSubscriptions(customer, { signal: input.signal })
+          ? input.client.listSubscriptions(customer, { signal })
           : Promise.resolve(undefined),
       ]);
       remote.lists[customer] = orders;
       if (subs !== undefined) subscriptions[customer] = subs.map(mapSubscription);
     } catch (error) {
-      diagnostics.push(createFetchDiagnostic(`listing the orders of customer ${customer}`, error));
+      const what = `listing the orders of customer ${customer}`;
+      if (!stopOnRefusal(error, what)) diagnostics.push(createFetchDiagnostic(what, error));
     }
     listed += 1;
     input.onProgress?.(listed, customers.length);
@@ -59,13 +78,17 @@ export async function fetchRemoteSnapshot(
     now: input.now,
     options,
   });
+  if (refused !== undefined) throw refused;
   await runPool(lookups, input.parallelism, async ({ customer, orderId }) => {
+    if (refused !== undefined) return;
     try {
-      remote.byId[orderId] = await input.client.getOrder(customer, orderId, { signal: input.signal });
+      remote.byId[orderId] = await input.client.getOrder(customer, orderId, { signal });
     } catch (error) {
-      diagnostics.push(createFetchDiagnostic(`reading order ${orderId} of customer ${customer}`, error));
+      const what = `reading order ${orderId} of customer ${customer}`;
+      if (!stopOnRefusal(error, what)) diagnostics.push(createFetchDiagnostic(what, error));
     }
   });
+  if (refused !== undefined) throw refused;
   if (Object.keys(subscriptions).length > 0) remote.subscriptions = subscriptions;
   // Diagnostics in code-unit order (not the machine's locale), so that output is stable. The
   // lists' key order matters to nothing: the planner looks customers up by id.
@@ -83,6 +106,25 @@ function mapSubscription(sub: Subscription): RemoteSubscription {
       ? {}
       : { cancellationAllowedUntilDate: sub.cancellationAllowedUntilDate }),
   };
+}
+
+/**
+ * The error that stops the run when `error` is a sign-in or authorization failure: the token
+ * endpoint's refusal as it is, or Partner Center's 401/403 as auth.unauthorized.
+ */
+function selectAuthorizationFailure(error: unknown, what: string): OrderformError | undefined {
+  if (error instanceof PartnerCenterError) {
+    if (error.httpStatus !== 401 && error.httpStatus !== 403) return undefined;
+    return new OrderformError(
+      "auth.unauthorized",
+      `${what} failed: ${error.message}; stopped: nothing was planned or bought`,
+      {
+        hint: "check that the app has Partner Center access (the Admin agent role for app sign-in) and that the customer is the partner's",
+        cause: error,
+      },
+    );
+  }
+  return error instanceof OrderformError && error.code.startsWith("auth.") ? error : undefined;
 }
 
 function createFetchDiagnostic(what: string, error: unknown): Diagnostic {

@@ -2,7 +2,9 @@
  * Access tokens for Partner Center from Microsoft Entra ID (README.md, "The Partner Center client"):
  * - app: client credentials on the v2 endpoint, scope https://api.partnercenter.microsoft.com/.default;
  * - app+user: refresh token on the v1 endpoint, resource https://api.partnercenter.microsoft.com;
- * - token: a bearer token obtained elsewhere, read from an environment variable.
+ * - token: a bearer token obtained elsewhere, read from an environment variable;
+ * - federated, certificate: client credentials on the v2 endpoint with a client assertion instead
+ *   of a secret, made afresh for each token (./client-assertion.ts, docs/sign-in.md).
  * Secrets are read only from the environment variables NAMED in config. They never appear in logs,
  * error messages or files: token-endpoint failures are reported by Entra's error code and first
  * description line, with every known secret value scrubbed out as a second line of defence.
@@ -13,6 +15,8 @@ import type { AuthConfig } from "../config/types.js";
 import { OrderformError } from "../core/errors.js";
 import { parseErrorBody } from "./errors.js";
 import { computeBackoffMs, DEFAULT_RETRY_POLICY } from "./retry.js";
+import type { AssertionSource } from "./client-assertion.js";
+import { CLIENT_ASSERTION_TYPE, createAssertionSource } from "./client-assertion.js";
 import { describeSecretProblem } from "./secret-value.js";
 import { describeWireProblem, validateWire } from "./validate.js";
 import { throwIfAborted, waitFor } from "./wait.js";
@@ -45,7 +49,7 @@ export interface TokenProvider {
 /** The part of fetch the provider uses; by default a POST through a small undici Agent (sendForm). */
 export type FetchLike = (
   url: string,
-  init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal },
+  init: { method: "GET" | "POST"; headers: Record<string, string>; body?: string; signal?: AbortSignal },
 ) => Promise<{ status: number; text(): Promise<string> }>;
 
 export interface TokenProviderOptions {
@@ -61,6 +65,8 @@ export interface TokenProviderOptions {
    * https://storage.azure.com with the same app (docs/backends.md).
    */
   resource?: string;
+  /** Relative assertionFile and certificateFile paths are resolved against it (the project root). */
+  baseDir?: string;
 }
 
 export function createTokenProvider(
@@ -73,6 +79,8 @@ export function createTokenProvider(
       return createStaticTokenProvider(auth, env);
     case "app":
     case "app+user":
+    case "federated":
+    case "certificate":
       return createEntraTokenProvider(auth, env, options);
     default:
       throw new OrderformError(
@@ -153,7 +161,17 @@ function createEntraTokenProvider(
   const form = new URLSearchParams({ client_id: clientId });
   let endpoint: string;
   const authority = (auth.authorityHost ?? DEFAULT_AUTHORITY_HOST).replace(/\/+$/, "");
-  if (mode === "app") {
+  let assertions: AssertionSource | undefined;
+  if (mode === "federated" || mode === "certificate") {
+    endpoint = `${authority}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
+    form.set("grant_type", "client_credentials");
+    form.set("scope", options.resource === undefined ? PARTNER_CENTER_SCOPE : `${options.resource}/.default`);
+    form.set("client_assertion_type", CLIENT_ASSERTION_TYPE);
+    assertions = createAssertionSource(auth, env, {
+      get: (url, init) => fetchImpl(url, init),
+      ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
+    });
+  } else if (mode === "app") {
     const secret = readSecret(env, auth.clientSecretEnv, "clientSecretEnv", mode);
     secrets.push(secret);
     endpoint = `${authority}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
@@ -175,7 +193,6 @@ function createEntraTokenProvider(
       form.set("client_secret", secret);
     }
   }
-  const body = form.toString();
   // Token requests have their own small pool, closed with the provider. The transport (and so
   // undici) is loaded on the first token request, not by every command that opens a state store.
   let pool: Promise<{ dispatcher: Dispatcher; transport: typeof Transport }> | undefined;
@@ -199,10 +216,14 @@ function createEntraTokenProvider(
   // Aborted by close(): the shared refresh is bound to no caller, so it needs an end of its own.
   const lifetime = new AbortController();
 
-  const scrub = (text: string): string => scrubSecrets(text, [...secrets, ...seen]);
+  const known = (): string[] => [...secrets, ...seen, ...(assertions?.secretValues() ?? [])];
+  const scrub = (text: string): string => scrubSecrets(text, known());
 
   async function fetchOnce(signal: AbortSignal | undefined): Promise<CachedToken> {
     const stop = signal === undefined ? lifetime.signal : AbortSignal.any([signal, lifetime.signal]);
+    // A client assertion is taken afresh for each token: federated ones live minutes.
+    if (assertions !== undefined) form.set("client_assertion", await assertions.read(endpoint, stop));
+    const body = form.toString();
     for (let attempt = 1; ; attempt += 1) {
       throwIfAborted(signal);
       const started = now();
@@ -278,7 +299,7 @@ function createEntraTokenProvider(
         scrub(
           `the token endpoint ${endpoint} refused ${mode} sign-in for client ${clientId}: HTTP ${status}${code}: ${parsed.description}`,
         ),
-        { hint: "check auth.tenantId, auth.clientId and the secret's environment variable" },
+        { hint: SIGN_IN_HINTS[mode] },
       );
     }
   }
@@ -302,7 +323,7 @@ function createEntraTokenProvider(
       if (cached?.token === token) cached = undefined;
       return true;
     },
-    secretValues: () => [...secrets, ...seen],
+    secretValues: known,
     close: () => {
       lifetime.abort();
       // Not awaited: close() is synchronous for its callers; the agent finishes its open sockets alone.
@@ -331,6 +352,16 @@ async function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined
     if (onAbort !== undefined) signal.removeEventListener("abort", onAbort);
   }
 }
+
+const SIGN_IN_HINTS: Record<AuthConfig["mode"], string> = {
+  app: "check auth.tenantId, auth.clientId and the secret's environment variable",
+  "app+user": "check auth.tenantId, auth.clientId and the secret's environment variable",
+  token: "check auth.tokenEnv",
+  federated:
+    "check auth.tenantId, auth.clientId and the app's federated credential (issuer, subject, audience) in Entra ID",
+  certificate:
+    "check auth.tenantId, auth.clientId and that the certificate is uploaded to the app registration in Entra ID",
+};
 
 /** Replaces every occurrence of each secret (at least 4 characters long) with [redacted]. */
 export function scrubSecrets(text: string, secrets: readonly string[]): string {

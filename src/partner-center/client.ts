@@ -99,6 +99,11 @@ export function createPartnerCenterClient(options: ClientOptions): PartnerCenter
   return {
     stats,
 
+    async signIn(opts: RequestOptions = {}): Promise<void> {
+      if (closed) throw new OrderformError("partner-center.closed", "the Partner Center client is closed");
+      await tokens.getToken(opts.signal);
+    },
+
     async createOrder(
       customerId: string,
       content: OrderContent,

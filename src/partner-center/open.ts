@@ -25,6 +25,8 @@ export interface PartnerCenterTarget {
   auth: AuthConfig;
   /** Holds the variables the auth section names (the process environment, or the sandbox's secret). */
   secrets: NodeJS.ProcessEnv;
+  /** The project root: relative auth.assertionFile and auth.certificateFile paths start there. */
+  rootDir?: string;
 }
 
 /**
@@ -45,13 +47,13 @@ export function openConfiguredPartnerCenter(
   checkEndpointUrl(config.endpoint, "endpoint");
   if (config.auth === undefined) {
     throw new OrderformError("config.missing-auth", `endpoint ${config.endpoint} needs an auth section`, {
-      hint: "set auth.mode (app, app+user or token) and the names of the environment variables holding the secrets",
+      hint: "set auth.mode (app, app+user, token, federated or certificate) and the names of the environment variables holding the secrets",
     });
   }
   checkEndpointUrl(config.auth.authorityHost ?? DEFAULT_AUTHORITY_HOST, "auth.authorityHost");
   return openPartnerCenterClient(
     config,
-    { baseUrl: config.endpoint, auth: config.auth, secrets: env },
+    { baseUrl: config.endpoint, auth: config.auth, secrets: env, rootDir: loaded.rootDir },
     env,
     version,
   );
@@ -72,11 +74,10 @@ export function openPartnerCenterClient(
       ? (line: string) => process.stderr.write(`orderform: ${line}\n`)
       : undefined;
   const rateLimiter = createRateLimiter({ requestsPerMinute: config.rateLimit.requestsPerMinute });
-  const tokenProvider = createTokenProvider(
-    target.auth,
-    target.secrets,
-    logger === undefined ? {} : { logger },
-  );
+  const tokenProvider = createTokenProvider(target.auth, target.secrets, {
+    ...(logger === undefined ? {} : { logger }),
+    ...(target.rootDir === undefined ? {} : { baseDir: target.rootDir }),
+  });
   const client = createPartnerCenterClient({
     locale: config.locale,
     applicationName: `orderform/${version}`,

@@ -60,14 +60,14 @@ export async function sendHttp(dispatcher: Dispatcher, request: HttpRequest): Pr
 }
 
 /**
- * A POST through `dispatcher`, answered as the token provider needs it (status and text). Used
+ * A POST (or, for a federated assertion, a GET) through `dispatcher`, answered as the token provider needs it (status and text). Used
  * instead of fetch: it follows no redirect and asks for no compression, since the token endpoint
  * answers directly, and a redirect is reported as a refusal (its status) instead of being followed.
  */
 export async function sendForm(
   dispatcher: Dispatcher,
   url: string,
-  init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal },
+  init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal },
 ): Promise<{ status: number; text(): Promise<string> }> {
   const target = new URL(url);
   const answer = await sendHttp(dispatcher, {
@@ -75,7 +75,7 @@ export async function sendForm(
     path: `${target.pathname}${target.search}`,
     method: init.method as Dispatcher.HttpMethod,
     headers: init.headers,
-    body: init.body,
+    ...(init.body === undefined ? {} : { body: init.body }),
     ...(init.signal === undefined ? {} : { signal: init.signal }),
   });
   return { status: answer.status, text: () => Promise.resolve(answer.text) };

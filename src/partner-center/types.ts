@@ -70,6 +70,11 @@ export interface ClientStats {
 }
 
 export interface PartnerCenterClient {
+  /**
+   * Signs in now (an access token from cache or the token endpoint), so that a refused sign-in
+   * stops a run once, before any customer is read (docs/sign-in.md, "Fail fast").
+   */
+  signIn(options?: RequestOptions): Promise<void>;
   createOrder(customerId: string, content: OrderContent, options: CreateOrderOptions): Promise<RemoteOrder>;
   listOrders(customerId: string, options?: RequestOptions & { billingType?: string }): Promise<RemoteOrder[]>;
   /** null when Partner Center answers 404 (order id not found). */

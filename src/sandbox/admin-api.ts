@@ -50,10 +50,10 @@ type AdminAnswerer = (
   request: AdminRequest,
   exchange: Exchange,
   match: RouteMatch,
-) => Answer;
+) => Answer | Promise<Answer>;
 
 /** A route handler from an answer: the loopback and JSON checks, then the answer. */
-function createAdminHandler(
+export function createAdminHandler(
   answer: AdminAnswerer,
 ): (ctx: SandboxContext, exchange: Exchange, match: RouteMatch) => Promise<void> {
   return async (ctx, exchange, match) => {
@@ -76,7 +76,7 @@ function createAdminHandler(
         return sendAnswer(ctx, exchange, template, createAdminError(400, "body is not valid JSON"));
       }
     }
-    sendAnswer(ctx, exchange, template, answer(ctx, { body, now: ctx.now() }, exchange, match));
+    sendAnswer(ctx, exchange, template, await answer(ctx, { body, now: ctx.now() }, exchange, match));
   };
 }
 
@@ -323,6 +323,8 @@ export const handleReset = createAdminHandler((ctx, { now }) => {
   ctx.stats.clear();
   ctx.rateWindows.clear();
   ctx.inFlight.clear();
+  ctx.apps.clear();
+  ctx.issuer.requestTokens.clear();
   return createJsonAnswer(200, { status: "reset" });
 });
 
@@ -342,6 +344,6 @@ function createOrderBodyOf(entry: Json): Json {
   return rest;
 }
 
-function createAdminError(status: number, message: string): Answer {
+export function createAdminError(status: number, message: string): Answer {
   return createJsonAnswer(status, { error: message });
 }

@@ -5,6 +5,7 @@
  * running sandbox; `startSandbox` (server.ts) creates it and hands it to every handler.
  * See docs/sandbox.md for the emulator as a whole.
  */
+import type { KeyObject } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Catalog } from "./catalog.js";
 import { SANDBOX_PARTNER } from "./defaults.js";
@@ -46,6 +47,24 @@ export interface IssuedToken {
   expiresAtMs: number;
 }
 
+/**
+ * An app registration signing in with client assertions (apps.ts): its federated credentials and
+ * certificates, with each certificate's thumbprints as a client assertion's header names them.
+ */
+export interface SandboxApp {
+  clientId: string;
+  partnerTenantId: string;
+  federatedCredentials: { issuer: string; subject: string; audience: string }[];
+  certificates: { pem: string; x5t: string; x5tS256: string }[];
+}
+
+/** The test OIDC issuer's signing key, made on first use (test-issuer.ts), and its request tokens. */
+export interface TestIssuerState {
+  key?: Promise<{ privateKey: KeyObject; jwk: Json }>;
+  /** GitHub-Actions-like request token -> the subject of the tokens it may ask for. */
+  readonly requestTokens: Map<string, string>;
+}
+
 /** One fixed one-minute window of a rate-limit key (rate-windows.ts). */
 export interface RateWindow {
   startMs: number;
@@ -62,6 +81,9 @@ export interface SandboxContext {
   readonly tokens: Map<string, IssuedToken>;
   /** Refresh token -> partner tenant id (oauth.ts). */
   readonly refreshTokens: Map<string, string>;
+  /** App registrations by client id (apps.ts); in memory, like issued tokens. */
+  readonly apps: Map<string, SandboxApp>;
+  readonly issuer: TestIssuerState;
   /** partner|MS-RequestId keys of creates being handled right now (request-ids.ts). */
   readonly inFlight: Set<string>;
   readonly rateWindows: Map<string, RateWindow>;

@@ -3,7 +3,8 @@
  * POST /{tenant}/oauth2/token (v1 shape: string lifetimes, expires_on, resource) and
  * POST /{tenant}/oauth2/v2.0/token (numbers). Grants: client_credentials (app mode) and
  * refresh_token (app+user mode; the sandbox has no interactive sign-in, so a partner's configured
- * refresh token or one this sandbox issued). Failures use Entra ID's AADSTS codes and shape.
+ * refresh token or one this sandbox issued); client_credentials with a client assertion for the
+ * apps registered with POST /_sandbox/apps (apps.ts). Failures use Entra ID's AADSTS codes and shape.
  * Issued access tokens live in memory; `findTokenPartner` checks a request's bearer token for the
  * order routes. See docs/sandbox.md.
  */
@@ -12,6 +13,7 @@ import { DEFAULT_TOKEN_LIFETIME_SECONDS } from "./defaults.js";
 import { MAX_V1_BODY } from "./context.js";
 import type { Exchange, Json, RouteMatch, SandboxContext } from "./context.js";
 import { readRequestBody } from "./request-body.js";
+import { checkClientAssertion, createOAuthError } from "./apps.js";
 import type { Answer } from "./respond.js";
 import { createJsonAnswer, sendAnswer, sendApiError, waitMs } from "./respond.js";
 
@@ -48,6 +50,23 @@ export async function handleToken(ctx: SandboxContext, exchange: Exchange, match
   if (decision.delayMs > 0) await waitMs(decision.delayMs);
   if (decision.error !== undefined) return sendApiError(ctx, exchange, template, decision.error.error);
   const partner = ctx.store.partners.get(tenant.toLowerCase());
+  if (partner !== undefined && form.has("client_assertion")) {
+    if (form.get("grant_type") !== "client_credentials") {
+      return sendAnswer(
+        ctx,
+        exchange,
+        template,
+        createOAuthError(
+          400,
+          "invalid_request",
+          "AADSTS900144: client_assertion needs grant_type client_credentials.",
+        ),
+      );
+    }
+    const checked = await checkClientAssertion(ctx, exchange, partner.tenantId, form);
+    if ("refusal" in checked) return sendAnswer(ctx, exchange, template, checked.refusal);
+    return sendAnswer(ctx, exchange, template, createTokenAnswer(ctx, checked.partnerTenantId, v2, form));
+  }
   if (partner === undefined) {
     return sendAnswer(
       ctx,
@@ -102,10 +121,20 @@ export async function handleToken(ctx: SandboxContext, exchange: Exchange, match
       ),
     );
   }
+  sendAnswer(ctx, exchange, template, createTokenAnswer(ctx, partner.tenantId, v2, form));
+}
+
+/** A new access token for the partner tenant, in the v1 or v2 shape (and a refresh token for that grant). */
+function createTokenAnswer(
+  ctx: SandboxContext,
+  partnerTenantId: string,
+  v2: boolean,
+  form: URLSearchParams,
+): Answer {
   const lifetime = ctx.options.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
   const now = ctx.now();
   const accessToken = `sbx.${randomBytes(24).toString("base64url")}`;
-  ctx.tokens.set(accessToken, { partnerTenantId: partner.tenantId, expiresAtMs: now + lifetime * 1000 });
+  ctx.tokens.set(accessToken, { partnerTenantId, expiresAtMs: now + lifetime * 1000 });
   const body: Json = { token_type: "Bearer" };
   if (v2) {
     body.expires_in = lifetime;
@@ -117,22 +146,14 @@ export async function handleToken(ctx: SandboxContext, exchange: Exchange, match
     body.not_before = String(Math.floor(now / 1000));
     body.resource = form.get("resource") ?? "https://api.partnercenter.microsoft.com";
   }
-  if (grant === "refresh_token") {
+  if (form.get("grant_type") === "refresh_token") {
     const nextRefresh = `sbxr.${randomBytes(24).toString("base64url")}`;
-    ctx.refreshTokens.set(nextRefresh, partner.tenantId);
+    ctx.refreshTokens.set(nextRefresh, partnerTenantId);
     body.scope = v2 ? "https://api.partnercenter.microsoft.com/user_impersonation" : "user_impersonation";
     body.refresh_token = nextRefresh;
   }
   body.access_token = accessToken;
-  sendAnswer(ctx, exchange, template, createJsonAnswer(200, body, { "Cache-Control": "no-store" }));
-}
-
-function createOAuthError(status: number, error: string, description: string): Answer {
-  return createJsonAnswer(status, {
-    error,
-    error_description: description,
-    error_codes: [Number(/AADSTS(\d+)/.exec(description)?.[1] ?? 0)],
-  });
+  return createJsonAnswer(200, body, { "Cache-Control": "no-store" });
 }
 
 function createInvalidSecret(): Answer {

@@ -29,6 +29,7 @@ import {
   handleReset,
   handleStats,
 } from "./admin-api.js";
+import { handleAddApps } from "./apps.js";
 import { handleCreateOrder } from "./create-order.js";
 import { handleUpdateOrder } from "./update-order.js";
 import { handleToken, handleTokenMethodNotAllowed } from "./oauth.js";
@@ -42,6 +43,14 @@ import {
   handleProvisioningStatus,
 } from "./order-routes.js";
 import { sendApiError } from "./respond.js";
+import {
+  handleIssuerDiscovery,
+  handleIssuerKeys,
+  handleIssuerMint,
+  handleIssuerRequestToken,
+  handleIssuerToken,
+  ISSUER_PATH,
+} from "./test-issuer.js";
 import {
   handleGetSubscription,
   handleListSubscriptions,
@@ -87,6 +96,16 @@ const AREAS: AreaSpec[] = [
       { method: "GET", pattern: "/_sandbox/faults", handler: handleGetFaults },
       { method: "GET", pattern: "/_sandbox/stats", handler: handleStats },
       { method: "POST", pattern: "/_sandbox/reset", handler: handleReset },
+      { method: "POST", pattern: "/_sandbox/apps", handler: handleAddApps },
+      {
+        method: "GET",
+        pattern: `${ISSUER_PATH}/.well-known/openid-configuration`,
+        handler: handleIssuerDiscovery,
+      },
+      { method: "GET", pattern: `${ISSUER_PATH}/jwks`, handler: handleIssuerKeys },
+      { method: "POST", pattern: `${ISSUER_PATH}/request-tokens`, handler: handleIssuerRequestToken },
+      { method: "GET", pattern: `${ISSUER_PATH}/token`, handler: handleIssuerToken },
+      { method: "POST", pattern: `${ISSUER_PATH}/tokens`, handler: handleIssuerMint },
     ],
     handleNotFound: handleAdminNotFound,
     handleMethodNotAllowed: handleAdminNotFound,

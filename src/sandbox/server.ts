@@ -83,6 +83,8 @@ function readSandboxContext(options: SandboxOptions): SandboxContext {
     faults: new FaultInjector(options.seed ?? 1),
     tokens: new Map(),
     refreshTokens: new Map(),
+    apps: new Map(),
+    issuer: { requestTokens: new Map() },
     inFlight: new Set(),
     rateWindows: new Map(),
     stats: new Map(),
