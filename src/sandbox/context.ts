@@ -107,7 +107,7 @@ export function createStoredCustomer(c: SandboxCustomer): StoredCustomer {
 }
 
 /** A default companyProfile.domain: the company name's letters and digits, as a tenant's initial domain. */
-export function createCustomerDomain(companyName: string, id: string): string {
+function createCustomerDomain(companyName: string, id: string): string {
   const label = companyName
     .toLowerCase()
     .replace(/[^a-z0-9]/g, "")
