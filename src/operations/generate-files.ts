@@ -17,6 +17,7 @@ import { randomUUID } from "node:crypto";
 import { access, constants, link, mkdir, readFile, rm, stat, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { OrderformError } from "../core/errors.js";
+import { runPool } from "./run-pool.js";
 
 export interface PlannedFile {
   /** Absolute path. */
@@ -31,6 +32,9 @@ export interface CheckedFiles {
   adopt: PlannedFile[];
 }
 
+/** Files read or written at a time: enough to keep the disk busy, few enough for any fd limit. */
+const IN_FLIGHT = 16;
+
 /** How many colliding files an error names before "and N more". */
 const LISTED = 10;
 
@@ -43,12 +47,17 @@ export async function checkOrderFiles(
   const create: PlannedFile[] = [];
   const adopt: PlannedFile[] = [];
   const collisions: string[] = [];
-  for (const file of files) {
+  const found = new Map<PlannedFile, string | null | undefined>();
+  await runPool(files, IN_FLIGHT, async (file) => {
     const existing = await readFile(file.path, "utf8").catch((error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT") return null;
       if (error.code === "ENOTDIR") throw createUnwritableError(relative(file.path), error);
       return undefined; // a folder, or unreadable: not ours to replace
     });
+    found.set(file, existing);
+  });
+  for (const file of files) {
+    const existing = found.get(file);
     if (existing === null) create.push(file);
     else if (existing === file.text) adopt.push(file);
     else collisions.push(relative(file.path));
@@ -72,14 +81,19 @@ export async function writeOrderFiles(
   relative: (file: string) => string,
 ): Promise<void> {
   const written: string[] = [];
-  try {
-    for (const file of files) {
+  let failure: unknown;
+  await runPool(files, IN_FLIGHT, async (file) => {
+    if (failure !== undefined) return;
+    try {
       await writeExclusive(file, relative);
       written.push(file.path);
+    } catch (error) {
+      failure ??= error;
     }
-  } catch (error) {
+  });
+  if (failure !== undefined) {
     await Promise.all(written.map((file) => rm(file, { force: true })));
-    throw error;
+    throw failure;
   }
 }
 

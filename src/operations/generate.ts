@@ -230,12 +230,12 @@ async function recordGenerated(
 ): Promise<void> {
   const now = new Date();
   try {
-    for (const { declaration, remote } of generated) {
-      await session.append({
-        type: "created",
+    await session.appendAll(
+      generated.map(({ declaration, remote }) => ({
+        type: "created" as const,
         order: createStateOrder(declaration.name, contentOf(declaration), "", remote, "imported", now),
-      });
-    }
+      })),
+    );
     await session.commit({
       command: "generate",
       summary: `generated ${generated.length} order file(s) of ${summary.customers} customer(s) in ${summary.outDir}`,
