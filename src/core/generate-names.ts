@@ -48,38 +48,60 @@ export function createNameSegment(text: string): string {
   return folded.slice(0, MAX_SEGMENT).replace(/-+$/, "");
 }
 
-/** Order id -> generated name, for every candidate. */
+/** Order id -> generated name, for every candidate (each customer's orders named on their own). */
 export function createGeneratedNames(
   candidates: readonly NameCandidate[],
   taken: readonly TakenName[],
 ): Map<string, string> {
   const folders = selectCustomerFolders(candidates, taken);
   const used = new Set(taken.map((t) => t.name.toLowerCase()));
+  const byCustomer = new Map<string, NameCandidate[]>();
+  for (const c of candidates) byCustomer.set(c.customer, [...(byCustomer.get(c.customer) ?? []), c]);
+  const names = new Map<string, string>();
+  for (const [customer, own] of byCustomer) {
+    const folder = folders.get(customer) ?? bug(customer);
+    for (const [orderId, name] of createCustomerNames(folder, own, used)) names.set(orderId, name);
+  }
+  return names;
+}
+
+/**
+ * Order id -> name for the orders of one customer, in its folder (selectCustomerFolders), avoiding
+ * `used` (the taken names, lower case). Folders belong to one customer each, so naming customer by
+ * customer, in any order, gives the names createGeneratedNames gives.
+ */
+export function createCustomerNames(
+  folder: string,
+  candidates: readonly Pick<NameCandidate, "orderId" | "creationDate" | "offerIds">[],
+  used: ReadonlySet<string>,
+): Map<string, string> {
+  const mine = new Set<string>();
   const names = new Map<string, string>();
   const sorted = [...candidates].sort(
-    (a, b) =>
-      compareStrings(a.customer, b.customer) ||
-      compareStrings(a.creationDate, b.creationDate) ||
-      compareStrings(a.orderId, b.orderId),
+    (a, b) => compareStrings(a.creationDate, b.creationDate) || compareStrings(a.orderId, b.orderId),
   );
   for (const candidate of sorted) {
-    const folder = folders.get(candidate.customer) ?? bug(candidate.customer);
     const base = `${folder}/${createOfferSegment(candidate.offerIds)}`;
     let name = base;
-    for (let n = 2; used.has(name.toLowerCase()); n += 1) name = `${base}-${n}`;
-    used.add(name.toLowerCase());
+    for (let n = 2; used.has(name.toLowerCase()) || mine.has(name.toLowerCase()); n += 1)
+      name = `${base}-${n}`;
+    mine.add(name.toLowerCase());
     names.set(candidate.orderId, name);
   }
   return names;
 }
 
-/** Customer -> folder segment, unique per customer among the candidates and the taken names. */
-function selectCustomerFolders(
-  candidates: readonly NameCandidate[],
+/**
+ * Customer -> folder segment: the company name's, or with the tenant id's first 8 characters when
+ * another customer (a candidate, or the customer of a taken name) has the same one; with the whole
+ * tenant id in the unlikely case that this is taken too. Unique per customer, ignoring case.
+ */
+export function selectCustomerFolders(
+  customers: readonly Pick<NameCandidate, "customer" | "companyName">[],
   taken: readonly TakenName[],
 ): Map<string, string> {
   const base = new Map<string, string>();
-  for (const c of candidates) {
+  for (const c of customers) {
     if (base.has(c.customer)) continue;
     base.set(c.customer, createNameSegment(c.companyName) || `customer-${c.customer.slice(0, 8)}`);
   }
@@ -102,6 +124,14 @@ function selectCustomerFolders(
   for (const [customer, folder] of base) {
     const shared = (owners.get(folder.toLowerCase())?.size ?? 0) > 1;
     folders.set(customer, shared ? `${folder}-${customer.slice(0, 8)}` : folder);
+  }
+  // A folder with a tenant id suffix may still meet another customer's folder: the whole id then.
+  const seen = new Map<string, string>();
+  for (const [customer, folder] of [...folders].sort(([a], [b]) => compareStrings(a, b))) {
+    const key = folder.toLowerCase();
+    const owner = seen.get(key);
+    if (owner !== undefined && owner !== customer) folders.set(customer, `${folder}-${customer}`);
+    else seen.set(key, customer);
   }
   return folders;
 }

@@ -13,13 +13,14 @@
  * So the record generate writes is the record `import NAME ORDER_ID` would write for the same file.
  */
 import { compareStrings } from "./compare.js";
-import { createAccountedOrderIds } from "./duplicates.js";
-import { createGeneratedNames, type TakenName } from "./generate-names.js";
+import { createOrderBindings, mayIntentHavePlaced } from "./duplicates.js";
+import { createCustomerNames, selectCustomerFolders, type TakenName } from "./generate-names.js";
 import type {
   BillingCycle,
   DesiredLineItem,
   DesiredOrder,
   OrderContent,
+  PendingIntent,
   RemoteOrder,
   StateFile,
   TermDuration,
@@ -65,6 +66,67 @@ const OFFER_ID =
 const MAX_LINE_ITEMS = 50;
 const MAX_QUANTITY = 100_000;
 
+/** Whether state accounts for a listed order: a record binds it, or a pending create may have placed it. */
+export function createOrderAccounting(
+  state: StateFile | null,
+  clockSkewMs: number,
+): (order: RemoteOrder) => boolean {
+  const bound = createOrderBindings(state);
+  const intents = new Map<string, PendingIntent[]>();
+  for (const intent of Object.values(state?.pending ?? {})) {
+    const key = intent.customer.toLowerCase();
+    intents.set(key, [...(intents.get(key) ?? []), intent]);
+  }
+  return (order) =>
+    bound.has(order.id.toLowerCase()) ||
+    (intents.get(order.customer.toLowerCase()) ?? []).some((intent) =>
+      mayIntentHavePlaced(intent, order, clockSkewMs),
+    );
+}
+
+/** The selection for one customer's order list, named in the customer's folder (selectCustomerFolders). */
+export function selectCustomerOrders(input: {
+  customer: GenerateCustomer;
+  list: readonly RemoteOrder[];
+  folder: string;
+  isAccounted: (order: RemoteOrder) => boolean;
+  /** The taken names, lower case. */
+  used: ReadonlySet<string>;
+}): GenerateSelection {
+  const { customer } = input;
+  const selection: GenerateSelection = { generated: [], cancelled: 0, tracked: 0, unsupported: [] };
+  const declarable: Array<{ remote: RemoteOrder; content: OrderContent }> = [];
+  for (const remote of input.list) {
+    if (input.isAccounted(remote)) selection.tracked += 1;
+    else if (remote.status === "cancelled") selection.cancelled += 1;
+    else {
+      const content = createContentFromRemote(remote);
+      if (typeof content === "string")
+        selection.unsupported.push({ customer: customer.id, orderId: remote.id, reason: content });
+      else declarable.push({ remote, content });
+    }
+  }
+  const names = createCustomerNames(
+    input.folder,
+    declarable.map(({ remote, content }) => ({
+      orderId: remote.id,
+      creationDate: remote.creationDate,
+      offerIds: content.lineItems.map((item) => item.offerId),
+    })),
+    input.used,
+  );
+  for (const { remote, content } of declarable) {
+    const name = names.get(remote.id) ?? "";
+    selection.generated.push({
+      declaration: { name, ...content },
+      remote,
+      companyName: customer.companyName,
+    });
+  }
+  return selection;
+}
+
+/** The selection for every customer at once; sorted by customer, then name. */
 export function selectOrdersToGenerate(input: {
   customers: readonly GenerateCustomer[];
   /** Customer id -> that customer's order list. */
@@ -73,49 +135,41 @@ export function selectOrdersToGenerate(input: {
   taken: readonly TakenName[];
   clockSkewMs: number;
 }): GenerateSelection {
-  const accounted = createAccountedOrderIds(
-    input.state,
-    input.lists as Record<string, RemoteOrder[]>,
-    input.clockSkewMs,
-  );
-  const selection: GenerateSelection = { generated: [], cancelled: 0, tracked: 0, unsupported: [] };
-  const pending: Array<{ customer: GenerateCustomer; remote: RemoteOrder; content: OrderContent }> = [];
-  for (const customer of input.customers) {
-    for (const remote of input.lists[customer.id] ?? []) {
-      if (accounted.has(remote.id.toLowerCase())) selection.tracked += 1;
-      else if (remote.status === "cancelled") selection.cancelled += 1;
-      else {
-        const content = createContentFromRemote(remote);
-        if (typeof content === "string")
-          selection.unsupported.push({ customer: customer.id, orderId: remote.id, reason: content });
-        else pending.push({ customer, remote, content });
-      }
-    }
-  }
-  const names = createGeneratedNames(
-    pending.map(({ customer, remote, content }) => ({
-      customer: customer.id,
-      companyName: customer.companyName,
-      orderId: remote.id,
-      creationDate: remote.creationDate,
-      offerIds: content.lineItems.map((item) => item.offerId),
-    })),
+  const isAccounted = createOrderAccounting(input.state, input.clockSkewMs);
+  const folders = selectCustomerFolders(
+    input.customers.map((c) => ({ customer: c.id, companyName: c.companyName })),
     input.taken,
   );
-  for (const { customer, remote, content } of pending) {
-    const name = names.get(remote.id) ?? "";
-    selection.generated.push({
-      declaration: { name, ...content },
-      remote,
-      companyName: customer.companyName,
+  const used = new Set(input.taken.map((t) => t.name.toLowerCase()));
+  const all: GenerateSelection = { generated: [], cancelled: 0, tracked: 0, unsupported: [] };
+  for (const customer of input.customers) {
+    const part = selectCustomerOrders({
+      customer,
+      list: input.lists[customer.id] ?? [],
+      folder: folders.get(customer.id) ?? "",
+      isAccounted,
+      used,
     });
+    mergeSelection(all, part);
   }
-  selection.generated.sort(
-    (a, b) =>
-      compareStrings(a.declaration.customer, b.declaration.customer) ||
-      compareStrings(a.declaration.name, b.declaration.name),
+  all.generated.sort(compareGenerated);
+  return all;
+}
+
+/** Adds `part` to `into` (generated orders appended as they come). */
+export function mergeSelection(into: GenerateSelection, part: GenerateSelection): void {
+  into.generated.push(...part.generated);
+  into.cancelled += part.cancelled;
+  into.tracked += part.tracked;
+  into.unsupported.push(...part.unsupported);
+}
+
+/** Customer, then name. */
+export function compareGenerated(a: GeneratedOrder, b: GeneratedOrder): number {
+  return (
+    compareStrings(a.declaration.customer, b.declaration.customer) ||
+    compareStrings(a.declaration.name, b.declaration.name)
   );
-  return selection;
 }
 
 /** The order's purchase content in the declaration's terms, or why it cannot be declared. */

@@ -1,17 +1,16 @@
 /**
- * Writing the order files of `orderform generate` (docs/generate.md): first every check, then
- * every file, each created exclusively, so that a failure leaves nothing half-written.
+ * Writing the order files of `orderform generate` (docs/generate.md), each created exclusively.
  *
  * Contract:
+ * - checkOutDir: the out-dir is a folder that can be created and written, else
+ *   generate.out-dir-unwritable (checked before any request is sent).
  * - checkOrderFiles reads what is at each target path: nothing (the file is new), exactly the text
  *   generate would write (adopted: a rerun after a crash between files and state), or anything
- *   else (a collision: generate.file-exists, naming every such file, before anything is written).
- *   An out-dir that cannot be a folder, or cannot be created or written, is
- *   generate.out-dir-unwritable, also before anything is written.
+ *   else (a collision; createCollisionError names them all).
  * - writeOrderFiles writes each new file to a temporary name in its folder and hard-links it into
  *   place (link fails when the name exists, so a file created meanwhile is never overwritten and
- *   no reader sees a half-written file). When one write fails, the files this run created are
- *   removed again and the error says which file failed and why.
+ *   no reader sees a half-written file). It adds each file it created to `written`, so that the
+ *   caller can remove them again (removeFiles) when the run fails.
  */
 import { randomUUID } from "node:crypto";
 import { access, constants, link, mkdir, readFile, rm, stat, unlink, writeFile } from "node:fs/promises";
@@ -30,6 +29,8 @@ export interface CheckedFiles {
   create: PlannedFile[];
   /** Files already there with exactly the text generate would write. */
   adopt: PlannedFile[];
+  /** Files already there with other content (project-root-relative). */
+  collisions: string[];
 }
 
 /** Files read or written at a time: enough to keep the disk busy, few enough for any fd limit. */
@@ -39,14 +40,9 @@ const IN_FLIGHT = 16;
 const LISTED = 10;
 
 export async function checkOrderFiles(
-  outDir: string,
   files: readonly PlannedFile[],
   relative: (file: string) => string,
 ): Promise<CheckedFiles> {
-  await checkOutDir(outDir, relative);
-  const create: PlannedFile[] = [];
-  const adopt: PlannedFile[] = [];
-  const collisions: string[] = [];
   const found = new Map<PlannedFile, string | null | undefined>();
   await runPool(files, IN_FLIGHT, async (file) => {
     const existing = await readFile(file.path, "utf8").catch((error: NodeJS.ErrnoException) => {
@@ -56,31 +52,35 @@ export async function checkOrderFiles(
     });
     found.set(file, existing);
   });
+  const checked: CheckedFiles = { create: [], adopt: [], collisions: [] };
   for (const file of files) {
     const existing = found.get(file);
-    if (existing === null) create.push(file);
-    else if (existing === file.text) adopt.push(file);
-    else collisions.push(relative(file.path));
+    if (existing === null) checked.create.push(file);
+    else if (existing === file.text) checked.adopt.push(file);
+    else checked.collisions.push(relative(file.path));
   }
-  if (collisions.length > 0) {
-    const shown = collisions.slice(0, LISTED).join(", ");
-    const more = collisions.length > LISTED ? ` and ${collisions.length - LISTED} more` : "";
-    throw new OrderformError(
-      "generate.file-exists",
-      `${collisions.length} file(s) that generate would write exist with other content: ${shown}${more}; nothing was written`,
-      {
-        hint: "generate never overwrites a file. Move or rename these files (or pass another --out-dir), then run generate again.",
-      },
-    );
-  }
-  return { create, adopt };
+  return checked;
 }
 
+export function createCollisionError(collisions: readonly string[]): OrderformError {
+  const sorted = [...collisions].sort();
+  const shown = sorted.slice(0, LISTED).join(", ");
+  const more = sorted.length > LISTED ? ` and ${sorted.length - LISTED} more` : "";
+  return new OrderformError(
+    "generate.file-exists",
+    `${sorted.length} file(s) that generate would write exist with other content: ${shown}${more}; nothing was written`,
+    {
+      hint: "generate never overwrites a file. Move or rename these files (or pass another --out-dir), then run generate again.",
+    },
+  );
+}
+
+/** Creates each file; stops at the first failure (after the writes in flight), adding each created file to `written`. */
 export async function writeOrderFiles(
   files: readonly PlannedFile[],
   relative: (file: string) => string,
+  written: string[],
 ): Promise<void> {
-  const written: string[] = [];
   let failure: unknown;
   await runPool(files, IN_FLIGHT, async (file) => {
     if (failure !== undefined) return;
@@ -91,10 +91,11 @@ export async function writeOrderFiles(
       failure ??= error;
     }
   });
-  if (failure !== undefined) {
-    await Promise.all(written.map((file) => rm(file, { force: true })));
-    throw failure;
-  }
+  if (failure !== undefined) throw failure;
+}
+
+export async function removeFiles(files: readonly string[]): Promise<void> {
+  await runPool(files, IN_FLIGHT, (file) => rm(file, { force: true }));
 }
 
 async function writeExclusive(file: PlannedFile, relative: (file: string) => string): Promise<void> {
@@ -118,10 +119,19 @@ async function writeExclusive(file: PlannedFile, relative: (file: string) => str
   }
 }
 
-async function checkOutDir(outDir: string, relative: (file: string) => string): Promise<void> {
+/** `create`: make the folder when missing (not for --dry-run, which writes nothing). */
+export async function checkOutDir(
+  outDir: string,
+  relative: (file: string) => string,
+  create: boolean,
+): Promise<void> {
   try {
-    await mkdir(outDir, { recursive: true });
-    const info = await stat(outDir);
+    if (create) await mkdir(outDir, { recursive: true });
+    const info = await stat(outDir).catch((error: NodeJS.ErrnoException) => {
+      if (!create && error.code === "ENOENT") return null;
+      throw error;
+    });
+    if (info === null) return;
     if (!info.isDirectory()) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
     await access(outDir, constants.W_OK);
   } catch (error) {

@@ -5,29 +5,42 @@
  * names them (src/core/generate-names.ts), writes one order file each, then records all of them as
  * imported in one state version (history command `generate`). It never buys anything.
  *
- * Order of effects, so that nothing is half-done: every check (customers, out-dir, collisions)
- * before any file; every file before any state record; the records in one commit. A failure
- * between files and state leaves the files and says to run the same command again: the rerun
- * names the same orders the same way (the files are excluded from the names it avoids), finds
- * each file with exactly its content, adopts it and records it.
+ * Order of effects, so that nothing is half-done: the out-dir and the customers are checked before
+ * any file is written; the files of each customer are written as its list arrives (runEstate), and
+ * removed again when the run fails before the state is written (a list that fails, a collision
+ * anywhere, Ctrl-C); the records go in one commit after every file. A failure between files and
+ * state (or a kill) leaves the files and says to run the same command again: the rerun names the
+ * same orders the same way (the files are excluded from the names it avoids), finds each file
+ * with exactly its content, adopts it and records it.
  */
 import path from "node:path";
 import { createStateOrder } from "../apply/applier.js";
 import { DEFAULT_CLOCK_SKEW_MS } from "../core/adoption.js";
 import { contentOf } from "../core/compare.js";
 import { OrderformError } from "../core/errors.js";
-import type { TakenName } from "../core/generate-names.js";
+import { selectCustomerFolders, type TakenName } from "../core/generate-names.js";
 import {
-  selectOrdersToGenerate,
+  compareGenerated,
+  createOrderAccounting,
+  mergeSelection,
+  selectCustomerOrders,
   type GenerateCustomer,
   type GeneratedOrder,
+  type GenerateSelection,
 } from "../core/generate-rules.js";
-import type { RemoteOrder, StateFile } from "../core/model.js";
+import type { StateFile } from "../core/model.js";
 import { renderOrderFile } from "../manifests/render-order-file.js";
 import type { PartnerCenterClient } from "../partner-center/types.js";
 import type { StateSession } from "../state/types.js";
 import type { InvalidProject, OperationContext } from "./context.js";
-import { checkOrderFiles, writeOrderFiles, type PlannedFile } from "./generate-files.js";
+import {
+  checkOrderFiles,
+  checkOutDir,
+  createCollisionError,
+  removeFiles,
+  writeOrderFiles,
+  type PlannedFile,
+} from "./generate-files.js";
 import { isInvalid, loadUsableProject, type Project } from "./load-project.js";
 import { openPartnerCenter } from "./open-partner-center.js";
 import { openStateStore, resolveFromLocation, selectParallelism } from "./project.js";
@@ -82,7 +95,9 @@ export async function runGenerateOperation(
     options.outDir === undefined
       ? path.join(root, "orders", "generated")
       : resolveFromLocation(ctx.location, options.outDir);
+  const relative = (file: string): string => path.relative(root, file).split(path.sep).join("/");
   const parallelism = selectParallelism(options.parallelism, project.loaded);
+  await checkOutDir(outDir, relative, !options.dryRun);
   const store = openStateStore(project.loaded, ctx);
   const session = options.dryRun
     ? null
@@ -90,50 +105,47 @@ export async function runGenerateOperation(
   try {
     const state = session === null ? await store.read() : session.current();
     const pc = await openPartnerCenter(project.loaded, ctx.env, ctx.toolVersion);
-    let fetched: { customers: GenerateCustomer[]; lists: Record<string, RemoteOrder[]> };
+    const written: string[] = [];
+    let run: EstateRun;
     try {
-      fetched = await fetchEstate(pc.client, options.customers, parallelism, ctx);
+      run = await runEstate({
+        client: pc.client,
+        requested: options.customers,
+        parallelism,
+        ctx,
+        state,
+        taken: selectTakenNames(project, state, outDir),
+        plan: (generated) => createPlannedFile(generated, outDir, root),
+        relative,
+        write: session === null ? undefined : written,
+      });
+    } catch (error) {
+      await removeFiles(written);
+      throw error;
     } finally {
       await pc.close();
     }
-    const selection = selectOrdersToGenerate({
-      ...fetched,
-      state,
-      taken: selectTakenNames(project, state, outDir),
-      clockSkewMs: DEFAULT_CLOCK_SKEW_MS,
-    });
-    const relative = (file: string): string => path.relative(root, file).split(path.sep).join("/");
-    const planned = selection.generated.map((g) => ({
-      generated: g,
-      file: createPlannedFile(g, outDir, root),
-    }));
+    const { selection } = run;
+    const adopted = new Set(run.adopted);
     const summary: GenerateSummary = {
       kind: options.dryRun ? "dry-run" : "generated",
       outDir: relative(outDir),
-      customers: fetched.customers.length,
-      orders: Object.values(fetched.lists).reduce((n, list) => n + list.length, 0),
-      files: [],
+      customers: run.customers,
+      orders: run.orders,
+      files: selection.generated.map((generated) => ({
+        file: relative(createFilePath(generated.declaration.name, outDir)),
+        name: generated.declaration.name,
+        customer: generated.declaration.customer,
+        companyName: generated.companyName,
+        orderId: generated.remote.id,
+        adopted: adopted.has(createFilePath(generated.declaration.name, outDir)),
+      })),
       cancelled: selection.cancelled,
       tracked: selection.tracked,
       unsupported: selection.unsupported,
       outsideOrders: isOutsideOrders(project, outDir),
     };
-    const checked = await checkOrderFiles(
-      outDir,
-      planned.map((p) => p.file),
-      relative,
-    );
-    const adopted = new Set(checked.adopt.map((f) => f.path));
-    summary.files = planned.map(({ generated, file }) => ({
-      file: relative(file.path),
-      name: generated.declaration.name,
-      customer: generated.declaration.customer,
-      companyName: generated.companyName,
-      orderId: generated.remote.id,
-      adopted: adopted.has(file.path),
-    }));
-    if (session === null || planned.length === 0) return summary;
-    await writeOrderFiles(checked.create, relative);
+    if (session === null || selection.generated.length === 0) return summary;
     await recordGenerated(session, selection.generated, summary, options);
     return summary;
   } finally {
@@ -141,46 +153,116 @@ export async function runGenerateOperation(
   }
 }
 
-/** The customers (all of the partner's, or the ones given) and each one's order list. */
-async function fetchEstate(
+interface EstateRun {
+  customers: number;
+  orders: number;
+  /** Sorted by customer, then name. */
+  selection: GenerateSelection;
+  /** Absolute paths of the files that were there with exactly generate's content. */
+  adopted: string[];
+}
+
+/**
+ * The customers (all of the partner's, or the ones given), then each one's order list, in
+ * parallel; as each list arrives, its orders are selected, named, rendered and checked against
+ * the files there, and (`write` given) the new files are written, each added to `write`. Writing
+ * while the other lists are read keeps generate bound by the API (docs/performance.md); it is safe
+ * because a file of this run that outlives a failure is either removed by the caller or, after a
+ * kill, adopted by the rerun. Collisions are collected over every customer and fail the run at
+ * the end (after the lists), so that the error names them all.
+ */
+async function runEstate(input: {
+  client: PartnerCenterClient;
+  requested: readonly string[];
+  parallelism: number;
+  ctx: OperationContext;
+  state: StateFile | null;
+  taken: TakenName[];
+  plan: (generated: GeneratedOrder) => PlannedFile;
+  relative: (file: string) => string;
+  write: string[] | undefined;
+}): Promise<EstateRun> {
+  const { client, parallelism, ctx, relative } = input;
+  const signal = ctx.signal;
+  const customers = await fetchCustomers(client, input.requested, parallelism, signal);
+  const folders = selectCustomerFolders(
+    customers.map((c) => ({ customer: c.id, companyName: c.companyName })),
+    input.taken,
+  );
+  const used = new Set(input.taken.map((t) => t.name.toLowerCase()));
+  const isAccounted = createOrderAccounting(input.state, DEFAULT_CLOCK_SKEW_MS);
+  const selection: GenerateSelection = { generated: [], cancelled: 0, tracked: 0, unsupported: [] };
+  const adopted: string[] = [];
+  const collisions: string[] = [];
+  let orders = 0;
+  let done = 0;
+  // The first failure stops new work; the work in flight ends before the pool does, so that no
+  // file is written after the caller removed this run's files.
+  let failure: unknown;
+  await runPool(customers, parallelism, async (customer) => {
+    if (failure !== undefined) return;
+    try {
+      await readCustomer(customer);
+    } catch (error) {
+      failure ??= error;
+    }
+  });
+  if (failure !== undefined) throw failure;
+  if (collisions.length > 0) throw createCollisionError(collisions);
+  selection.generated.sort(compareGenerated);
+  return { customers: customers.length, orders, selection, adopted };
+
+  async function readCustomer(customer: GenerateCustomer): Promise<void> {
+    const list = await client.listOrders(customer.id, { signal });
+    orders += list.length;
+    const part = selectCustomerOrders({
+      customer,
+      list,
+      folder: folders.get(customer.id) ?? "",
+      isAccounted,
+      used,
+    });
+    mergeSelection(selection, part);
+    const checked = await checkOrderFiles(part.generated.map(input.plan), relative);
+    adopted.push(...checked.adopt.map((f) => f.path));
+    collisions.push(...checked.collisions);
+    if (input.write !== undefined && collisions.length === 0)
+      await writeOrderFiles(checked.create, relative, input.write);
+    done += 1;
+    ctx.onEvent?.({ type: "list-progress", done, total: customers.length });
+  }
+}
+
+/** All of the partner's customers, or the ones given (each must be the partner's). */
+async function fetchCustomers(
   client: PartnerCenterClient,
   requested: readonly string[],
   parallelism: number,
-  ctx: OperationContext,
-): Promise<{ customers: GenerateCustomer[]; lists: Record<string, RemoteOrder[]> }> {
-  const signal = ctx.signal;
-  let customers: GenerateCustomer[];
+  signal: AbortSignal,
+): Promise<GenerateCustomer[]> {
   if (requested.length === 0) {
-    customers = await client.listCustomers({ signal });
+    const customers = await client.listCustomers({ signal });
     if (customers.length === 0)
       throw new OrderformError("generate.no-customers", "the partner has no customers: nothing to generate", {
         hint: "Check that the config signs in as the partner whose customers you mean (auth.tenantId).",
       });
-  } else {
-    const unique = [...new Set(requested.map((c) => c.toLowerCase()))];
-    const found = new Map<string, GenerateCustomer | null>();
-    await runPool(unique, parallelism, async (id) => {
-      found.set(id, await client.getCustomer(id, { signal }));
-    });
-    const unknown = unique.filter((id) => found.get(id) === null);
-    if (unknown.length > 0)
-      throw new OrderformError(
-        "generate.unknown-customer",
-        `the partner has no customer ${unknown.join(", ")}; nothing was written`,
-        {
-          hint: "Pass the tenant id of one of the partner's customers; without --customer, generate lists them all.",
-        },
-      );
-    customers = unique.map((id) => found.get(id) as GenerateCustomer);
+    return customers;
   }
-  const lists: Record<string, RemoteOrder[]> = {};
-  let done = 0;
-  await runPool(customers, parallelism, async (customer) => {
-    lists[customer.id] = await client.listOrders(customer.id, { signal });
-    done += 1;
-    ctx.onEvent?.({ type: "list-progress", done, total: customers.length });
+  const unique = [...new Set(requested.map((c) => c.toLowerCase()))];
+  const found = new Map<string, GenerateCustomer | null>();
+  await runPool(unique, parallelism, async (id) => {
+    found.set(id, await client.getCustomer(id, { signal }));
   });
-  return { customers, lists };
+  const unknown = unique.filter((id) => found.get(id) === null);
+  if (unknown.length > 0)
+    throw new OrderformError(
+      "generate.unknown-customer",
+      `the partner has no customer ${unknown.join(", ")}; nothing was written`,
+      {
+        hint: "Pass the tenant id of one of the partner's customers; without --customer, generate lists them all.",
+      },
+    );
+  return unique.map((id) => found.get(id) as GenerateCustomer);
 }
 
 /**

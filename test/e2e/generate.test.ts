@@ -14,6 +14,7 @@ import {
   LICENSE_OFFER,
   fetchJson,
   listSandboxOrders,
+  setSandboxFaults,
   useSandboxProject,
 } from "./helpers.js";
 
@@ -143,6 +144,23 @@ describe("orderform generate", () => {
     expect(refused.stderr).toContain(unknown);
     expect(await listFiles(join(harness.project.dir, "orders", "generated", "contoso"))).toEqual([]);
     expect(((await harness.project.readState()) as { serial: number }).serial).toBe(1);
+  });
+
+  it("removes the files it wrote when a customer's list fails, and records nothing", async () => {
+    await seedEstate();
+    // 501 is not retried: the list of Fabrikam fails at once, the others succeed.
+    await setSandboxFaults(harness.sandbox.url, {
+      errorRate: {
+        probability: 1,
+        status: 501,
+        route: { method: "GET", pathPattern: `/customers/${FABRIKAM}/orders$` },
+      },
+    });
+    const result = await harness.project.run(["generate"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("partner-center.http");
+    expect(await listFiles(join(harness.project.dir, "orders", "generated"))).toEqual([]);
+    expect(await harness.project.readState()).toBeNull();
   });
 
   it("refuses a partner without customers", async () => {
