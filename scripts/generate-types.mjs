@@ -70,6 +70,7 @@ export const TYPE_FILES = [
       "partner-center/collection.json#/$defs/link": "WireLink",
       "partner-center/collection.json#/$defs/provisioningStatusItem": "WireProvisioningStatusItem",
       "partner-center/subscription.json": "WireSubscription",
+      "partner-center/customer.json": "WireCustomer",
       "partner-center/error.json": "WireErrorBody",
       "partner-center/error.json#/$defs/apiFault": "WireApiFault",
       "partner-center/error.json#/$defs/throttle": "WireThrottle",
@@ -82,6 +83,7 @@ export const TYPE_FILES = [
       "WireCollection",
       "WireProvisioningStatusItem",
       "WireSubscription",
+      "WireCustomer",
       "WireErrorBody",
       "WireToken",
       "WireCreateOrderBody",
@@ -127,6 +129,7 @@ const SCHEMA_FILES = [
   "partner-center/error.json",
   "partner-center/token.json",
   "partner-center/subscription.json",
+  "partner-center/customer.json",
   "partner-center/create-order.json",
 ];
 

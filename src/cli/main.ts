@@ -8,6 +8,7 @@ import { Command, Option } from "commander";
 import { OrderformError } from "../core/errors.js";
 import type { CliContext, CommandResult, GlobalOptions } from "./context.js";
 import type { ApplyCommandFlags } from "./commands/apply.js";
+import type { GenerateCommandFlags } from "./commands/generate.js";
 import type { PlanCommandFlags, PlanFormat } from "./commands/plan.js";
 import type { SandboxCommandOptions } from "./commands/sandbox.js";
 
@@ -147,6 +148,26 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
     .option("--lock-timeout <duration>", "wait this long for the state lock", "0s")
     .action((name: string, orderId: string, opts: LockFlags) =>
       run(async (ctx) => (await import("./commands/import.js")).runImport(ctx, name, orderId, opts)),
+    );
+
+  program
+    .command("generate")
+    .description(
+      "write order files for the orders Partner Center holds that state does not track, and record them",
+    )
+    .option(
+      "--customer <id>",
+      "only this customer (repeatable; default: every customer of the partner)",
+      collect,
+      [],
+    )
+    .option("--out-dir <dir>", "where to write the order files (default: orders/generated)")
+    .option("--dry-run", "print what would be written; write nothing")
+    .option("--parallelism <n>", "concurrent list requests", parseInteger)
+    .option("--lock-timeout <duration>", "wait this long for the state lock", "0s")
+    .option("--json", "print one JSON document")
+    .action((opts: GenerateCommandFlags & JsonFlag) =>
+      run(async (ctx) => (await import("./commands/generate.js")).runGenerate(withJson(ctx, opts), opts)),
     );
 
   const state = program.command("state").description("inspect and maintain the state");

@@ -187,6 +187,20 @@ const APPLY_CODES = {
     kind: "error",
     meaning: "a create failed for a reason without a code of its own; it stays pending",
   },
+  "generate.file-exists": {
+    kind: "error",
+    meaning: "a file generate would write exists with other content; nothing was written",
+  },
+  "generate.no-customers": { kind: "error", meaning: "the partner has no customers to generate from" },
+  "generate.out-dir-unwritable": {
+    kind: "error",
+    meaning: "--out-dir is not a folder that can be created and written; nothing was written",
+  },
+  "generate.state-failed": {
+    kind: "error",
+    meaning: "the order files were written but state could not record them; rerun the same command",
+  },
+  "generate.unknown-customer": { kind: "error", meaning: "--customer names no customer of the partner" },
   "import.not-declared": { kind: "error", meaning: "import names no declared order" },
   "import.already-managed": { kind: "error", meaning: "the name is already in state with an order" },
   "import.pending": { kind: "error", meaning: "the name has a pending create whose outcome is unknown" },

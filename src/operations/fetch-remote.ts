@@ -15,6 +15,7 @@ import { compareStrings } from "../core/compare.js";
 import { selectCustomersToList, selectOrdersToFetch } from "../core/plan-scope.js";
 import { PartnerCenterError } from "../partner-center/errors.js";
 import type { PartnerCenterClient, Subscription } from "../partner-center/types.js";
+import { runPool } from "./run-pool.js";
 
 export interface FetchRemoteInput {
   client: PartnerCenterClient;
@@ -136,21 +137,4 @@ function createFetchDiagnostic(what: string, error: unknown): Diagnostic {
       hint: "Check the endpoint, credentials and the customer id; nothing was planned for it.",
     },
   );
-}
-
-async function runPool<T>(
-  items: readonly T[],
-  parallelism: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (;;) {
-      const index = next++;
-      const item = items[index];
-      if (index >= items.length) return;
-      await fn(item as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallelism, items.length)) }, worker));
 }

@@ -32,6 +32,7 @@ export interface Operation {
   method: "GET" | "POST" | "PATCH";
   /** Path and query from the origin, e.g. "/v1/customers/ID/orders". */
   path: string;
+  /** The customer the call is about; "" for the partner's own collections (the customer list). */
   customer: string;
   orderId?: string;
   body?: unknown;
@@ -276,10 +277,13 @@ function parseAnswerJson(text: string, op: Operation, correlationId: string): un
 }
 
 function describeOperation(op: Operation): string {
-  const target = [`customer ${op.customer}`, op.orderId === undefined ? undefined : `order ${op.orderId}`]
+  const target = [
+    op.customer === "" ? undefined : `customer ${op.customer}`,
+    op.orderId === undefined ? undefined : `order ${op.orderId}`,
+  ]
     .filter((part) => part !== undefined)
     .join(", ");
-  return `${op.name} for ${target}`;
+  return target === "" ? op.name : `${op.name} for ${target}`;
 }
 
 function findHeader(headers: HttpAnswer["headers"], name: string): string | undefined {

@@ -20,9 +20,11 @@ import { fetchCollection } from "./paging.js";
 import { createRateLimiter, type RateLimiter } from "./rate-limiter.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
 import { createDispatcher, DEFAULT_CONNECTIONS, DEFAULT_TIMEOUTS, type ClientTimeouts } from "./transport.js";
+import { PartnerCenterError } from "./errors.js";
 import type {
   ClientStats,
   CreateOrderOptions,
+  Customer,
   PartnerCenterClient,
   ProvisioningStatusItem,
   RequestOptions,
@@ -32,6 +34,7 @@ import type {
 import {
   createOrderBody,
   createSubscriptionQuantityBody,
+  mapCustomer,
   mapProvisioningStatusItem,
   mapRemoteOrder,
   mapSubscription,
@@ -59,6 +62,8 @@ export interface ClientOptions {
 }
 
 const DEFAULT_REQUESTS_PER_MINUTE = 500;
+/** Customers per page of GET /customers?size=N. */
+const DEFAULT_CUSTOMER_PAGE_SIZE = 100;
 
 export function createPartnerCenterClient(options: ClientOptions): PartnerCenterClient {
   const base = new URL(options.baseUrl);
@@ -275,6 +280,41 @@ export function createPartnerCenterClient(options: ClientOptions): PartnerCenter
       return mapSubscription(parseAnswer("subscription", answer?.json, op));
     },
 
+    async listCustomers(opts: RequestOptions & { pageSize?: number } = {}): Promise<Customer[]> {
+      // The documented list takes the page size (`size`) and pages with links.next, whose
+      // MS-ContinuationToken paging.ts sends back (docs/generate.md).
+      const size = opts.pageSize ?? DEFAULT_CUSTOMER_PAGE_SIZE;
+      const items = await fetchCollection(sendOperation, options.baseUrl, "customer", {
+        name: "listCustomers",
+        kind: "read",
+        method: "GET",
+        path: createApiPath(`/customers?size=${size}`),
+        customer: "",
+        ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+      });
+      return items.map(mapCustomer);
+    },
+
+    async getCustomer(customerId: string, opts: RequestOptions = {}): Promise<Customer | null> {
+      const op: Operation = {
+        name: "getCustomer",
+        kind: "read",
+        method: "GET",
+        path: createApiPath(createCustomerPath(customerId)),
+        customer: customerId,
+        requestId: randomUUID(),
+        notFoundIsNull: true,
+        ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+      };
+      try {
+        const answer = await sendOperation(op);
+        return answer === null ? null : mapCustomer(parseAnswer("customer", answer.json, op));
+      } catch (error) {
+        if (isUnknownCustomerError(error)) return null;
+        throw error;
+      }
+    },
+
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
@@ -282,6 +322,13 @@ export function createPartnerCenterClient(options: ClientOptions): PartnerCenter
       if (ownsDispatcher) await dispatcher.close();
     },
   };
+}
+
+/** The customer is not this partner's: 400 900118 (Invalid Customer Id) or 403 20002. */
+function isUnknownCustomerError(error: unknown): boolean {
+  if (!(error instanceof PartnerCenterError)) return false;
+  const code = String(error.serviceCode);
+  return (error.httpStatus === 400 && code === "900118") || (error.httpStatus === 403 && code === "20002");
 }
 
 function createCustomerPath(customerId: string): string {

@@ -63,6 +63,13 @@ export interface Subscription {
 /** MS-RequestId of one logical quantity change, reused on every retry and by every later run. */
 export type UpdateSubscriptionOptions = CreateOrderOptions;
 
+/** A customer of the partner as the Customer resource shows it (docs/generate.md). */
+export interface Customer {
+  id: string; // lower-case tenant id
+  /** companyProfile.companyName, as sent. */
+  companyName: string;
+}
+
 export interface ClientStats {
   requests: number; // HTTP attempts sent
   retries: number;
@@ -110,6 +117,13 @@ export interface PartnerCenterClient {
     quantity: number,
     options: UpdateSubscriptionOptions,
   ): Promise<Subscription>;
+  /** Every customer of the partner: GET /customers?size=N, following links.next page by page. */
+  listCustomers(options?: RequestOptions & { pageSize?: number }): Promise<Customer[]>;
+  /**
+   * One customer by tenant id; null when Partner Center says the partner has no such customer
+   * (404, 400 900118 "Invalid Customer Id", 403 20002 "no commerce relationship").
+   */
+  getCustomer(customerId: string, options?: RequestOptions): Promise<Customer | null>;
   readonly stats: ClientStats;
   close(): Promise<void>;
 }

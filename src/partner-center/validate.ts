@@ -10,6 +10,7 @@ import type { GeneratedValidator } from "../generated/wire-validators.js";
 // The wire shapes are the schemas' (src/generated/wire-types.ts, docs/schemas.md).
 export type {
   WireCollection,
+  WireCustomer,
   WireErrorBody,
   WireLineItem,
   WireOrder,
@@ -19,6 +20,7 @@ export type {
 } from "../generated/wire-types.js";
 import type {
   WireCollection,
+  WireCustomer,
   WireErrorBody,
   WireOrder,
   WireProvisioningStatusItem,
@@ -26,7 +28,8 @@ import type {
   WireToken,
 } from "../generated/wire-types.js";
 
-export type WireShape = "order" | "collection" | "provisioningStatusItem" | "subscription" | "token";
+export type WireShape =
+  "order" | "collection" | "provisioningStatusItem" | "subscription" | "customer" | "token";
 
 /** A guard over the ahead-of-time compiled schema (scripts/generate-validators.mjs; docs/performance.md). */
 function guard<T>(validate: GeneratedValidator): GeneratedValidator & ((value: unknown) => value is T) {
@@ -38,6 +41,7 @@ const validators = {
   collection: guard<WireCollection>(generated.collection),
   provisioningStatusItem: guard<WireProvisioningStatusItem>(generated.provisioningStatusItem),
   subscription: guard<WireSubscription>(generated.subscription),
+  customer: guard<WireCustomer>(generated.customer),
   token: guard<WireToken>(generated.token),
   error: guard<WireErrorBody>(generated.error),
 };
@@ -47,6 +51,7 @@ export interface ShapeTypes {
   collection: WireCollection;
   provisioningStatusItem: WireProvisioningStatusItem;
   subscription: WireSubscription;
+  customer: WireCustomer;
   token: WireToken;
 }
 

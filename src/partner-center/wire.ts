@@ -11,8 +11,14 @@ import type {
   RemoteOrder,
   RemoteOrderStatus,
 } from "../core/model.js";
-import type { ProvisioningStatusItem, Subscription } from "./types.js";
-import type { WireLineItem, WireOrder, WireProvisioningStatusItem, WireSubscription } from "./validate.js";
+import type { Customer, ProvisioningStatusItem, Subscription } from "./types.js";
+import type {
+  WireCustomer,
+  WireLineItem,
+  WireOrder,
+  WireProvisioningStatusItem,
+  WireSubscription,
+} from "./validate.js";
 
 /** The create body. Absent optional fields are left out, not sent as null (the service validates them). */
 export function createOrderBody(content: OrderContent): CreateOrderBody {
@@ -152,6 +158,11 @@ export function mapSubscription(wire: WireSubscription): Subscription {
   if (typeof wire.autoRenewEnabled === "boolean") subscription.autoRenewEnabled = wire.autoRenewEnabled;
   if (wire.attributes?.etag !== undefined) subscription.etag = wire.attributes.etag;
   return subscription;
+}
+
+/** The Customer resource as orderform reads it: tenant id (lower case) and company name. */
+export function mapCustomer(wire: WireCustomer): Customer {
+  return { id: wire.id.toLowerCase(), companyName: wire.companyProfile.companyName };
 }
 
 /** The documented PATCH body: the whole resource as it was read, with the new quantity. */

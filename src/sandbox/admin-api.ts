@@ -125,7 +125,23 @@ export const handleAddCustomers = createAdminHandler((ctx, { body }) => {
     const partner = (c.partnerTenantId ?? SANDBOX_PARTNER.tenantId).toLowerCase();
     if (!ctx.store.partners.has(partner))
       return createAdminError(400, `customers[${index}]: unknown partnerTenantId ${partner}`);
-    customers.push(createStoredCustomer({ ...(c as SandboxCustomer), partnerTenantId: partner }));
+    // The company profile as the Customer resource nests it, or its two fields at the top level.
+    const profile = (item as { companyProfile?: { companyName?: unknown; domain?: unknown } }).companyProfile;
+    const companyName = profile?.companyName ?? c.companyName;
+    const domain = profile?.domain ?? c.domain;
+    if (
+      (companyName !== undefined && typeof companyName !== "string") ||
+      (domain !== undefined && typeof domain !== "string")
+    )
+      return createAdminError(400, `customers[${index}]: companyName and domain must be strings`);
+    customers.push(
+      createStoredCustomer({
+        ...(c as SandboxCustomer),
+        partnerTenantId: partner,
+        ...(companyName === undefined ? {} : { companyName }),
+        ...(domain === undefined ? {} : { domain }),
+      }),
+    );
   }
   ctx.store.writeCustomers(customers);
   return createJsonAnswer(200, { count: customers.length, items: customers });

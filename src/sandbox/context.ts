@@ -115,15 +115,26 @@ export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 /** A customer registration as the store keeps it: lower-case ids, defaults filled in. */
 export function createStoredCustomer(c: SandboxCustomer): StoredCustomer {
+  const companyName = c.companyName ?? `Customer ${c.id.slice(0, 8)}`;
   return {
     id: c.id.toLowerCase(),
-    companyName: c.companyName ?? `Customer ${c.id.slice(0, 8)}`,
+    companyName,
+    domain: c.domain ?? createCustomerDomain(companyName, c.id),
     partnerTenantId: (c.partnerTenantId ?? SANDBOX_PARTNER.tenantId).toLowerCase(),
     azureSubscriptions: (c.azureSubscriptions ?? []).map((s) => ({
       id: s.id.toLowerCase(),
       reservedInstancesEnabled: s.reservedInstancesEnabled === true,
     })),
   };
+}
+
+/** A default companyProfile.domain: the company name's letters and digits, as a tenant's initial domain. */
+function createCustomerDomain(companyName: string, id: string): string {
+  const label = companyName
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "")
+    .slice(0, 27);
+  return `${label === "" ? `customer${id.slice(0, 8).toLowerCase()}` : label}.onmicrosoft.com`;
 }
 
 /** What the route table (route-table.ts) found for a request. */

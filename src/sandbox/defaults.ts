@@ -18,7 +18,10 @@ export interface SandboxAzureSubscription {
 
 export interface SandboxCustomer {
   id: string;
+  /** companyProfile.companyName of the Customer resource. */
   companyName: string;
+  /** companyProfile.domain; defaults to a name made from the company name (context.ts). */
+  domain?: string;
   /** Owning partner; defaults to SANDBOX_PARTNER. */
   partnerTenantId?: string;
   /** Azure subscriptions usable in reserved-instance provisioning contexts (codes 2094/2095). */

@@ -77,17 +77,8 @@ export async function readCustomerRequest(
 ): Promise<CustomerRequest | undefined> {
   const { req, method } = exchange;
   const template = match.template;
-  const partnerTenantId = findTokenPartner(ctx, exchange);
-  if (partnerTenantId === undefined) {
-    const missing = !(req.headers.authorization ?? "").toLowerCase().startsWith("bearer ");
-    const error = missing
-      ? createApiError(401, "800001", "Partner Token missing in request context.")
-      : createApiError(401, "400", "Access denied: the bearer token is invalid or expired.");
-    sendApiError(ctx, exchange, template, error, {
-      "WWW-Authenticate": `OAuth realm=urn:cpsvc:cpid:${randomUUID()}`,
-    });
-    return undefined;
-  }
+  const partnerTenantId = readRequestPartner(ctx, exchange, template);
+  if (partnerTenantId === undefined) return undefined;
   const rawCustomerId = match.params.customerId ?? "";
   const customerId = rawCustomerId.toLowerCase();
   if (match.rateLimited) {
@@ -118,6 +109,24 @@ export async function readCustomerRequest(
   }
   const body = method === "GET" ? undefined : await readRequestBody(req, MAX_V1_BODY);
   return { partnerTenantId, customer, body, params: match.params, query: exchange.query };
+}
+
+/** The partner whose bearer token the request carries; undefined when a 401 has been answered. */
+export function readRequestPartner(
+  ctx: SandboxContext,
+  exchange: Exchange,
+  template: string,
+): string | undefined {
+  const partnerTenantId = findTokenPartner(ctx, exchange);
+  if (partnerTenantId !== undefined) return partnerTenantId;
+  const missing = !(exchange.req.headers.authorization ?? "").toLowerCase().startsWith("bearer ");
+  const error = missing
+    ? createApiError(401, "800001", "Partner Token missing in request context.")
+    : createApiError(401, "400", "Access denied: the bearer token is invalid or expired.");
+  sendApiError(ctx, exchange, template, error, {
+    "WWW-Authenticate": `OAuth realm=urn:cpsvc:cpid:${randomUUID()}`,
+  });
+  return undefined;
 }
 
 /** A route handler from an answer: the customer checks, then the injected faults, then the answer. */

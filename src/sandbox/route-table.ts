@@ -31,6 +31,7 @@ import {
 } from "./admin-api.js";
 import { handleAddApps } from "./apps.js";
 import { handleCreateOrder } from "./create-order.js";
+import { handleGetCustomer, handleListCustomers } from "./customer-routes.js";
 import { handleUpdateOrder } from "./update-order.js";
 import { handleToken, handleTokenMethodNotAllowed } from "./oauth.js";
 import { createApiError } from "./order-request.js";
@@ -123,6 +124,9 @@ const AREAS: AreaSpec[] = [
     name: "orders",
     prefix: "/v1/",
     routes: [
+      // The Customer resource has the same rate limit as orders (customer-resources).
+      { method: "GET", pattern: "/v1/customers", handler: handleListCustomers, rateLimited: true },
+      { method: "GET", pattern: "/v1/customers/{customerId}", handler: handleGetCustomer, rateLimited: true },
       { method: "POST", pattern: ORDERS, handler: handleCreateOrder, rateLimited: true },
       { method: "GET", pattern: ORDERS, handler: handleListOrders, rateLimited: true },
       { method: "GET", pattern: ORDER, handler: handleGetOrder, rateLimited: true },

@@ -68,6 +68,8 @@ export interface StoredSubscription {
 export interface StoredCustomer {
   id: string;
   companyName: string;
+  /** Absent in data files written before customers had a company profile. */
+  domain?: string;
   partnerTenantId: string;
   azureSubscriptions: SandboxAzureSubscription[];
 }

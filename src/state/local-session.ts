@@ -120,6 +120,43 @@ export class LocalSession implements StateSession {
     });
   }
 
+  appendAll(entries: readonly JournalEntry[]): Promise<void> {
+    return this.queue.run(async () => {
+      this.queue.assertOpen("append");
+      if (entries.length === 0) return;
+      for (const entry of entries)
+        if (!isJournalEntry(entry)) throw new Error(`invalid journal entry: ${JSON.stringify(entry)}`);
+      const { journal, lock } = this.init.paths;
+      const lost = (check: Extract<LockCheck, { held: false }>, fate: string) =>
+        createStateError(
+          "state.lock-lost",
+          `This run (lock id ${this.lock.id}) lost the state lock ${lock}: ${check.now}. ${fate}`,
+          { hint: "Was the lock force-unlocked while this run was alive? Run the command again." },
+        );
+      const before = await this.checkLock();
+      if (!before.held) throw lost(before, `None of its ${entries.length} record(s) were appended.`);
+      if (this.journalFailure !== undefined) throw this.journalFailure;
+      try {
+        this.journal ??= await JournalWriter.open(journal);
+        const header =
+          this.uncommitted === 0 ? renderJournalHeader(this.working.lineage, this.baseSerial) : "";
+        await this.journal.append(header + entries.map((entry) => `${JSON.stringify(entry)}\n`).join(""));
+      } catch (error) {
+        this.journalFailure = createWriteFailedError(journal, error);
+        throw this.journalFailure;
+      }
+      for (const entry of entries) foldJournalEntryInPlace(this.working, entry);
+      this.snapshot = undefined;
+      this.uncommitted += entries.length;
+      const after = await this.checkLock();
+      if (!after.held)
+        throw lost(
+          after,
+          `Its ${entries.length} record(s) were appended to ${journal} as the lock was lost; the run that takes the lock folds them in.`,
+        );
+    });
+  }
+
   commit(meta: VersionMeta): Promise<StateFile> {
     return this.queue.run(async () => {
       this.queue.assertOpen("commit");

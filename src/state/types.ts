@@ -43,6 +43,13 @@ export interface StateSession {
   /** Appends and fsyncs one record before returning: after it resolves, the record survives a kill. */
   append(entry: JournalEntry): Promise<void>;
   /**
+   * Appends records whose loss costs nothing (no order was sent for them: `generate`'s imports) in
+   * as few writes as the backend allows (local: one write, one fsync). After it resolves they all
+   * survive a kill; a kill during it keeps a prefix of them. Unlike append, records caught by a
+   * lost lock are not copied to an orphan journal: rerunning the command records them again.
+   */
+  appendAll(entries: readonly JournalEntry[]): Promise<void>;
+  /**
    * Folds the journal into a new snapshot (serial + 1, written atomically, kept in history) and
    * clears the journal. Refuses when the serial on disk moved under us. A no-op when nothing changed.
    */

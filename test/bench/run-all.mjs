@@ -179,7 +179,24 @@ heading("6. state backends");
   }
 }
 
-heading("7. crash soak");
+heading("7. generate at scale");
+{
+  const run = await node("generate-bench.mjs");
+  const r = readResult(run.stdout);
+  if (r === undefined) failed("generate", run);
+  else {
+    row(
+      "generate",
+      `wall, ${r.customers} customers / ${r.orders} orders, latency ${r.latencyMs} ms`,
+      `${(r.generateMs / 1000).toFixed(2)} s vs floor ${(r.floorMs / 1000).toFixed(2)} s`,
+      "",
+      true,
+    );
+    row("generate", "ratio to floor", `${r.ratio.toFixed(2)}x`, "<= 1.1x", r.ratio <= 1.1);
+  }
+}
+
+heading("8. crash soak");
 if (process.env.BENCH_SKIP_SOAK === "1") row("crash soak", "runs", "skipped (BENCH_SKIP_SOAK=1)", "", true);
 else {
   const run = await runStep("npx", ["vitest", "run", "test/e2e/crash.test.ts"], {

@@ -7,6 +7,8 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
+import { startSandbox, type RunningSandbox } from "../../src/sandbox/index.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const CLI = join(REPO_ROOT, "dist/cli/main.js");
@@ -163,4 +165,37 @@ export async function writeStandardOrders(project: TestProject): Promise<void> {
   await project.writeOrder("contoso.yaml", createOrderYaml("contoso/seats", CONTOSO, LICENSE_OFFER, 7));
   await project.writeOrder("tailspin.yaml", createOrderYaml("tailspin/legacy", TAILSPIN, LEGACY_OFFER, 3));
   await project.writeOrder("fabrikam.yaml", createOrderYaml("fabrikam/seats", FABRIKAM, LICENSE_OFFER, 4));
+}
+
+/**
+ * Registers the usual hooks of a test file: one sandbox for the file, reset before each test, and
+ * a fresh project per test. Read `sandbox` and `project` inside tests (they change per test).
+ */
+export function useSandboxProject(): { readonly sandbox: RunningSandbox; readonly project: TestProject } {
+  let sandbox: RunningSandbox | undefined;
+  let project: TestProject | undefined;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ port: 0 });
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+  });
+  beforeEach(async () => {
+    if (sandbox === undefined) throw new Error("the sandbox did not start");
+    await resetSandbox(sandbox.url);
+    project = await createTestProject(sandbox.url);
+  });
+  afterEach(async () => {
+    await project?.cleanup();
+  });
+  return {
+    get sandbox() {
+      if (sandbox === undefined) throw new Error("no sandbox outside a test");
+      return sandbox;
+    },
+    get project() {
+      if (project === undefined) throw new Error("no project outside a test");
+      return project;
+    },
+  };
 }

@@ -93,6 +93,11 @@ export class RemoteSession implements StateSession {
     });
   }
 
+  /** Known limit: one round trip per record, as append (the drivers append one record at a time). */
+  async appendAll(entries: readonly JournalEntry[]): Promise<void> {
+    for (const entry of entries) await this.append(entry);
+  }
+
   commit(meta: VersionMeta): Promise<StateFile> {
     return this.queue.run(async () => {
       this.queue.assertOpen("commit");

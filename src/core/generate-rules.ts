@@ -1,0 +1,206 @@
+/**
+ * Which of Partner Center's orders `orderform generate` declares, and as what (pure; docs/generate.md).
+ *
+ * An order is generated when nothing in state accounts for it: no record binds it (also not as an
+ * order a `--replace` superseded) and no pending create may have placed it (those are finished by
+ * apply, which records them under their own names). Cancelled orders are skipped and counted.
+ * An order whose content orderform cannot declare (a billing cycle, term or offer id the order
+ * schema does not take, no line items, more than 50, a quantity outside 1..100000) is skipped and
+ * listed with the reason, so the partner can declare it by hand and `import` it.
+ *
+ * The declaration is the order's purchase content exactly as `import` compares it
+ * (matchesRemote): customer, billing cycle, and per line item the offer id, quantity and term.
+ * So the record generate writes is the record `import NAME ORDER_ID` would write for the same file.
+ */
+import { compareStrings } from "./compare.js";
+import { createOrderBindings, mayIntentHavePlaced } from "./duplicates.js";
+import { createCustomerNames, selectCustomerFolders, type TakenName } from "./generate-names.js";
+import type {
+  BillingCycle,
+  DesiredLineItem,
+  DesiredOrder,
+  OrderContent,
+  PendingIntent,
+  RemoteOrder,
+  StateFile,
+  TermDuration,
+} from "./model.js";
+
+export interface GenerateCustomer {
+  id: string; // lower-case GUID
+  companyName: string;
+}
+
+export interface GeneratedOrder {
+  declaration: DesiredOrder;
+  remote: RemoteOrder;
+  companyName: string;
+}
+
+export interface UnsupportedOrder {
+  customer: string;
+  orderId: string;
+  reason: string;
+}
+
+export interface GenerateSelection {
+  /** Sorted by customer, then name. */
+  generated: GeneratedOrder[];
+  cancelled: number;
+  /** Orders a state record or pending create accounts for. */
+  tracked: number;
+  unsupported: UnsupportedOrder[];
+}
+
+const BILLING_CYCLES: Record<string, BillingCycle> = {
+  monthly: "monthly",
+  annual: "annual",
+  triennial: "triennial",
+  onetime: "one_time",
+  none: "none",
+};
+const TERMS: Record<string, TermDuration> = { p1m: "P1M", p1y: "P1Y", p3y: "P3Y" };
+/** schemas/order.schema.json's offerId pattern. */
+const OFFER_ID =
+  /^(?:[A-Za-z0-9]+:[A-Za-z0-9]+:[A-Za-z0-9]+|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|MS-AZR-[A-Za-z0-9]+)$/;
+const MAX_LINE_ITEMS = 50;
+const MAX_QUANTITY = 100_000;
+
+/** Whether state accounts for a listed order: a record binds it, or a pending create may have placed it. */
+export function createOrderAccounting(
+  state: StateFile | null,
+  clockSkewMs: number,
+): (order: RemoteOrder) => boolean {
+  const bound = createOrderBindings(state);
+  const intents = new Map<string, PendingIntent[]>();
+  for (const intent of Object.values(state?.pending ?? {})) {
+    const key = intent.customer.toLowerCase();
+    intents.set(key, [...(intents.get(key) ?? []), intent]);
+  }
+  return (order) =>
+    bound.has(order.id.toLowerCase()) ||
+    (intents.get(order.customer.toLowerCase()) ?? []).some((intent) =>
+      mayIntentHavePlaced(intent, order, clockSkewMs),
+    );
+}
+
+/** The selection for one customer's order list, named in the customer's folder (selectCustomerFolders). */
+export function selectCustomerOrders(input: {
+  customer: GenerateCustomer;
+  list: readonly RemoteOrder[];
+  folder: string;
+  isAccounted: (order: RemoteOrder) => boolean;
+  /** The taken names, lower case. */
+  used: ReadonlySet<string>;
+}): GenerateSelection {
+  const { customer } = input;
+  const selection: GenerateSelection = { generated: [], cancelled: 0, tracked: 0, unsupported: [] };
+  const declarable: Array<{ remote: RemoteOrder; content: OrderContent }> = [];
+  for (const remote of input.list) {
+    if (input.isAccounted(remote)) selection.tracked += 1;
+    else if (remote.status === "cancelled") selection.cancelled += 1;
+    else {
+      const content = createContentFromRemote(remote);
+      if (typeof content === "string")
+        selection.unsupported.push({ customer: customer.id, orderId: remote.id, reason: content });
+      else declarable.push({ remote, content });
+    }
+  }
+  const names = createCustomerNames(
+    input.folder,
+    declarable.map(({ remote, content }) => ({
+      orderId: remote.id,
+      creationDate: remote.creationDate,
+      offerIds: content.lineItems.map((item) => item.offerId),
+    })),
+    input.used,
+  );
+  for (const { remote, content } of declarable) {
+    const name = names.get(remote.id) ?? "";
+    selection.generated.push({
+      declaration: { name, ...content },
+      remote,
+      companyName: customer.companyName,
+    });
+  }
+  return selection;
+}
+
+/** The selection for every customer at once; sorted by customer, then name. */
+export function selectOrdersToGenerate(input: {
+  customers: readonly GenerateCustomer[];
+  /** Customer id -> that customer's order list. */
+  lists: Readonly<Record<string, readonly RemoteOrder[]>>;
+  state: StateFile | null;
+  taken: readonly TakenName[];
+  clockSkewMs: number;
+}): GenerateSelection {
+  const isAccounted = createOrderAccounting(input.state, input.clockSkewMs);
+  const folders = selectCustomerFolders(
+    input.customers.map((c) => ({ customer: c.id, companyName: c.companyName })),
+    input.taken,
+  );
+  const used = new Set(input.taken.map((t) => t.name.toLowerCase()));
+  const all: GenerateSelection = { generated: [], cancelled: 0, tracked: 0, unsupported: [] };
+  for (const customer of input.customers) {
+    const part = selectCustomerOrders({
+      customer,
+      list: input.lists[customer.id] ?? [],
+      folder: folders.get(customer.id) ?? "",
+      isAccounted,
+      used,
+    });
+    mergeSelection(all, part);
+  }
+  all.generated.sort(compareGenerated);
+  return all;
+}
+
+/** Adds `part` to `into` (generated orders appended as they come). */
+export function mergeSelection(into: GenerateSelection, part: GenerateSelection): void {
+  into.generated.push(...part.generated);
+  into.cancelled += part.cancelled;
+  into.tracked += part.tracked;
+  into.unsupported.push(...part.unsupported);
+}
+
+/** Customer, then name. */
+export function compareGenerated(a: GeneratedOrder, b: GeneratedOrder): number {
+  return (
+    compareStrings(a.declaration.customer, b.declaration.customer) ||
+    compareStrings(a.declaration.name, b.declaration.name)
+  );
+}
+
+/** The order's purchase content in the declaration's terms, or why it cannot be declared. */
+export function createContentFromRemote(remote: RemoteOrder): OrderContent | string {
+  const billingCycle = BILLING_CYCLES[normalizeEnum(remote.billingCycle)];
+  if (billingCycle === undefined)
+    return `billing cycle ${JSON.stringify(remote.billingCycle)} cannot be declared`;
+  const items = [...remote.lineItems].sort((a, b) => a.lineItemNumber - b.lineItemNumber);
+  if (items.length === 0) return "the order has no line items";
+  if (items.length > MAX_LINE_ITEMS)
+    return `the order has ${items.length} line items, more than ${MAX_LINE_ITEMS}`;
+  const lineItems: DesiredLineItem[] = [];
+  for (const [index, item] of items.entries()) {
+    if (!OFFER_ID.test(item.offerId)) return `offer id ${JSON.stringify(item.offerId)} cannot be declared`;
+    if (!Number.isInteger(item.quantity) || item.quantity < 1 || item.quantity > MAX_QUANTITY)
+      return `quantity ${item.quantity} of line item ${index} is outside 1..${MAX_QUANTITY}`;
+    let termDuration: TermDuration | undefined;
+    if (item.termDuration !== undefined && item.termDuration !== "") {
+      termDuration = TERMS[item.termDuration.toLowerCase()];
+      if (termDuration === undefined) return `term ${JSON.stringify(item.termDuration)} cannot be declared`;
+    }
+    lineItems.push({
+      lineItemNumber: index,
+      offerId: item.offerId,
+      quantity: item.quantity,
+      ...(termDuration === undefined ? {} : { termDuration }),
+    });
+  }
+  return { customer: remote.customer.toLowerCase(), billingCycle, lineItems };
+}
+
+function normalizeEnum(value: string): string {
+  return value.toLowerCase().replace(/[^a-z0-9]/g, "");
+}
