@@ -144,17 +144,18 @@ describe("createPlan with refresh", () => {
     expect(text).not.toContain("the customer's orders were not fetched");
   });
 
+  const everyoneListed = () => ({
+    [CONTOSO]: [cancelled],
+    [FABRIKAM]: [buildRemoteFor(placed["fabrikam/seats"]!)],
+    [TAILSPIN]: [buildRemoteFor(placed["tailspin/seats"]!)],
+  });
+
   it("only: keeps drift and unchanged orders, drops what would be bought and its checks", () => {
     const plan = createPlan(
       buildInput({
         desired: [contoso, withSeats(fabrikam, 99), tailspin, extra],
         state,
-        remote: {
-          lists: {
-            [CONTOSO]: [cancelled],
-            [FABRIKAM]: [buildRemoteFor(placed["fabrikam/seats"]!)],
-            [TAILSPIN]: [buildRemoteFor(placed["tailspin/seats"]!)],
-          },
+        remote: { lists: everyoneListed() },
         },
         // A limit the seat edit passes: a buying plan reports it, a drift-only plan does not.
         options: { refresh: "only", limits: { maxQuantityPerLineItem: 50 } },
@@ -176,12 +177,7 @@ describe("createPlan with refresh", () => {
       buildInput({
         desired: [contoso, withSeats(fabrikam, 99), tailspin, extra],
         state,
-        remote: {
-          lists: {
-            [CONTOSO]: [cancelled],
-            [FABRIKAM]: [buildRemoteFor(placed["fabrikam/seats"]!)],
-            [TAILSPIN]: [buildRemoteFor(placed["tailspin/seats"]!)],
-          },
+        remote: { lists: everyoneListed() },
         },
         options: { limits: { maxQuantityPerLineItem: 50 } },
       }),
