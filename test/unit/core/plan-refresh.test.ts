@@ -156,7 +156,6 @@ describe("createPlan with refresh", () => {
         desired: [contoso, withSeats(fabrikam, 99), tailspin, extra],
         state,
         remote: { lists: everyoneListed() },
-        },
         // A limit the seat edit passes: a buying plan reports it, a drift-only plan does not.
         options: { refresh: "only", limits: { maxQuantityPerLineItem: 50 } },
       }),
@@ -178,7 +177,6 @@ describe("createPlan with refresh", () => {
         desired: [contoso, withSeats(fabrikam, 99), tailspin, extra],
         state,
         remote: { lists: everyoneListed() },
-        },
         options: { limits: { maxQuantityPerLineItem: 50 } },
       }),
     );
