@@ -103,7 +103,7 @@ function selectSubscription(
  * quantity, unless the difference is exactly what a pending change of that line item asked for
  * (apply then finishes that change). before = recorded, after = Partner Center now.
  */
-export function diffSubscriptions(
+function diffSubscriptions(
   order: StateOrder,
   pending: readonly PendingUpdate[],
   remote: RemoteSnapshot,
