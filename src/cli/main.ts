@@ -99,6 +99,18 @@ function createProgram(run: (runner: Runner) => Promise<void>): Command {
       collect,
       [],
     )
+    .addOption(
+      new Option(
+        "--refresh <bool>",
+        "false: list only the customers with changes and trust state for the rest (drift is not checked)",
+      ).choices(["true", "false"]),
+    )
+    .addOption(
+      new Option(
+        "--refresh-only",
+        "list every customer and report drift alone; nothing is planned",
+      ).conflicts(["refresh", "replace", "allowDuplicate"]),
+    )
     .option("--lock-timeout <duration>", "wait this long for the state lock (e.g. 30s, 2m)", "0s")
     .option("--parallelism <n>", "concurrent list requests", parseInteger)
     .action((opts: PlanCommandFlags & JsonFlag) =>

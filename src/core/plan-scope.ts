@@ -5,6 +5,7 @@
 import { diffFromDeclared, compareStrings, parseTimestampMs } from "./compare.js";
 import type { DesiredOrder, RemoteSnapshot, StateFile, StateOrder } from "./model.js";
 import type { PlanOptions } from "./planner.js";
+import { selectCurrentContent } from "./seat-changes.js";
 
 /**
  * The customers whose order lists the plan needs: those of the declared orders, the state orders and
@@ -23,6 +24,45 @@ export function selectCustomersToList(
   for (const d of desired) add(d.customer);
   for (const o of Object.values(state?.orders ?? {})) add(o.customer);
   for (const i of Object.values(state?.pending ?? {})) add(i.customer);
+  return [...customers].sort(compareStrings);
+}
+
+/**
+ * The customers a `--refresh=false` plan lists (docs/planning.md, "Refresh"): those with a create
+ * (declared, not in state), a declaration that differs from its record (a seat change needs the
+ * subscription; a conflict may become a --replace create), a pending intent or seat change, a
+ * --replace name, or a record Partner Center has not confirmed yet (status pending or unknown, or
+ * recorded within the visibility window). Every other customer's orders are trusted as recorded.
+ * Listing the customers with creates keeps the duplicate checks and adoption of every create;
+ * narrowed by options.customers like selectCustomersToList. Sorted.
+ */
+export function selectCustomersWithWork(input: {
+  desired: DesiredOrder[];
+  state: StateFile | null;
+  now: string;
+  options: Pick<PlanOptions, "customers" | "replace" | "visibilityWindowMs">;
+}): string[] {
+  const { state, options } = input;
+  const nowMs = requireTimestamp(input.now, "now");
+  const filter = createCustomerFilter(options.customers);
+  const replace = new Set(options.replace);
+  const orders = state?.orders ?? {};
+  const customers = new Set<string>();
+  const add = (customer: string): void => {
+    if (isCustomerSelected(filter, customer)) customers.add(customer.toLowerCase());
+  };
+  for (const d of input.desired) {
+    const record = Object.prototype.hasOwnProperty.call(orders, d.name) ? orders[d.name] : undefined;
+    if (record === undefined || replace.has(d.name)) add(d.customer);
+    else if (diffFromDeclared(selectCurrentContent(record), d).length > 0) add(d.customer);
+  }
+  for (const o of Object.values(orders)) {
+    const unconfirmed = o.status === "pending" || o.status === "unknown";
+    if (unconfirmed || replace.has(o.name) || isWithinWindow(o, nowMs, options.visibilityWindowMs))
+      add(o.customer);
+  }
+  for (const i of Object.values(state?.pending ?? {})) add(i.customer);
+  for (const u of Object.values(state?.pendingUpdates ?? {})) add(u.customer);
   return [...customers].sort(compareStrings);
 }
 

@@ -17,6 +17,14 @@ import type { OpenCancellationWindow } from "./order-window.js";
 /** 3: seat changes in place (`update` actions, `summary.update`); 2: resumes re-send before adopting. */
 export const PLAN_FORMAT_VERSION = 3;
 
+/**
+ * How far a plan looks at Partner Center (docs/planning.md, "Refresh"). "full": every customer in
+ * scope is listed. "skipped" (`--refresh=false`): only the customers with work or unconfirmed
+ * records; the other orders are trusted as recorded, their drift is not checked. "only"
+ * (`--refresh-only`): every customer is listed and the plan reports drift alone.
+ */
+export type PlanRefresh = "full" | "skipped" | "only";
+
 /** One field that differs between two sides (declaration vs applied, applied vs remote). */
 export interface FieldDifference {
   path: string; // e.g. "lineItems[0].quantity"
@@ -123,6 +131,8 @@ export interface Plan {
   /** The state the plan was made against; lineage null means there was no state yet. */
   state: { lineage: string | null; serial: number };
   options: { customers: string[]; replace: string[]; allowDuplicate: string[] };
+  /** How far the plan looked at Partner Center; absent: "full" (docs/planning.md, "Refresh"). */
+  refresh?: Exclude<PlanRefresh, "full">;
   desired: DesiredOrder[];
   actions: PlanAction[];
   summary: PlanSummary;
@@ -137,6 +147,10 @@ export interface Plan {
 /** Exhaustiveness helper for switches over string-literal unions. */
 export function assertNever(value: never): never {
   throw new Error(`unexpected value: ${JSON.stringify(value)}`);
+}
+
+export function selectPlanRefresh(plan: Pick<Plan, "refresh">): PlanRefresh {
+  return plan.refresh ?? "full";
 }
 
 /** True when applying the plan would place or finish orders. */

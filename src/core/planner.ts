@@ -23,20 +23,18 @@ import { describeReplacedOrder, selectOpenWindows } from "./order-window.js";
 import { createCustomerFilter, indexDesired, isCustomerSelected, requireTimestamp } from "./plan-scope.js";
 import type { CustomerFilter } from "./plan-scope.js";
 import { createDiagnostic } from "./errors.js";
-import { diffSubscriptions, isQuantityOnly, planSeatUpdates, selectCurrentContent } from "./seat-changes.js";
+import {
+  describeSubscriptionDrift,
+  describeUpdateReason,
+  isQuantityOnly,
+  planSeatUpdates,
+  selectCurrentContent,
+} from "./seat-changes.js";
 import { selectPendingUpdates } from "./state-journal.js";
 import type { Diagnostic } from "./errors.js";
-import type {
-  DesiredOrder,
-  FailureRecord,
-  PendingIntent,
-  PendingUpdate,
-  RemoteSnapshot,
-  StateFile,
-  StateOrder,
-} from "./model.js";
+import type { DesiredOrder, PendingIntent, RemoteSnapshot, StateFile, StateOrder } from "./model.js";
 import { PLAN_FORMAT_VERSION, summarizeActions } from "./plan.js";
-import type { CreateAction, FieldDifference, Plan, PlanAction, SeatUpdate } from "./plan.js";
+import type { CreateAction, Plan, PlanAction, PlanRefresh } from "./plan.js";
 
 export { selectCustomersToList, selectOrdersToFetch } from "./plan-scope.js";
 export { planHasChanges, planHasErrors } from "./plan.js";
@@ -56,6 +54,8 @@ export interface PlanOptions {
   requestIdRetentionMs?: number;
   /** The config's `limits` (src/core/limits.ts); absent: no limit. */
   limits?: Limits;
+  /** How far Partner Center was looked at; absent: "full" (docs/planning.md, "Refresh"). */
+  refresh?: PlanRefresh;
 }
 
 export interface PlanInput {
@@ -107,15 +107,20 @@ export function createPlan(input: PlanInput): Plan {
     clockSkewMs,
     requestIdRetentionMs: options.requestIdRetentionMs ?? DEFAULT_REQUEST_ID_RETENTION_MS,
   });
-  const actions: PlanAction[] = [];
+  const refresh = options.refresh ?? "full";
+  // --refresh-only reports drift alone: the decisions' own diagnostics (a seat decrease past its
+  // window) and the checks of what would be bought below belong to a plan that buys.
+  const decided: Diagnostic[] = refresh === "only" ? [] : diagnostics;
+  const ctx = { state, remote, nowMs, options, replace, adoptions, diagnostics: decided, refresh };
   const replaced = new Set<string>();
-
+  const actions: PlanAction[] = [];
   for (const subject of subjects) {
-    const action = decide(subject, { state, remote, nowMs, options, replace, adoptions, diagnostics });
+    const action = decide(subject, ctx);
     if (action.kind === "create" && action.replaces !== undefined) replaced.add(subject.name);
-    actions.push(action);
+    if (refresh !== "only" || action.kind === "drift" || action.kind === "no-op") actions.push(action);
   }
   actions.sort((a, b) => compareStrings(a.customer, b.customer) || compareStrings(a.name, b.name));
+  if (refresh === "only") return assemblePlan(input, { filter, replace, declared, actions, diagnostics });
 
   const allowDuplicate = new Set(options.allowDuplicate ?? []);
   const creates = actions.filter((a): a is CreateAction => a.kind === "create");
@@ -146,7 +151,23 @@ export function createPlan(input: PlanInput): Plan {
     }),
   );
 
-  const windows = selectOpenWindows(actions, nowMs);
+  return assemblePlan(input, { filter, replace, declared, actions, diagnostics });
+}
+
+function assemblePlan(
+  input: PlanInput,
+  parts: {
+    filter: CustomerFilter;
+    replace: ReadonlySet<string>;
+    declared: ReadonlyMap<string, DesiredOrder>;
+    actions: PlanAction[];
+    diagnostics: Diagnostic[];
+  },
+): Plan {
+  const { state, options } = input;
+  const { filter, actions } = parts;
+  const refresh = options.refresh ?? "full";
+  const windows = selectOpenWindows(actions, requireTimestamp(input.now, "now"));
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     toolVersion: input.toolVersion,
@@ -154,13 +175,15 @@ export function createPlan(input: PlanInput): Plan {
     state: { lineage: state?.lineage ?? null, serial: state?.serial ?? 0 },
     options: {
       customers: filter === null ? [] : [...filter].sort(compareStrings),
-      replace: [...replace].sort(compareStrings),
-      allowDuplicate: [...allowDuplicate].sort(compareStrings),
+      replace: [...parts.replace].sort(compareStrings),
+      allowDuplicate: [...new Set(options.allowDuplicate ?? [])].sort(compareStrings),
     },
-    desired: [...declared.values()].sort(compareOrders),
+    // Only when not "full", so that plans made as before read as before.
+    ...(refresh === "full" ? {} : { refresh }),
+    desired: [...parts.declared.values()].sort(compareOrders),
     actions,
     summary: summarizeActions(actions),
-    diagnostics,
+    diagnostics: parts.diagnostics,
     // Only when an order's window is open, so plans without one read as before.
     ...(windows.length > 0 ? { cancellationWindows: windows } : {}),
   };
@@ -175,6 +198,7 @@ interface DecideContext {
   adoptions: Map<string, Adoption>;
   /** Where decisions report user problems (a seat decrease past its window). */
   diagnostics: Diagnostic[];
+  refresh: PlanRefresh;
 }
 
 function decide(subject: Subject, ctx: DecideContext): PlanAction {
@@ -274,7 +298,7 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
   // records what it finds, also when it was changed outside orderform since (docs/planning.md).
   const drift =
     describeDrift(stateOrder, observation) ??
-    (pending.length > 0 ? undefined : describeSubscriptionDrift(stateOrder, pending, ctx));
+    (pending.length > 0 ? undefined : describeSubscriptionDrift(stateOrder, pending, ctx.remote));
   if (drift !== undefined) {
     if (replacing) {
       const cancelled = observation.kind === "found" && observation.order.status === "cancelled";
@@ -297,6 +321,8 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
       differences: drift.differences,
     };
   }
+  // --refresh-only: the record matches Partner Center; what the declaration asks of it is not its business.
+  if (ctx.refresh === "only") return createNoOp(name, stateOrder, observation);
   if (seatsOnly || pending.length > 0) {
     const planned = planSeatUpdates({
       order: stateOrder,
@@ -323,41 +349,6 @@ function decide(subject: Subject, ctx: DecideContext): PlanAction {
     };
   }
   return createNoOp(name, stateOrder, observation);
-}
-
-function describeSubscriptionDrift(
-  stateOrder: StateOrder,
-  pending: readonly PendingUpdate[],
-  ctx: DecideContext,
-): { what: string; differences: FieldDifference[] } | undefined {
-  const { differences, subscriptionIds } = diffSubscriptions(stateOrder, pending, ctx.remote);
-  if (differences.length === 0) return undefined;
-  const which =
-    subscriptionIds.length === 1
-      ? `subscription ${subscriptionIds[0]}`
-      : `subscriptions ${subscriptionIds.join(", ")}`;
-  return { what: `has seats that changed outside orderform (${which})`, differences };
-}
-
-function describeUpdateReason(
-  stateOrder: StateOrder,
-  updates: readonly SeatUpdate[],
-  failure: FailureRecord | undefined,
-): string {
-  const resumed = updates.filter((u) => u.pending !== undefined);
-  const waiting = updates.filter((u) => u.subscriptionId === null);
-  return [
-    `Seats of order ${stateOrder.orderId} change in place on the line items' subscriptions; no order is placed.`,
-    resumed.length > 0
-      ? ` A seat change started at ${resumed[0]?.pending?.startedAt ?? "?"} was not confirmed; apply reads the subscription and finishes it with the same request id.`
-      : "",
-    waiting.length > 0
-      ? " Waiting for provisioning: a line item has no subscription yet; apply skips it."
-      : "",
-    failure?.lineItemNumber === undefined
-      ? ""
-      : ` The last seat change at ${failure.at} failed with ${failure.code} (${failure.description}).`,
-  ].join("");
 }
 
 function collectSubjects(

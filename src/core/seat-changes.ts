@@ -14,6 +14,7 @@ import {
 } from "./cancellation-window.js";
 import type {
   DesiredOrder,
+  FailureRecord,
   OrderContent,
   PendingUpdate,
   RemoteSnapshot,
@@ -102,7 +103,7 @@ function selectSubscription(
  * quantity, unless the difference is exactly what a pending change of that line item asked for
  * (apply then finishes that change). before = recorded, after = Partner Center now.
  */
-export function diffSubscriptions(
+function diffSubscriptions(
   order: StateOrder,
   pending: readonly PendingUpdate[],
   remote: RemoteSnapshot,
@@ -209,4 +210,41 @@ export function selectSeatChangesMeta(before: StateFile, after: StateFile): { se
     for (const change of order.seatChanges ?? []) if (!known.has(change.requestId)) added += 1;
   }
   return added === 0 ? {} : { seatChanges: added };
+}
+
+/** Seats of the order's subscriptions that differ from its current content: drift, as (what, differences). */
+export function describeSubscriptionDrift(
+  stateOrder: StateOrder,
+  pending: readonly PendingUpdate[],
+  remote: RemoteSnapshot,
+): { what: string; differences: FieldDifference[] } | undefined {
+  const { differences, subscriptionIds } = diffSubscriptions(stateOrder, pending, remote);
+  if (differences.length === 0) return undefined;
+  const which =
+    subscriptionIds.length === 1
+      ? `subscription ${subscriptionIds[0]}`
+      : `subscriptions ${subscriptionIds.join(", ")}`;
+  return { what: `has seats that changed outside orderform (${which})`, differences };
+}
+
+/** The reason of an update action: seats change in place; started changes and waiting line items said. */
+export function describeUpdateReason(
+  stateOrder: StateOrder,
+  updates: readonly SeatUpdate[],
+  failure: FailureRecord | undefined,
+): string {
+  const resumed = updates.filter((u) => u.pending !== undefined);
+  const waiting = updates.filter((u) => u.subscriptionId === null);
+  return [
+    `Seats of order ${stateOrder.orderId} change in place on the line items' subscriptions; no order is placed.`,
+    resumed.length > 0
+      ? ` A seat change started at ${resumed[0]?.pending?.startedAt ?? "?"} was not confirmed; apply reads the subscription and finishes it with the same request id.`
+      : "",
+    waiting.length > 0
+      ? " Waiting for provisioning: a line item has no subscription yet; apply skips it."
+      : "",
+    failure?.lineItemNumber === undefined
+      ? ""
+      : ` The last seat change at ${failure.at} failed with ${failure.code} (${failure.description}).`,
+  ].join("");
 }

@@ -149,6 +149,10 @@ export interface PlanDocument {
      */
     allowDuplicate: string[];
   };
+  /**
+   * How far the plan looked at Partner Center (docs/planning.md, "Refresh"). Absent: every customer in scope was listed (the default). skipped: --refresh=false, only the customers with work or unconfirmed records were listed, the other orders are trusted as recorded and their drift was not checked. only: --refresh-only, every customer was listed and the plan reports drift alone (drift and unchanged orders, nothing to buy).
+   */
+  refresh?: "skipped" | "only";
   desired: PlanDesiredOrder[];
   actions: PlanDocumentAction[];
   summary: {

@@ -12,7 +12,7 @@ export interface GeneratedValidator {
 }
 
 export const planCompiled = validate0;
-const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/plan.schema.json","title":"orderform plan","description":"A plan made by `orderform plan` (saved with --out, printed with --format json). Plan-owned objects are closed; embedded records owned by other parts (state orders, intents, remote orders) accept added fields so that a compatible addition does not invalidate saved plans.","type":"object","required":["formatVersion","toolVersion","createdAt","state","options","desired","actions","summary","diagnostics"],"additionalProperties":false,"properties":{"formatVersion":{"description":"3: seat changes in place (update actions, summary.update); 2: resumes re-send before adopting (adopt.mode) and options.allowDuplicate; another version is refused.","const":3},"toolVersion":{"type":"string","minLength":1},"createdAt":{"type":"string","format":"date-time"},"state":{"description":"The state the plan was made against; lineage null means there was no state yet (serial 0).","type":"object","required":["lineage","serial"],"additionalProperties":false,"properties":{"lineage":{"oneOf":[{"type":"string","minLength":1},{"type":"null"}]},"serial":{"type":"integer","minimum":0}}},"options":{"type":"object","required":["customers","replace","allowDuplicate"],"additionalProperties":false,"properties":{"customers":{"type":"array","items":{"$ref":"#/$defs/customer"},"uniqueItems":true},"replace":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"allowDuplicate":{"description":"Names whose create may go ahead next to an identical order that nothing in state accounts for (--allow-duplicate).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}},"desired":{"type":"array","items":{"$ref":"#/$defs/desiredOrder"}},"actions":{"type":"array","items":{"$ref":"#/$defs/action"}},"summary":{"type":"object","required":["create","update","resume","noop","drift","conflict","undeclared"],"additionalProperties":false,"properties":{"create":{"$ref":"#/$defs/count"},"update":{"$ref":"#/$defs/count"},"resume":{"$ref":"#/$defs/count"},"noop":{"$ref":"#/$defs/count"},"drift":{"$ref":"#/$defs/count"},"conflict":{"$ref":"#/$defs/count"},"undeclared":{"$ref":"#/$defs/count"}}},"diagnostics":{"type":"array","items":{"$ref":"#/$defs/diagnostic"}},"cancellationWindows":{"description":"The placed orders in the plan's scope whose new-commerce cancellation window is open at createdAt: until then their seats can be reduced, or the order cancelled, in Partner Center (docs/subscriptions.md). Absent when there is none.","type":"array","items":{"type":"object","required":["name","customer","orderId","until"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1},"customer":{"$ref":"#/$defs/customer"},"orderId":{"type":"string","minLength":1},"until":{"$ref":"#/$defs/timestamp"}}}}},"$defs":{"count":{"type":"integer","minimum":0},"customer":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"timestamp":{"type":"string","minLength":1},"billingCycle":{"$ref":"state.schema.json#/$defs/billingCycle"},"lineItem":{"description":"The state's line item (schemas/state.schema.json), with the term durations orderform declares (checked first, so that a bad term reports the enum).","allOf":[{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y","P3Y"]},"additionalPartnerIdsOnRecord":{"type":"array","maxItems":5},"renewsTo":{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y"]}}}}},{"$ref":"state.schema.json#/$defs/desiredLineItem"}]},"content":{"description":"The purchase content of an order: what is sent to Partner Center and what state records.","type":"object","required":["customer","billingCycle","lineItems"],"properties":{"customer":{"$ref":"#/$defs/customer"},"billingCycle":{"$ref":"#/$defs/billingCycle"},"partnerOnRecordAttestationAccepted":{"type":"boolean"},"lineItems":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/lineItem"}}}},"desiredOrder":{"allOf":[{"$ref":"#/$defs/content"}],"required":["name"],"properties":{"name":{"type":"string","minLength":1},"source":{"type":"object","required":["file","line","column"],"properties":{"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}},"type":"object"},"remoteOrder":{"type":"object","required":["id","customer","billingCycle","status","creationDate","lineItems"],"properties":{"id":{"type":"string","minLength":1},"alternateId":{"type":"string"},"customer":{"type":"string"},"billingCycle":{"type":"string"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"creationDate":{"$ref":"#/$defs/timestamp"},"lineItems":{"type":"array","items":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"type":"string"},"quantity":{"type":"integer"}}}}}},"stateOrder":{"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"orderId":{"type":"string","minLength":1},"requestId":{"description":"Empty for an imported order: orderform sent no request for it.","type":"string"},"creationDate":{"$ref":"#/$defs/timestamp"},"recordedAt":{"$ref":"#/$defs/timestamp"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/content"},"remoteLineItems":{"type":"array","items":{"type":"object"}},"origin":{"$ref":"state.schema.json#/$defs/origin"}}},"intent":{"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"requestId":{"type":"string","minLength":1},"startedAt":{"$ref":"#/$defs/timestamp"},"content":{"$ref":"#/$defs/content"},"generation":{"type":"integer","minimum":0}}},"seatUpdate":{"description":"One line item's seat change in place; subscriptionId null: not provisioned yet (apply skips it).","type":"object","required":["lineItemNumber","subscriptionId","from","to","window"],"additionalProperties":false,"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"oneOf":[{"type":"string","minLength":1},{"type":"null"}]},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"window":{"oneOf":[{"type":"object","required":["until","source"],"additionalProperties":false,"properties":{"until":{"$ref":"#/$defs/timestamp"},"source":{"enum":["service","policy"]}}},{"type":"null"}]},"pending":{"$ref":"state.schema.json#/$defs/pendingUpdate"}}},"difference":{"description":"One differing field; before is the recorded side, after the declared (conflict, resume) or remote (drift) side; null means absent.","type":"object","required":["path","before","after"],"additionalProperties":false,"properties":{"path":{"type":"string","minLength":1},"before":true,"after":true}},"differences":{"type":"array","items":{"$ref":"#/$defs/difference"}},"actionBase":{"type":"object","required":["kind","name","customer","reason"],"properties":{"kind":{"enum":["create","resume","update","no-op","drift","conflict","undeclared"]},"name":{"type":"string","minLength":1},"customer":{"type":"string"},"reason":{"type":"string","minLength":1}}},"action":{"$ref":"#/$defs/actionBase","oneOf":[{"properties":{"kind":{"const":"create"},"name":true,"customer":true,"reason":true,"content":{"$ref":"#/$defs/content"},"replaces":{"type":"object","required":["orderId"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1}}}},"required":["content"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"resume"},"name":true,"customer":true,"reason":true,"intent":{"$ref":"#/$defs/intent"},"adopt":{"type":"object","required":["orderId","order","mode"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1},"mode":{"description":"fallback: recorded only when the re-sent request cannot be answered; instead: recorded without re-sending (the intent is older than request ids are assumed to be remembered).","enum":["fallback","instead"]},"order":{"$ref":"#/$defs/remoteOrder"}}},"differences":{"$ref":"#/$defs/differences"}},"required":["intent"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"update"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"updates":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/seatUpdate"}}},"required":["stateOrder","updates"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"no-op"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"seen":{"enum":["listed","fetched","not-yet-visible","not-checked"]},"remoteStatus":{"$ref":"state.schema.json#/$defs/orderStatus"}},"required":["stateOrder","seen"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"drift"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"remote":{"oneOf":[{"$ref":"#/$defs/remoteOrder"},{"type":"null"}]},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","remote","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"conflict"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"content":{"$ref":"#/$defs/content"},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","content","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"undeclared"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"intent":{"$ref":"#/$defs/intent"}},"anyOf":[{"type":"object","required":["stateOrder"]},{"type":"object","required":["intent"]}],"additionalProperties":false,"type":"object"}],"type":"object"},"diagnostic":{"type":"object","required":["code","severity","message"],"additionalProperties":false,"properties":{"code":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$"},"severity":{"enum":["error","warning"]},"message":{"type":"string"},"hint":{"type":"string"},"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1},"sourceLine":{"type":"string"}}}}};
+const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/plan.schema.json","title":"orderform plan","description":"A plan made by `orderform plan` (saved with --out, printed with --format json). Plan-owned objects are closed; embedded records owned by other parts (state orders, intents, remote orders) accept added fields so that a compatible addition does not invalidate saved plans.","type":"object","required":["formatVersion","toolVersion","createdAt","state","options","desired","actions","summary","diagnostics"],"additionalProperties":false,"properties":{"formatVersion":{"description":"3: seat changes in place (update actions, summary.update); 2: resumes re-send before adopting (adopt.mode) and options.allowDuplicate; another version is refused.","const":3},"toolVersion":{"type":"string","minLength":1},"createdAt":{"type":"string","format":"date-time"},"state":{"description":"The state the plan was made against; lineage null means there was no state yet (serial 0).","type":"object","required":["lineage","serial"],"additionalProperties":false,"properties":{"lineage":{"oneOf":[{"type":"string","minLength":1},{"type":"null"}]},"serial":{"type":"integer","minimum":0}}},"options":{"type":"object","required":["customers","replace","allowDuplicate"],"additionalProperties":false,"properties":{"customers":{"type":"array","items":{"$ref":"#/$defs/customer"},"uniqueItems":true},"replace":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"allowDuplicate":{"description":"Names whose create may go ahead next to an identical order that nothing in state accounts for (--allow-duplicate).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}},"refresh":{"description":"How far the plan looked at Partner Center (docs/planning.md, \"Refresh\"). Absent: every customer in scope was listed (the default). skipped: --refresh=false, only the customers with work or unconfirmed records were listed, the other orders are trusted as recorded and their drift was not checked. only: --refresh-only, every customer was listed and the plan reports drift alone (drift and unchanged orders, nothing to buy).","enum":["skipped","only"]},"desired":{"type":"array","items":{"$ref":"#/$defs/desiredOrder"}},"actions":{"type":"array","items":{"$ref":"#/$defs/action"}},"summary":{"type":"object","required":["create","update","resume","noop","drift","conflict","undeclared"],"additionalProperties":false,"properties":{"create":{"$ref":"#/$defs/count"},"update":{"$ref":"#/$defs/count"},"resume":{"$ref":"#/$defs/count"},"noop":{"$ref":"#/$defs/count"},"drift":{"$ref":"#/$defs/count"},"conflict":{"$ref":"#/$defs/count"},"undeclared":{"$ref":"#/$defs/count"}}},"diagnostics":{"type":"array","items":{"$ref":"#/$defs/diagnostic"}},"cancellationWindows":{"description":"The placed orders in the plan's scope whose new-commerce cancellation window is open at createdAt: until then their seats can be reduced, or the order cancelled, in Partner Center (docs/subscriptions.md). Absent when there is none.","type":"array","items":{"type":"object","required":["name","customer","orderId","until"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1},"customer":{"$ref":"#/$defs/customer"},"orderId":{"type":"string","minLength":1},"until":{"$ref":"#/$defs/timestamp"}}}}},"$defs":{"count":{"type":"integer","minimum":0},"customer":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"timestamp":{"type":"string","minLength":1},"billingCycle":{"$ref":"state.schema.json#/$defs/billingCycle"},"lineItem":{"description":"The state's line item (schemas/state.schema.json), with the term durations orderform declares (checked first, so that a bad term reports the enum).","allOf":[{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y","P3Y"]},"additionalPartnerIdsOnRecord":{"type":"array","maxItems":5},"renewsTo":{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y"]}}}}},{"$ref":"state.schema.json#/$defs/desiredLineItem"}]},"content":{"description":"The purchase content of an order: what is sent to Partner Center and what state records.","type":"object","required":["customer","billingCycle","lineItems"],"properties":{"customer":{"$ref":"#/$defs/customer"},"billingCycle":{"$ref":"#/$defs/billingCycle"},"partnerOnRecordAttestationAccepted":{"type":"boolean"},"lineItems":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/lineItem"}}}},"desiredOrder":{"allOf":[{"$ref":"#/$defs/content"}],"required":["name"],"properties":{"name":{"type":"string","minLength":1},"source":{"type":"object","required":["file","line","column"],"properties":{"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}},"type":"object"},"remoteOrder":{"type":"object","required":["id","customer","billingCycle","status","creationDate","lineItems"],"properties":{"id":{"type":"string","minLength":1},"alternateId":{"type":"string"},"customer":{"type":"string"},"billingCycle":{"type":"string"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"creationDate":{"$ref":"#/$defs/timestamp"},"lineItems":{"type":"array","items":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"type":"string"},"quantity":{"type":"integer"}}}}}},"stateOrder":{"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"orderId":{"type":"string","minLength":1},"requestId":{"description":"Empty for an imported order: orderform sent no request for it.","type":"string"},"creationDate":{"$ref":"#/$defs/timestamp"},"recordedAt":{"$ref":"#/$defs/timestamp"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/content"},"remoteLineItems":{"type":"array","items":{"type":"object"}},"origin":{"$ref":"state.schema.json#/$defs/origin"}}},"intent":{"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"requestId":{"type":"string","minLength":1},"startedAt":{"$ref":"#/$defs/timestamp"},"content":{"$ref":"#/$defs/content"},"generation":{"type":"integer","minimum":0}}},"seatUpdate":{"description":"One line item's seat change in place; subscriptionId null: not provisioned yet (apply skips it).","type":"object","required":["lineItemNumber","subscriptionId","from","to","window"],"additionalProperties":false,"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"oneOf":[{"type":"string","minLength":1},{"type":"null"}]},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"window":{"oneOf":[{"type":"object","required":["until","source"],"additionalProperties":false,"properties":{"until":{"$ref":"#/$defs/timestamp"},"source":{"enum":["service","policy"]}}},{"type":"null"}]},"pending":{"$ref":"state.schema.json#/$defs/pendingUpdate"}}},"difference":{"description":"One differing field; before is the recorded side, after the declared (conflict, resume) or remote (drift) side; null means absent.","type":"object","required":["path","before","after"],"additionalProperties":false,"properties":{"path":{"type":"string","minLength":1},"before":true,"after":true}},"differences":{"type":"array","items":{"$ref":"#/$defs/difference"}},"actionBase":{"type":"object","required":["kind","name","customer","reason"],"properties":{"kind":{"enum":["create","resume","update","no-op","drift","conflict","undeclared"]},"name":{"type":"string","minLength":1},"customer":{"type":"string"},"reason":{"type":"string","minLength":1}}},"action":{"$ref":"#/$defs/actionBase","oneOf":[{"properties":{"kind":{"const":"create"},"name":true,"customer":true,"reason":true,"content":{"$ref":"#/$defs/content"},"replaces":{"type":"object","required":["orderId"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1}}}},"required":["content"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"resume"},"name":true,"customer":true,"reason":true,"intent":{"$ref":"#/$defs/intent"},"adopt":{"type":"object","required":["orderId","order","mode"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1},"mode":{"description":"fallback: recorded only when the re-sent request cannot be answered; instead: recorded without re-sending (the intent is older than request ids are assumed to be remembered).","enum":["fallback","instead"]},"order":{"$ref":"#/$defs/remoteOrder"}}},"differences":{"$ref":"#/$defs/differences"}},"required":["intent"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"update"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"updates":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/seatUpdate"}}},"required":["stateOrder","updates"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"no-op"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"seen":{"enum":["listed","fetched","not-yet-visible","not-checked"]},"remoteStatus":{"$ref":"state.schema.json#/$defs/orderStatus"}},"required":["stateOrder","seen"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"drift"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"remote":{"oneOf":[{"$ref":"#/$defs/remoteOrder"},{"type":"null"}]},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","remote","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"conflict"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"content":{"$ref":"#/$defs/content"},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","content","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"undeclared"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"intent":{"$ref":"#/$defs/intent"}},"anyOf":[{"type":"object","required":["stateOrder"]},{"type":"object","required":["intent"]}],"additionalProperties":false,"type":"object"}],"type":"object"},"diagnostic":{"type":"object","required":["code","severity","message"],"additionalProperties":false,"properties":{"code":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$"},"severity":{"enum":["error","warning"]},"message":{"type":"string"},"hint":{"type":"string"},"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1},"sourceLine":{"type":"string"}}}}};
 const schema1 = {"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"};
 const schema63 = {"type":"integer","minimum":0};
 const schema70 = {"type":"object","required":["code","severity","message"],"additionalProperties":false,"properties":{"code":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$"},"severity":{"enum":["error","warning"]},"message":{"type":"string"},"hint":{"type":"string"},"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1},"sourceLine":{"type":"string"}}};
@@ -4060,19 +4060,10 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data.desired !== undefined){
-let data13 = data.desired;
-if(Array.isArray(data13)){
-const len3 = data13.length;
-for(let i6=0; i6<len3; i6++){
-if(!(validate1(data13[i6], {instancePath:instancePath+"/desired/" + i6,parentData:data13,parentDataProperty:i6,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate1.errors : vErrors.concat(validate1.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err42 = {instancePath:instancePath+"/desired",schemaPath:"#/properties/desired/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data.refresh !== undefined){
+let data13 = data.refresh;
+if(!((data13 === "skipped") || (data13 === "only"))){
+const err42 = {instancePath:instancePath+"/refresh",schemaPath:"#/properties/refresh/enum",keyword:"enum",params:{allowedValues: schema0.properties.refresh.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -4082,19 +4073,19 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data.actions !== undefined){
-let data15 = data.actions;
-if(Array.isArray(data15)){
-const len4 = data15.length;
-for(let i7=0; i7<len4; i7++){
-if(!(validate26(data15[i7], {instancePath:instancePath+"/actions/" + i7,parentData:data15,parentDataProperty:i7,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+if(data.desired !== undefined){
+let data14 = data.desired;
+if(Array.isArray(data14)){
+const len3 = data14.length;
+for(let i6=0; i6<len3; i6++){
+if(!(validate1(data14[i6], {instancePath:instancePath+"/desired/" + i6,parentData:data14,parentDataProperty:i6,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate1.errors : vErrors.concat(validate1.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err43 = {instancePath:instancePath+"/actions",schemaPath:"#/properties/actions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err43 = {instancePath:instancePath+"/desired",schemaPath:"#/properties/desired/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -4104,11 +4095,19 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data.summary !== undefined){
-let data17 = data.summary;
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-if(data17.create === undefined){
-const err44 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "create"},message:"must have required property '"+"create"+"'"};
+if(data.actions !== undefined){
+let data16 = data.actions;
+if(Array.isArray(data16)){
+const len4 = data16.length;
+for(let i7=0; i7<len4; i7++){
+if(!(validate26(data16[i7], {instancePath:instancePath+"/actions/" + i7,parentData:data16,parentDataProperty:i7,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/actions",schemaPath:"#/properties/actions/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -4117,8 +4116,12 @@ vErrors.push(err44);
 }
 errors++;
 }
-if(data17.update === undefined){
-const err45 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "update"},message:"must have required property '"+"update"+"'"};
+}
+if(data.summary !== undefined){
+let data18 = data.summary;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+if(data18.create === undefined){
+const err45 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "create"},message:"must have required property '"+"create"+"'"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -4127,8 +4130,8 @@ vErrors.push(err45);
 }
 errors++;
 }
-if(data17.resume === undefined){
-const err46 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "resume"},message:"must have required property '"+"resume"+"'"};
+if(data18.update === undefined){
+const err46 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "update"},message:"must have required property '"+"update"+"'"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -4137,8 +4140,8 @@ vErrors.push(err46);
 }
 errors++;
 }
-if(data17.noop === undefined){
-const err47 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "noop"},message:"must have required property '"+"noop"+"'"};
+if(data18.resume === undefined){
+const err47 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "resume"},message:"must have required property '"+"resume"+"'"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -4147,8 +4150,8 @@ vErrors.push(err47);
 }
 errors++;
 }
-if(data17.drift === undefined){
-const err48 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "drift"},message:"must have required property '"+"drift"+"'"};
+if(data18.noop === undefined){
+const err48 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "noop"},message:"must have required property '"+"noop"+"'"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -4157,8 +4160,8 @@ vErrors.push(err48);
 }
 errors++;
 }
-if(data17.conflict === undefined){
-const err49 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "conflict"},message:"must have required property '"+"conflict"+"'"};
+if(data18.drift === undefined){
+const err49 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "drift"},message:"must have required property '"+"drift"+"'"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -4167,8 +4170,8 @@ vErrors.push(err49);
 }
 errors++;
 }
-if(data17.undeclared === undefined){
-const err50 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "undeclared"},message:"must have required property '"+"undeclared"+"'"};
+if(data18.conflict === undefined){
+const err50 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "conflict"},message:"must have required property '"+"conflict"+"'"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -4177,9 +4180,8 @@ vErrors.push(err50);
 }
 errors++;
 }
-for(const key3 in data17){
-if(!(((((((key3 === "create") || (key3 === "update")) || (key3 === "resume")) || (key3 === "noop")) || (key3 === "drift")) || (key3 === "conflict")) || (key3 === "undeclared"))){
-const err51 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(data18.undeclared === undefined){
+const err51 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/required",keyword:"required",params:{missingProperty: "undeclared"},message:"must have required property '"+"undeclared"+"'"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -4188,11 +4190,9 @@ vErrors.push(err51);
 }
 errors++;
 }
-}
-if(data17.create !== undefined){
-let data18 = data17.create;
-if(!((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18)))){
-const err52 = {instancePath:instancePath+"/summary/create",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key3 in data18){
+if(!(((((((key3 === "create") || (key3 === "update")) || (key3 === "resume")) || (key3 === "noop")) || (key3 === "drift")) || (key3 === "conflict")) || (key3 === "undeclared"))){
+const err52 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -4201,9 +4201,11 @@ vErrors.push(err52);
 }
 errors++;
 }
-if(typeof data18 == "number"){
-if(data18 < 0 || isNaN(data18)){
-const err53 = {instancePath:instancePath+"/summary/create",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data18.create !== undefined){
+let data19 = data18.create;
+if(!((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19)))){
+const err53 = {instancePath:instancePath+"/summary/create",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -4212,12 +4214,9 @@ vErrors.push(err53);
 }
 errors++;
 }
-}
-}
-if(data17.update !== undefined){
-let data19 = data17.update;
-if(!((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19)))){
-const err54 = {instancePath:instancePath+"/summary/update",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(typeof data19 == "number"){
+if(data19 < 0 || isNaN(data19)){
+const err54 = {instancePath:instancePath+"/summary/create",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -4226,9 +4225,12 @@ vErrors.push(err54);
 }
 errors++;
 }
-if(typeof data19 == "number"){
-if(data19 < 0 || isNaN(data19)){
-const err55 = {instancePath:instancePath+"/summary/update",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+if(data18.update !== undefined){
+let data20 = data18.update;
+if(!((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20)))){
+const err55 = {instancePath:instancePath+"/summary/update",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -4237,12 +4239,9 @@ vErrors.push(err55);
 }
 errors++;
 }
-}
-}
-if(data17.resume !== undefined){
-let data20 = data17.resume;
-if(!((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20)))){
-const err56 = {instancePath:instancePath+"/summary/resume",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(typeof data20 == "number"){
+if(data20 < 0 || isNaN(data20)){
+const err56 = {instancePath:instancePath+"/summary/update",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -4251,9 +4250,12 @@ vErrors.push(err56);
 }
 errors++;
 }
-if(typeof data20 == "number"){
-if(data20 < 0 || isNaN(data20)){
-const err57 = {instancePath:instancePath+"/summary/resume",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+if(data18.resume !== undefined){
+let data21 = data18.resume;
+if(!((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21)))){
+const err57 = {instancePath:instancePath+"/summary/resume",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -4262,12 +4264,9 @@ vErrors.push(err57);
 }
 errors++;
 }
-}
-}
-if(data17.noop !== undefined){
-let data21 = data17.noop;
-if(!((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21)))){
-const err58 = {instancePath:instancePath+"/summary/noop",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(typeof data21 == "number"){
+if(data21 < 0 || isNaN(data21)){
+const err58 = {instancePath:instancePath+"/summary/resume",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -4276,9 +4275,12 @@ vErrors.push(err58);
 }
 errors++;
 }
-if(typeof data21 == "number"){
-if(data21 < 0 || isNaN(data21)){
-const err59 = {instancePath:instancePath+"/summary/noop",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+if(data18.noop !== undefined){
+let data22 = data18.noop;
+if(!((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22)))){
+const err59 = {instancePath:instancePath+"/summary/noop",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -4287,12 +4289,9 @@ vErrors.push(err59);
 }
 errors++;
 }
-}
-}
-if(data17.drift !== undefined){
-let data22 = data17.drift;
-if(!((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22)))){
-const err60 = {instancePath:instancePath+"/summary/drift",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(typeof data22 == "number"){
+if(data22 < 0 || isNaN(data22)){
+const err60 = {instancePath:instancePath+"/summary/noop",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -4301,9 +4300,12 @@ vErrors.push(err60);
 }
 errors++;
 }
-if(typeof data22 == "number"){
-if(data22 < 0 || isNaN(data22)){
-const err61 = {instancePath:instancePath+"/summary/drift",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+if(data18.drift !== undefined){
+let data23 = data18.drift;
+if(!((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23)))){
+const err61 = {instancePath:instancePath+"/summary/drift",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -4312,12 +4314,9 @@ vErrors.push(err61);
 }
 errors++;
 }
-}
-}
-if(data17.conflict !== undefined){
-let data23 = data17.conflict;
-if(!((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23)))){
-const err62 = {instancePath:instancePath+"/summary/conflict",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(typeof data23 == "number"){
+if(data23 < 0 || isNaN(data23)){
+const err62 = {instancePath:instancePath+"/summary/drift",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -4326,9 +4325,12 @@ vErrors.push(err62);
 }
 errors++;
 }
-if(typeof data23 == "number"){
-if(data23 < 0 || isNaN(data23)){
-const err63 = {instancePath:instancePath+"/summary/conflict",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+if(data18.conflict !== undefined){
+let data24 = data18.conflict;
+if(!((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24)))){
+const err63 = {instancePath:instancePath+"/summary/conflict",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -4337,12 +4339,9 @@ vErrors.push(err63);
 }
 errors++;
 }
-}
-}
-if(data17.undeclared !== undefined){
-let data24 = data17.undeclared;
-if(!((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24)))){
-const err64 = {instancePath:instancePath+"/summary/undeclared",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(typeof data24 == "number"){
+if(data24 < 0 || isNaN(data24)){
+const err64 = {instancePath:instancePath+"/summary/conflict",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -4351,9 +4350,12 @@ vErrors.push(err64);
 }
 errors++;
 }
-if(typeof data24 == "number"){
-if(data24 < 0 || isNaN(data24)){
-const err65 = {instancePath:instancePath+"/summary/undeclared",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+if(data18.undeclared !== undefined){
+let data25 = data18.undeclared;
+if(!((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25)))){
+const err65 = {instancePath:instancePath+"/summary/undeclared",schemaPath:"#/$defs/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -4362,11 +4364,9 @@ vErrors.push(err65);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err66 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(typeof data25 == "number"){
+if(data25 < 0 || isNaN(data25)){
+const err66 = {instancePath:instancePath+"/summary/undeclared",schemaPath:"#/$defs/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -4376,15 +4376,10 @@ vErrors.push(err66);
 errors++;
 }
 }
-if(data.diagnostics !== undefined){
-let data25 = data.diagnostics;
-if(Array.isArray(data25)){
-const len5 = data25.length;
-for(let i8=0; i8<len5; i8++){
-let data26 = data25[i8];
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-if(data26.code === undefined){
-const err67 = {instancePath:instancePath+"/diagnostics/" + i8,schemaPath:"#/$defs/diagnostic/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
+}
+}
+else {
+const err67 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -4393,8 +4388,16 @@ vErrors.push(err67);
 }
 errors++;
 }
-if(data26.severity === undefined){
-const err68 = {instancePath:instancePath+"/diagnostics/" + i8,schemaPath:"#/$defs/diagnostic/required",keyword:"required",params:{missingProperty: "severity"},message:"must have required property '"+"severity"+"'"};
+}
+if(data.diagnostics !== undefined){
+let data26 = data.diagnostics;
+if(Array.isArray(data26)){
+const len5 = data26.length;
+for(let i8=0; i8<len5; i8++){
+let data27 = data26[i8];
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
+if(data27.code === undefined){
+const err68 = {instancePath:instancePath+"/diagnostics/" + i8,schemaPath:"#/$defs/diagnostic/required",keyword:"required",params:{missingProperty: "code"},message:"must have required property '"+"code"+"'"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -4403,8 +4406,8 @@ vErrors.push(err68);
 }
 errors++;
 }
-if(data26.message === undefined){
-const err69 = {instancePath:instancePath+"/diagnostics/" + i8,schemaPath:"#/$defs/diagnostic/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};
+if(data27.severity === undefined){
+const err69 = {instancePath:instancePath+"/diagnostics/" + i8,schemaPath:"#/$defs/diagnostic/required",keyword:"required",params:{missingProperty: "severity"},message:"must have required property '"+"severity"+"'"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -4413,9 +4416,8 @@ vErrors.push(err69);
 }
 errors++;
 }
-for(const key4 in data26){
-if(!((((((((key4 === "code") || (key4 === "severity")) || (key4 === "message")) || (key4 === "hint")) || (key4 === "file")) || (key4 === "line")) || (key4 === "column")) || (key4 === "sourceLine"))){
-const err70 = {instancePath:instancePath+"/diagnostics/" + i8,schemaPath:"#/$defs/diagnostic/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(data27.message === undefined){
+const err70 = {instancePath:instancePath+"/diagnostics/" + i8,schemaPath:"#/$defs/diagnostic/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -4424,12 +4426,9 @@ vErrors.push(err70);
 }
 errors++;
 }
-}
-if(data26.code !== undefined){
-let data27 = data26.code;
-if(typeof data27 === "string"){
-if(!pattern2.test(data27)){
-const err71 = {instancePath:instancePath+"/diagnostics/" + i8+"/code",schemaPath:"#/$defs/diagnostic/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]*$"+"\""};
+for(const key4 in data27){
+if(!((((((((key4 === "code") || (key4 === "severity")) || (key4 === "message")) || (key4 === "hint")) || (key4 === "file")) || (key4 === "line")) || (key4 === "column")) || (key4 === "sourceLine"))){
+const err71 = {instancePath:instancePath+"/diagnostics/" + i8,schemaPath:"#/$defs/diagnostic/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -4439,8 +4438,11 @@ vErrors.push(err71);
 errors++;
 }
 }
-else {
-const err72 = {instancePath:instancePath+"/diagnostics/" + i8+"/code",schemaPath:"#/$defs/diagnostic/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data27.code !== undefined){
+let data28 = data27.code;
+if(typeof data28 === "string"){
+if(!pattern2.test(data28)){
+const err72 = {instancePath:instancePath+"/diagnostics/" + i8+"/code",schemaPath:"#/$defs/diagnostic/properties/code/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -4450,10 +4452,8 @@ vErrors.push(err72);
 errors++;
 }
 }
-if(data26.severity !== undefined){
-let data28 = data26.severity;
-if(!((data28 === "error") || (data28 === "warning"))){
-const err73 = {instancePath:instancePath+"/diagnostics/" + i8+"/severity",schemaPath:"#/$defs/diagnostic/properties/severity/enum",keyword:"enum",params:{allowedValues: schema70.properties.severity.enum},message:"must be equal to one of the allowed values"};
+else {
+const err73 = {instancePath:instancePath+"/diagnostics/" + i8+"/code",schemaPath:"#/$defs/diagnostic/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -4463,9 +4463,10 @@ vErrors.push(err73);
 errors++;
 }
 }
-if(data26.message !== undefined){
-if(typeof data26.message !== "string"){
-const err74 = {instancePath:instancePath+"/diagnostics/" + i8+"/message",schemaPath:"#/$defs/diagnostic/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data27.severity !== undefined){
+let data29 = data27.severity;
+if(!((data29 === "error") || (data29 === "warning"))){
+const err74 = {instancePath:instancePath+"/diagnostics/" + i8+"/severity",schemaPath:"#/$defs/diagnostic/properties/severity/enum",keyword:"enum",params:{allowedValues: schema70.properties.severity.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -4475,9 +4476,9 @@ vErrors.push(err74);
 errors++;
 }
 }
-if(data26.hint !== undefined){
-if(typeof data26.hint !== "string"){
-const err75 = {instancePath:instancePath+"/diagnostics/" + i8+"/hint",schemaPath:"#/$defs/diagnostic/properties/hint/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data27.message !== undefined){
+if(typeof data27.message !== "string"){
+const err75 = {instancePath:instancePath+"/diagnostics/" + i8+"/message",schemaPath:"#/$defs/diagnostic/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -4487,9 +4488,9 @@ vErrors.push(err75);
 errors++;
 }
 }
-if(data26.file !== undefined){
-if(typeof data26.file !== "string"){
-const err76 = {instancePath:instancePath+"/diagnostics/" + i8+"/file",schemaPath:"#/$defs/diagnostic/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data27.hint !== undefined){
+if(typeof data27.hint !== "string"){
+const err76 = {instancePath:instancePath+"/diagnostics/" + i8+"/hint",schemaPath:"#/$defs/diagnostic/properties/hint/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -4499,10 +4500,9 @@ vErrors.push(err76);
 errors++;
 }
 }
-if(data26.line !== undefined){
-let data32 = data26.line;
-if(!((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32)))){
-const err77 = {instancePath:instancePath+"/diagnostics/" + i8+"/line",schemaPath:"#/$defs/diagnostic/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data27.file !== undefined){
+if(typeof data27.file !== "string"){
+const err77 = {instancePath:instancePath+"/diagnostics/" + i8+"/file",schemaPath:"#/$defs/diagnostic/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -4511,9 +4511,11 @@ vErrors.push(err77);
 }
 errors++;
 }
-if(typeof data32 == "number"){
-if(data32 < 1 || isNaN(data32)){
-const err78 = {instancePath:instancePath+"/diagnostics/" + i8+"/line",schemaPath:"#/$defs/diagnostic/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data27.line !== undefined){
+let data33 = data27.line;
+if(!((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33)))){
+const err78 = {instancePath:instancePath+"/diagnostics/" + i8+"/line",schemaPath:"#/$defs/diagnostic/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -4522,12 +4524,9 @@ vErrors.push(err78);
 }
 errors++;
 }
-}
-}
-if(data26.column !== undefined){
-let data33 = data26.column;
-if(!((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33)))){
-const err79 = {instancePath:instancePath+"/diagnostics/" + i8+"/column",schemaPath:"#/$defs/diagnostic/properties/column/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(typeof data33 == "number"){
+if(data33 < 1 || isNaN(data33)){
+const err79 = {instancePath:instancePath+"/diagnostics/" + i8+"/line",schemaPath:"#/$defs/diagnostic/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -4536,9 +4535,12 @@ vErrors.push(err79);
 }
 errors++;
 }
-if(typeof data33 == "number"){
-if(data33 < 1 || isNaN(data33)){
-const err80 = {instancePath:instancePath+"/diagnostics/" + i8+"/column",schemaPath:"#/$defs/diagnostic/properties/column/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+if(data27.column !== undefined){
+let data34 = data27.column;
+if(!((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34)))){
+const err80 = {instancePath:instancePath+"/diagnostics/" + i8+"/column",schemaPath:"#/$defs/diagnostic/properties/column/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -4547,11 +4549,9 @@ vErrors.push(err80);
 }
 errors++;
 }
-}
-}
-if(data26.sourceLine !== undefined){
-if(typeof data26.sourceLine !== "string"){
-const err81 = {instancePath:instancePath+"/diagnostics/" + i8+"/sourceLine",schemaPath:"#/$defs/diagnostic/properties/sourceLine/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data34 == "number"){
+if(data34 < 1 || isNaN(data34)){
+const err81 = {instancePath:instancePath+"/diagnostics/" + i8+"/column",schemaPath:"#/$defs/diagnostic/properties/column/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -4562,8 +4562,9 @@ errors++;
 }
 }
 }
-else {
-const err82 = {instancePath:instancePath+"/diagnostics/" + i8,schemaPath:"#/$defs/diagnostic/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data27.sourceLine !== undefined){
+if(typeof data27.sourceLine !== "string"){
+const err82 = {instancePath:instancePath+"/diagnostics/" + i8+"/sourceLine",schemaPath:"#/$defs/diagnostic/properties/sourceLine/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -4575,7 +4576,7 @@ errors++;
 }
 }
 else {
-const err83 = {instancePath:instancePath+"/diagnostics",schemaPath:"#/properties/diagnostics/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err83 = {instancePath:instancePath+"/diagnostics/" + i8,schemaPath:"#/$defs/diagnostic/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -4585,15 +4586,9 @@ vErrors.push(err83);
 errors++;
 }
 }
-if(data.cancellationWindows !== undefined){
-let data35 = data.cancellationWindows;
-if(Array.isArray(data35)){
-const len6 = data35.length;
-for(let i9=0; i9<len6; i9++){
-let data36 = data35[i9];
-if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
-if(data36.name === undefined){
-const err84 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+}
+else {
+const err84 = {instancePath:instancePath+"/diagnostics",schemaPath:"#/properties/diagnostics/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -4602,8 +4597,16 @@ vErrors.push(err84);
 }
 errors++;
 }
-if(data36.customer === undefined){
-const err85 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/required",keyword:"required",params:{missingProperty: "customer"},message:"must have required property '"+"customer"+"'"};
+}
+if(data.cancellationWindows !== undefined){
+let data36 = data.cancellationWindows;
+if(Array.isArray(data36)){
+const len6 = data36.length;
+for(let i9=0; i9<len6; i9++){
+let data37 = data36[i9];
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+if(data37.name === undefined){
+const err85 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -4612,8 +4615,8 @@ vErrors.push(err85);
 }
 errors++;
 }
-if(data36.orderId === undefined){
-const err86 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/required",keyword:"required",params:{missingProperty: "orderId"},message:"must have required property '"+"orderId"+"'"};
+if(data37.customer === undefined){
+const err86 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/required",keyword:"required",params:{missingProperty: "customer"},message:"must have required property '"+"customer"+"'"};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -4622,8 +4625,8 @@ vErrors.push(err86);
 }
 errors++;
 }
-if(data36.until === undefined){
-const err87 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/required",keyword:"required",params:{missingProperty: "until"},message:"must have required property '"+"until"+"'"};
+if(data37.orderId === undefined){
+const err87 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/required",keyword:"required",params:{missingProperty: "orderId"},message:"must have required property '"+"orderId"+"'"};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -4632,9 +4635,8 @@ vErrors.push(err87);
 }
 errors++;
 }
-for(const key5 in data36){
-if(!((((key5 === "name") || (key5 === "customer")) || (key5 === "orderId")) || (key5 === "until"))){
-const err88 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(data37.until === undefined){
+const err88 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/required",keyword:"required",params:{missingProperty: "until"},message:"must have required property '"+"until"+"'"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -4643,12 +4645,9 @@ vErrors.push(err88);
 }
 errors++;
 }
-}
-if(data36.name !== undefined){
-let data37 = data36.name;
-if(typeof data37 === "string"){
-if(func1(data37) < 1){
-const err89 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/name",schemaPath:"#/properties/cancellationWindows/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+for(const key5 in data37){
+if(!((((key5 === "name") || (key5 === "customer")) || (key5 === "orderId")) || (key5 === "until"))){
+const err89 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -4658,8 +4657,11 @@ vErrors.push(err89);
 errors++;
 }
 }
-else {
-const err90 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/name",schemaPath:"#/properties/cancellationWindows/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data37.name !== undefined){
+let data38 = data37.name;
+if(typeof data38 === "string"){
+if(func1(data38) < 1){
+const err90 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/name",schemaPath:"#/properties/cancellationWindows/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -4669,11 +4671,8 @@ vErrors.push(err90);
 errors++;
 }
 }
-if(data36.customer !== undefined){
-let data38 = data36.customer;
-if(typeof data38 === "string"){
-if(!pattern0.test(data38)){
-const err91 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/customer",schemaPath:"#/$defs/customer/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""};
+else {
+const err91 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/name",schemaPath:"#/properties/cancellationWindows/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -4683,8 +4682,11 @@ vErrors.push(err91);
 errors++;
 }
 }
-else {
-const err92 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/customer",schemaPath:"#/$defs/customer/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data37.customer !== undefined){
+let data39 = data37.customer;
+if(typeof data39 === "string"){
+if(!pattern0.test(data39)){
+const err92 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/customer",schemaPath:"#/$defs/customer/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -4694,11 +4696,8 @@ vErrors.push(err92);
 errors++;
 }
 }
-if(data36.orderId !== undefined){
-let data39 = data36.orderId;
-if(typeof data39 === "string"){
-if(func1(data39) < 1){
-const err93 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/orderId",schemaPath:"#/properties/cancellationWindows/items/properties/orderId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err93 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/customer",schemaPath:"#/$defs/customer/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -4708,8 +4707,11 @@ vErrors.push(err93);
 errors++;
 }
 }
-else {
-const err94 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/orderId",schemaPath:"#/properties/cancellationWindows/items/properties/orderId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data37.orderId !== undefined){
+let data40 = data37.orderId;
+if(typeof data40 === "string"){
+if(func1(data40) < 1){
+const err94 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/orderId",schemaPath:"#/properties/cancellationWindows/items/properties/orderId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -4719,11 +4721,8 @@ vErrors.push(err94);
 errors++;
 }
 }
-if(data36.until !== undefined){
-let data40 = data36.until;
-if(typeof data40 === "string"){
-if(func1(data40) < 1){
-const err95 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/until",schemaPath:"#/$defs/timestamp/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err95 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/orderId",schemaPath:"#/properties/cancellationWindows/items/properties/orderId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -4733,8 +4732,11 @@ vErrors.push(err95);
 errors++;
 }
 }
-else {
-const err96 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/until",schemaPath:"#/$defs/timestamp/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data37.until !== undefined){
+let data41 = data37.until;
+if(typeof data41 === "string"){
+if(func1(data41) < 1){
+const err96 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/until",schemaPath:"#/$defs/timestamp/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -4744,9 +4746,8 @@ vErrors.push(err96);
 errors++;
 }
 }
-}
 else {
-const err97 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err97 = {instancePath:instancePath+"/cancellationWindows/" + i9+"/until",schemaPath:"#/$defs/timestamp/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -4758,7 +4759,7 @@ errors++;
 }
 }
 else {
-const err98 = {instancePath:instancePath+"/cancellationWindows",schemaPath:"#/properties/cancellationWindows/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err98 = {instancePath:instancePath+"/cancellationWindows/" + i9,schemaPath:"#/properties/cancellationWindows/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -4770,12 +4771,24 @@ errors++;
 }
 }
 else {
-const err99 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err99 = {instancePath:instancePath+"/cancellationWindows",schemaPath:"#/properties/cancellationWindows/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err99];
 }
 else {
 vErrors.push(err99);
+}
+errors++;
+}
+}
+}
+else {
+const err100 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
 }
 errors++;
 }

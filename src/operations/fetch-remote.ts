@@ -12,7 +12,8 @@ import type { Diagnostic } from "../core/errors.js";
 import { createDiagnostic, OrderformError } from "../core/errors.js";
 import type { DesiredOrder, RemoteSnapshot, RemoteSubscription, StateFile } from "../core/model.js";
 import { compareStrings } from "../core/compare.js";
-import { selectCustomersToList, selectOrdersToFetch } from "../core/plan-scope.js";
+import { selectCustomersToList, selectCustomersWithWork, selectOrdersToFetch } from "../core/plan-scope.js";
+import type { PlanRefresh } from "../core/plan.js";
 import { PartnerCenterError } from "../partner-center/errors.js";
 import type { PartnerCenterClient, Subscription } from "../partner-center/types.js";
 import { runPool } from "./run-pool.js";
@@ -23,6 +24,10 @@ export interface FetchRemoteInput {
   state: StateFile | null;
   now: string;
   customers: string[];
+  /** --replace names: a `--refresh=false` plan lists their customers too. */
+  replace: string[];
+  /** "skipped" lists only the customers with work (docs/planning.md, "Refresh"). */
+  refresh: PlanRefresh;
   visibilityWindowMs: number;
   parallelism: number;
   signal?: AbortSignal;
@@ -33,10 +38,17 @@ export interface FetchRemoteInput {
 export async function fetchRemoteSnapshot(
   input: FetchRemoteInput,
 ): Promise<{ remote: RemoteSnapshot; diagnostics: Diagnostic[] }> {
-  const options = { customers: input.customers, replace: [], visibilityWindowMs: input.visibilityWindowMs };
+  const options = {
+    customers: input.customers,
+    replace: input.replace,
+    visibilityWindowMs: input.visibilityWindowMs,
+  };
   const remote: RemoteSnapshot = { lists: {}, byId: {} };
   const diagnostics: Diagnostic[] = [];
-  const customers = selectCustomersToList(input.desired, input.state, options);
+  const customers =
+    input.refresh === "skipped"
+      ? selectCustomersWithWork({ desired: input.desired, state: input.state, now: input.now, options })
+      : selectCustomersToList(input.desired, input.state, options);
   // Subscriptions only where state records placed orders: their seats are what can drift or change.
   const placed = new Set(Object.values(input.state?.orders ?? {}).map((o) => o.customer.toLowerCase()));
   const subscriptions: Record<string, RemoteSubscription[]> = {};

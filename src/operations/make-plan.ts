@@ -4,7 +4,7 @@
  */
 import type { Diagnostic } from "../core/errors.js";
 import type { RemoteSnapshot, StateFile } from "../core/model.js";
-import type { Plan } from "../core/plan.js";
+import type { Plan, PlanRefresh } from "../core/plan.js";
 import { createPlan } from "../core/planner.js";
 import type { PartnerCenterClient } from "../partner-center/types.js";
 import type { OperationContext } from "./context.js";
@@ -15,8 +15,8 @@ export interface MakePlanInput {
   project: Project;
   state: StateFile | null;
   client: PartnerCenterClient;
-  /** What shapes the plan: --customer, --replace, --allow-duplicate. */
-  shape: { customers: string[]; replace: string[]; allowDuplicate: string[] };
+  /** What shapes the plan: --customer, --replace, --allow-duplicate, --refresh; refresh absent: "full". */
+  shape: { customers: string[]; replace: string[]; allowDuplicate: string[]; refresh?: PlanRefresh };
   parallelism: number;
 }
 
@@ -28,6 +28,7 @@ export async function fetchAndCreatePlan(
   input: MakePlanInput,
 ): Promise<MadePlan> {
   const { project, shape } = input;
+  const refresh = shape.refresh ?? "full";
   const now = new Date().toISOString();
   const { remote, diagnostics } = await fetchRemoteSnapshot({
     client: input.client,
@@ -35,6 +36,8 @@ export async function fetchAndCreatePlan(
     state: input.state,
     now,
     customers: shape.customers,
+    replace: shape.replace,
+    refresh,
     visibilityWindowMs: project.loaded.config.visibilityWindowMs,
     parallelism: input.parallelism,
     signal: ctx.signal,
@@ -51,6 +54,7 @@ export async function fetchAndCreatePlan(
       customers: shape.customers.map((c) => c.toLowerCase()),
       replace: shape.replace,
       allowDuplicate: shape.allowDuplicate,
+      refresh,
       visibilityWindowMs: project.loaded.config.visibilityWindowMs,
       // From the config this run loaded: apply re-plans inside the lock with the same limits.
       limits: project.loaded.config.limits,

@@ -6,7 +6,7 @@
  */
 import { checkCustomerFilter } from "../core/customer-filter.js";
 import type { Diagnostic } from "../core/errors.js";
-import type { Plan } from "../core/plan.js";
+import type { Plan, PlanRefresh } from "../core/plan.js";
 import { planHasErrors } from "../core/planner.js";
 import type { InvalidProject, OperationContext } from "./context.js";
 import { fetchAndCreatePlan } from "./make-plan.js";
@@ -22,6 +22,11 @@ export interface PlanOptions {
   replace: string[];
   /** Names whose create may go ahead next to an identical untracked order (`--allow-duplicate`). */
   allowDuplicate: string[];
+  /**
+   * How far to look at Partner Center (docs/planning.md, "Refresh"): "full" (default), "skipped"
+   * (`--refresh=false`: only the customers with work), "only" (`--refresh-only`: drift alone).
+   */
+  refresh: PlanRefresh;
   /** Concurrent list requests; undefined: the config's `parallelism`. */
   parallelism?: number;
   /** Where to save the plan (`--out`), as given on the command line; not saved when it has errors. */

@@ -4,13 +4,14 @@
  * `+` green, `-` red, `!` orange). GitHub refuses comments of 65,536 characters or more, so the
  * output is split into parts, each under that limit and numbered "(part i of n)" when there are several.
  */
-import { assertNever } from "../core/plan.js";
+import { assertNever, selectPlanRefresh } from "../core/plan.js";
 import type { Plan, PlanAction } from "../core/plan.js";
 import {
   ACTION_SYMBOLS,
   OPEN_WINDOWS_HEADING,
   describeAction,
   describeOpenWindow,
+  describeRefreshNote,
   describeSummaryCounts,
 } from "./plan-text.js";
 
@@ -38,11 +39,19 @@ function renderSummary(plan: Plan, budget: number): string[] {
   const s = plan.summary;
   const head: string[] = [];
   const changes = s.create + s.resume + s.update;
-  if (changes === 0 && s.drift === 0 && s.conflict === 0) {
+  const note = describeRefreshNote(plan);
+  if (selectPlanRefresh(plan) === "only") {
+    head.push(
+      s.drift === 0
+        ? "**No drift.**"
+        : `**Drift: ${s.drift} changed outside orderform, ${s.noop} unchanged.**`,
+    );
+  } else if (changes === 0 && s.drift === 0 && s.conflict === 0) {
     head.push("**No changes.** Your orders match the declarations.");
   } else {
     head.push(`**Plan: ${describeSummaryCounts(s)}.**`);
   }
+  if (note !== undefined) head.push("", "> [!NOTE]", `> ${note}`);
   if (s.conflict > 0) {
     head.push(
       "",

@@ -2,7 +2,7 @@
  * The plan in Terraform's words and layout, for terminals and CI logs. Reads only the Plan.
  * describeAction() is shared with the markdown renderer so both say the same thing.
  */
-import { assertNever } from "../core/plan.js";
+import { assertNever, selectPlanRefresh } from "../core/plan.js";
 import type { Diagnostic } from "../core/errors.js";
 import type { DesiredLineItem, OrderContent } from "../core/model.js";
 import type { OpenCancellationWindow } from "../core/order-window.js";
@@ -190,7 +190,11 @@ function renderSections(plan: Plan, c: Colors): string[] {
     (a) => a.kind === "create" || a.kind === "resume" || a.kind === "update",
   );
   const undeclared = of("undeclared");
-  const unseen = of("no-op").filter((a) => a.seen === "not-yet-visible" || a.seen === "not-checked");
+  // Orders not checked at all are counted in the refresh note instead: with --refresh=false they
+  // are nearly every order, one line each would bury the change under the estate.
+  const unseen = of("no-op").filter((a) => a.seen === "not-yet-visible");
+  const refreshNote = describeRefreshNote(plan);
+  if (refreshNote !== undefined) out.push(c.bold(refreshNote), "");
 
   if (drifts.length > 0) {
     out.push(c.bold("Note: Objects have changed outside orderform"), "");
@@ -239,6 +243,14 @@ function renderSections(plan: Plan, c: Colors): string[] {
   for (const d of plan.diagnostics) out.push(...renderDiagnostic(d, c), "");
 
   const s = plan.summary;
+  if (selectPlanRefresh(plan) === "only") {
+    out.push(
+      drifts.length === 0
+        ? `${c.green(c.bold("No drift."))} ${plural(s.noop, "order")} ${s.noop === 1 ? "matches" : "match"} what Partner Center shows.`
+        : c.bold(`Drift: ${plural(drifts.length, "order")} changed outside orderform, ${s.noop} unchanged.`),
+    );
+    return out;
+  }
   if (changes.length === 0 && drifts.length === 0 && conflicts.length === 0) {
     out.push(c.green(c.bold("No changes.")) + " Your orders match the declarations.");
     return out;
@@ -261,6 +273,26 @@ function renderSections(plan: Plan, c: Colors): string[] {
     );
   }
   return out;
+}
+
+/**
+ * What a plan that did not fully refresh says about it (docs/planning.md, "Refresh"); undefined for
+ * a full plan. Shared by the text and markdown renderers.
+ */
+export function describeRefreshNote(plan: Plan): string | undefined {
+  const refresh = selectPlanRefresh(plan);
+  switch (refresh) {
+    case "full":
+      return undefined;
+    case "skipped": {
+      const trusted = plan.actions.filter((a) => a.kind === "no-op" && a.seen === "not-checked").length;
+      return `Drift was not checked (--refresh=false): only the customers with changes were listed; ${plural(trusted, "order")} of the others ${trusted === 1 ? "is" : "are"} trusted as recorded in state. \`orderform plan --refresh-only\` checks drift.`;
+    }
+    case "only":
+      return "Refresh-only (--refresh-only): every customer was listed and drift alone is reported; nothing is planned, and applying this plan buys nothing.";
+    default:
+      return assertNever(refresh);
+  }
 }
 
 /** The summary's counts; seat changes are named only when there are some. */

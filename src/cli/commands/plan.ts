@@ -2,7 +2,8 @@
  * `orderform plan`: parse the flags, run the plan operation (src/operations/plan.ts), print the
  * plan. Exit codes follow Terraform: 0, 1 error, 2 changes with --detailed-exitcode.
  */
-import { planHasChanges, planHasErrors } from "../../core/plan.js";
+import { planHasChanges, planHasErrors, selectPlanRefresh } from "../../core/plan.js";
+import type { PlanRefresh } from "../../core/plan.js";
 import type { Plan } from "../../core/plan.js";
 import { runPlanOperation } from "../../operations/plan.js";
 import { renderPlanJson } from "../../render/plan-json.js";
@@ -18,6 +19,9 @@ export interface PlanCommandFlags extends PlanFlags {
   out?: string;
   format?: PlanFormat;
   detailedExitcode?: boolean;
+  /** `--refresh=false` / `--refresh=true` (commander keeps the choice as given). */
+  refresh?: "true" | "false";
+  refreshOnly?: boolean;
 }
 
 export async function runPlan(ctx: CliContext, flags: PlanCommandFlags): Promise<CommandResult> {
@@ -31,6 +35,7 @@ export async function runPlan(ctx: CliContext, flags: PlanCommandFlags): Promise
     customers: flags.customer,
     replace: flags.replace,
     allowDuplicate: flags.allowDuplicate,
+    refresh: selectRefresh(flags),
     parallelism: flags.parallelism,
     out: flags.out,
   });
@@ -51,8 +56,16 @@ export async function runPlan(ctx: CliContext, flags: PlanCommandFlags): Promise
     );
   }
   if (planHasErrors(plan)) return 1;
-  if (flags.detailedExitcode === true && planHasChanges(plan)) return 2;
+  // A refresh-only plan has nothing to apply; for a scheduled drift job, "changes" is drift.
+  const changed = selectPlanRefresh(plan) === "only" ? plan.summary.drift > 0 : planHasChanges(plan);
+  if (flags.detailedExitcode === true && changed) return 2;
   return 0;
+}
+
+/** main.ts refuses --refresh-only next to --refresh, so at most one of them is set. */
+function selectRefresh(flags: PlanCommandFlags): PlanRefresh {
+  if (flags.refreshOnly === true) return "only";
+  return flags.refresh === "false" ? "skipped" : "full";
 }
 
 export function renderPlanIn(plan: Plan, format: PlanFormat, color: boolean): string {

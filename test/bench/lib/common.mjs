@@ -153,12 +153,13 @@ export function createCliEnv() {
 /**
  * Runs a node script in `cwd` and measures wall time (spawn to exit) and peak RSS in bytes:
  * from `/usr/bin/time -f %M` when present (exact high-water mark), else VmHWM polled from /proc.
- * `onLine` sees stdout line by line (with arrival time) when given.
+ * `onLine` sees stdout line by line (with arrival time) when given. `cpuMs` (user + system CPU of
+ * the child) comes from `/usr/bin/time` only; undefined without it.
  */
 export async function runNode(args, { cwd = ROOT, env = createCliEnv(), onLine, input = "" } = {}) {
   const useTime = existsSync(TIME_BIN);
   const argv = useTime
-    ? [TIME_BIN, ["-f", "BENCH_MAXRSS_KB=%M", process.execPath, ...args]]
+    ? [TIME_BIN, ["-f", "BENCH_CPU_S=%U+%S BENCH_MAXRSS_KB=%M", process.execPath, ...args]]
     : [process.execPath, args];
   const started = performance.now();
   const child = spawn(argv[0], argv[1], { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
@@ -194,12 +195,14 @@ export async function runNode(args, { cwd = ROOT, env = createCliEnv(), onLine, 
   const ms = performance.now() - started;
   if (poll) clearInterval(poll);
   let peakKb = polledKb;
-  const match = /BENCH_MAXRSS_KB=(\d+)\s*$/.exec(stderr);
+  let cpuMs;
+  const match = /BENCH_CPU_S=([\d.]+)\+([\d.]+) BENCH_MAXRSS_KB=(\d+)\s*$/.exec(stderr);
   if (match) {
-    peakKb = Number(match[1]);
+    cpuMs = (Number(match[1]) + Number(match[2])) * 1000;
+    peakKb = Number(match[3]);
     stderr = stderr.slice(0, match.index);
   }
-  return { code, ms, stdout, stderr, peakRssBytes: peakKb * 1024 };
+  return { code, ms, stdout, stderr, peakRssBytes: peakKb * 1024, cpuMs };
 }
 
 export function median(values) {
