@@ -19,6 +19,21 @@ export interface PlanFlags {
   parallelism?: number;
 }
 
+/**
+ * The diagnostics that made a command fail. With --json they are one JSON document on stdout (the
+ * shape `validate --json` prints), so a script reading stdout gets JSON on failure too; warnings
+ * that come while a command works stay on stderr (writeDiagnostics).
+ */
+export function writeFailure(ctx: CliContext, diagnostics: Diagnostic[]): void {
+  if (ctx.global.json) ctx.stdout.write(renderDiagnosticsJson(diagnostics) + "\n");
+  else writeDiagnostics(ctx, diagnostics);
+}
+
+/** A command's success with --json: one JSON document on stdout. */
+export function writeJsonResult(ctx: CliContext, result: Record<string, unknown>): void {
+  ctx.stdout.write(JSON.stringify(result, null, 2) + "\n");
+}
+
 export function writeDiagnostics(ctx: CliContext, diagnostics: Diagnostic[]): void {
   if (diagnostics.length === 0) return;
   if (ctx.global.json) ctx.stderr.write(renderDiagnosticsJson(diagnostics) + "\n");

@@ -9,7 +9,7 @@ import type { Approval } from "../../operations/apply.js";
 import { renderPlanText } from "../../render/plan-text.js";
 import { createProgressReporter } from "../apply-progress.js";
 import type { CliContext, CommandResult } from "../context.js";
-import { createOperationContext, parseLockTimeout, writeDiagnostics } from "../options.js";
+import { createOperationContext, parseLockTimeout, writeFailure } from "../options.js";
 import type { PlanFlags } from "../options.js";
 
 export interface ApplyCommandFlags extends PlanFlags {
@@ -46,10 +46,11 @@ export async function runApply(
   switch (result.kind) {
     case "invalid":
     case "failed":
-      writeDiagnostics(ctx, result.diagnostics);
+      writeFailure(ctx, result.diagnostics);
       return 1;
     case "plan-has-errors":
-      ctx.stderr.write("Error: the plan has errors; nothing was bought.\n");
+      if (ctx.global.json) writeFailure(ctx, result.plan.diagnostics);
+      else ctx.stderr.write("Error: the plan has errors; nothing was bought.\n");
       return 1;
     case "no-changes":
       return 0;
