@@ -3,6 +3,7 @@
  * markdown in the step summary and in comment-sized part files, each with its hidden marker;
  * Terraform's one-dash spellings; --json errors as JSON on stdout; apply's CI lines.
  */
+import { execFile } from "node:child_process";
 import { readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -168,5 +169,40 @@ describe("apply in CI", () => {
       /^(contoso|tailspin|fabrikam)\/[a-z]+: Retrying after .*429.* \(attempt \d+, waiting /m,
     );
     expect(await listSandboxOrders(sandbox.url)).toHaveLength(3);
+  });
+});
+
+describe("history of an apply", () => {
+  interface HistoryItem {
+    serial: number;
+    command: string;
+    ordersWorktree?: string;
+  }
+  const readHistory = async (): Promise<HistoryItem[]> =>
+    JSON.parse((await project.run(["state", "history", "--json"])).stdout) as HistoryItem[];
+  const git = (args: string[]): Promise<void> =>
+    new Promise((resolvePromise, reject) =>
+      execFile("git", args, { cwd: project.dir }, (error) =>
+        error === null ? resolvePromise() : reject(error),
+      ),
+    );
+
+  it("records whether the order files had uncommitted changes, and unknown outside a git work tree", async () => {
+    expect((await project.run(["apply", "-auto-approve"])).code).toBe(0);
+    expect((await readHistory()).at(-1)?.ordersWorktree).toBe("unknown");
+
+    await git(["init", "-q"]);
+    await git(["add", "orders"]);
+    await git(["-c", "user.email=e2e@example.com", "-c", "user.name=e2e", "commit", "-qm", "orders"]);
+    await project.writeOrder("contoso.yaml", createOrderYaml("contoso/seats", CONTOSO, LICENSE_OFFER, 9));
+    expect((await project.run(["apply", "-auto-approve"])).code).toBe(0);
+    expect((await readHistory()).at(-1)).toMatchObject({ command: "apply", ordersWorktree: "dirty" });
+    expect((await project.run(["state", "history"])).stdout).toMatch(
+      /apply: .*\[uncommitted order files\]\n$/,
+    );
+
+    await git(["-c", "user.email=e2e@example.com", "-c", "user.name=e2e", "commit", "-qam", "nine seats"]);
+    expect((await project.run(["apply", "-auto-approve"])).code).toBe(0);
+    expect((await readHistory()).at(-1)?.ordersWorktree).toBe("clean");
   });
 });
