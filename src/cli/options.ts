@@ -34,7 +34,7 @@ export function writeJsonResult(ctx: CliContext, result: Record<string, unknown>
   ctx.stdout.write(JSON.stringify(result, null, 2) + "\n");
 }
 
-export function writeDiagnostics(ctx: CliContext, diagnostics: Diagnostic[]): void {
+function writeDiagnostics(ctx: CliContext, diagnostics: Diagnostic[]): void {
   if (diagnostics.length === 0) return;
   if (ctx.global.json) ctx.stderr.write(renderDiagnosticsJson(diagnostics) + "\n");
   else ctx.stderr.write(renderDiagnostics(diagnostics, { color: ctx.global.color }));

@@ -12,7 +12,7 @@ import { OrderformError } from "../core/errors.js";
  * GitHub refuses a step summary above 1024 KiB ("supports content up to a size of 1024k"); the
  * limit counts what every write of the step put in the file, so what is there already counts.
  */
-export const STEP_SUMMARY_LIMIT_BYTES = 1024 * 1024;
+const STEP_SUMMARY_LIMIT_BYTES = 1024 * 1024;
 
 const PART_FILE = /^plan-part-\d+\.md$/;
 
@@ -62,7 +62,7 @@ export async function appendStepSummary(file: string, parts: readonly string[]):
 }
 
 /** The text to append within `room` bytes: whole parts, then a note when some were left out. */
-export function selectSummaryText(
+function selectSummaryText(
   parts: readonly string[],
   room: number,
 ): { text: string; appended: number } {
