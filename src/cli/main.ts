@@ -73,7 +73,8 @@ function printFatal(error: unknown, json: boolean): void {
         message: error.message,
         ...(error.hint === undefined ? {} : { hint: error.hint }),
       };
-      process.stdout.write(renderDiagnosticsJson([self, ...error.diagnostics]) + "\n");
+      // On one line, so that it also ends a stream of JSON lines (`apply --json`) well.
+      process.stdout.write(renderDiagnosticsJson([self, ...error.diagnostics], {}, { compact: true }));
       return;
     }
     process.stderr.write(`Error: ${error.message}${error.code ? `  [${error.code}]` : ""}\n`);

@@ -24,8 +24,12 @@ export interface PlanFlags {
  * shape `validate --json` prints), so a script reading stdout gets JSON on failure too; warnings
  * that come while a command works stay on stderr (writeDiagnostics).
  */
-export function writeFailure(ctx: CliContext, diagnostics: Diagnostic[]): void {
-  if (ctx.global.json) ctx.stdout.write(renderDiagnosticsJson(diagnostics) + "\n");
+export function writeFailure(
+  ctx: CliContext,
+  diagnostics: Diagnostic[],
+  options: { compact?: boolean } = {},
+): void {
+  if (ctx.global.json) ctx.stdout.write(renderDiagnosticsJson(diagnostics, {}, options));
   else writeDiagnostics(ctx, diagnostics);
 }
 

@@ -62,10 +62,7 @@ export async function appendStepSummary(file: string, parts: readonly string[]):
 }
 
 /** The text to append within `room` bytes: whole parts, then a note when some were left out. */
-function selectSummaryText(
-  parts: readonly string[],
-  room: number,
-): { text: string; appended: number } {
+function selectSummaryText(parts: readonly string[], room: number): { text: string; appended: number } {
   const note = (left: number): string =>
     `\n> [!NOTE]\n> ${left} of ${parts.length} plan part${parts.length === 1 ? "" : "s"} left out: a step summary holds at most 1 MiB. The saved plan and the pull-request comments hold the whole plan.\n`;
   const reserve = Buffer.byteLength(note(parts.length), "utf8");

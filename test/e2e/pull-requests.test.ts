@@ -120,6 +120,14 @@ describe("--json means JSON, errors too", () => {
   it("plan, apply, import, state and force-unlock print their errors as one JSON document on stdout", async () => {
     await failsWith(["plan", "--json", "--customer", "not-a-guid"], "cli.invalid-customer");
     await failsWith(["apply", "missing.plan", "--json"], "plan.file-unreadable");
+    // apply --json is a stream of JSON lines: its error is one line too.
+    const bad = await project.run(["apply", "-json", "-auto-approve", "--customer", "not-a-guid"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout.trim().split("\n")).toHaveLength(1);
+    expect(JSON.parse(bad.stdout)).toMatchObject({
+      ok: false,
+      diagnostics: [{ code: "cli.invalid-customer" }],
+    });
     await failsWith(["import", "nope/none", "0123", "--json"], "import.not-declared");
     await failsWith(["state", "rm", "nope/none", "--json"], "state.not-found");
     await failsWith(["state", "show", "nope/none", "-json"], "state.not-found");

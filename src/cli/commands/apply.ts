@@ -46,10 +46,11 @@ export async function runApply(
   switch (result.kind) {
     case "invalid":
     case "failed":
-      writeFailure(ctx, result.diagnostics);
+      // One line: with --json, stdout is a stream of JSON lines.
+      writeFailure(ctx, result.diagnostics, { compact: true });
       return 1;
     case "plan-has-errors":
-      if (ctx.global.json) writeFailure(ctx, result.plan.diagnostics);
+      if (ctx.global.json) writeFailure(ctx, result.plan.diagnostics, { compact: true });
       else ctx.stderr.write("Error: the plan has errors; nothing was bought.\n");
       return 1;
     case "no-changes":
