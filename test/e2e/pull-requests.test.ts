@@ -6,6 +6,7 @@
 import { execFile } from "node:child_process";
 import { readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startSandbox, type RunningSandbox } from "../../src/sandbox/index.js";
 import {
@@ -188,12 +189,9 @@ describe("history of an apply", () => {
   }
   const readHistory = async (): Promise<HistoryItem[]> =>
     JSON.parse((await project.run(["state", "history", "--json"])).stdout) as HistoryItem[];
-  const git = (args: string[]): Promise<void> =>
-    new Promise((resolvePromise, reject) =>
-      execFile("git", args, { cwd: project.dir }, (error) =>
-        error === null ? resolvePromise() : reject(error),
-      ),
-    );
+  const git = async (args: string[]): Promise<void> => {
+    await promisify(execFile)("git", args, { cwd: project.dir });
+  };
 
   it("records whether the order files had uncommitted changes, and unknown outside a git work tree", async () => {
     expect((await project.run(["apply", "-auto-approve"])).code).toBe(0);
