@@ -60,9 +60,11 @@ function createContext(program: Command): CliContext {
 }
 
 /**
- * Prints an error that stopped the command. With `--json` (the command's or the global flag, as
- * parsed) it is one JSON document on stdout, the shape `validate --json` prints, so that a script
- * reading stdout gets JSON whether the command worked or not; the exit code is the same.
+ * Prints an error that stopped the command: `Error: MESSAGE  [CODE]` and its hint on stderr. With
+ * `--json` (the command's or the global flag, as parsed) it is also one JSON document on stdout, on
+ * one line (the shape `validate --json` prints), so that a script reading stdout gets JSON whether
+ * the command worked or not, and a stream of JSON lines (`apply --json`) ends well; the exit code
+ * is the same.
  */
 function printFatal(error: unknown, json: boolean): void {
   if (error instanceof OrderformError) {
@@ -73,9 +75,7 @@ function printFatal(error: unknown, json: boolean): void {
         message: error.message,
         ...(error.hint === undefined ? {} : { hint: error.hint }),
       };
-      // On one line, so that it also ends a stream of JSON lines (`apply --json`) well.
       process.stdout.write(renderDiagnosticsJson([self, ...error.diagnostics], {}, { compact: true }));
-      return;
     }
     process.stderr.write(`Error: ${error.message}${error.code ? `  [${error.code}]` : ""}\n`);
     if (error.hint) process.stderr.write(`  hint: ${error.hint}\n`);

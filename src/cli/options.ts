@@ -20,9 +20,9 @@ export interface PlanFlags {
 }
 
 /**
- * The diagnostics that made a command fail. With --json they are one JSON document on stdout (the
- * shape `validate --json` prints), so a script reading stdout gets JSON on failure too; warnings
- * that come while a command works stay on stderr (writeDiagnostics).
+ * The diagnostics that made a command fail, for people on stderr. With --json they are also one JSON
+ * document on stdout (the shape `validate --json` prints), so a script reading stdout gets JSON on
+ * failure too; warnings that come while a command works stay on stderr only (writeDiagnostics).
  */
 export function writeFailure(
   ctx: CliContext,
@@ -30,7 +30,7 @@ export function writeFailure(
   options: { compact?: boolean } = {},
 ): void {
   if (ctx.global.json) ctx.stdout.write(renderDiagnosticsJson(diagnostics, {}, options));
-  else writeDiagnostics(ctx, diagnostics);
+  ctx.stderr.write(renderDiagnostics(diagnostics, { color: ctx.global.color }));
 }
 
 /** A command's success with --json: one JSON document on stdout. */
