@@ -1,11 +1,12 @@
 /**
- * Progress for apply: listr2 on a TTY (animated), its plain "simple" renderer when CI is set or
- * stdout is not a TTY (listr2 picks by TTY alone, so the choice is explicit here), or one JSON object
- * per line with --json. Every view is driven by the same ApplyEvent stream.
+ * Progress for apply: listr2 on a TTY (animated, the live view), plain lines when CI is set or
+ * stdout is not a TTY (src/cli/apply-lines.ts; listr2 picks by TTY alone, so the choice is explicit
+ * here), or one JSON object per line with --json. Every view is driven by the same ApplyEvent stream.
  */
 import { Listr } from "listr2";
 import type { ApplyEvent } from "../apply/events.js";
 import type { ApplyProgress, ApplyWorkItem } from "../operations/apply.js";
+import { createLineReporter } from "./apply-lines.js";
 import type { CliContext } from "./context.js";
 
 export function createProgressReporter(ctx: CliContext, items: ApplyWorkItem[]): ApplyProgress {
@@ -17,6 +18,11 @@ export function createProgressReporter(ctx: CliContext, items: ApplyWorkItem[]):
     };
   }
   if (items.length === 0) return { onEvent: () => undefined, finish: async () => undefined };
+  const plain =
+    ctx.env.CI !== undefined && ctx.env.CI !== "" && ctx.env.CI !== "false"
+      ? true
+      : ctx.stdout.isTTY !== true;
+  if (plain) return createLineReporter(ctx);
 
   interface Waiter {
     resolve: (outcome: { skipped?: string }) => void;
@@ -25,10 +31,6 @@ export function createProgressReporter(ctx: CliContext, items: ApplyWorkItem[]):
   }
   const waiters = new Map<string, Waiter>();
   const early = new Map<string, ApplyEvent[]>();
-  const plain =
-    ctx.env.CI !== undefined && ctx.env.CI !== "" && ctx.env.CI !== "false"
-      ? true
-      : ctx.stdout.isTTY !== true;
 
   const listr = new Listr(
     items.map((item) => ({
@@ -45,7 +47,7 @@ export function createProgressReporter(ctx: CliContext, items: ApplyWorkItem[]):
       concurrent: true,
       exitOnError: false,
       registerSignalListeners: false,
-      renderer: plain ? "simple" : "default",
+      renderer: "default",
       rendererOptions: { collapseErrors: false },
     },
   );

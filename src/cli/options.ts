@@ -19,7 +19,26 @@ export interface PlanFlags {
   parallelism?: number;
 }
 
-export function writeDiagnostics(ctx: CliContext, diagnostics: Diagnostic[]): void {
+/**
+ * The diagnostics that made a command fail, for people on stderr. With --json they are also one JSON
+ * document on stdout (the shape `validate --json` prints), so a script reading stdout gets JSON on
+ * failure too; warnings that come while a command works stay on stderr only (writeDiagnostics).
+ */
+export function writeFailure(
+  ctx: CliContext,
+  diagnostics: Diagnostic[],
+  options: { compact?: boolean } = {},
+): void {
+  if (ctx.global.json) ctx.stdout.write(renderDiagnosticsJson(diagnostics, {}, options));
+  ctx.stderr.write(renderDiagnostics(diagnostics, { color: ctx.global.color }));
+}
+
+/** A command's success with --json: one JSON document on stdout. */
+export function writeJsonResult(ctx: CliContext, result: Record<string, unknown>): void {
+  ctx.stdout.write(JSON.stringify(result, null, 2) + "\n");
+}
+
+function writeDiagnostics(ctx: CliContext, diagnostics: Diagnostic[]): void {
   if (diagnostics.length === 0) return;
   if (ctx.global.json) ctx.stderr.write(renderDiagnosticsJson(diagnostics) + "\n");
   else ctx.stderr.write(renderDiagnostics(diagnostics, { color: ctx.global.color }));

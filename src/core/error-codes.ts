@@ -120,6 +120,7 @@ const CLI_CODES = {
   "cli.invalid-duration": { kind: "error", meaning: "--lock-timeout is not a duration" },
   "cli.missing-option": { kind: "error", meaning: "a required option is missing (state migrate --to)" },
   "cli.interrupted": { kind: "error", meaning: "the command was stopped by Ctrl-C or SIGTERM" },
+  "cli.unknown-option": { kind: "error", meaning: "a one-dash word names no option orderform knows" },
 } as const satisfies Record<string, CodeEntry>;
 
 const PLAN_CODES = {
@@ -156,6 +157,10 @@ const PLAN_CODES = {
   "plan.file-corrupt": { kind: "error", meaning: "the saved plan file is not JSON" },
   "plan.file-invalid": { kind: "error", meaning: "the saved plan file is against the plan schema" },
   "plan.unknown-version": { kind: "error", meaning: "the saved plan's format version is unknown" },
+  "plan.markdown-unwritable": {
+    kind: "error",
+    meaning: "the markdown parts (--markdown-out) or the step summary cannot be written",
+  },
   "remote.fetch-failed": {
     kind: "diagnostic",
     meaning: "reading a customer's orders failed with an error that carries no code of its own",
@@ -210,6 +215,7 @@ const APPLY_CODES = {
     kind: "error",
     meaning: "the order may have been placed by another name's pending create",
   },
+  "import.mismatch": { kind: "diagnostic", meaning: "the order does not match the declaration (--json)" },
 } as const satisfies Record<string, CodeEntry>;
 
 const STATE_CODES = {

@@ -202,6 +202,10 @@ export interface HistoryMeta {
   user: string;
   host: string;
   gitCommit?: string;
+  /**
+   * Whether the order files had uncommitted changes (git status of the orders path) when the command that wrote this version ran: clean, dirty, or unknown when the project is not a git work tree or git is missing. Absent in versions written before orderform recorded it.
+   */
+  ordersWorktree?: "clean" | "dirty" | "unknown";
   summary: string;
   /**
    * Seat changes this version records (update-done journal records folded); absent when none.

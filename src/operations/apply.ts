@@ -9,6 +9,7 @@ import { applyPlan, recordStatusChanges, selectApplyWork } from "../apply/applie
 import type { ApplyEvent, ApplySummary } from "../apply/events.js";
 import type { SeatChangeActor } from "../apply/seat-updater.js";
 import { readGitHead } from "../state/local-store.js";
+import { readOrdersWorktree } from "./git-worktree.js";
 import type { LockInfo } from "../state/types.js";
 import { checkCustomerFilter } from "../core/customer-filter.js";
 import type { Diagnostic } from "../core/errors.js";
@@ -110,6 +111,8 @@ export async function runApplyOperation(ctx: OperationContext, options: ApplyOpt
     await session.release();
     throw error;
   });
+  // Read when the run starts, beside the plan: the files as they were when they were applied.
+  const ordersWorktree = readOrdersWorktree(loaded.rootDir, loaded.config.orders);
   let failed = false;
   try {
     let plan: Plan;
@@ -138,7 +141,11 @@ export async function runApplyOperation(ctx: OperationContext, options: ApplyOpt
       if (planHasErrors(plan)) return { kind: "plan-has-errors", plan };
       if (!planHasChanges(plan)) {
         await recordStatusChanges(plan, session);
-        await session.commit({ command: "apply", summary: "no changes; order statuses refreshed" });
+        await session.commit({
+          command: "apply",
+          summary: "no changes; order statuses refreshed",
+          ordersWorktree: await ordersWorktree,
+        });
         return { kind: "no-changes" };
       }
       if (options.approval.mode === "ask" && !(await options.approval.ask(plan)))
@@ -170,7 +177,11 @@ export async function runApplyOperation(ctx: OperationContext, options: ApplyOpt
     } finally {
       await progress.finish();
     }
-    await session.commit({ command, summary: describeApplySummary(summary) });
+    await session.commit({
+      command,
+      summary: describeApplySummary(summary),
+      ordersWorktree: await ordersWorktree,
+    });
     return { kind: "applied", summary };
   } catch (error) {
     failed = true;

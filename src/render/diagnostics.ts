@@ -63,11 +63,13 @@ export function createSourceExcerpt(line: string, column: number): { text: strin
 
 /**
  * JSON form: one object, `diagnostics` plus counts; `extra` adds command-specific fields (e.g.
- * validate's file and order counts). Ends with a newline.
+ * validate's file and order counts). Ends with a newline. `compact`: on one line, for a stream of
+ * JSON lines (`apply --json`), where it is the last line.
  */
 export function renderDiagnosticsJson(
   diagnostics: readonly Diagnostic[],
   extra: Record<string, unknown> = {},
+  options: { compact?: boolean } = {},
 ): string {
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const body = {
@@ -89,7 +91,7 @@ export function renderDiagnosticsJson(
         : { sourceLine: createSourceExcerpt(d.sourceLine, d.column ?? 1).text }),
     })),
   };
-  return `${JSON.stringify(body, null, 2)}\n`;
+  return `${options.compact === true ? JSON.stringify(body) : JSON.stringify(body, null, 2)}\n`;
 }
 
 /** "file:line:col", "file", or "" for project-wide diagnostics. */

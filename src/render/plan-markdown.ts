@@ -3,6 +3,9 @@
  * first, then one <details> block per customer with the actions in a `diff` fence (GitHub colours
  * `+` green, `-` red, `!` orange). GitHub refuses comments of 65,536 characters or more, so the
  * output is split into parts, each under that limit and numbered "(part i of n)" when there are several.
+ * With `marker`, each part starts with a hidden line `<!-- orderform:plan id=ID part=N/M -->` by
+ * which a workflow finds the comments it posted for this plan and updates them in place
+ * (docs/planning.md, "Pull requests").
  */
 import { assertNever, selectPlanRefresh } from "../core/plan.js";
 import type { Plan, PlanAction } from "../core/plan.js";
@@ -20,7 +23,10 @@ export const MARKDOWN_PART_LIMIT = 65_536;
 /** Room left for the part header, which is only known once the number of parts is. */
 const HEADER_RESERVE = 200;
 
-export function renderPlanMarkdown(plan: Plan, options: { limit?: number } = {}): string[] {
+/** The longest marker id kept; longer ones are cut, so the marker fits in the header reserve. */
+const MARKER_ID_LIMIT = 100;
+
+export function renderPlanMarkdown(plan: Plan, options: { limit?: number; marker?: string } = {}): string[] {
   // `limit` exists for tests of the splitting; production callers use GitHub's limit.
   const budget = (options.limit ?? MARKDOWN_PART_LIMIT) - HEADER_RESERVE;
   if (budget < 1000) throw new Error(`markdown part limit too small: ${options.limit}`);
@@ -30,8 +36,19 @@ export function renderPlanMarkdown(plan: Plan, options: { limit?: number } = {})
   return bodies.map((body, i) => {
     const title =
       bodies.length === 1 ? "### orderform plan" : `### orderform plan (part ${i + 1} of ${bodies.length})`;
-    return `${title}\n\n${body}`;
+    const marker =
+      options.marker === undefined ? "" : `${renderMarker(options.marker, i + 1, bodies.length)}\n`;
+    return `${marker}${title}\n\n${body}`;
   });
+}
+
+/**
+ * The hidden first line of a part. The id cannot end the HTML comment early: whitespace becomes
+ * `_` and `-` runs and `>` are dropped, so `-->` never appears inside it.
+ */
+function renderMarker(id: string, part: number, parts: number): string {
+  const safe = id.replace(/\s+/g, "_").replace(/-{2,}/g, "-").replace(/>/g, "").slice(0, MARKER_ID_LIMIT);
+  return `<!-- orderform:plan id=${safe === "" ? "_" : safe} part=${part}/${parts} -->`;
 }
 
 /** The headline, call-outs and per-customer table; several blocks when the table is very long. */

@@ -130,7 +130,7 @@ export function createStateOrderJson(
 export function renderHistory(entries: HistoryEntry[], damaged: readonly DamagedHistoryFile[] = []): string {
   const rows: { serial: number; line: string }[] = entries.map((e) => ({
     serial: e.serial,
-    line: `${String(e.serial).padEnd(7)} ${e.time.padEnd(25)} ${`${e.user}@${e.host}`.padEnd(25)} ${(e.gitCommit ?? "-").slice(0, 8).padEnd(9)} ${e.command}: ${e.summary}${e.seatChanges === undefined ? "" : ` [seats: ${e.seatChanges} changed]`}`,
+    line: `${String(e.serial).padEnd(7)} ${e.time.padEnd(25)} ${`${e.user}@${e.host}`.padEnd(25)} ${(e.gitCommit ?? "-").slice(0, 8).padEnd(9)} ${e.command}: ${e.summary}${e.seatChanges === undefined ? "" : ` [seats: ${e.seatChanges} changed]`}${e.ordersWorktree === "dirty" ? " [uncommitted order files]" : ""}`,
   }));
   for (const d of damaged) {
     rows.push({ serial: d.serial, line: `${String(d.serial).padEnd(7)} DAMAGED (skipped): ${d.file}` });

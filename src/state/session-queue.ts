@@ -55,6 +55,7 @@ export function createHistoryEntry(
     user: author.user,
     host: author.host,
     ...(gitCommit === undefined ? {} : { gitCommit }),
+    ...(meta.ordersWorktree === undefined ? {} : { ordersWorktree: meta.ordersWorktree }),
     summary: meta.summary,
   };
 }

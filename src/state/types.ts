@@ -31,6 +31,8 @@ export interface LockInfo {
 export interface VersionMeta {
   command: string; // e.g. "apply", "state rm contoso/x"
   summary: string; // e.g. "2 created, 1 failed"
+  /** Whether the order files had uncommitted changes when the command ran (recorded by apply). */
+  ordersWorktree?: HistoryMeta["ordersWorktree"];
 }
 
 export type HistoryEntry = HistoryMeta;

@@ -9,7 +9,7 @@ import type { Approval } from "../../operations/apply.js";
 import { renderPlanText } from "../../render/plan-text.js";
 import { createProgressReporter } from "../apply-progress.js";
 import type { CliContext, CommandResult } from "../context.js";
-import { createOperationContext, parseLockTimeout, writeDiagnostics } from "../options.js";
+import { createOperationContext, parseLockTimeout, writeFailure } from "../options.js";
 import type { PlanFlags } from "../options.js";
 
 export interface ApplyCommandFlags extends PlanFlags {
@@ -46,10 +46,12 @@ export async function runApply(
   switch (result.kind) {
     case "invalid":
     case "failed":
-      writeDiagnostics(ctx, result.diagnostics);
+      // One line: with --json, stdout is a stream of JSON lines.
+      writeFailure(ctx, result.diagnostics, { compact: true });
       return 1;
     case "plan-has-errors":
-      ctx.stderr.write("Error: the plan has errors; nothing was bought.\n");
+      if (ctx.global.json) writeFailure(ctx, result.plan.diagnostics, { compact: true });
+      else ctx.stderr.write("Error: the plan has errors; nothing was bought.\n");
       return 1;
     case "no-changes":
       return 0;

@@ -4,7 +4,7 @@
  */
 import { runForceUnlockOperation } from "../../operations/state.js";
 import type { CliContext, CommandResult } from "../context.js";
-import { createOperationContext, writeDiagnostics } from "../options.js";
+import { createOperationContext, writeFailure, writeJsonResult } from "../options.js";
 
 export async function runForceUnlock(
   ctx: CliContext,
@@ -16,10 +16,20 @@ export async function runForceUnlock(
     force: flags.force === true,
   });
   if (result.kind === "invalid") {
-    writeDiagnostics(ctx, result.diagnostics);
+    writeFailure(ctx, result.diagnostics);
     return 1;
   }
   const { holder, running, checked } = result;
+  if (ctx.global.json) {
+    writeJsonResult(ctx, {
+      ok: true,
+      removed: lockId,
+      holder,
+      holderRunning: running,
+      holderChecked: checked,
+    });
+    return 0;
+  }
   ctx.stdout.write(
     running
       ? `Lock ${lockId} removed, although process ${holder.pid} on ${holder.host} is still running. That run is fenced out: at its next journal record or commit it fails with state.lock-lost, and from then on it starts no new order. The next run folds in what it recorded.\n`

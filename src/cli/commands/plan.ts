@@ -5,12 +5,14 @@
 import { planHasChanges, planHasErrors, selectPlanRefresh } from "../../core/plan.js";
 import type { PlanRefresh } from "../../core/plan.js";
 import type { Plan } from "../../core/plan.js";
+import { resolve, posix } from "node:path";
 import { runPlanOperation } from "../../operations/plan.js";
+import { appendStepSummary, writeMarkdownParts } from "../../operations/plan-markdown-files.js";
 import { renderPlanJson } from "../../render/plan-json.js";
 import { renderPlanMarkdown } from "../../render/plan-markdown.js";
 import { renderPlanText } from "../../render/plan-text.js";
 import type { CliContext, CommandResult } from "../context.js";
-import { createOperationContext, parseLockTimeout, writeDiagnostics } from "../options.js";
+import { createOperationContext, parseLockTimeout, writeFailure } from "../options.js";
 import type { PlanFlags } from "../options.js";
 
 export type PlanFormat = "text" | "json" | "markdown";
@@ -22,6 +24,8 @@ export interface PlanCommandFlags extends PlanFlags {
   /** `--refresh=false` / `--refresh=true` (commander keeps the choice as given). */
   refresh?: "true" | "false";
   refreshOnly?: boolean;
+  markdownOut?: string;
+  markdownId?: string;
 }
 
 export async function runPlan(ctx: CliContext, flags: PlanCommandFlags): Promise<CommandResult> {
@@ -29,7 +33,8 @@ export async function runPlan(ctx: CliContext, flags: PlanCommandFlags): Promise
   const format: PlanFormat = ctx.global.json ? "json" : (flags.format ?? "text");
   const operation = createOperationContext(ctx, (event) => {
     // Printed as soon as it is made: a plan file that cannot be written does not hide the plan.
-    if (event.type === "plan-ready") ctx.stdout.write(renderPlanIn(event.plan, format, ctx.global.color));
+    if (event.type === "plan-ready")
+      ctx.stdout.write(renderPlanIn(event.plan, format, ctx.global.color, flags.markdownId));
   });
   const result = await runPlanOperation(operation, {
     customers: flags.customer,
@@ -40,10 +45,11 @@ export async function runPlan(ctx: CliContext, flags: PlanCommandFlags): Promise
     out: flags.out,
   });
   if (result.kind !== "planned") {
-    writeDiagnostics(ctx, result.diagnostics);
+    writeFailure(ctx, result.diagnostics);
     return 1;
   }
   const { plan, saved } = result;
+  await writePullRequestMarkdown(ctx, plan, flags);
   if (saved === "refused-errors") {
     ctx.stderr.write(
       `\nThe plan has errors, so it was not saved to ${flags.out ?? ""}. Fix them and plan again.\n`,
@@ -62,20 +68,47 @@ export async function runPlan(ctx: CliContext, flags: PlanCommandFlags): Promise
   return 0;
 }
 
-/** main.ts refuses --refresh-only next to --refresh, so at most one of them is set. */
+/** The program (program.ts) refuses --refresh-only next to --refresh, so at most one of them is set. */
 function selectRefresh(flags: PlanCommandFlags): PlanRefresh {
   if (flags.refreshOnly === true) return "only";
   return flags.refresh === "false" ? "skipped" : "full";
 }
 
-export function renderPlanIn(plan: Plan, format: PlanFormat, color: boolean): string {
+/**
+ * The markdown for a pull request, beside what stdout shows: the parts as files (`--markdown-out`)
+ * and the GitHub Actions step summary (when `GITHUB_STEP_SUMMARY` names one), each part with its
+ * hidden marker.
+ */
+async function writePullRequestMarkdown(ctx: CliContext, plan: Plan, flags: PlanCommandFlags): Promise<void> {
+  const summaryFile = ctx.env.GITHUB_STEP_SUMMARY ?? "";
+  if (flags.markdownOut === undefined && summaryFile === "") return;
+  const parts = renderPlanMarkdown(plan, { marker: flags.markdownId ?? createMarkdownId(ctx) });
+  if (flags.markdownOut !== undefined) {
+    await writeMarkdownParts(resolve(ctx.cwd, ctx.global.chdir ?? ".", flags.markdownOut), parts);
+  }
+  if (summaryFile !== "") await appendStepSummary(summaryFile, parts);
+}
+
+/**
+ * The plan's id in the markdown marker when --markdown-id is not given: the project as the command
+ * line names it (`--chdir` and `--config`), so two plans of one repository (say `--chdir prod` and
+ * `--chdir test`) mark their comments apart, and the same command marks them alike on every run.
+ */
+function createMarkdownId(ctx: CliContext): string {
+  const named = [ctx.global.chdir, ctx.global.config].filter((p): p is string => p !== undefined);
+  return named.length === 0 ? "." : posix.normalize(named.join("/").replaceAll("\\", "/"));
+}
+
+export function renderPlanIn(plan: Plan, format: PlanFormat, color: boolean, markdownId?: string): string {
   switch (format) {
     case "text":
       return renderPlanText(plan, { color });
     case "json":
       return renderPlanJson(plan);
     case "markdown":
-      return renderPlanMarkdown(plan).join("\n\n") + "\n";
+      return (
+        renderPlanMarkdown(plan, markdownId === undefined ? {} : { marker: markdownId }).join("\n\n") + "\n"
+      );
     default: {
       const never: never = format;
       throw new Error(`unknown format ${String(never)}`);

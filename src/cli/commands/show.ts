@@ -5,7 +5,7 @@ import { resolveFromLocation } from "../../operations/project.js";
 import { openProjectStateStore } from "../../operations/state.js";
 import { renderStateText } from "../../render/state-text.js";
 import type { CliContext, CommandResult } from "../context.js";
-import { createOperationContext, writeDiagnostics } from "../options.js";
+import { createOperationContext, writeFailure } from "../options.js";
 import type { PlanFormat } from "./plan.js";
 import { renderPlanIn } from "./plan.js";
 
@@ -23,7 +23,7 @@ export async function runShow(
   }
   const store = await openProjectStateStore(operation);
   if (isInvalid(store)) {
-    writeDiagnostics(ctx, store.diagnostics);
+    writeFailure(ctx, store.diagnostics);
     return 1;
   }
   const state = await store.read();

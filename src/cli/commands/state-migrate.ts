@@ -5,7 +5,7 @@
 import { OrderformError } from "../../core/errors.js";
 import { runStateMigrateOperation } from "../../operations/state-migrate.js";
 import type { CliContext, CommandResult } from "../context.js";
-import { createOperationContext, parseLockTimeout, writeDiagnostics } from "../options.js";
+import { createOperationContext, parseLockTimeout, writeFailure, writeJsonResult } from "../options.js";
 
 export async function runStateMigrate(
   ctx: CliContext,
@@ -21,10 +21,22 @@ export async function runStateMigrate(
   const lockTimeoutMs = parseLockTimeout(flags.lockTimeout);
   const result = await runStateMigrateOperation(createOperationContext(ctx), { to, lockTimeoutMs });
   if (result.kind === "invalid") {
-    writeDiagnostics(ctx, result.diagnostics);
+    writeFailure(ctx, result.diagnostics);
     return 1;
   }
   const { copied, firstSerial, lastSerial, lineage, target, recoveredSerial } = result;
+  if (ctx.global.json) {
+    writeJsonResult(ctx, {
+      ok: true,
+      copied,
+      ...(copied === 0 ? {} : { firstSerial }),
+      lastSerial,
+      lineage,
+      target: target.backend,
+      ...(recoveredSerial === undefined ? {} : { recoveredSerial }),
+    });
+    return 0;
+  }
   const what =
     copied === 0
       ? `Copied no state version: the ${target.backend} backend named in ${to} already holds this state at serial ${lastSerial} (lineage ${lineage}).`

@@ -1,7 +1,7 @@
 /** `orderform state mv OLD NEW`: run the state mv operation (src/operations/state.ts). */
 import { describeMoved, runStateMvOperation } from "../../operations/state.js";
 import type { CliContext, CommandResult } from "../context.js";
-import { createOperationContext, parseLockTimeout, writeDiagnostics } from "../options.js";
+import { createOperationContext, parseLockTimeout, writeFailure, writeJsonResult } from "../options.js";
 
 export async function runStateMv(
   ctx: CliContext,
@@ -15,8 +15,15 @@ export async function runStateMv(
     lockTimeoutMs: parseLockTimeout(flags.lockTimeout),
   });
   if (result.kind === "invalid") {
-    writeDiagnostics(ctx, result.diagnostics);
+    writeFailure(ctx, result.diagnostics);
     return 1;
+  }
+  if (ctx.global.json) {
+    writeJsonResult(ctx, {
+      ok: true,
+      moved: { from, to, ...(result.order?.orderId === undefined ? {} : { orderId: result.order.orderId }) },
+    });
+    return 0;
   }
   ctx.stdout.write(
     `Moved ${from} to ${to} (${describeMoved(result.order)}). Nothing was bought or cancelled.\n`,

@@ -14,12 +14,12 @@ import {
 } from "../../render/state-text.js";
 import type { StateStore } from "../../state/types.js";
 import type { CliContext, CommandResult } from "../context.js";
-import { createOperationContext, parseLockTimeout, writeDiagnostics } from "../options.js";
+import { createOperationContext, parseLockTimeout, writeFailure, writeJsonResult } from "../options.js";
 
 async function openStore(ctx: CliContext): Promise<StateStore | null> {
   const store = await openProjectStateStore(createOperationContext(ctx));
   if (!isInvalid(store)) return store;
-  writeDiagnostics(ctx, store.diagnostics);
+  writeFailure(ctx, store.diagnostics);
   return null;
 }
 
@@ -83,6 +83,10 @@ export async function runStateDiff(ctx: CliContext, a?: string, b?: string): Pro
   const store = await openStore(ctx);
   if (store === null) return 1;
   const { older, newer, before, after } = await readStateVersions(store, a, b);
+  if (ctx.global.json) {
+    writeJsonResult(ctx, { older: Math.max(0, older), newer, before, after });
+    return 0;
+  }
   ctx.stdout.write(
     createTwoFilesPatch(
       older <= 0 ? "(no state)" : `serial ${older}`,
@@ -105,10 +109,14 @@ export async function runStateRm(
     lockTimeoutMs: parseLockTimeout(flags.lockTimeout),
   });
   if (result.kind === "invalid") {
-    writeDiagnostics(ctx, result.diagnostics);
+    writeFailure(ctx, result.diagnostics);
     return 1;
   }
   const { orderId } = result;
+  if (ctx.global.json) {
+    writeJsonResult(ctx, { ok: true, removed: name, ...(orderId ? { orderId } : {}) });
+    return 0;
+  }
   ctx.stdout.write(
     `Removed ${name} from state. Nothing was cancelled in Partner Center${orderId ? `; order ${orderId} still exists` : ""}.\n`,
   );
