@@ -125,6 +125,8 @@ export const handleAddCustomers = createAdminHandler((ctx, { body }) => {
     const partner = (c.partnerTenantId ?? SANDBOX_PARTNER.tenantId).toLowerCase();
     if (!ctx.store.partners.has(partner))
       return createAdminError(400, `customers[${index}]: unknown partnerTenantId ${partner}`);
+    if (c.indirectReseller !== undefined && typeof c.indirectReseller !== "boolean")
+      return createAdminError(400, `customers[${index}]: indirectReseller must be a boolean`);
     customers.push(createStoredCustomer({ ...(c as SandboxCustomer), partnerTenantId: partner }));
   }
   ctx.store.writeCustomers(customers);

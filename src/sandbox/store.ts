@@ -70,6 +70,8 @@ export interface StoredCustomer {
   companyName: string;
   partnerTenantId: string;
   azureSubscriptions: SandboxAzureSubscription[];
+  /** Set (true) only for a customer of an indirect reseller; see SandboxCustomer. */
+  indirectReseller?: true;
 }
 
 export interface RequestRecord {
