@@ -13,13 +13,17 @@
 import type { OrderContent, RemoteOrder, StateOrder } from "../core/model.js";
 import type { CreateAction, Plan, PlanAction, ResumeAction, UpdateAction } from "../core/plan.js";
 import { assertNever } from "../core/plan.js";
-import { OrderformError } from "../core/errors.js";
 import { createRequestId } from "../core/request-id.js";
 import { selectNextGeneration } from "../core/state-journal.js";
-import { PartnerCenterError, isBusinessError } from "../partner-center/errors.js";
+import {
+  PartnerCenterError,
+  createCredentialsRefusal,
+  selectRefusalScope,
+} from "../partner-center/errors.js";
 import type { PartnerCenterClient } from "../partner-center/types.js";
 import type { StateSession } from "../state/types.js";
 import type { ApplyEvent, ApplySummary } from "./events.js";
+import { describeFailure, type CredentialsRefusal } from "./create-failure.js";
 import { applySeatUpdates, type SeatChangeActor } from "./seat-updater.js";
 import { createStateFailureError, createStoppedEvent, type StateFailure } from "./state-failure.js";
 
@@ -39,6 +43,11 @@ export interface ApplyOptions {
 }
 
 type Work = CreateAction | ResumeAction | UpdateAction;
+
+/** The applier's own options for one create: told when Partner Center refused the credentials. */
+interface ActionOptions extends ApplyOptions {
+  onCredentialsRefused: (refusal: CredentialsRefusal) => void;
+}
 
 export function selectApplyWork(plan: Plan): Work[] {
   const work: Work[] = [];
@@ -95,12 +104,18 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplySummary> {
   // A failed journal append (state.write-failed, state.lock-lost) stops every worker from starting
   // another order; the orders in flight finish, and the failures are thrown once all have drained.
   const stateFailures: StateFailure[] = [];
+  // A create refused for the credentials (401, 403 900150: docs/sign-in.md, "Fail fast") stops
+  // the run the same way: that order was not bought, and no other order is started.
+  let refused: CredentialsRefusal | undefined;
   const startedRequests = new Map<string, string>();
-  const actionOptions: ApplyOptions = {
+  const actionOptions: ActionOptions = {
     ...options,
     onEvent: (event) => {
       if (event.type === "order_started") startedRequests.set(event.name, event.requestId);
       onEvent(event);
+    },
+    onCredentialsRefused: (refusal) => {
+      refused ??= refusal;
     },
   };
   const worker = async (): Promise<void> => {
@@ -108,7 +123,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplySummary> {
       const customer = customers[next++];
       if (customer === undefined) return;
       for (const action of queues.get(customer) ?? []) {
-        if (options.stopSignal.aborted || stateFailures.length > 0) {
+        if (options.stopSignal.aborted || stateFailures.length > 0 || refused !== undefined) {
           summary.skipped += 1;
           onEvent({
             type: "order_skipped",
@@ -117,7 +132,9 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplySummary> {
             reason:
               stateFailures.length > 0
                 ? "not started: the state could not be written"
-                : "interrupted before it started",
+                : refused !== undefined
+                  ? "not started: Partner Center refused the sign-in's credentials"
+                  : "interrupted before it started",
           });
           continue;
         }
@@ -150,13 +167,20 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplySummary> {
   );
   await Promise.all(workers);
   if (stateFailures.length > 0) throw createStateFailureError(stateFailures, summary.skipped);
+  if (refused !== undefined) {
+    throw createCredentialsRefusal(
+      refused.error,
+      `placing ${refused.name} for customer ${refused.customer}`,
+      `stopped: that order was not bought, ${summary.skipped} other declared order(s) were not started, and the ${summary.created + summary.adopted} placed in this run are recorded`,
+    );
+  }
   onEvent({ type: "summary", ...summary });
   return summary;
 }
 
 type Outcome = "created" | "adopted" | "failed" | "pending";
 
-async function applyAction(action: CreateAction | ResumeAction, options: ApplyOptions): Promise<Outcome> {
+async function applyAction(action: CreateAction | ResumeAction, options: ActionOptions): Promise<Outcome> {
   const { session, onEvent } = options;
   if (action.kind === "resume" && action.adopt?.mode === "instead") {
     return recordAdoption(action, action.adopt.order, options);
@@ -234,10 +258,13 @@ async function recordUnsuccessfulCreate(
   action: CreateAction | ResumeAction,
   requestId: string,
   error: unknown,
-  options: ApplyOptions,
+  options: ActionOptions,
 ): Promise<Outcome> {
   const { session, onEvent } = options;
   const failure = describeFailure(error);
+  if (error instanceof PartnerCenterError && selectRefusalScope(error, "write") === "credentials") {
+    options.onCredentialsRefused({ name: action.name, customer: action.customer, error });
+  }
   if (failure.business && provesNothingWasBought(action, error, options)) {
     // The service refused the order: nothing was bought, so the intent is dropped and the failure kept.
     await session.append({
@@ -299,32 +326,6 @@ async function recordAdoption(
     origin: "adopted",
   });
   return "adopted";
-}
-
-interface FailureDescription {
-  business: boolean;
-  httpStatus?: number;
-  code: string;
-  message: string;
-  fields: { httpStatus?: number; code: string; message: string };
-}
-
-function describeFailure(error: unknown): FailureDescription {
-  if (error instanceof PartnerCenterError) {
-    const code = error.serviceCode === undefined ? error.code : String(error.serviceCode);
-    const message = error.description !== "" ? error.description : error.message;
-    const httpStatus = error.httpStatus;
-    return {
-      business: isBusinessError(error),
-      httpStatus,
-      code,
-      message,
-      fields: { httpStatus, code, message },
-    };
-  }
-  const code = error instanceof OrderformError ? error.code : "apply.unknown-outcome";
-  const message = error instanceof Error ? error.message : String(error);
-  return { business: false, code, message, fields: { code, message } };
 }
 
 /**

@@ -316,6 +316,11 @@ const PARTNER_CENTER_CODES = {
     kind: "partner-center",
     meaning: "Partner Center refused the signed-in app (401/403); the run stops",
   },
+  // Orders for indirect resellers' customers need App+User (docs/sign-in.md).
+  "auth.app-user-required": {
+    kind: "partner-center",
+    meaning: "an order was refused to an app-only sign-in (403 900150); the run stops",
+  },
 } as const satisfies Record<string, CodeEntry>;
 
 const SANDBOX_CODES = {

@@ -174,6 +174,13 @@ export async function runApplyOperation(ctx: OperationContext, options: ApplyOpt
         visibilityWindowMs: loaded.config.visibilityWindowMs,
         actor: await readSeatChangeActor(session.lock, loaded.rootDir),
       });
+    } catch (error) {
+      // Partner Center refused the credentials (docs/sign-in.md, "Fail fast"): the state is
+      // writable, so what this run recorded (the refused order's failure, orders placed) is committed.
+      if (error instanceof OrderformError && error.code.startsWith("auth.")) {
+        await session.commit({ command, summary: `stopped: ${error.code}` });
+      }
+      throw error;
     } finally {
       await progress.finish();
     }

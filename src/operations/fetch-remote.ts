@@ -5,8 +5,10 @@
  * per order when the lists are complete (docs/planning.md, "Looking at Partner Center").
  *
  * Fail fast (docs/sign-in.md): the client signs in once before the first list, and a sign-in or
- * authorization failure (an auth.* error, or HTTP 401/403) during the reads stops the others and
- * throws one error, instead of one diagnostic per customer.
+ * authorization failure (an auth.* error, a 401, or a 403 that refuses the credentials) during the
+ * reads stops the others and throws one error, instead of one diagnostic per customer. A 403 about
+ * one customer (no relationship, agreement not accepted, account under review) is that customer's
+ * diagnostic; the others are planned.
  */
 import type { Diagnostic } from "../core/errors.js";
 import { createDiagnostic, OrderformError } from "../core/errors.js";
@@ -14,7 +16,11 @@ import type { DesiredOrder, RemoteSnapshot, RemoteSubscription, StateFile } from
 import { compareStrings } from "../core/compare.js";
 import { selectCustomersToList, selectCustomersWithWork, selectOrdersToFetch } from "../core/plan-scope.js";
 import type { PlanRefresh } from "../core/plan.js";
-import { PartnerCenterError } from "../partner-center/errors.js";
+import {
+  PartnerCenterError,
+  createCredentialsRefusal,
+  selectRefusalScope,
+} from "../partner-center/errors.js";
 import type { PartnerCenterClient, Subscription } from "../partner-center/types.js";
 import { runPool } from "./run-pool.js";
 
@@ -123,30 +129,26 @@ function mapSubscription(sub: Subscription): RemoteSubscription {
 
 /**
  * The error that stops the run when `error` is a sign-in or authorization failure: the token
- * endpoint's refusal as it is, or Partner Center's 401/403 as auth.unauthorized.
+ * endpoint's refusal as it is, or Partner Center's refusal of the credentials (selectRefusalScope).
  */
 function selectAuthorizationFailure(error: unknown, what: string): OrderformError | undefined {
   if (error instanceof PartnerCenterError) {
-    if (error.httpStatus !== 401 && error.httpStatus !== 403) return undefined;
-    return new OrderformError(
-      "auth.unauthorized",
-      `${what} failed: ${error.message}; stopped: nothing was planned or bought`,
-      {
-        hint: "check that the app has Partner Center access (the Admin agent role for app sign-in) and that the customer is the partner's",
-        cause: error,
-      },
-    );
+    if (selectRefusalScope(error, "read") !== "credentials") return undefined;
+    return createCredentialsRefusal(error, what, "stopped: nothing was planned or bought");
   }
   return error instanceof OrderformError && error.code.startsWith("auth.") ? error : undefined;
 }
 
 function createFetchDiagnostic(what: string, error: unknown): Diagnostic {
   const message = error instanceof Error ? error.message : String(error);
+  const customerRefused = selectRefusalScope(error, "read") === "customer";
   return createDiagnostic(
     error instanceof OrderformError ? error.code : "remote.fetch-failed",
     `${what} failed: ${message}`,
     {
-      hint: "Check the endpoint, credentials and the customer id; nothing was planned for it.",
+      hint: customerRefused
+        ? "Partner Center refused this customer (relationship, agreement or account review); nothing was planned for it, the other customers were."
+        : "Check the endpoint, credentials and the customer id; nothing was planned for it.",
     },
   );
 }

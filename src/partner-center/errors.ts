@@ -7,6 +7,7 @@
  * non-JSON bodies are parsed too.
  */
 import { OrderformError } from "../core/errors.js";
+import { assertNever } from "../core/plan.js";
 import { validateErrorBody } from "./validate.js";
 
 export type ServiceCode = string | number;
@@ -104,6 +105,82 @@ export function isBusinessError(error: unknown): error is PartnerCenterError {
     error.httpStatus >= 400 &&
     error.httpStatus < 500
   );
+}
+
+/**
+ * What a 401/403 refuses (docs/sign-in.md, "Which refusals stop the run"):
+ * - "credentials": the signed-in app or user, for every customer alike; the run stops;
+ * - "customer": one customer (relationship, agreement, account review); that customer fails alone;
+ * - "request": one write's content (offer, limits, risk check); that order fails alone.
+ */
+type RefusalScope = "credentials" | "customer" | "request";
+
+/**
+ * The 403 codes Microsoft's error table gives for refusals about one customer, not the credentials
+ * (the table and its sources are in docs/sign-in.md, "Which refusals stop the run").
+ */
+const CUSTOMER_REFUSAL_CODES: ReadonlySet<string> = new Set([
+  "20002", // the partner has no commerce relationship with the customer
+  "13605", // the customer has not accepted the Microsoft Customer Agreement
+  "800073", // the customer's account is under review
+  "800074", // the customer's account is under review
+  "800075", // the customer's account was not approved
+]);
+
+/**
+ * "The supplied role does not have the rights to perform the requested operation": the answer to an
+ * app-only token where App+User is needed, such as creating an order for a customer of an indirect
+ * reseller, or to a user without the needed Partner Center role (docs/sign-in.md).
+ */
+const ROLE_REFUSAL_CODE = "900150";
+
+/**
+ * The scope of a Partner Center refusal of a read or a write; undefined for anything but a 401/403.
+ * 401 always refuses the credentials. A 403 with one of the customer codes refuses that customer; a
+ * 403 with the role code refuses the credentials; any other 403 refuses the credentials on a read
+ * (reads carry no content to refuse) and the request on a write (the documented refusals of an
+ * order: offer not eligible, limits, risk check).
+ */
+export function selectRefusalScope(error: unknown, kind: "read" | "write"): RefusalScope | undefined {
+  if (!(error instanceof PartnerCenterError)) return undefined;
+  if (error.httpStatus === 401) return "credentials";
+  if (error.httpStatus !== 403) return undefined;
+  const code = error.serviceCode === undefined ? "" : String(error.serviceCode);
+  if (CUSTOMER_REFUSAL_CODES.has(code)) return "customer";
+  if (code === ROLE_REFUSAL_CODE) return "credentials";
+  switch (kind) {
+    case "read":
+      return "credentials";
+    case "write":
+      return "request";
+    default:
+      return assertNever(kind);
+  }
+}
+
+/**
+ * The one error a run stops with when Partner Center refused its credentials (`what` failed), and
+ * what that left undone (`outcome`): auth.app-user-required when an order was refused for want of an
+ * App+User sign-in, auth.unauthorized otherwise.
+ */
+export function createCredentialsRefusal(
+  error: PartnerCenterError,
+  what: string,
+  outcome: string,
+): OrderformError {
+  const roleRefused = String(error.serviceCode ?? "") === ROLE_REFUSAL_CODE;
+  if (roleRefused && error.operation === "createOrder") {
+    return new OrderformError("auth.app-user-required", `${what} failed: ${error.message}; ${outcome}`, {
+      hint: "orders for a customer of an indirect reseller need App+User sign-in: set auth.mode: app+user (refresh token); if the run already signs in as a user, give that user the Admin agent role",
+      cause: error,
+    });
+  }
+  return new OrderformError("auth.unauthorized", `${what} failed: ${error.message}; ${outcome}`, {
+    hint: roleRefused
+      ? "the signed-in app or user lacks the Partner Center role for this operation (the Admin agent role; some operations need auth.mode: app+user)"
+      : "check that the app has Partner Center access (the Admin agent role for app sign-in) and that the customer is the partner's",
+    cause: error,
+  });
 }
 
 /** Which documented refusal of a quantity change `error` is; undefined for anything else. */

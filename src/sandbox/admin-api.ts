@@ -125,6 +125,8 @@ export const handleAddCustomers = createAdminHandler((ctx, { body }) => {
     const partner = (c.partnerTenantId ?? SANDBOX_PARTNER.tenantId).toLowerCase();
     if (!ctx.store.partners.has(partner))
       return createAdminError(400, `customers[${index}]: unknown partnerTenantId ${partner}`);
+    if (c.indirectReseller !== undefined && typeof c.indirectReseller !== "boolean")
+      return createAdminError(400, `customers[${index}]: indirectReseller must be a boolean`);
     // The company profile as the Customer resource nests it, or its two fields at the top level.
     const profile = (item as { companyProfile?: { companyName?: unknown; domain?: unknown } }).companyProfile;
     const companyName = profile?.companyName ?? c.companyName;

@@ -45,6 +45,12 @@ export interface SandboxOptions {
 export interface IssuedToken {
   partnerTenantId: string;
   expiresAtMs: number;
+  /**
+   * Whether a user signed in (the refresh-token grant: App+User); false for app-only tokens (client
+   * credentials with a secret, a federated or a certificate assertion). Some routes refuse app-only
+   * tokens (route-table.ts, `appUser`).
+   */
+  user: boolean;
 }
 
 /**
@@ -125,6 +131,7 @@ export function createStoredCustomer(c: SandboxCustomer): StoredCustomer {
       id: s.id.toLowerCase(),
       reservedInstancesEnabled: s.reservedInstancesEnabled === true,
     })),
+    ...(c.indirectReseller === true ? { indirectReseller: true } : {}),
   };
 }
 
@@ -147,6 +154,14 @@ export interface RouteMatch {
   readonly params: Readonly<Record<string, string>>;
   /** Whether the route counts against the rate windows (rate-windows.ts). */
   readonly rateLimited: boolean;
+  /** Which customers' requests on this route need an App+User token (route-table.ts). */
+  readonly appUser: AppUserRule;
 }
+
+/**
+ * Which requests of a route Partner Center refuses an app-only token: none, or those for a customer
+ * of an indirect reseller (creating an order; docs/sandbox.md, "App+User routes").
+ */
+export type AppUserRule = "never" | "indirect-reseller-customers";
 
 export type RouteHandler = (ctx: SandboxContext, exchange: Exchange, match: RouteMatch) => Promise<void>;

@@ -26,6 +26,11 @@ export interface SandboxCustomer {
   partnerTenantId?: string;
   /** Azure subscriptions usable in reserved-instance provisioning contexts (codes 2094/2095). */
   azureSubscriptions?: SandboxAzureSubscription[];
+  /**
+   * A customer of an indirect reseller: creating an order for it needs an App+User token, and an
+   * app-only one is refused 403 900150 (docs/sandbox.md, "App+User routes").
+   */
+  indirectReseller?: boolean;
 }
 
 export const SANDBOX_PARTNER = {

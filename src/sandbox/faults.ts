@@ -15,7 +15,11 @@ export interface RouteFilter {
 export interface FaultConfig {
   seed?: number;
   latency?: { fixedMs?: number; jitterMs?: number; route?: RouteFilter };
-  errorRate?: { probability: number; status?: number; route?: RouteFilter };
+  /**
+   * A 5xx (default 500), or a 401/403 that refuses the credentials on every matching route (with
+   * `code`, default 400 for 401 and 900150 for 403): the answers that stop a run (docs/sign-in.md).
+   */
+  errorRate?: { probability: number; status?: number; code?: string; route?: RouteFilter };
   throttle?: { probability: number; retryAfterSeconds?: number; route?: RouteFilter };
   commitThenDrop?: { probability: number; route?: RouteFilter };
 }
@@ -27,7 +31,7 @@ interface CompiledFilter {
 
 export interface FaultDecision {
   delayMs: number;
-  /** Answer with this 5xx instead of handling the request (nothing is changed). */
+  /** Answer with this 5xx, 401 or 403 instead of handling the request (nothing is changed). */
   error: { status: number; error: ApiError } | undefined;
   /** Answer 429 with this Retry-After instead of handling the request. */
   throttleSeconds: number | undefined;
@@ -66,11 +70,12 @@ export function parseFaultConfig(body: unknown): FaultParseResult {
       return { ok: false, message: `${key}.probability must be a number from 0 to 1` };
     }
   }
-  if (
-    config.errorRate?.status !== undefined &&
-    (config.errorRate.status < 500 || config.errorRate.status > 599)
-  ) {
-    return { ok: false, message: "errorRate.status must be a 5xx status" };
+  const status = config.errorRate?.status;
+  if (status !== undefined && status !== 401 && status !== 403 && (status < 500 || status > 599)) {
+    return { ok: false, message: "errorRate.status must be a 5xx status, 401 or 403" };
+  }
+  if (config.errorRate?.code !== undefined && typeof config.errorRate.code !== "string") {
+    return { ok: false, message: "errorRate.code must be a string" };
   }
   for (const key of ["latency", "errorRate", "throttle", "commitThenDrop"] as const) {
     const pattern = config[key]?.route?.pathPattern;
@@ -82,6 +87,24 @@ export function parseFaultConfig(body: unknown): FaultParseResult {
     }
   }
   return { ok: true, value: config };
+}
+
+function createInjectedError(status: number, code: string | undefined): ApiError {
+  if (status === 401) return createApiError(401, code ?? "400", "Access denied (injected by the sandbox).");
+  if (status === 403) {
+    return createApiError(
+      403,
+      code ?? "900150",
+      "The supplied role does not have the rights to perform the requested operation (injected by the sandbox).",
+    );
+  }
+  if (status === 500)
+    return createApiError(500, code ?? "800003", "Unexpected service error (injected by the sandbox).");
+  return createApiError(
+    status,
+    code ?? "0",
+    `The service is temporarily unavailable (injected ${status} by the sandbox).`,
+  );
 }
 
 export class FaultInjector {
@@ -131,15 +154,7 @@ export class FaultInjector {
       this.random() < errorRate.probability
     ) {
       const status = errorRate.status ?? 500;
-      const error =
-        status === 500
-          ? createApiError(500, "800003", "Unexpected service error (injected by the sandbox).")
-          : createApiError(
-              status,
-              "0",
-              `The service is temporarily unavailable (injected ${status} by the sandbox).`,
-            );
-      decision.error = { status, error };
+      decision.error = { status, error: createInjectedError(status, errorRate.code) };
       return decision;
     }
     if (commitThenDrop !== undefined && this.matches("commitThenDrop", method, path)) {

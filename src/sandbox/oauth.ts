@@ -5,20 +5,21 @@
  * refresh_token (app+user mode; the sandbox has no interactive sign-in, so a partner's configured
  * refresh token or one this sandbox issued); client_credentials with a client assertion for the
  * apps registered with POST /_sandbox/apps (apps.ts). Failures use Entra ID's AADSTS codes and shape.
- * Issued access tokens live in memory; `findTokenPartner` checks a request's bearer token for the
- * order routes. See docs/sandbox.md.
+ * Issued access tokens live in memory, each marked App+User (refresh-token grant: a user signed in)
+ * or app-only (client credentials, with a secret or an assertion); `findToken` checks a request's
+ * bearer token for the order routes. See docs/sandbox.md.
  */
 import { randomBytes } from "node:crypto";
 import { DEFAULT_TOKEN_LIFETIME_SECONDS } from "./defaults.js";
 import { MAX_V1_BODY } from "./context.js";
-import type { Exchange, Json, RouteMatch, SandboxContext } from "./context.js";
+import type { Exchange, IssuedToken, Json, RouteMatch, SandboxContext } from "./context.js";
 import { readRequestBody } from "./request-body.js";
 import { checkClientAssertion, createOAuthError } from "./apps.js";
 import type { Answer } from "./respond.js";
 import { createJsonAnswer, sendAnswer, sendApiError, waitMs } from "./respond.js";
 
-/** The partner tenant id a request's bearer token was issued to; undefined if none, unknown or expired. */
-export function findTokenPartner(ctx: SandboxContext, exchange: Exchange): string | undefined {
+/** The token a request's bearer token is; undefined if none, unknown or expired. */
+export function findToken(ctx: SandboxContext, exchange: Exchange): IssuedToken | undefined {
   const header = exchange.req.headers.authorization;
   if (header === undefined || !header.toLowerCase().startsWith("bearer ")) return undefined;
   const token = ctx.tokens.get(header.slice(7).trim());
@@ -27,7 +28,7 @@ export function findTokenPartner(ctx: SandboxContext, exchange: Exchange): strin
     ctx.tokens.delete(header.slice(7).trim());
     return undefined;
   }
-  return token.partnerTenantId;
+  return token;
 }
 
 /** Any method but POST on a token path. */
@@ -134,7 +135,8 @@ function createTokenAnswer(
   const lifetime = ctx.options.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
   const now = ctx.now();
   const accessToken = `sbx.${randomBytes(24).toString("base64url")}`;
-  ctx.tokens.set(accessToken, { partnerTenantId, expiresAtMs: now + lifetime * 1000 });
+  const user = form.get("grant_type") === "refresh_token";
+  ctx.tokens.set(accessToken, { partnerTenantId, expiresAtMs: now + lifetime * 1000, user });
   const body: Json = { token_type: "Bearer" };
   if (v2) {
     body.expires_in = lifetime;
@@ -146,7 +148,7 @@ function createTokenAnswer(
     body.not_before = String(Math.floor(now / 1000));
     body.resource = form.get("resource") ?? "https://api.partnercenter.microsoft.com";
   }
-  if (form.get("grant_type") === "refresh_token") {
+  if (user) {
     const nextRefresh = `sbxr.${randomBytes(24).toString("base64url")}`;
     ctx.refreshTokens.set(nextRefresh, partnerTenantId);
     body.scope = v2 ? "https://api.partnercenter.microsoft.com/user_impersonation" : "user_impersonation";

@@ -5,17 +5,20 @@
  *
  * Contract of every route here, in this order: a bearer token this sandbox issued (401), a slot in
  * the rate window when the route is rate limited (429), a known customer of that partner (400
- * 900118, 403 20002), then the injected faults (faults.ts), then the answer. An answer that changes
+ * 900118, 403 20002), an App+User token where the route needs one for that customer (403 900150,
+ * before any request id is claimed, so the refusal is not replayed), then the injected faults
+ * (faults.ts), then the answer. An answer that changes
  * the store is durable before a commit-then-drop fault cuts the connection.
  * See docs/sandbox.md.
  */
 import { randomUUID } from "node:crypto";
+import { assertNever } from "../core/plan.js";
 import { GUID, MAX_V1_BODY } from "./context.js";
-import type { Exchange, RouteMatch, SandboxContext } from "./context.js";
+import type { AppUserRule, Exchange, IssuedToken, RouteMatch, SandboxContext } from "./context.js";
 import { createApiError, normalizeBillingCycle } from "./order-request.js";
 import { sendThrottled, takeRateWindowSlot } from "./rate-windows.js";
 import { renderCollection, renderOrder, renderProvisioningStatus } from "./render.js";
-import { findTokenPartner } from "./oauth.js";
+import { findToken } from "./oauth.js";
 import { readRequestBody } from "./request-body.js";
 import type { Answer } from "./respond.js";
 import {
@@ -77,8 +80,9 @@ export async function readCustomerRequest(
 ): Promise<CustomerRequest | undefined> {
   const { req, method } = exchange;
   const template = match.template;
-  const partnerTenantId = readRequestPartner(ctx, exchange, template);
-  if (partnerTenantId === undefined) return undefined;
+  const token = readRequestToken(ctx, exchange, template);
+  if (token === undefined) return undefined;
+  const partnerTenantId = token.partnerTenantId;
   const rawCustomerId = match.params.customerId ?? "";
   const customerId = rawCustomerId.toLowerCase();
   if (match.rateLimited) {
@@ -107,18 +111,31 @@ export async function readCustomerRequest(
     );
     return undefined;
   }
+  if (!token.user && needsAppUser(match.appUser, customer)) {
+    sendApiError(
+      ctx,
+      exchange,
+      template,
+      createApiError(
+        403,
+        APP_USER_REFUSAL_CODE,
+        "The supplied role does not have the rights to perform the requested operation.",
+      ),
+    );
+    return undefined;
+  }
   const body = method === "GET" ? undefined : await readRequestBody(req, MAX_V1_BODY);
   return { partnerTenantId, customer, body, params: match.params, query: exchange.query };
 }
 
-/** The partner whose bearer token the request carries; undefined when a 401 has been answered. */
-export function readRequestPartner(
+/** The bearer token the request carries; undefined when a 401 has been answered. */
+function readRequestToken(
   ctx: SandboxContext,
   exchange: Exchange,
   template: string,
-): string | undefined {
-  const partnerTenantId = findTokenPartner(ctx, exchange);
-  if (partnerTenantId !== undefined) return partnerTenantId;
+): IssuedToken | undefined {
+  const token = findToken(ctx, exchange);
+  if (token !== undefined) return token;
   const missing = !(exchange.req.headers.authorization ?? "").toLowerCase().startsWith("bearer ");
   const error = missing
     ? createApiError(401, "800001", "Partner Token missing in request context.")
@@ -127,6 +144,32 @@ export function readRequestPartner(
     "WWW-Authenticate": `OAuth realm=urn:cpsvc:cpid:${randomUUID()}`,
   });
   return undefined;
+}
+
+/** The partner whose bearer token the request carries; undefined when a 401 has been answered. */
+export function readRequestPartner(
+  ctx: SandboxContext,
+  exchange: Exchange,
+  template: string,
+): string | undefined {
+  return readRequestToken(ctx, exchange, template)?.partnerTenantId;
+}
+
+/**
+ * The code Partner Center's error table gives "The supplied role does not have the rights to perform
+ * the requested operation": the answer to an app-only token where App+User is needed (docs/sandbox.md).
+ */
+const APP_USER_REFUSAL_CODE = "900150";
+
+function needsAppUser(rule: AppUserRule, customer: StoredCustomer): boolean {
+  switch (rule) {
+    case "never":
+      return false;
+    case "indirect-reseller-customers":
+      return customer.indirectReseller === true;
+    default:
+      return assertNever(rule);
+  }
 }
 
 /** A route handler from an answer: the customer checks, then the injected faults, then the answer. */

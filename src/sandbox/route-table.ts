@@ -13,7 +13,7 @@
  * method-not-allowed handler, no match at all to its not-found handler. A path no area claims is
  * 404 1000. See docs/sandbox.md for the routes' contracts.
  */
-import type { Exchange, RouteHandler, RouteMatch, SandboxContext } from "./context.js";
+import type { AppUserRule, Exchange, RouteHandler, RouteMatch, SandboxContext } from "./context.js";
 import {
   handleAddCustomers,
   handleAddPartners,
@@ -64,6 +64,8 @@ interface RouteSpec {
   handler: RouteHandler;
   /** Counts against the rate windows (rate-windows.ts); order routes only. */
   rateLimited?: boolean;
+  /** Which requests refuse an app-only token (order-routes.ts); "never" when absent. */
+  appUser?: AppUserRule;
 }
 
 interface AreaSpec {
@@ -127,7 +129,14 @@ const AREAS: AreaSpec[] = [
       // The Customer resource has the same rate limit as orders (customer-resources).
       { method: "GET", pattern: "/v1/customers", handler: handleListCustomers, rateLimited: true },
       { method: "GET", pattern: "/v1/customers/{customerId}", handler: handleGetCustomer, rateLimited: true },
-      { method: "POST", pattern: ORDERS, handler: handleCreateOrder, rateLimited: true },
+      // Orders for a customer of an indirect reseller need App+User (docs/sandbox.md, "App+User routes").
+      {
+        method: "POST",
+        pattern: ORDERS,
+        handler: handleCreateOrder,
+        rateLimited: true,
+        appUser: "indirect-reseller-customers",
+      },
       { method: "GET", pattern: ORDERS, handler: handleListOrders, rateLimited: true },
       { method: "GET", pattern: ORDER, handler: handleGetOrder, rateLimited: true },
       { method: "PATCH", pattern: ORDER, handler: handleUpdateOrder, rateLimited: true },
@@ -244,9 +253,10 @@ function createRouteMatch(method: string, route: CompiledRoute, params: Record<s
     pattern: route.template,
     params,
     rateLimited: route.spec.rateLimited === true,
+    appUser: route.spec.appUser ?? "never",
   };
 }
 
 function createMissMatch(method: string, path: string): RouteMatch {
-  return { template: `${method} ${path}`, pattern: path, params: {}, rateLimited: false };
+  return { template: `${method} ${path}`, pattern: path, params: {}, rateLimited: false, appUser: "never" };
 }

@@ -72,6 +72,8 @@ export interface StoredCustomer {
   domain?: string;
   partnerTenantId: string;
   azureSubscriptions: SandboxAzureSubscription[];
+  /** Set (true) only for a customer of an indirect reseller; see SandboxCustomer. */
+  indirectReseller?: true;
 }
 
 export interface RequestRecord {

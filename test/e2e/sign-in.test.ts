@@ -3,19 +3,23 @@
  * loopback, signing in with a federated token from the sandbox's test OIDC issuer (GitHub
  * Actions' protocol, a file, a variable) or with a certificate assertion, and refused sign-ins:
  * one clear auth error, nothing bought, no secret in the output. Fail fast: a refused sign-in or
- * a 401/403 while reading stops plan and apply with one error, not one per customer.
+ * a 401/403 refusing the credentials while reading stops plan and apply with one error, not one
+ * per customer; a 403 about one customer is that customer's error. Orders for a customer of an
+ * indirect reseller need App+User: an app-only apply stops at the first with one error.
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startSandbox, type RunningSandbox } from "../../src/sandbox/index.js";
 import {
+  CONTOSO,
   REPO_ROOT,
   SANDBOX_TENANT,
   createTestProject,
   fetchJson,
   listSandboxOrders,
   resetSandbox,
+  setSandboxFaults,
   writeStandardOrders,
   type RunResult,
   type TestProject,
@@ -68,6 +72,15 @@ async function registerApp(): Promise<void> {
 
 async function mintToken(claims: object): Promise<string> {
   return (await post<{ value: string }>("/_sandbox/issuer/tokens", claims)).value;
+}
+
+async function writeStrangerOrder(): Promise<void> {
+  await project.writeOrder(
+    "stranger.yaml",
+    (await readFile(join(project.dir, "orders/contoso.yaml"), "utf8"))
+      .replace("contoso/seats", "stranger/seats")
+      .replace(/customer: .*/, `customer: ${STRANGER}`),
+  );
 }
 
 function expectNoSecret(result: RunResult, secrets: string[]): void {
@@ -211,19 +224,76 @@ describe("fail fast", () => {
   });
 
   it("a 403 on a customer's list stops the run with one auth.unauthorized error", async () => {
-    // A customer of another partner: Partner Center answers 403 (20002) to this one.
-    await post("/_sandbox/customers", { id: STRANGER, partnerTenantId: OTHER_PARTNER });
-    await project.writeOrder(
-      "stranger.yaml",
-      (await readFile(join(project.dir, "orders/contoso.yaml"), "utf8"))
-        .replace("contoso/seats", "stranger/seats")
-        .replace(/customer: .*/, `customer: ${STRANGER}`),
-    );
+    // A 403 that refuses the credentials (the role code, 900150) on every list, not one customer.
+    await setSandboxFaults(sandbox.url, {
+      errorRate: { probability: 1, status: 403, route: { method: "GET", pathPattern: "/orders$" } },
+    });
     const apply = await project.run(["apply", "--auto-approve"]);
     expect(apply.code).toBe(1);
     const output = apply.stdout + apply.stderr;
     expect(output.match(/\[auth\.unauthorized\]/g)).toHaveLength(1);
     expect(output).toContain("403");
     expect(await listSandboxOrders(sandbox.url)).toHaveLength(0);
+  });
+
+  it("a 403 about one customer (no relationship, 20002) is that customer's one diagnostic; the other customers are still read", async () => {
+    // A customer of another partner: Partner Center answers 403 20002 to this one.
+    await post("/_sandbox/customers", { id: STRANGER, partnerTenantId: OTHER_PARTNER });
+    await writeStrangerOrder();
+    const plan = await project.run(["plan"]);
+    expect(plan.code).toBe(1);
+    const output = plan.stdout + plan.stderr;
+    expect(output.match(/code 20002/g)).toHaveLength(1);
+    expect(output).toContain(`listing the orders of customer ${STRANGER} failed`);
+    expect(output).not.toContain("[auth.unauthorized]");
+    const stats = await fetchJson<{ routes: Record<string, Record<string, number>> }>(
+      `${sandbox.url}/_sandbox/stats`,
+    );
+    expect(stats.routes["GET /v1/customers/{customerId}/orders"]).toEqual({ "200": 3, "403": 1 });
+    // Left out with --customer, the others plan.
+    const others = await project.run(["plan", "--customer", CONTOSO]);
+    expect(others.code).toBe(0);
+    expect(others.stdout).toContain("+ create contoso/seats");
+  });
+});
+
+describe("orders for a customer of an indirect reseller", () => {
+  const RESELLERS_CUSTOMER = "8e3c1a2b-4d5f-4a6b-9c7d-0e1f2a3b4c5d";
+
+  it("an app-only sign-in is refused once (auth.app-user-required), nothing is bought for it and nothing more starts; app+user places it", async () => {
+    await post("/_sandbox/customers", { id: RESELLERS_CUSTOMER, indirectReseller: true });
+    await project.writeOrder(
+      "adatum.yaml",
+      (await readFile(join(project.dir, "orders/contoso.yaml"), "utf8"))
+        .replace("contoso/seats", "adatum/seats")
+        .replace(/customer: .*/, `customer: ${RESELLERS_CUSTOMER}`),
+    );
+    const refused = await project.run(["apply", "--auto-approve", "--parallelism", "1"]);
+    expect(refused.code).toBe(1);
+    const output = refused.stdout + refused.stderr;
+    expect(output.match(/\[auth\.app-user-required\]/g)).toHaveLength(1);
+    expect(output).toContain("code 900150");
+    expect(output).toContain("mode: app+user");
+    const orders = await listSandboxOrders(sandbox.url);
+    expect(orders.filter((o) => o.customerId === RESELLERS_CUSTOMER)).toHaveLength(0);
+    expect(orders.length).toBeLessThan(3);
+    const state = await project.readState();
+    expect(JSON.stringify(state)).not.toContain(RESELLERS_CUSTOMER.slice(0, 8) + '","requestId');
+    expect(JSON.stringify(state)).toContain("900150");
+
+    const path = join(project.dir, "orderform.config.yaml");
+    const config = (await readFile(path, "utf8")).replace(/^auth:\n( {2}.*\n)+/m, "");
+    await writeFile(
+      path,
+      `${config}auth:\n  mode: app+user\n  tenantId: ${SANDBOX_TENANT}\n  clientId: orderform-sandbox\n` +
+        `  clientSecretEnv: ORDERFORM_TEST_SECRET\n  refreshTokenEnv: ORDERFORM_TEST_REFRESH\n  authorityHost: ${sandbox.url}\n`,
+    );
+    const placed = await project.run(["apply", "--auto-approve"], {
+      env: { ORDERFORM_TEST_REFRESH: "sandbox-refresh-token" },
+    });
+    expect(placed.code).toBe(0);
+    const after = await listSandboxOrders(sandbox.url);
+    expect(after.filter((o) => o.customerId === RESELLERS_CUSTOMER)).toHaveLength(1);
+    expect(after).toHaveLength(4);
   });
 });
