@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   CONTOSO,
+  createOrderYaml,
   FABRIKAM,
   LEGACY_OFFER,
   LICENSE_OFFER,
@@ -223,5 +224,36 @@ describe("orderform generate", () => {
       "contoso/cfq7ttc0lh0z-0001-cfq7ttc0k18p-2",
       "contoso/cfq7ttc0lh0z-0001-cfq7ttc0k18p-3",
     ]);
+  });
+});
+
+describe("orderform generate next to declarations that state does not record", () => {
+  it("leaves an order that a declaration not in state matches to import, so apply cannot buy it twice", async () => {
+    await harness.project.writeOrder(
+      "contoso.yaml",
+      createOrderYaml("contoso/seats", CONTOSO, LICENSE_OFFER, 7),
+    );
+    expect((await harness.project.run(["apply", "--auto-approve"])).code).toBe(0);
+    const [placed] = await listSandboxOrders(harness.sandbox.url);
+    // The record is lost (the state of another checkout, rolled back): the order is untracked.
+    await rm(join(harness.project.dir, "orderform.state.json"));
+    await rm(join(harness.project.dir, "orderform.state.json.history"), { recursive: true });
+
+    const generated = await harness.project.run(["generate", "--json"]);
+    expect(generated.code, generated.stderr).toBe(0);
+    const summary = JSON.parse(generated.stdout) as {
+      files: unknown[];
+      declared: { name: string; orderId: string }[];
+    };
+    expect(summary.files).toEqual([]);
+    expect(summary.declared).toEqual([
+      { name: "contoso/seats", customer: CONTOSO, orderId: placed?.order.id },
+    ]);
+    expect(await harness.project.readState()).toBeNull();
+
+    const apply = await harness.project.run(["apply", "--auto-approve"]);
+    expect(apply.code).toBe(1);
+    expect(apply.stdout + apply.stderr).toContain("plan.untracked-duplicate");
+    expect(await listSandboxOrders(harness.sandbox.url)).toHaveLength(1);
   });
 });
