@@ -121,6 +121,23 @@ export function createDeclaredMatcher(input: {
     )?.name;
 }
 
+/**
+ * The own files (createDeclaredMatcher's `ownFiles`) that no record and no generated order of
+ * this run holds, as [name, order id] sorted by name: files of a run killed before the state, whose
+ * order is not declared now (cancelled since, or accounted for otherwise). Plan would buy them.
+ */
+export function selectLeftoverFiles(
+  ownFiles: ReadonlyMap<string, string>,
+  state: StateFile | null,
+  generated: readonly GeneratedOrder[],
+): Array<[string, string]> {
+  const names = new Set(generated.map((g) => g.declaration.name));
+  const orders = state?.orders ?? {};
+  return [...ownFiles]
+    .filter(([name]) => !names.has(name) && !Object.prototype.hasOwnProperty.call(orders, name))
+    .sort(([a], [b]) => compareStrings(a, b));
+}
+
 /** The selection for one customer's order list, named in the customer's folder (selectCustomerFolders). */
 export function selectCustomerOrders(input: {
   customer: GenerateCustomer;

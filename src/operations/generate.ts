@@ -26,6 +26,7 @@ import {
   createOrderAccounting,
   mergeSelection,
   selectCustomerOrders,
+  selectLeftoverFiles,
   type GenerateCustomer,
   type GeneratedOrder,
   type GenerateSelection,
@@ -83,6 +84,11 @@ export interface GenerateSummary {
   unsupported: Array<{ customer: string; orderId: string; reason: string }>;
   /** Orders a declaration not in state matches: left to `import NAME ORDER_ID`, not generated. */
   declared: Array<{ customer: string; orderId: string; name: string }>;
+  /**
+   * Files an earlier generate wrote and never recorded (killed before the state) for an order this
+   * run does not declare (cancelled since, or accounted for otherwise): plan would buy them.
+   */
+  leftover: Array<{ file: string; name: string; orderId: string }>;
   /** The out-dir is not under the config's `orders`: validate and plan will not read the files. */
   outsideOrders: boolean;
 }
@@ -112,6 +118,7 @@ export async function runGenerateOperation(
     : await store.open("generate", { timeoutMs: options.lockTimeoutMs, signal: ctx.signal });
   try {
     const state = session === null ? await store.read() : session.current();
+    const ownFiles = await readOwnFiles(project, outDir);
     const pc = await openPartnerCenter(project.loaded, ctx.env, ctx.toolVersion);
     const written: string[] = [];
     let run: EstateRun;
@@ -123,11 +130,7 @@ export async function runGenerateOperation(
         ctx,
         state,
         taken: selectTakenNames(project, state, outDir),
-        declaredBy: createDeclaredMatcher({
-          desired: project.orders,
-          state,
-          ownFiles: await readOwnFiles(project, outDir),
-        }),
+        declaredBy: createDeclaredMatcher({ desired: project.orders, state, ownFiles }),
         plan: (generated) => createPlannedFile(generated, outDir, root),
         relative,
         write: session === null ? undefined : written,
@@ -157,6 +160,11 @@ export async function runGenerateOperation(
       tracked: selection.tracked,
       unsupported: selection.unsupported,
       declared: selection.declared,
+      leftover: selectLeftoverFiles(ownFiles, state, selection.generated).map(([name, orderId]) => ({
+        file: relative(createFilePath(name, outDir)),
+        name,
+        orderId,
+      })),
       outsideOrders: isOutsideOrders(project, outDir),
     };
     if (session === null || selection.generated.length === 0) return summary;

@@ -257,3 +257,38 @@ describe("orderform generate next to declarations that state does not record", (
     expect(await listSandboxOrders(harness.sandbox.url)).toHaveLength(1);
   });
 });
+
+describe("orderform generate after a crash, when the estate changed before the rerun", () => {
+  it("names the file it left for an order it no longer declares, which plan would buy again", async () => {
+    const [orderId] = (await postAdmin("orders", [createSeed(CONTOSO, LICENSE_OFFER, 5)])).items.map(
+      (i) => i.order.id,
+    );
+    expect((await harness.project.run(["generate"])).code).toBe(0);
+    // Killed between the files and the state: the file is there, no record is.
+    await rm(join(harness.project.dir, "orderform.state.json"));
+    await rm(join(harness.project.dir, "orderform.state.json.history"), { recursive: true });
+    // Meanwhile the partner cancels the order in the portal.
+    await fetchJson(`${harness.sandbox.url}/_sandbox/orders/${orderId ?? ""}`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ status: "cancelled" }),
+    });
+
+    const rerun = await harness.project.run(["generate", "--json"]);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const summary = JSON.parse(rerun.stdout) as { files: unknown[]; leftover: unknown[] };
+    expect(summary.files).toEqual([]);
+    expect(summary.leftover).toEqual([
+      {
+        file: "orders/generated/contoso/cfq7ttc0lh0z-0001-cfq7ttc0k18p.yaml",
+        name: "contoso/cfq7ttc0lh0z-0001-cfq7ttc0k18p",
+        orderId,
+      },
+    ]);
+    const text = await harness.project.run(["generate", "--dry-run"]);
+    expect(text.stdout).toContain(
+      "! orders/generated/contoso/cfq7ttc0lh0z-0001-cfq7ttc0k18p.yaml was written by an earlier generate",
+    );
+    expect(text.stdout).not.toContain("Nothing to generate: every order is declared and in state.");
+  });
+});

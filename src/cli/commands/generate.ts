@@ -59,6 +59,10 @@ function renderGenerateText(summary: GenerateSummary): string {
     lines.push(
       `  ! order ${d.orderId} of customer ${d.customer} matches ${d.name}, declared but not in state; if it is that declaration's order: orderform import ${d.name} ${d.orderId}`,
     );
+  for (const l of summary.leftover)
+    lines.push(
+      `  ! ${l.file} was written by an earlier generate for order ${l.orderId}, which this run does not declare (cancelled, or accounted for otherwise), and is not in state: remove it, or plan will buy it`,
+    );
   for (const u of summary.unsupported)
     lines.push(
       `  ! order ${u.orderId} of customer ${u.customer}: ${u.reason}; declare it by hand and run orderform import`,
@@ -73,7 +77,7 @@ function renderGenerateText(summary: GenerateSummary): string {
     );
   } else if (summary.files.length === 0) {
     lines.push(
-      summary.declared.length === 0 && summary.unsupported.length === 0
+      summary.declared.length + summary.leftover.length + summary.unsupported.length === 0
         ? "Nothing to generate: every order is declared and in state."
         : "Nothing to generate. Nothing was written or recorded.",
     );
