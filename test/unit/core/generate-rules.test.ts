@@ -164,6 +164,22 @@ describe("createGeneratedNames", () => {
       { numRuns: 300 },
     );
   });
+
+  it("keeps a tenant id that is no GUID out of the path: valid names, never a `..` segment", () => {
+    const odd = ["../../../tmp/x", "..\\..\\evil", "A/B", ".."];
+    const names = createGeneratedNames(
+      odd.flatMap((customer, i) => [
+        candidate({ customer, companyName: "Contoso", orderId: `c${i}` }),
+        candidate({ customer, companyName: "株式会社", orderId: `k${i}` }),
+      ]),
+      [],
+    );
+    for (const name of names.values()) {
+      expect(name).toMatch(VALID_NAME);
+      expect(name.split("/")).toHaveLength(2);
+    }
+    expect(new Set(names.values()).size).toBe(odd.length * 2);
+  });
 });
 
 describe("selectOrdersToGenerate", () => {
