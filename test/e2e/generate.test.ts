@@ -292,3 +292,20 @@ describe("orderform generate after a crash, when the estate changed before the r
     expect(text.stdout).not.toContain("Nothing to generate: every order is declared and in state.");
   });
 });
+
+describe("orderform generate run twice at once", () => {
+  it("declares and records each order once: the second run waits for the lock and finds them tracked", async () => {
+    await seedEstate();
+    const runs = await Promise.all([
+      harness.project.run(["generate", "--lock-timeout", "60s", "--json"]),
+      harness.project.run(["generate", "--lock-timeout", "60s", "--json"]),
+    ]);
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    const files = runs.map((run) => (JSON.parse(run.stdout) as { files: unknown[] }).files.length).sort();
+    expect(files).toEqual([0, 4]);
+    expect(await listFiles(join(harness.project.dir, "orders", "generated"))).toEqual(GENERATED);
+    const state = (await harness.project.readState()) as { serial: number; orders: object };
+    expect(state.serial).toBe(1);
+    expect(Object.keys(state.orders)).toHaveLength(4);
+  });
+});
