@@ -18,6 +18,7 @@ import {
   setSandboxFaults,
   useSandboxProject,
 } from "./helpers.js";
+import { writeRecordAsIntent } from "./state-json.js";
 
 /** A customer whose company name has no Latin letter at all. */
 const KABUSHIKI = "5e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b";
@@ -307,5 +308,30 @@ describe("orderform generate run twice at once", () => {
     const state = (await harness.project.readState()) as { serial: number; orders: object };
     expect(state.serial).toBe(1);
     expect(Object.keys(state.orders)).toHaveLength(4);
+  });
+});
+
+describe("orderform generate next to a create whose outcome is unknown", () => {
+  it("leaves the order a pending create placed to apply, which records it under its own name", async () => {
+    await harness.project.writeOrder(
+      "contoso.yaml",
+      createOrderYaml("contoso/seats", CONTOSO, LICENSE_OFFER, 7),
+    );
+    expect((await harness.project.run(["apply", "--auto-approve"])).code).toBe(0);
+    // Killed after the POST: the order exists, the state holds only the intent.
+    await writeRecordAsIntent(harness.project, "contoso/seats");
+
+    const generated = await harness.project.run(["generate", "--json"]);
+    expect(generated.code, generated.stderr).toBe(0);
+    const summary = JSON.parse(generated.stdout) as { files: unknown[]; tracked: number };
+    expect(summary).toMatchObject({ files: [], tracked: 1 });
+
+    const resumed = await harness.project.run(["apply", "--auto-approve"]);
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    const [placed] = await listSandboxOrders(harness.sandbox.url);
+    expect(await listSandboxOrders(harness.sandbox.url)).toHaveLength(1);
+    const state = (await harness.project.readState()) as { orders: Record<string, { orderId: string }> };
+    expect(Object.keys(state.orders)).toEqual(["contoso/seats"]);
+    expect(state.orders["contoso/seats"]?.orderId).toBe(placed?.order.id);
   });
 });
