@@ -103,7 +103,7 @@ export function selectCustomerFolders(
   const base = new Map<string, string>();
   for (const c of customers) {
     if (base.has(c.customer)) continue;
-    base.set(c.customer, createNameSegment(c.companyName) || `customer-${c.customer.slice(0, 8)}`);
+    base.set(c.customer, createNameSegment(c.companyName) || `customer-${createIdSegment(c.customer, 8)}`);
   }
   // Which customers each folder is already used by: the candidates, and the taken names whose
   // customer is known. A taken name of unknown customer makes no folder shared.
@@ -123,17 +123,26 @@ export function selectCustomerFolders(
   const folders = new Map<string, string>();
   for (const [customer, folder] of base) {
     const shared = (owners.get(folder.toLowerCase())?.size ?? 0) > 1;
-    folders.set(customer, shared ? `${folder}-${customer.slice(0, 8)}` : folder);
+    folders.set(customer, shared ? `${folder}-${createIdSegment(customer, 8)}` : folder);
   }
   // A folder with a tenant id suffix may still meet another customer's folder: the whole id then.
   const seen = new Map<string, string>();
   for (const [customer, folder] of [...folders].sort(([a], [b]) => compareStrings(a, b))) {
     const key = folder.toLowerCase();
     const owner = seen.get(key);
-    if (owner !== undefined && owner !== customer) folders.set(customer, `${folder}-${customer}`);
+    if (owner !== undefined && owner !== customer)
+      folders.set(customer, `${folder}-${createIdSegment(customer, MAX_SEGMENT)}`);
     else seen.set(key, customer);
   }
   return folders;
+}
+
+/**
+ * The first `length` characters of a tenant id, folded like a segment: a GUID is unchanged, and
+ * an id Partner Center answers in another form never puts a `/` or `..` into a name (a file path).
+ */
+function createIdSegment(customer: string, length: number): string {
+  return createNameSegment(customer).slice(0, length).replace(/-+$/, "") || "x";
 }
 
 /** The offer segment: the first line item's offer id, and how many more line items there are. */

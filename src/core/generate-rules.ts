@@ -4,6 +4,11 @@
  * An order is generated when nothing in state accounts for it: no record binds it (also not as an
  * order a `--replace` superseded) and no pending create may have placed it (those are finished by
  * apply, which records them under their own names). Cancelled orders are skipped and counted.
+ * An order whose content a declaration that state does not record matches is left to
+ * `import NAME ORDER_ID` and listed: that declaration is probably the order's own, its record lost
+ * (state rolled back, or written by another checkout), and plan blocks its create as a duplicate
+ * only while the order is untracked. Recording the order under a generated name would let plan buy
+ * it a second time for the declaration.
  * An order whose content orderform cannot declare (a billing cycle, term or offer id the order
  * schema does not take, no line items, more than 50, a quantity outside 1..100000) is skipped and
  * listed with the reason, so the partner can declare it by hand and `import` it.
@@ -12,7 +17,7 @@
  * (matchesRemote): customer, billing cycle, and per line item the offer id, quantity and term.
  * So the record generate writes is the record `import NAME ORDER_ID` would write for the same file.
  */
-import { compareStrings } from "./compare.js";
+import { compareStrings, matchesRemote } from "./compare.js";
 import { createOrderBindings, mayIntentHavePlaced } from "./duplicates.js";
 import { createCustomerNames, selectCustomerFolders, type TakenName } from "./generate-names.js";
 import type {
@@ -43,6 +48,13 @@ export interface UnsupportedOrder {
   reason: string;
 }
 
+/** An order left to `import NAME ORDER_ID`: the declaration NAME, not in state, matches it. */
+export interface DeclaredOrder {
+  customer: string;
+  orderId: string;
+  name: string;
+}
+
 export interface GenerateSelection {
   /** Sorted by customer, then name. */
   generated: GeneratedOrder[];
@@ -50,6 +62,7 @@ export interface GenerateSelection {
   /** Orders a state record or pending create accounts for. */
   tracked: number;
   unsupported: UnsupportedOrder[];
+  declared: DeclaredOrder[];
 }
 
 const BILLING_CYCLES: Record<string, BillingCycle> = {
@@ -84,27 +97,79 @@ export function createOrderAccounting(
     );
 }
 
+/**
+ * The declaration that state does not record and whose content matches a listed order, if any
+ * (the first by name). `ownFiles`: declaration name -> the order id whose generate file the
+ * declaration lives in, unchanged at the path generate gives it (an earlier run that stopped
+ * before recording it); such a declaration does not claim its own order, which the rerun adopts.
+ */
+export function createDeclaredMatcher(input: {
+  desired: readonly DesiredOrder[];
+  state: StateFile | null;
+  ownFiles: ReadonlyMap<string, string>;
+}): (order: RemoteOrder) => string | undefined {
+  const orders = input.state?.orders ?? {};
+  const byCustomer = new Map<string, DesiredOrder[]>();
+  for (const d of [...input.desired].sort((a, b) => compareStrings(a.name, b.name))) {
+    if (Object.prototype.hasOwnProperty.call(orders, d.name)) continue;
+    const key = d.customer.toLowerCase();
+    byCustomer.set(key, [...(byCustomer.get(key) ?? []), d]);
+  }
+  return (order) =>
+    (byCustomer.get(order.customer.toLowerCase()) ?? []).find(
+      (d) => input.ownFiles.get(d.name)?.toLowerCase() !== order.id.toLowerCase() && matchesRemote(d, order),
+    )?.name;
+}
+
+/**
+ * The own files (createDeclaredMatcher's `ownFiles`) that no record and no generated order of
+ * this run holds, as [name, order id] sorted by name: files of a run killed before the state, whose
+ * order is not declared now (cancelled since, or accounted for otherwise). Plan would buy them.
+ */
+export function selectLeftoverFiles(
+  ownFiles: ReadonlyMap<string, string>,
+  state: StateFile | null,
+  generated: readonly GeneratedOrder[],
+): Array<[string, string]> {
+  const names = new Set(generated.map((g) => g.declaration.name));
+  const orders = state?.orders ?? {};
+  return [...ownFiles]
+    .filter(([name]) => !names.has(name) && !Object.prototype.hasOwnProperty.call(orders, name))
+    .sort(([a], [b]) => compareStrings(a, b));
+}
+
 /** The selection for one customer's order list, named in the customer's folder (selectCustomerFolders). */
 export function selectCustomerOrders(input: {
   customer: GenerateCustomer;
   list: readonly RemoteOrder[];
   folder: string;
   isAccounted: (order: RemoteOrder) => boolean;
+  /** The declaration not in state that matches the order (createDeclaredMatcher). */
+  declaredBy: (order: RemoteOrder) => string | undefined;
   /** The taken names, lower case. */
   used: ReadonlySet<string>;
 }): GenerateSelection {
   const { customer } = input;
-  const selection: GenerateSelection = { generated: [], cancelled: 0, tracked: 0, unsupported: [] };
+  const selection = createEmptySelection();
   const declarable: Array<{ remote: RemoteOrder; content: OrderContent }> = [];
   for (const remote of input.list) {
-    if (input.isAccounted(remote)) selection.tracked += 1;
-    else if (remote.status === "cancelled") selection.cancelled += 1;
-    else {
-      const content = createContentFromRemote(remote);
-      if (typeof content === "string")
-        selection.unsupported.push({ customer: customer.id, orderId: remote.id, reason: content });
-      else declarable.push({ remote, content });
+    if (input.isAccounted(remote)) {
+      selection.tracked += 1;
+      continue;
     }
+    if (remote.status === "cancelled") {
+      selection.cancelled += 1;
+      continue;
+    }
+    const declaredAs = input.declaredBy(remote);
+    if (declaredAs !== undefined) {
+      selection.declared.push({ customer: customer.id, orderId: remote.id, name: declaredAs });
+      continue;
+    }
+    const content = createContentFromRemote(remote);
+    if (typeof content === "string")
+      selection.unsupported.push({ customer: customer.id, orderId: remote.id, reason: content });
+    else declarable.push({ remote, content });
   }
   const names = createCustomerNames(
     input.folder,
@@ -134,20 +199,29 @@ export function selectOrdersToGenerate(input: {
   state: StateFile | null;
   taken: readonly TakenName[];
   clockSkewMs: number;
+  /** The project's declarations (createDeclaredMatcher); none when absent. */
+  desired?: readonly DesiredOrder[];
+  ownFiles?: ReadonlyMap<string, string>;
 }): GenerateSelection {
   const isAccounted = createOrderAccounting(input.state, input.clockSkewMs);
+  const declaredBy = createDeclaredMatcher({
+    desired: input.desired ?? [],
+    state: input.state,
+    ownFiles: input.ownFiles ?? new Map(),
+  });
   const folders = selectCustomerFolders(
     input.customers.map((c) => ({ customer: c.id, companyName: c.companyName })),
     input.taken,
   );
   const used = new Set(input.taken.map((t) => t.name.toLowerCase()));
-  const all: GenerateSelection = { generated: [], cancelled: 0, tracked: 0, unsupported: [] };
+  const all = createEmptySelection();
   for (const customer of input.customers) {
     const part = selectCustomerOrders({
       customer,
       list: input.lists[customer.id] ?? [],
       folder: folders.get(customer.id) ?? "",
       isAccounted,
+      declaredBy,
       used,
     });
     mergeSelection(all, part);
@@ -162,6 +236,11 @@ export function mergeSelection(into: GenerateSelection, part: GenerateSelection)
   into.cancelled += part.cancelled;
   into.tracked += part.tracked;
   into.unsupported.push(...part.unsupported);
+  into.declared.push(...part.declared);
+}
+
+export function createEmptySelection(): GenerateSelection {
+  return { generated: [], cancelled: 0, tracked: 0, unsupported: [], declared: [] };
 }
 
 /** Customer, then name. */

@@ -38,6 +38,10 @@ export function checkSavedPlan(input: {
       problems.push({ position: index + 1, action: `${action.kind} ${action.name}`, message });
     };
     if (seen.has(action.name)) report("the plan holds another action for the same name");
+    // Reviewed as "drift only, buys nothing" (docs/planning.md, "Refresh"): an edit that adds work
+    // to it must not pass as a plan someone approved.
+    if (plan.refresh === "only" && action.kind !== "drift" && action.kind !== "no-op")
+      report("a --refresh-only plan holds only drift and no-op actions");
     seen.add(action.name);
     const message = checkAction(action, { state, declared, boundTo, plan });
     if (message !== undefined) report(message);

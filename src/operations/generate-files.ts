@@ -94,6 +94,24 @@ export async function writeOrderFiles(
   if (failure !== undefined) throw failure;
 }
 
+/**
+ * Name -> the order id in the first comment line that starts with `note` (a file generate wrote);
+ * files without one, or unreadable, are left out.
+ */
+export async function readGeneratedOrderIds(
+  files: readonly { name: string; path: string }[],
+  note: string,
+): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  await runPool(files, IN_FLIGHT, async (file) => {
+    const text = await readFile(file.path, "utf8").catch(() => "");
+    const line = text.split("\n").find((l) => l.startsWith(`# ${note}`));
+    const id = line?.slice(`# ${note}`.length).trim();
+    if (id !== undefined && id !== "") ids.set(file.name, id);
+  });
+  return ids;
+}
+
 export async function removeFiles(files: readonly string[]): Promise<void> {
   await runPool(files, IN_FLIGHT, (file) => rm(file, { force: true }));
 }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   CONTOSO,
+  createOrderYaml,
   FABRIKAM,
   LEGACY_OFFER,
   LICENSE_OFFER,
@@ -17,6 +18,7 @@ import {
   setSandboxFaults,
   useSandboxProject,
 } from "./helpers.js";
+import { writeRecordAsIntent } from "./state-json.js";
 
 /** A customer whose company name has no Latin letter at all. */
 const KABUSHIKI = "5e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b";
@@ -223,5 +225,113 @@ describe("orderform generate", () => {
       "contoso/cfq7ttc0lh0z-0001-cfq7ttc0k18p-2",
       "contoso/cfq7ttc0lh0z-0001-cfq7ttc0k18p-3",
     ]);
+  });
+});
+
+describe("orderform generate next to declarations that state does not record", () => {
+  it("leaves an order that a declaration not in state matches to import, so apply cannot buy it twice", async () => {
+    await harness.project.writeOrder(
+      "contoso.yaml",
+      createOrderYaml("contoso/seats", CONTOSO, LICENSE_OFFER, 7),
+    );
+    expect((await harness.project.run(["apply", "--auto-approve"])).code).toBe(0);
+    const [placed] = await listSandboxOrders(harness.sandbox.url);
+    // The record is lost (the state of another checkout, rolled back): the order is untracked.
+    await rm(join(harness.project.dir, "orderform.state.json"));
+    await rm(join(harness.project.dir, "orderform.state.json.history"), { recursive: true });
+
+    const generated = await harness.project.run(["generate", "--json"]);
+    expect(generated.code, generated.stderr).toBe(0);
+    const summary = JSON.parse(generated.stdout) as {
+      files: unknown[];
+      declared: { name: string; orderId: string }[];
+    };
+    expect(summary.files).toEqual([]);
+    expect(summary.declared).toEqual([
+      { name: "contoso/seats", customer: CONTOSO, orderId: placed?.order.id },
+    ]);
+    expect(await harness.project.readState()).toBeNull();
+
+    const apply = await harness.project.run(["apply", "--auto-approve"]);
+    expect(apply.code).toBe(1);
+    expect(apply.stdout + apply.stderr).toContain("plan.untracked-duplicate");
+    expect(await listSandboxOrders(harness.sandbox.url)).toHaveLength(1);
+  });
+});
+
+describe("orderform generate after a crash, when the estate changed before the rerun", () => {
+  it("names the file it left for an order it no longer declares, which plan would buy again", async () => {
+    const [orderId] = (await postAdmin("orders", [createSeed(CONTOSO, LICENSE_OFFER, 5)])).items.map(
+      (i) => i.order.id,
+    );
+    expect((await harness.project.run(["generate"])).code).toBe(0);
+    // Killed between the files and the state: the file is there, no record is.
+    await rm(join(harness.project.dir, "orderform.state.json"));
+    await rm(join(harness.project.dir, "orderform.state.json.history"), { recursive: true });
+    // Meanwhile the partner cancels the order in the portal.
+    await fetchJson(`${harness.sandbox.url}/_sandbox/orders/${orderId ?? ""}`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ status: "cancelled" }),
+    });
+
+    const rerun = await harness.project.run(["generate", "--json"]);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const summary = JSON.parse(rerun.stdout) as { files: unknown[]; leftover: unknown[] };
+    expect(summary.files).toEqual([]);
+    expect(summary.leftover).toEqual([
+      {
+        file: "orders/generated/contoso/cfq7ttc0lh0z-0001-cfq7ttc0k18p.yaml",
+        name: "contoso/cfq7ttc0lh0z-0001-cfq7ttc0k18p",
+        orderId,
+      },
+    ]);
+    const text = await harness.project.run(["generate", "--dry-run"]);
+    expect(text.stdout).toContain(
+      "! orders/generated/contoso/cfq7ttc0lh0z-0001-cfq7ttc0k18p.yaml was written by an earlier generate",
+    );
+    expect(text.stdout).not.toContain("Nothing to generate: every order is declared and in state.");
+  });
+});
+
+describe("orderform generate run twice at once", () => {
+  it("declares and records each order once: the second run waits for the lock and finds them tracked", async () => {
+    await seedEstate();
+    const runs = await Promise.all([
+      harness.project.run(["generate", "--lock-timeout", "60s", "--json"]),
+      harness.project.run(["generate", "--lock-timeout", "60s", "--json"]),
+    ]);
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    const files = runs.map((run) => (JSON.parse(run.stdout) as { files: unknown[] }).files.length).sort();
+    expect(files).toEqual([0, 4]);
+    expect(await listFiles(join(harness.project.dir, "orders", "generated"))).toEqual(GENERATED);
+    const state = (await harness.project.readState()) as { serial: number; orders: object };
+    expect(state.serial).toBe(1);
+    expect(Object.keys(state.orders)).toHaveLength(4);
+  });
+});
+
+describe("orderform generate next to a create whose outcome is unknown", () => {
+  it("leaves the order a pending create placed to apply, which records it under its own name", async () => {
+    await harness.project.writeOrder(
+      "contoso.yaml",
+      createOrderYaml("contoso/seats", CONTOSO, LICENSE_OFFER, 7),
+    );
+    expect((await harness.project.run(["apply", "--auto-approve"])).code).toBe(0);
+    // Killed after the POST: the order exists, the state holds only the intent.
+    await writeRecordAsIntent(harness.project, "contoso/seats");
+
+    const generated = await harness.project.run(["generate", "--json"]);
+    expect(generated.code, generated.stderr).toBe(0);
+    const summary = JSON.parse(generated.stdout) as { files: unknown[]; tracked: number };
+    expect(summary).toMatchObject({ files: [], tracked: 1 });
+
+    const resumed = await harness.project.run(["apply", "--auto-approve"]);
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    const [placed] = await listSandboxOrders(harness.sandbox.url);
+    expect(await listSandboxOrders(harness.sandbox.url)).toHaveLength(1);
+    const state = (await harness.project.readState()) as { orders: Record<string, { orderId: string }> };
+    expect(Object.keys(state.orders)).toEqual(["contoso/seats"]);
+    expect(state.orders["contoso/seats"]?.orderId).toBe(placed?.order.id);
   });
 });

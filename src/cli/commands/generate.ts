@@ -51,10 +51,18 @@ function renderGenerateText(summary: GenerateSummary): string {
   const adopted = summary.files.length - written;
   lines.push(
     `Read ${summary.orders} order(s) of ${summary.customers} customer(s): ${summary.files.length} untracked, ` +
-      `${summary.tracked} already in state, ${summary.cancelled} cancelled (skipped), ${summary.unsupported.length} not declarable (skipped).`,
+      `${summary.tracked} already in state, ${summary.cancelled} cancelled (skipped), ${summary.declared.length} declared but not in state (skipped), ${summary.unsupported.length} not declarable (skipped).`,
   );
   for (const f of summary.files)
     lines.push(`  ${f.adopted ? "=" : "+"} ${f.file}  ${f.name}  (order ${f.orderId}, ${f.companyName})`);
+  for (const d of summary.declared)
+    lines.push(
+      `  ! order ${d.orderId} of customer ${d.customer} matches ${d.name}, declared but not in state; if it is that declaration's order: orderform import ${d.name} ${d.orderId}`,
+    );
+  for (const l of summary.leftover)
+    lines.push(
+      `  ! ${l.file} was written by an earlier generate for order ${l.orderId}, which this run does not declare (cancelled, or accounted for otherwise), and is not in state: remove it, or plan will buy it`,
+    );
   for (const u of summary.unsupported)
     lines.push(
       `  ! order ${u.orderId} of customer ${u.customer}: ${u.reason}; declare it by hand and run orderform import`,
@@ -68,7 +76,11 @@ function renderGenerateText(summary: GenerateSummary): string {
       `Would write ${written} file(s) under ${summary.outDir}${adopted > 0 ? ` and adopt ${adopted} already there` : ""}. Nothing was written (--dry-run).`,
     );
   } else if (summary.files.length === 0) {
-    lines.push("Nothing to generate: every order is declared and in state.");
+    lines.push(
+      summary.declared.length + summary.leftover.length + summary.unsupported.length === 0
+        ? "Nothing to generate: every order is declared and in state."
+        : "Nothing to generate. Nothing was written or recorded.",
+    );
   } else {
     lines.push(
       `Wrote ${written} file(s) under ${summary.outDir}${adopted > 0 ? `, adopted ${adopted} already there` : ""}, and recorded ${summary.files.length} order(s) in state as imported (history: generate). Nothing was bought.`,

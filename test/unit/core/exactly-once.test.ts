@@ -342,6 +342,11 @@ describe("checkSavedPlan", () => {
         }),
       "no pending create",
     ],
+    [
+      "a --refresh-only plan edited to buy (its create would pass every other check)",
+      (p: typeof made) => Object.assign(p, { refresh: "only" }),
+      "a --refresh-only plan holds only drift and no-op actions",
+    ],
   ])("refuses %s, naming the action", (_name, edit, message) => {
     const plan = structuredClone(made);
     edit(plan);

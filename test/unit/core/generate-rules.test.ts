@@ -164,6 +164,22 @@ describe("createGeneratedNames", () => {
       { numRuns: 300 },
     );
   });
+
+  it("keeps a tenant id that is no GUID out of the path: valid names, never a `..` segment", () => {
+    const odd = ["../../../tmp/x", "..\\..\\evil", "A/B", ".."];
+    const names = createGeneratedNames(
+      odd.flatMap((customer, i) => [
+        candidate({ customer, companyName: "Contoso", orderId: `c${i}` }),
+        candidate({ customer, companyName: "株式会社", orderId: `k${i}` }),
+      ]),
+      [],
+    );
+    for (const name of names.values()) {
+      expect(name).toMatch(VALID_NAME);
+      expect(name.split("/")).toHaveLength(2);
+    }
+    expect(new Set(names.values()).size).toBe(odd.length * 2);
+  });
 });
 
 describe("selectOrdersToGenerate", () => {
@@ -205,6 +221,35 @@ describe("selectOrdersToGenerate", () => {
       },
     ]);
     expect(selection.generated.map((g) => g.remote.id)).toEqual(["fresh"]);
+  });
+
+  it("leaves an order that a declaration not in state matches to import, unless the declaration is its own generated file", () => {
+    const other = buildDesired("contoso/other", { customer: OTHER });
+    const select = (ownFiles: Map<string, string>, state = buildState({})) =>
+      selectOrdersToGenerate({
+        customers: [{ id: seats.customer, companyName: "Contoso" }],
+        lists: { [seats.customer]: [remote("lost-record"), remote("second", { billingCycle: "annual" })] },
+        state,
+        taken: [],
+        clockSkewMs: 0,
+        desired: [other, seats],
+        ownFiles,
+      });
+    const lost = select(new Map());
+    expect(lost.declared).toEqual([
+      { customer: seats.customer, orderId: "lost-record", name: "contoso/seats" },
+    ]);
+    expect(lost.generated.map((g) => g.remote.id)).toEqual(["second"]);
+    // The declaration is generate's own file of this very order (a rerun after a crash): generated.
+    const own = select(new Map([["contoso/seats", "LOST-RECORD"]]));
+    expect(own.declared).toEqual([]);
+    expect(own.generated.map((g) => g.remote.id).sort()).toEqual(["lost-record", "second"]);
+    // Another order's generated file still claims an order it matches.
+    expect(select(new Map([["contoso/seats", "elsewhere"]])).declared).toHaveLength(1);
+    // A declaration state records claims nothing: its create is not planned.
+    const inState = select(new Map(), buildState({ orders: byName(recorded) }));
+    expect(inState.declared).toEqual([]);
+    expect(inState.generated.map((g) => g.remote.id).sort()).toEqual(["lost-record", "second"]);
   });
 
   it("declares exactly what import would bind: the content matches the order", () => {
