@@ -54,7 +54,9 @@ function renderGenerateText(summary: GenerateSummary): string {
       `${summary.tracked} already in state, ${summary.cancelled} cancelled (skipped), ${summary.unsupported.length} not declarable (skipped).`,
   );
   for (const f of summary.files)
-    lines.push(`  ${f.adopted ? "=" : "+"} ${f.file}  ${f.name}  (order ${f.orderId}, ${f.companyName})`);
+    lines.push(
+      `  ${f.adopted ? "=" : "+"} ${f.file}  ${f.name}  (order ${f.orderId}, ${f.companyName}${f.seatsChanged === 0 ? "" : `; seats changed since it was placed on ${f.seatsChanged} line item(s), declared as they are now`})`,
+    );
   for (const u of summary.unsupported)
     lines.push(
       `  ! order ${u.orderId} of customer ${u.customer}: ${u.reason}; declare it by hand and run orderform import`,
