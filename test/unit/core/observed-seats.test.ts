@@ -15,15 +15,7 @@ import {
 } from "../../../src/core/observed-seats.js";
 import { createPlan } from "../../../src/core/planner.js";
 import { selectCurrentContent, selectSeatChangesMeta } from "../../../src/core/seat-changes.js";
-import {
-  CONTOSO,
-  OFFER,
-  buildDesired,
-  buildInput,
-  buildState,
-  buildStateOrder,
-  byName,
-} from "./builders.js";
+import { CONTOSO, OFFER, buildDesired, buildInput, buildState, buildStateOrder, byName } from "./builders.js";
 
 const ORDER = "3c2b1a00-0000-4000-8000-00000000000a";
 const SUB_A = "5b1f0c9e-1111-4222-8333-44445555000a";
