@@ -8,7 +8,7 @@
  * A business refusal ends the intent with a failure; an unknown outcome leaves it pending, and the
  * next apply resumes it by the same rules, GET first.
  */
-import type { FailureRecord, PendingUpdate, SeatChange } from "../core/model.js";
+import type { FailureRecord, PendingUpdate, SentSeatChange } from "../core/model.js";
 import type { SeatUpdate, UpdateAction } from "../core/plan.js";
 import { OrderformError } from "../core/errors.js";
 import { createUpdateRequestId } from "../core/request-id.js";
@@ -185,7 +185,7 @@ async function recordDone(
   options: SeatUpdateOptions,
 ): Promise<SeatOutcome> {
   const { actor } = options;
-  const change: SeatChange = {
+  const change: SentSeatChange = {
     lineItemNumber: pending.lineItemNumber,
     subscriptionId: pending.subscriptionId,
     from: pending.from,

@@ -286,7 +286,7 @@ function normalizeEnum(value: string): string {
   return value.toLowerCase().replace(/[^a-z0-9]/g, "");
 }
 
-function sortRemoteLineItems(items: readonly RemoteLineItem[]): readonly RemoteLineItem[] {
+export function sortRemoteLineItems(items: readonly RemoteLineItem[]): readonly RemoteLineItem[] {
   // Partner Center lists line items in number order: no copy then (this runs for every listed order).
   for (let i = 1; i < items.length; i += 1) {
     if ((items[i - 1] as RemoteLineItem).lineItemNumber > (items[i] as RemoteLineItem).lineItemNumber)

@@ -14,12 +14,15 @@
  * listed with the reason, so the partner can declare it by hand and `import` it.
  *
  * The declaration is the order's purchase content exactly as `import` compares it
- * (matchesRemote): customer, billing cycle, and per line item the offer id, quantity and term.
- * So the record generate writes is the record `import NAME ORDER_ID` would write for the same file.
+ * (matchesRemote): customer, billing cycle, and per line item the offer id, quantity and term,
+ * the quantity being the line item's subscription's seats now when the customer's subscriptions
+ * were read (src/core/observed-seats.ts). So the record generate writes is the record
+ * `import NAME ORDER_ID` would write for the same file.
  */
 import { compareStrings, matchesRemote } from "./compare.js";
 import { createOrderBindings, mayIntentHavePlaced } from "./duplicates.js";
 import { createCustomerNames, selectCustomerFolders, type TakenName } from "./generate-names.js";
+import { createCurrentOrder, selectLineItemSubscriptions } from "./observed-seats.js";
 import type {
   BillingCycle,
   DesiredLineItem,
@@ -27,6 +30,7 @@ import type {
   OrderContent,
   PendingIntent,
   RemoteOrder,
+  RemoteSubscription,
   StateFile,
   TermDuration,
 } from "./model.js";
@@ -38,7 +42,10 @@ export interface GenerateCustomer {
 
 export interface GeneratedOrder {
   declaration: DesiredOrder;
+  /** The order as listed (its quantities as placed). */
   remote: RemoteOrder;
+  /** Per line item of `remote` in number order, its subscription when read (selectLineItemSubscriptions). */
+  lineSubscriptions: Array<RemoteSubscription | undefined>;
   companyName: string;
 }
 
@@ -138,10 +145,26 @@ export function selectLeftoverFiles(
     .sort(([a], [b]) => compareStrings(a, b));
 }
 
-/** The selection for one customer's order list, named in the customer's folder (selectCustomerFolders). */
+/**
+ * Whether a customer's list holds an order to declare (or to list as unsupported): one that state
+ * does not account for and that is not cancelled. Only such a customer's subscriptions are read.
+ */
+export function hasOrdersToDeclare(
+  list: readonly RemoteOrder[],
+  isAccounted: (order: RemoteOrder) => boolean,
+): boolean {
+  return list.some((order) => order.status !== "cancelled" && !isAccounted(order));
+}
+
+/**
+ * The selection for one customer's order list, named in the customer's folder
+ * (selectCustomerFolders); each line item declared with its subscription's seats when
+ * `subscriptions` (the customer's) holds it, else with the order's quantity.
+ */
 export function selectCustomerOrders(input: {
   customer: GenerateCustomer;
   list: readonly RemoteOrder[];
+  subscriptions?: readonly RemoteSubscription[];
   folder: string;
   isAccounted: (order: RemoteOrder) => boolean;
   /** The declaration not in state that matches the order (createDeclaredMatcher). */
@@ -151,7 +174,11 @@ export function selectCustomerOrders(input: {
 }): GenerateSelection {
   const { customer } = input;
   const selection = createEmptySelection();
-  const declarable: Array<{ remote: RemoteOrder; content: OrderContent }> = [];
+  const declarable: Array<{
+    remote: RemoteOrder;
+    content: OrderContent;
+    lineSubscriptions: Array<RemoteSubscription | undefined>;
+  }> = [];
   for (const remote of input.list) {
     if (input.isAccounted(remote)) {
       selection.tracked += 1;
@@ -161,15 +188,18 @@ export function selectCustomerOrders(input: {
       selection.cancelled += 1;
       continue;
     }
-    const declaredAs = input.declaredBy(remote);
+    const lineSubscriptions = selectLineItemSubscriptions(remote, input.subscriptions ?? []);
+    const current = createCurrentOrder(remote, lineSubscriptions);
+    // A declaration may say the order as placed or its seats now (a record lost after a seat change).
+    const declaredAs = input.declaredBy(remote) ?? input.declaredBy(current);
     if (declaredAs !== undefined) {
       selection.declared.push({ customer: customer.id, orderId: remote.id, name: declaredAs });
       continue;
     }
-    const content = createContentFromRemote(remote);
+    const content = createContentFromRemote(current);
     if (typeof content === "string")
       selection.unsupported.push({ customer: customer.id, orderId: remote.id, reason: content });
-    else declarable.push({ remote, content });
+    else declarable.push({ remote, content, lineSubscriptions });
   }
   const names = createCustomerNames(
     input.folder,
@@ -180,11 +210,12 @@ export function selectCustomerOrders(input: {
     })),
     input.used,
   );
-  for (const { remote, content } of declarable) {
+  for (const { remote, content, lineSubscriptions } of declarable) {
     const name = names.get(remote.id) ?? "";
     selection.generated.push({
       declaration: { name, ...content },
       remote,
+      lineSubscriptions,
       companyName: customer.companyName,
     });
   }
@@ -196,6 +227,8 @@ export function selectOrdersToGenerate(input: {
   customers: readonly GenerateCustomer[];
   /** Customer id -> that customer's order list. */
   lists: Readonly<Record<string, readonly RemoteOrder[]>>;
+  /** Customer id -> that customer's subscriptions, where read. */
+  subscriptions?: Readonly<Record<string, readonly RemoteSubscription[]>>;
   state: StateFile | null;
   taken: readonly TakenName[];
   clockSkewMs: number;
@@ -219,6 +252,9 @@ export function selectOrdersToGenerate(input: {
     const part = selectCustomerOrders({
       customer,
       list: input.lists[customer.id] ?? [],
+      ...(input.subscriptions?.[customer.id] === undefined
+        ? {}
+        : { subscriptions: input.subscriptions[customer.id] }),
       folder: folders.get(customer.id) ?? "",
       isAccounted,
       declaredBy,

@@ -4,10 +4,16 @@
  * it may have bought (docs/exactly-once.md): a name already in state, a name with a pending create,
  * an order already bound to another name, an order that does not match the declaration, and an
  * order that another name's pending create may have placed are all refused.
+ *
+ * The declaration is compared with the order as the partner has it now: each line item with its
+ * subscription's seats when the order's subscriptions were read (src/core/observed-seats.ts), so a
+ * declaration of the order's original quantity after seats changed is a mismatch; the record then
+ * keeps the seats as observed (createObservedRecord).
  */
 import { contentOf, diffContent, matchesRemote } from "./compare.js";
 import { createOrderBindings, mayIntentHavePlaced } from "./duplicates.js";
-import type { DesiredOrder, OrderContent, RemoteOrder, StateFile } from "./model.js";
+import type { DesiredOrder, OrderContent, RemoteOrder, RemoteSubscription, StateFile } from "./model.js";
+import { createCurrentOrder, selectLineItemSubscriptions } from "./observed-seats.js";
 import type { FieldDifference } from "./plan.js";
 import { selectOwnSlot } from "./state-journal.js";
 
@@ -61,11 +67,15 @@ export type ImportMatch =
   | { kind: "mismatch"; differences: FieldDifference[] }
   | { kind: "bind"; content: OrderContent };
 
-/** Whether `remote` (null: Partner Center has no such order) may be recorded as `declared`. */
+/**
+ * Whether `remote` (null: Partner Center has no such order) may be recorded as `declared`, its
+ * line items' seats read from `subscriptions` (the order's) where they are found.
+ */
 export function checkImportMatch(input: {
   declared: DesiredOrder;
   orderId: string;
   remote: RemoteOrder | null;
+  subscriptions?: readonly RemoteSubscription[];
   state: StateFile;
   clockSkewMs: number;
 }): ImportMatch {
@@ -80,8 +90,9 @@ export function checkImportMatch(input: {
     };
   }
   const content = contentOf(declared);
-  if (!matchesRemote(content, remote)) {
-    return { kind: "mismatch", differences: diffContent(createContentFromRemote(remote, content), content) };
+  const current = createCurrentOrder(remote, selectLineItemSubscriptions(remote, input.subscriptions ?? []));
+  if (!matchesRemote(content, current)) {
+    return { kind: "mismatch", differences: diffContent(createContentFromRemote(current, content), content) };
   }
   // A pending create of another name may have placed this very order: its re-sent request id
   // would then record it under that name too. Finish the pending creates first.

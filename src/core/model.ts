@@ -93,20 +93,43 @@ export interface StateOrder {
   seatChanges?: SeatChange[];
 }
 
+/**
+ * A line item's seats changed since the order was placed: a change orderform sent, or one it
+ * observed when it imported the order (docs/state.md, "Seat changes").
+ */
+export type SeatChange = SentSeatChange | ObservedSeatChange;
+
 /** One quantity change of a line item's subscription, recorded after Partner Center's answer. */
-export interface SeatChange {
+export interface SentSeatChange {
   lineItemNumber: number;
   subscriptionId: string;
   from: number;
   to: number;
   /** The MS-RequestId the change was sent with (src/core/request-id.ts, domain "update"). */
   requestId: string;
+  observed?: never;
   /** When orderform recorded the change. */
   at: string;
   /** Who ran the apply (user@host), the git commit of the project and the CI run, when known. */
   by?: string;
   commit?: string;
   ci?: string;
+}
+
+/**
+ * Seats changed outside orderform before `import` or `generate` recorded the order: `from` is the
+ * order's quantity as placed, `to` the subscription's seats when it was read. Nothing was sent,
+ * so there is no request id.
+ */
+export interface ObservedSeatChange {
+  lineItemNumber: number;
+  subscriptionId: string;
+  from: number;
+  to: number;
+  observed: true;
+  requestId?: never;
+  /** When orderform read the subscription. */
+  at: string;
 }
 
 /**

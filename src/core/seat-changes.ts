@@ -198,16 +198,19 @@ export function planSeatUpdates(input: {
 /**
  * A state version's history meta member `seatChanges`: the seat changes `after` records that
  * `before` (the version committed last) does not, by request id, so a renamed record's or a
- * replayed journal's changes are not counted again. Absent when none.
+ * replayed journal's changes are not counted again. Seats observed at import are not counted:
+ * orderform changed nothing. Absent when none.
  */
 export function selectSeatChangesMeta(before: StateFile, after: StateFile): { seatChanges?: number } {
   const known = new Set<string>();
   for (const order of Object.values(before.orders)) {
-    for (const change of order.seatChanges ?? []) known.add(change.requestId);
+    for (const change of order.seatChanges ?? [])
+      if (change.requestId !== undefined) known.add(change.requestId);
   }
   let added = 0;
   for (const order of Object.values(after.orders)) {
-    for (const change of order.seatChanges ?? []) if (!known.has(change.requestId)) added += 1;
+    for (const change of order.seatChanges ?? [])
+      if (change.requestId !== undefined && !known.has(change.requestId)) added += 1;
   }
   return added === 0 ? {} : { seatChanges: added };
 }

@@ -10,7 +10,7 @@ import type {
   FailureRecord,
   PendingIntent,
   PendingUpdate,
-  SeatChange,
+  SentSeatChange,
   StateFile,
   StateOrder,
   StateOrderStatus,
@@ -32,7 +32,7 @@ export type JournalEntry =
   | { type: "move"; from: string; to: string } // state mv: the order and failure records change name
   // Seat changes (docs/exactly-once.md, "Seat changes"), keyed NAME#LINE_ITEM_NUMBER:
   | { type: "update-intent"; update: PendingUpdate } // before any byte of the PATCH is sent
-  | { type: "update-done"; name: string; change: SeatChange } // records the change, ends the intent
+  | { type: "update-done"; name: string; change: SentSeatChange } // records the change, ends the intent
   // A refusal, or a stop before sending: ends the intent, keeps the failure for the plan to show.
   // failure.lineItemNumber names the line item whose intent ends.
   | { type: "update-failed"; failure: FailureRecord };

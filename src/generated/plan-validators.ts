@@ -14,9 +14,9 @@ export interface GeneratedValidator {
 export const planCompiled = validate0;
 const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/plan.schema.json","title":"orderform plan","description":"A plan made by `orderform plan` (saved with --out, printed with --format json). Plan-owned objects are closed; embedded records owned by other parts (state orders, intents, remote orders) accept added fields so that a compatible addition does not invalidate saved plans.","type":"object","required":["formatVersion","toolVersion","createdAt","state","options","desired","actions","summary","diagnostics"],"additionalProperties":false,"properties":{"formatVersion":{"description":"3: seat changes in place (update actions, summary.update); 2: resumes re-send before adopting (adopt.mode) and options.allowDuplicate; another version is refused.","const":3},"toolVersion":{"type":"string","minLength":1},"createdAt":{"type":"string","format":"date-time"},"state":{"description":"The state the plan was made against; lineage null means there was no state yet (serial 0).","type":"object","required":["lineage","serial"],"additionalProperties":false,"properties":{"lineage":{"oneOf":[{"type":"string","minLength":1},{"type":"null"}]},"serial":{"type":"integer","minimum":0}}},"options":{"type":"object","required":["customers","replace","allowDuplicate"],"additionalProperties":false,"properties":{"customers":{"type":"array","items":{"$ref":"#/$defs/customer"},"uniqueItems":true},"replace":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"allowDuplicate":{"description":"Names whose create may go ahead next to an identical order that nothing in state accounts for (--allow-duplicate).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}},"refresh":{"description":"How far the plan looked at Partner Center (docs/planning.md, \"Refresh\"). Absent: every customer in scope was listed (the default). skipped: --refresh=false, only the customers with work or unconfirmed records were listed, the other orders are trusted as recorded and their drift was not checked. only: --refresh-only, every customer was listed and the plan reports drift alone (drift and unchanged orders, nothing to buy).","enum":["skipped","only"]},"desired":{"type":"array","items":{"$ref":"#/$defs/desiredOrder"}},"actions":{"type":"array","items":{"$ref":"#/$defs/action"}},"summary":{"type":"object","required":["create","update","resume","noop","drift","conflict","undeclared"],"additionalProperties":false,"properties":{"create":{"$ref":"#/$defs/count"},"update":{"$ref":"#/$defs/count"},"resume":{"$ref":"#/$defs/count"},"noop":{"$ref":"#/$defs/count"},"drift":{"$ref":"#/$defs/count"},"conflict":{"$ref":"#/$defs/count"},"undeclared":{"$ref":"#/$defs/count"}}},"diagnostics":{"type":"array","items":{"$ref":"#/$defs/diagnostic"}},"cancellationWindows":{"description":"The placed orders in the plan's scope whose new-commerce cancellation window is open at createdAt: until then their seats can be reduced, or the order cancelled, in Partner Center (docs/subscriptions.md). Absent when there is none.","type":"array","items":{"type":"object","required":["name","customer","orderId","until"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1},"customer":{"$ref":"#/$defs/customer"},"orderId":{"type":"string","minLength":1},"until":{"$ref":"#/$defs/timestamp"}}}}},"$defs":{"count":{"type":"integer","minimum":0},"customer":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"timestamp":{"type":"string","minLength":1},"billingCycle":{"$ref":"state.schema.json#/$defs/billingCycle"},"lineItem":{"description":"The state's line item (schemas/state.schema.json), with the term durations orderform declares (checked first, so that a bad term reports the enum).","allOf":[{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y","P3Y"]},"additionalPartnerIdsOnRecord":{"type":"array","maxItems":5},"renewsTo":{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y"]}}}}},{"$ref":"state.schema.json#/$defs/desiredLineItem"}]},"content":{"description":"The purchase content of an order: what is sent to Partner Center and what state records.","type":"object","required":["customer","billingCycle","lineItems"],"properties":{"customer":{"$ref":"#/$defs/customer"},"billingCycle":{"$ref":"#/$defs/billingCycle"},"partnerOnRecordAttestationAccepted":{"type":"boolean"},"lineItems":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/lineItem"}}}},"desiredOrder":{"allOf":[{"$ref":"#/$defs/content"}],"required":["name"],"properties":{"name":{"type":"string","minLength":1},"source":{"type":"object","required":["file","line","column"],"properties":{"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}},"type":"object"},"remoteOrder":{"type":"object","required":["id","customer","billingCycle","status","creationDate","lineItems"],"properties":{"id":{"type":"string","minLength":1},"alternateId":{"type":"string"},"customer":{"type":"string"},"billingCycle":{"type":"string"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"creationDate":{"$ref":"#/$defs/timestamp"},"lineItems":{"type":"array","items":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"type":"string"},"quantity":{"type":"integer"}}}}}},"stateOrder":{"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"orderId":{"type":"string","minLength":1},"requestId":{"description":"Empty for an imported order: orderform sent no request for it.","type":"string"},"creationDate":{"$ref":"#/$defs/timestamp"},"recordedAt":{"$ref":"#/$defs/timestamp"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/content"},"remoteLineItems":{"type":"array","items":{"type":"object"}},"origin":{"$ref":"state.schema.json#/$defs/origin"}}},"intent":{"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"requestId":{"type":"string","minLength":1},"startedAt":{"$ref":"#/$defs/timestamp"},"content":{"$ref":"#/$defs/content"},"generation":{"type":"integer","minimum":0}}},"seatUpdate":{"description":"One line item's seat change in place; subscriptionId null: not provisioned yet (apply skips it).","type":"object","required":["lineItemNumber","subscriptionId","from","to","window"],"additionalProperties":false,"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"oneOf":[{"type":"string","minLength":1},{"type":"null"}]},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"window":{"oneOf":[{"type":"object","required":["until","source"],"additionalProperties":false,"properties":{"until":{"$ref":"#/$defs/timestamp"},"source":{"enum":["service","policy"]}}},{"type":"null"}]},"pending":{"$ref":"state.schema.json#/$defs/pendingUpdate"}}},"difference":{"description":"One differing field; before is the recorded side, after the declared (conflict, resume) or remote (drift) side; null means absent.","type":"object","required":["path","before","after"],"additionalProperties":false,"properties":{"path":{"type":"string","minLength":1},"before":true,"after":true}},"differences":{"type":"array","items":{"$ref":"#/$defs/difference"}},"actionBase":{"type":"object","required":["kind","name","customer","reason"],"properties":{"kind":{"enum":["create","resume","update","no-op","drift","conflict","undeclared"]},"name":{"type":"string","minLength":1},"customer":{"type":"string"},"reason":{"type":"string","minLength":1}}},"action":{"$ref":"#/$defs/actionBase","oneOf":[{"properties":{"kind":{"const":"create"},"name":true,"customer":true,"reason":true,"content":{"$ref":"#/$defs/content"},"replaces":{"type":"object","required":["orderId"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1}}}},"required":["content"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"resume"},"name":true,"customer":true,"reason":true,"intent":{"$ref":"#/$defs/intent"},"adopt":{"type":"object","required":["orderId","order","mode"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1},"mode":{"description":"fallback: recorded only when the re-sent request cannot be answered; instead: recorded without re-sending (the intent is older than request ids are assumed to be remembered).","enum":["fallback","instead"]},"order":{"$ref":"#/$defs/remoteOrder"}}},"differences":{"$ref":"#/$defs/differences"}},"required":["intent"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"update"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"updates":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/seatUpdate"}}},"required":["stateOrder","updates"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"no-op"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"seen":{"enum":["listed","fetched","not-yet-visible","not-checked"]},"remoteStatus":{"$ref":"state.schema.json#/$defs/orderStatus"}},"required":["stateOrder","seen"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"drift"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"remote":{"oneOf":[{"$ref":"#/$defs/remoteOrder"},{"type":"null"}]},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","remote","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"conflict"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"content":{"$ref":"#/$defs/content"},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","content","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"undeclared"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"intent":{"$ref":"#/$defs/intent"}},"anyOf":[{"type":"object","required":["stateOrder"]},{"type":"object","required":["intent"]}],"additionalProperties":false,"type":"object"}],"type":"object"},"diagnostic":{"type":"object","required":["code","severity","message"],"additionalProperties":false,"properties":{"code":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$"},"severity":{"enum":["error","warning"]},"message":{"type":"string"},"hint":{"type":"string"},"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1},"sourceLine":{"type":"string"}}}}};
 const schema1 = {"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"};
-const schema63 = {"type":"integer","minimum":0};
-const schema70 = {"type":"object","required":["code","severity","message"],"additionalProperties":false,"properties":{"code":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$"},"severity":{"enum":["error","warning"]},"message":{"type":"string"},"hint":{"type":"string"},"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1},"sourceLine":{"type":"string"}}};
-const schema43 = {"type":"string","minLength":1};
+const schema66 = {"type":"integer","minimum":0};
+const schema73 = {"type":"object","required":["code","severity","message"],"additionalProperties":false,"properties":{"code":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$"},"severity":{"enum":["error","warning"]},"message":{"type":"string"},"hint":{"type":"string"},"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1},"sourceLine":{"type":"string"}}};
+const schema46 = {"type":"string","minLength":1};
 const func0 = Object.prototype.hasOwnProperty;
 const func1 = require("ajv/dist/runtime/ucs2length").default;
 const func3 = require("ajv/dist/runtime/equal").default;
@@ -26,14 +26,14 @@ const pattern2 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]*$", "u");
 const schema2 = {"allOf":[{"$ref":"#/$defs/content"}],"required":["name"],"properties":{"name":{"type":"string","minLength":1},"source":{"type":"object","required":["file","line","column"],"properties":{"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}},"type":"object"};
 const schema3 = {"description":"The purchase content of an order: what is sent to Partner Center and what state records.","type":"object","required":["customer","billingCycle","lineItems"],"properties":{"customer":{"$ref":"#/$defs/customer"},"billingCycle":{"$ref":"#/$defs/billingCycle"},"partnerOnRecordAttestationAccepted":{"type":"boolean"},"lineItems":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/lineItem"}}}};
 const schema13 = {"description":"As normalized from a declaration (any letter case there).","enum":["monthly","annual","triennial","one_time","none"]};
-const schema37 = {"description":"The state's line item (schemas/state.schema.json), with the term durations orderform declares (checked first, so that a bad term reports the enum).","allOf":[{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y","P3Y"]},"additionalPartnerIdsOnRecord":{"type":"array","maxItems":5},"renewsTo":{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y"]}}}}},{"$ref":"state.schema.json#/$defs/desiredLineItem"}]};
+const schema40 = {"description":"The state's line item (schemas/state.schema.json), with the term durations orderform declares (checked first, so that a bad term reports the enum).","allOf":[{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y","P3Y"]},"additionalPartnerIdsOnRecord":{"type":"array","maxItems":5},"renewsTo":{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y"]}}}}},{"$ref":"state.schema.json#/$defs/desiredLineItem"}]};
 const schema14 = {"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"$ref":"#/$defs/nonEmptyString"},"quantity":{"type":"integer","minimum":1},"termDuration":{"type":"string"},"friendlyName":{"type":"string"},"partnerIdOnRecord":{"type":"string"},"additionalPartnerIdsOnRecord":{"type":"array","items":{"type":"string"}},"attestationAccepted":{"type":"boolean"},"renewsTo":{"type":"object","required":["termDuration"],"properties":{"termDuration":{"type":"string"}}},"provisioningContext":{"type":"object","additionalProperties":{"type":"string"}},"promotionId":{"type":"string"}}};
 const schema7 = {"type":"string","minLength":1};
 
-function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate21.evaluated;
+const evaluated0 = validate25.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -309,16 +309,16 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate21.errors = vErrors;
+validate25.errors = vErrors;
 return errors === 0;
 }
-validate21.evaluated = {"props":{"lineItemNumber":true,"offerId":true,"quantity":true,"termDuration":true,"friendlyName":true,"partnerIdOnRecord":true,"additionalPartnerIdsOnRecord":true,"attestationAccepted":true,"renewsTo":true,"provisioningContext":true,"promotionId":true},"dynamicProps":false,"dynamicItems":false};
+validate25.evaluated = {"props":{"lineItemNumber":true,"offerId":true,"quantity":true,"termDuration":true,"friendlyName":true,"partnerIdOnRecord":true,"additionalPartnerIdsOnRecord":true,"attestationAccepted":true,"renewsTo":true,"provisioningContext":true,"promotionId":true},"dynamicProps":false,"dynamicItems":false};
 
 
-function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate20.evaluated;
+const evaluated0 = validate24.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -329,7 +329,7 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.termDuration !== undefined){
 let data0 = data.termDuration;
 if(!(((data0 === "P1M") || (data0 === "P1Y")) || (data0 === "P3Y"))){
-const err0 = {instancePath:instancePath+"/termDuration",schemaPath:"#/allOf/0/properties/termDuration/enum",keyword:"enum",params:{allowedValues: schema37.allOf[0].properties.termDuration.enum},message:"must be equal to one of the allowed values"};
+const err0 = {instancePath:instancePath+"/termDuration",schemaPath:"#/allOf/0/properties/termDuration/enum",keyword:"enum",params:{allowedValues: schema40.allOf[0].properties.termDuration.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -370,7 +370,7 @@ if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 if(data2.termDuration !== undefined){
 let data3 = data2.termDuration;
 if(!((data3 === "P1M") || (data3 === "P1Y"))){
-const err3 = {instancePath:instancePath+"/renewsTo/termDuration",schemaPath:"#/allOf/0/properties/renewsTo/properties/termDuration/enum",keyword:"enum",params:{allowedValues: schema37.allOf[0].properties.renewsTo.properties.termDuration.enum},message:"must be equal to one of the allowed values"};
+const err3 = {instancePath:instancePath+"/renewsTo/termDuration",schemaPath:"#/allOf/0/properties/renewsTo/properties/termDuration/enum",keyword:"enum",params:{allowedValues: schema40.allOf[0].properties.renewsTo.properties.termDuration.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -403,14 +403,14 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(validate21(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+if(!(validate25(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
 errors = vErrors.length;
 }
-validate20.errors = vErrors;
+validate24.errors = vErrors;
 return errors === 0;
 }
-validate20.evaluated = {"props":{"lineItemNumber":true,"offerId":true,"quantity":true,"termDuration":true,"friendlyName":true,"partnerIdOnRecord":true,"additionalPartnerIdsOnRecord":true,"attestationAccepted":true,"renewsTo":true,"provisioningContext":true,"promotionId":true},"dynamicProps":false,"dynamicItems":false};
+validate24.evaluated = {"props":{"lineItemNumber":true,"offerId":true,"quantity":true,"termDuration":true,"friendlyName":true,"partnerIdOnRecord":true,"additionalPartnerIdsOnRecord":true,"attestationAccepted":true,"renewsTo":true,"provisioningContext":true,"promotionId":true},"dynamicProps":false,"dynamicItems":false};
 
 
 function validate2(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -519,8 +519,8 @@ errors++;
 }
 const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate20(data3[i0], {instancePath:instancePath+"/lineItems/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
+if(!(validate24(data3[i0], {instancePath:instancePath+"/lineItems/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
 errors = vErrors.length;
 }
 }
@@ -726,15 +726,15 @@ return errors === 0;
 }
 validate1.evaluated = {"props":{"name":true,"source":true,"customer":true,"billingCycle":true,"partnerOnRecordAttestationAccepted":true,"lineItems":true},"dynamicProps":false,"dynamicItems":false};
 
-const schema40 = {"$ref":"#/$defs/actionBase","oneOf":[{"properties":{"kind":{"const":"create"},"name":true,"customer":true,"reason":true,"content":{"$ref":"#/$defs/content"},"replaces":{"type":"object","required":["orderId"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1}}}},"required":["content"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"resume"},"name":true,"customer":true,"reason":true,"intent":{"$ref":"#/$defs/intent"},"adopt":{"type":"object","required":["orderId","order","mode"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1},"mode":{"description":"fallback: recorded only when the re-sent request cannot be answered; instead: recorded without re-sending (the intent is older than request ids are assumed to be remembered).","enum":["fallback","instead"]},"order":{"$ref":"#/$defs/remoteOrder"}}},"differences":{"$ref":"#/$defs/differences"}},"required":["intent"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"update"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"updates":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/seatUpdate"}}},"required":["stateOrder","updates"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"no-op"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"seen":{"enum":["listed","fetched","not-yet-visible","not-checked"]},"remoteStatus":{"$ref":"state.schema.json#/$defs/orderStatus"}},"required":["stateOrder","seen"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"drift"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"remote":{"oneOf":[{"$ref":"#/$defs/remoteOrder"},{"type":"null"}]},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","remote","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"conflict"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"content":{"$ref":"#/$defs/content"},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","content","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"undeclared"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"intent":{"$ref":"#/$defs/intent"}},"anyOf":[{"type":"object","required":["stateOrder"]},{"type":"object","required":["intent"]}],"additionalProperties":false,"type":"object"}],"type":"object"};
-const schema41 = {"type":"object","required":["kind","name","customer","reason"],"properties":{"kind":{"enum":["create","resume","update","no-op","drift","conflict","undeclared"]},"name":{"type":"string","minLength":1},"customer":{"type":"string"},"reason":{"type":"string","minLength":1}}};
+const schema43 = {"$ref":"#/$defs/actionBase","oneOf":[{"properties":{"kind":{"const":"create"},"name":true,"customer":true,"reason":true,"content":{"$ref":"#/$defs/content"},"replaces":{"type":"object","required":["orderId"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1}}}},"required":["content"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"resume"},"name":true,"customer":true,"reason":true,"intent":{"$ref":"#/$defs/intent"},"adopt":{"type":"object","required":["orderId","order","mode"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1},"mode":{"description":"fallback: recorded only when the re-sent request cannot be answered; instead: recorded without re-sending (the intent is older than request ids are assumed to be remembered).","enum":["fallback","instead"]},"order":{"$ref":"#/$defs/remoteOrder"}}},"differences":{"$ref":"#/$defs/differences"}},"required":["intent"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"update"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"updates":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/seatUpdate"}}},"required":["stateOrder","updates"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"no-op"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"seen":{"enum":["listed","fetched","not-yet-visible","not-checked"]},"remoteStatus":{"$ref":"state.schema.json#/$defs/orderStatus"}},"required":["stateOrder","seen"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"drift"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"remote":{"oneOf":[{"$ref":"#/$defs/remoteOrder"},{"type":"null"}]},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","remote","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"conflict"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"content":{"$ref":"#/$defs/content"},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","content","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"undeclared"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"intent":{"$ref":"#/$defs/intent"}},"anyOf":[{"type":"object","required":["stateOrder"]},{"type":"object","required":["intent"]}],"additionalProperties":false,"type":"object"}],"type":"object"};
+const schema44 = {"type":"object","required":["kind","name","customer","reason"],"properties":{"kind":{"enum":["create","resume","update","no-op","drift","conflict","undeclared"]},"name":{"type":"string","minLength":1},"customer":{"type":"string"},"reason":{"type":"string","minLength":1}}};
 const schema10 = {"enum":["pending","completed","cancelled","unknown"]};
-const schema42 = {"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"requestId":{"type":"string","minLength":1},"startedAt":{"$ref":"#/$defs/timestamp"},"content":{"$ref":"#/$defs/content"},"generation":{"type":"integer","minimum":0}}};
+const schema45 = {"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"requestId":{"type":"string","minLength":1},"startedAt":{"$ref":"#/$defs/timestamp"},"content":{"$ref":"#/$defs/content"},"generation":{"type":"integer","minimum":0}}};
 
-function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate28.evaluated;
+const evaluated0 = validate32.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -921,17 +921,17 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate28.errors = vErrors;
+validate32.errors = vErrors;
 return errors === 0;
 }
-validate28.evaluated = {"props":{"name":true,"customer":true,"requestId":true,"startedAt":true,"content":true,"generation":true},"dynamicProps":false,"dynamicItems":false};
+validate32.evaluated = {"props":{"name":true,"customer":true,"requestId":true,"startedAt":true,"content":true,"generation":true},"dynamicProps":false,"dynamicItems":false};
 
-const schema44 = {"type":"object","required":["id","customer","billingCycle","status","creationDate","lineItems"],"properties":{"id":{"type":"string","minLength":1},"alternateId":{"type":"string"},"customer":{"type":"string"},"billingCycle":{"type":"string"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"creationDate":{"$ref":"#/$defs/timestamp"},"lineItems":{"type":"array","items":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"type":"string"},"quantity":{"type":"integer"}}}}}};
+const schema47 = {"type":"object","required":["id","customer","billingCycle","status","creationDate","lineItems"],"properties":{"id":{"type":"string","minLength":1},"alternateId":{"type":"string"},"customer":{"type":"string"},"billingCycle":{"type":"string"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"creationDate":{"$ref":"#/$defs/timestamp"},"lineItems":{"type":"array","items":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"type":"string"},"quantity":{"type":"integer"}}}}}};
 
-function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate31.evaluated;
+const evaluated0 = validate35.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1220,18 +1220,18 @@ vErrors.push(err23);
 }
 errors++;
 }
-validate31.errors = vErrors;
+validate35.errors = vErrors;
 return errors === 0;
 }
-validate31.evaluated = {"props":{"id":true,"alternateId":true,"customer":true,"billingCycle":true,"status":true,"creationDate":true,"lineItems":true},"dynamicProps":false,"dynamicItems":false};
+validate35.evaluated = {"props":{"id":true,"alternateId":true,"customer":true,"billingCycle":true,"status":true,"creationDate":true,"lineItems":true},"dynamicProps":false,"dynamicItems":false};
 
-const schema47 = {"type":"array","items":{"$ref":"#/$defs/difference"}};
-const schema48 = {"description":"One differing field; before is the recorded side, after the declared (conflict, resume) or remote (drift) side; null means absent.","type":"object","required":["path","before","after"],"additionalProperties":false,"properties":{"path":{"type":"string","minLength":1},"before":true,"after":true}};
+const schema50 = {"type":"array","items":{"$ref":"#/$defs/difference"}};
+const schema51 = {"description":"One differing field; before is the recorded side, after the declared (conflict, resume) or remote (drift) side; null means absent.","type":"object","required":["path","before","after"],"additionalProperties":false,"properties":{"path":{"type":"string","minLength":1},"before":true,"after":true}};
 
-function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate33.evaluated;
+const evaluated0 = validate37.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1333,18 +1333,18 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate33.errors = vErrors;
+validate37.errors = vErrors;
 return errors === 0;
 }
-validate33.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
+validate37.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema49 = {"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"orderId":{"type":"string","minLength":1},"requestId":{"description":"Empty for an imported order: orderform sent no request for it.","type":"string"},"creationDate":{"$ref":"#/$defs/timestamp"},"recordedAt":{"$ref":"#/$defs/timestamp"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/content"},"remoteLineItems":{"type":"array","items":{"type":"object"}},"origin":{"$ref":"state.schema.json#/$defs/origin"}}};
+const schema52 = {"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"orderId":{"type":"string","minLength":1},"requestId":{"description":"Empty for an imported order: orderform sent no request for it.","type":"string"},"creationDate":{"$ref":"#/$defs/timestamp"},"recordedAt":{"$ref":"#/$defs/timestamp"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/content"},"remoteLineItems":{"type":"array","items":{"type":"object"}},"origin":{"$ref":"state.schema.json#/$defs/origin"}}};
 const schema19 = {"description":"How the record came to be: placed by apply, adopted from a listed order, or imported.","enum":["created","adopted","imported"]};
 
-function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate35.evaluated;
+const evaluated0 = validate39.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1638,18 +1638,18 @@ vErrors.push(err23);
 }
 errors++;
 }
-validate35.errors = vErrors;
+validate39.errors = vErrors;
 return errors === 0;
 }
-validate35.evaluated = {"props":{"name":true,"customer":true,"orderId":true,"requestId":true,"creationDate":true,"recordedAt":true,"status":true,"applied":true,"remoteLineItems":true,"origin":true},"dynamicProps":false,"dynamicItems":false};
+validate39.evaluated = {"props":{"name":true,"customer":true,"orderId":true,"requestId":true,"creationDate":true,"recordedAt":true,"status":true,"applied":true,"remoteLineItems":true,"origin":true},"dynamicProps":false,"dynamicItems":false};
 
-const schema54 = {"description":"One line item's seat change in place; subscriptionId null: not provisioned yet (apply skips it).","type":"object","required":["lineItemNumber","subscriptionId","from","to","window"],"additionalProperties":false,"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"oneOf":[{"type":"string","minLength":1},{"type":"null"}]},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"window":{"oneOf":[{"type":"object","required":["until","source"],"additionalProperties":false,"properties":{"until":{"$ref":"#/$defs/timestamp"},"source":{"enum":["service","policy"]}}},{"type":"null"}]},"pending":{"$ref":"state.schema.json#/$defs/pendingUpdate"}}};
-const schema30 = {"type":"object","required":["name","customer","orderId","lineItemNumber","subscriptionId","from","to","requestId","startedAt"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"}}};
+const schema57 = {"description":"One line item's seat change in place; subscriptionId null: not provisioned yet (apply skips it).","type":"object","required":["lineItemNumber","subscriptionId","from","to","window"],"additionalProperties":false,"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"oneOf":[{"type":"string","minLength":1},{"type":"null"}]},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"window":{"oneOf":[{"type":"object","required":["until","source"],"additionalProperties":false,"properties":{"until":{"$ref":"#/$defs/timestamp"},"source":{"enum":["service","policy"]}}},{"type":"null"}]},"pending":{"$ref":"state.schema.json#/$defs/pendingUpdate"}}};
+const schema33 = {"type":"object","required":["name","customer","orderId","lineItemNumber","subscriptionId","from","to","requestId","startedAt"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"}}};
 
-function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate39.evaluated;
+const evaluated0 = validate43.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1970,16 +1970,16 @@ vErrors.push(err26);
 }
 errors++;
 }
-validate39.errors = vErrors;
+validate43.errors = vErrors;
 return errors === 0;
 }
-validate39.evaluated = {"props":{"name":true,"customer":true,"orderId":true,"lineItemNumber":true,"subscriptionId":true,"from":true,"to":true,"requestId":true,"startedAt":true},"dynamicProps":false,"dynamicItems":false};
+validate43.evaluated = {"props":{"name":true,"customer":true,"orderId":true,"lineItemNumber":true,"subscriptionId":true,"from":true,"to":true,"requestId":true,"startedAt":true},"dynamicProps":false,"dynamicItems":false};
 
 
-function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate38.evaluated;
+const evaluated0 = validate42.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2268,7 +2268,7 @@ errors++;
 if(data4.source !== undefined){
 let data6 = data4.source;
 if(!((data6 === "service") || (data6 === "policy"))){
-const err21 = {instancePath:instancePath+"/window/source",schemaPath:"#/properties/window/oneOf/0/properties/source/enum",keyword:"enum",params:{allowedValues: schema54.properties.window.oneOf[0].properties.source.enum},message:"must be equal to one of the allowed values"};
+const err21 = {instancePath:instancePath+"/window/source",schemaPath:"#/properties/window/oneOf/0/properties/source/enum",keyword:"enum",params:{allowedValues: schema57.properties.window.oneOf[0].properties.source.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2339,8 +2339,8 @@ vErrors = null;
 }
 }
 if(data.pending !== undefined){
-if(!(validate39(data.pending, {instancePath:instancePath+"/pending",parentData:data,parentDataProperty:"pending",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
+if(!(validate43(data.pending, {instancePath:instancePath+"/pending",parentData:data,parentDataProperty:"pending",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
 errors = vErrors.length;
 }
 }
@@ -2355,16 +2355,16 @@ vErrors.push(err25);
 }
 errors++;
 }
-validate38.errors = vErrors;
+validate42.errors = vErrors;
 return errors === 0;
 }
-validate38.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate42.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate26.evaluated;
+const evaluated0 = validate30.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2425,7 +2425,7 @@ errors++;
 if(data.kind !== undefined){
 let data0 = data.kind;
 if(!(((((((data0 === "create") || (data0 === "resume")) || (data0 === "update")) || (data0 === "no-op")) || (data0 === "drift")) || (data0 === "conflict")) || (data0 === "undeclared"))){
-const err5 = {instancePath:instancePath+"/kind",schemaPath:"#/$defs/actionBase/properties/kind/enum",keyword:"enum",params:{allowedValues: schema41.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/kind",schemaPath:"#/$defs/actionBase/properties/kind/enum",keyword:"enum",params:{allowedValues: schema44.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2669,8 +2669,8 @@ errors++;
 }
 }
 if(data.intent !== undefined){
-if(!(validate28(data.intent, {instancePath:instancePath+"/intent",parentData:data,parentDataProperty:"intent",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+if(!(validate32(data.intent, {instancePath:instancePath+"/intent",parentData:data,parentDataProperty:"intent",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
 errors = vErrors.length;
 }
 }
@@ -2747,7 +2747,7 @@ errors++;
 if(data10.mode !== undefined){
 let data12 = data10.mode;
 if(!((data12 === "fallback") || (data12 === "instead"))){
-const err30 = {instancePath:instancePath+"/adopt/mode",schemaPath:"#/oneOf/1/properties/adopt/properties/mode/enum",keyword:"enum",params:{allowedValues: schema40.oneOf[1].properties.adopt.properties.mode.enum},message:"must be equal to one of the allowed values"};
+const err30 = {instancePath:instancePath+"/adopt/mode",schemaPath:"#/oneOf/1/properties/adopt/properties/mode/enum",keyword:"enum",params:{allowedValues: schema43.oneOf[1].properties.adopt.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -2758,8 +2758,8 @@ errors++;
 }
 }
 if(data10.order !== undefined){
-if(!(validate31(data10.order, {instancePath:instancePath+"/adopt/order",parentData:data10,parentDataProperty:"order",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+if(!(validate35(data10.order, {instancePath:instancePath+"/adopt/order",parentData:data10,parentDataProperty:"order",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
 errors = vErrors.length;
 }
 }
@@ -2776,8 +2776,8 @@ errors++;
 }
 }
 if(data.differences !== undefined){
-if(!(validate33(data.differences, {instancePath:instancePath+"/differences",parentData:data,parentDataProperty:"differences",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+if(!(validate37(data.differences, {instancePath:instancePath+"/differences",parentData:data,parentDataProperty:"differences",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
 errors = vErrors.length;
 }
 }
@@ -2852,8 +2852,8 @@ errors++;
 }
 }
 if(data.stateOrder !== undefined){
-if(!(validate35(data.stateOrder, {instancePath:instancePath+"/stateOrder",parentData:data,parentDataProperty:"stateOrder",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+if(!(validate39(data.stateOrder, {instancePath:instancePath+"/stateOrder",parentData:data,parentDataProperty:"stateOrder",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
 errors = vErrors.length;
 }
 }
@@ -2872,8 +2872,8 @@ errors++;
 }
 const len0 = data17.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate38(data17[i0], {instancePath:instancePath+"/updates/" + i0,parentData:data17,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
+if(!(validate42(data17[i0], {instancePath:instancePath+"/updates/" + i0,parentData:data17,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
 errors = vErrors.length;
 }
 }
@@ -2960,15 +2960,15 @@ errors++;
 }
 }
 if(data.stateOrder !== undefined){
-if(!(validate35(data.stateOrder, {instancePath:instancePath+"/stateOrder",parentData:data,parentDataProperty:"stateOrder",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+if(!(validate39(data.stateOrder, {instancePath:instancePath+"/stateOrder",parentData:data,parentDataProperty:"stateOrder",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
 errors = vErrors.length;
 }
 }
 if(data.seen !== undefined){
 let data21 = data.seen;
 if(!((((data21 === "listed") || (data21 === "fetched")) || (data21 === "not-yet-visible")) || (data21 === "not-checked"))){
-const err44 = {instancePath:instancePath+"/seen",schemaPath:"#/oneOf/3/properties/seen/enum",keyword:"enum",params:{allowedValues: schema40.oneOf[3].properties.seen.enum},message:"must be equal to one of the allowed values"};
+const err44 = {instancePath:instancePath+"/seen",schemaPath:"#/oneOf/3/properties/seen/enum",keyword:"enum",params:{allowedValues: schema43.oneOf[3].properties.seen.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -3072,8 +3072,8 @@ errors++;
 }
 }
 if(data.stateOrder !== undefined){
-if(!(validate35(data.stateOrder, {instancePath:instancePath+"/stateOrder",parentData:data,parentDataProperty:"stateOrder",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+if(!(validate39(data.stateOrder, {instancePath:instancePath+"/stateOrder",parentData:data,parentDataProperty:"stateOrder",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
 errors = vErrors.length;
 }
 }
@@ -3083,8 +3083,8 @@ const _errs56 = errors;
 let valid13 = false;
 let passing1 = null;
 const _errs57 = errors;
-if(!(validate31(data25, {instancePath:instancePath+"/remote",parentData:data,parentDataProperty:"remote",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+if(!(validate35(data25, {instancePath:instancePath+"/remote",parentData:data,parentDataProperty:"remote",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs57 === errors;
@@ -3146,8 +3146,8 @@ vErrors = null;
 }
 if(data.differences !== undefined){
 let data26 = data.differences;
-if(!(validate33(data26, {instancePath:instancePath+"/differences",parentData:data,parentDataProperty:"differences",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+if(!(validate37(data26, {instancePath:instancePath+"/differences",parentData:data,parentDataProperty:"differences",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
 errors = vErrors.length;
 }
 if(Array.isArray(data26)){
@@ -3254,8 +3254,8 @@ errors++;
 }
 }
 if(data.stateOrder !== undefined){
-if(!(validate35(data.stateOrder, {instancePath:instancePath+"/stateOrder",parentData:data,parentDataProperty:"stateOrder",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+if(!(validate39(data.stateOrder, {instancePath:instancePath+"/stateOrder",parentData:data,parentDataProperty:"stateOrder",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
 errors = vErrors.length;
 }
 }
@@ -3267,8 +3267,8 @@ errors = vErrors.length;
 }
 if(data.differences !== undefined){
 let data30 = data.differences;
-if(!(validate33(data30, {instancePath:instancePath+"/differences",parentData:data,parentDataProperty:"differences",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+if(!(validate37(data30, {instancePath:instancePath+"/differences",parentData:data,parentDataProperty:"differences",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
 errors = vErrors.length;
 }
 if(Array.isArray(data30)){
@@ -3418,14 +3418,14 @@ errors++;
 }
 }
 if(data.stateOrder !== undefined){
-if(!(validate35(data.stateOrder, {instancePath:instancePath+"/stateOrder",parentData:data,parentDataProperty:"stateOrder",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+if(!(validate39(data.stateOrder, {instancePath:instancePath+"/stateOrder",parentData:data,parentDataProperty:"stateOrder",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
 errors = vErrors.length;
 }
 }
 if(data.intent !== undefined){
-if(!(validate28(data.intent, {instancePath:instancePath+"/intent",parentData:data,parentDataProperty:"intent",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+if(!(validate32(data.intent, {instancePath:instancePath+"/intent",parentData:data,parentDataProperty:"intent",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
 errors = vErrors.length;
 }
 }
@@ -3480,11 +3480,11 @@ vErrors = null;
 }
 }
 }
-validate26.errors = vErrors;
+validate30.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-validate26.evaluated = {"dynamicProps":true,"dynamicItems":false};
+validate30.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -4100,8 +4100,8 @@ let data16 = data.actions;
 if(Array.isArray(data16)){
 const len4 = data16.length;
 for(let i7=0; i7<len4; i7++){
-if(!(validate26(data16[i7], {instancePath:instancePath+"/actions/" + i7,parentData:data16,parentDataProperty:i7,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+if(!(validate30(data16[i7], {instancePath:instancePath+"/actions/" + i7,parentData:data16,parentDataProperty:i7,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 }
@@ -4466,7 +4466,7 @@ errors++;
 if(data27.severity !== undefined){
 let data29 = data27.severity;
 if(!((data29 === "error") || (data29 === "warning"))){
-const err74 = {instancePath:instancePath+"/diagnostics/" + i8+"/severity",schemaPath:"#/$defs/diagnostic/properties/severity/enum",keyword:"enum",params:{allowedValues: schema70.properties.severity.enum},message:"must be equal to one of the allowed values"};
+const err74 = {instancePath:instancePath+"/diagnostics/" + i8+"/severity",schemaPath:"#/$defs/diagnostic/properties/severity/enum",keyword:"enum",params:{allowedValues: schema73.properties.severity.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err74];
 }

@@ -12,6 +12,10 @@ export type BillingCycle = "monthly" | "annual" | "triennial" | "one_time" | "no
  */
 export type StateOrderOrigin = "created" | "adopted" | "imported";
 /**
+ * A seat change sent by orderform, or seats observed when the order was imported or generated.
+ */
+export type SeatChange = SentSeatChange | ObservedSeatChange;
+/**
  * One line of the journal (P.journal), after its header line.
  */
 export type JournalEntry =
@@ -48,7 +52,7 @@ export type JournalEntry =
   | {
       type: "update-done";
       name: NonEmptyString;
-      change: SeatChange;
+      change: SentSeatChange;
     }
   | {
       type: "update-failed";
@@ -148,16 +152,35 @@ export interface WireLineItem {
   friendlyName?: string;
   partnerIdOnRecord?: string;
 }
-export interface SeatChange {
+/**
+ * A seat change orderform sent (PATCH of the subscription), recorded after Partner Center's answer.
+ */
+export interface SentSeatChange {
   lineItemNumber: number;
   subscriptionId: NonEmptyString;
   from: number;
   to: number;
   requestId: NonEmptyString;
+  observed?: never;
   at: string;
   by?: string;
   commit?: string;
   ci?: string;
+}
+/**
+ * Seats changed outside orderform before the order was imported or generated: from = the order's quantity as placed, to = the subscription's seats when it was read. Nothing was sent, so there is no request id.
+ */
+export interface ObservedSeatChange {
+  lineItemNumber: number;
+  subscriptionId: NonEmptyString;
+  from: number;
+  to: number;
+  observed: true;
+  requestId?: never;
+  /**
+   * When orderform read the subscription (the import).
+   */
+  at: string;
 }
 export interface PendingIntent {
   name: NonEmptyString;

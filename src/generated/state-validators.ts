@@ -12,7 +12,7 @@ export interface GeneratedValidator {
 }
 
 export const stateCompiled = validate0;
-const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/state.schema.json","title":"orderform state file","description":"The local state snapshot (orderform.state.json). Nested records allow extra properties so that a newer orderform can add optional fields; the top level is closed.","type":"object","additionalProperties":false,"required":["version","lineage","serial","orders","pending","failures"],"properties":{"version":{"const":1,"description":"State format version; another value is refused (state.unknown-version)."},"lineage":{"type":"string","format":"uuid","description":"Identity of this state, fixed at its first write."},"serial":{"type":"integer","minimum":0,"description":"Incremented by every committed version."},"orders":{"type":"object","additionalProperties":{"$ref":"#/$defs/stateOrder"}},"pending":{"type":"object","additionalProperties":{"$ref":"#/$defs/pendingIntent"}},"failures":{"type":"object","additionalProperties":{"$ref":"#/$defs/failureRecord"}},"generations":{"description":"Name -> the generation the next create of that name derives its MS-RequestId from (docs/exactly-once.md). Kept when a record is removed; absent means 0.","type":"object","additionalProperties":{"type":"integer","minimum":0}},"pendingUpdates":{"description":"Seat changes started and not yet confirmed, keyed NAME#LINE_ITEM_NUMBER (docs/exactly-once.md, \"Seat changes\"). Absent means none.","type":"object","additionalProperties":{"$ref":"#/$defs/pendingUpdate"}}},"$defs":{"nonEmptyString":{"type":"string","minLength":1},"billingCycle":{"description":"As normalized from a declaration (any letter case there).","enum":["monthly","annual","triennial","one_time","none"]},"orderContent":{"type":"object","required":["customer","billingCycle","lineItems"],"properties":{"customer":{"$ref":"#/$defs/nonEmptyString"},"billingCycle":{"$ref":"#/$defs/billingCycle"},"partnerOnRecordAttestationAccepted":{"type":"boolean"},"lineItems":{"type":"array","items":{"$ref":"#/$defs/desiredLineItem"}}}},"desiredLineItem":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"$ref":"#/$defs/nonEmptyString"},"quantity":{"type":"integer","minimum":1},"termDuration":{"type":"string"},"friendlyName":{"type":"string"},"partnerIdOnRecord":{"type":"string"},"additionalPartnerIdsOnRecord":{"type":"array","items":{"type":"string"}},"attestationAccepted":{"type":"boolean"},"renewsTo":{"type":"object","required":["termDuration"],"properties":{"termDuration":{"type":"string"}}},"provisioningContext":{"type":"object","additionalProperties":{"type":"string"}},"promotionId":{"type":"string"}}},"orderStatus":{"enum":["pending","completed","cancelled","unknown"]},"origin":{"description":"How the record came to be: placed by apply, adopted from a listed order, or imported.","enum":["created","adopted","imported"]},"stateOrder":{"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"creationDate":{"type":"string"},"recordedAt":{"type":"string"},"status":{"$ref":"#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/orderContent"},"remoteLineItems":{"description":"Line items as Partner Center answered them: the wire shape (subscription ids once provisioned).","type":"array","items":{"$ref":"partner-center/order.json#/$defs/lineItem"}},"origin":{"$ref":"#/$defs/origin"},"replaced":{"description":"Earlier orders of this name superseded by --replace; not cancelled, so kept (oldest first).","type":"array","items":{"$ref":"#/$defs/stateOrder"}},"seatChanges":{"description":"Seat changes made in place since the order was placed, oldest first; applied stays the content as placed.","type":"array","items":{"$ref":"#/$defs/seatChange"}}}},"seatChange":{"type":"object","required":["lineItemNumber","subscriptionId","from","to","requestId","at"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"at":{"type":"string"},"by":{"type":"string"},"commit":{"type":"string"},"ci":{"type":"string"}}},"pendingUpdate":{"type":"object","required":["name","customer","orderId","lineItemNumber","subscriptionId","from","to","requestId","startedAt"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"}}},"pendingIntent":{"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"},"content":{"$ref":"#/$defs/orderContent"},"generation":{"description":"The request-id generation this create used (docs/exactly-once.md); absent in intents with a random id.","type":"integer","minimum":0}}},"failureRecord":{"type":"object","required":["name","customer","requestId","at","httpStatus","code","description"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"at":{"type":"string"},"httpStatus":{"type":"integer"},"code":{"type":"string"},"description":{"type":"string"},"lineItemNumber":{"description":"Set when the failed attempt was a seat change of this line item (the order stays placed).","type":"integer","minimum":0}}},"journalEntry":{"description":"One line of the journal (P.journal), after its header line.","type":"object","required":["type"],"oneOf":[{"properties":{"type":{"const":"intent"},"intent":{"$ref":"#/$defs/pendingIntent"}},"required":["type","intent"]},{"properties":{"type":{"const":"created"},"order":{"$ref":"#/$defs/stateOrder"}},"required":["type","order"]},{"properties":{"type":{"const":"failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]},{"properties":{"type":{"const":"status"},"name":{"$ref":"#/$defs/nonEmptyString"},"status":{"$ref":"#/$defs/orderStatus"}},"required":["type","name","status"]},{"properties":{"type":{"const":"forget"},"name":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","name"]},{"properties":{"type":{"const":"move"},"from":{"$ref":"#/$defs/nonEmptyString"},"to":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","from","to"]},{"properties":{"type":{"const":"update-intent"},"update":{"$ref":"#/$defs/pendingUpdate"}},"required":["type","update"]},{"properties":{"type":{"const":"update-done"},"name":{"$ref":"#/$defs/nonEmptyString"},"change":{"$ref":"#/$defs/seatChange"}},"required":["type","name","change"]},{"properties":{"type":{"const":"update-failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]}]},"historyMeta":{"type":"object","required":["serial","lineage","time","command","user","host","summary"],"properties":{"serial":{"type":"integer","minimum":1},"lineage":{"type":"string"},"time":{"type":"string"},"command":{"type":"string"},"user":{"type":"string"},"host":{"type":"string"},"gitCommit":{"type":"string"},"ordersWorktree":{"description":"Whether the order files had uncommitted changes (git status of the orders path) when the command that wrote this version ran: clean, dirty, or unknown when the project is not a git work tree or git is missing. Absent in versions written before orderform recorded it.","enum":["clean","dirty","unknown"]},"summary":{"type":"string"},"seatChanges":{"description":"Seat changes this version records (update-done journal records folded); absent when none.","type":"integer","minimum":1}}}}};
+const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/state.schema.json","title":"orderform state file","description":"The local state snapshot (orderform.state.json). Nested records allow extra properties so that a newer orderform can add optional fields; the top level is closed.","type":"object","additionalProperties":false,"required":["version","lineage","serial","orders","pending","failures"],"properties":{"version":{"const":1,"description":"State format version; another value is refused (state.unknown-version)."},"lineage":{"type":"string","format":"uuid","description":"Identity of this state, fixed at its first write."},"serial":{"type":"integer","minimum":0,"description":"Incremented by every committed version."},"orders":{"type":"object","additionalProperties":{"$ref":"#/$defs/stateOrder"}},"pending":{"type":"object","additionalProperties":{"$ref":"#/$defs/pendingIntent"}},"failures":{"type":"object","additionalProperties":{"$ref":"#/$defs/failureRecord"}},"generations":{"description":"Name -> the generation the next create of that name derives its MS-RequestId from (docs/exactly-once.md). Kept when a record is removed; absent means 0.","type":"object","additionalProperties":{"type":"integer","minimum":0}},"pendingUpdates":{"description":"Seat changes started and not yet confirmed, keyed NAME#LINE_ITEM_NUMBER (docs/exactly-once.md, \"Seat changes\"). Absent means none.","type":"object","additionalProperties":{"$ref":"#/$defs/pendingUpdate"}}},"$defs":{"nonEmptyString":{"type":"string","minLength":1},"billingCycle":{"description":"As normalized from a declaration (any letter case there).","enum":["monthly","annual","triennial","one_time","none"]},"orderContent":{"type":"object","required":["customer","billingCycle","lineItems"],"properties":{"customer":{"$ref":"#/$defs/nonEmptyString"},"billingCycle":{"$ref":"#/$defs/billingCycle"},"partnerOnRecordAttestationAccepted":{"type":"boolean"},"lineItems":{"type":"array","items":{"$ref":"#/$defs/desiredLineItem"}}}},"desiredLineItem":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"$ref":"#/$defs/nonEmptyString"},"quantity":{"type":"integer","minimum":1},"termDuration":{"type":"string"},"friendlyName":{"type":"string"},"partnerIdOnRecord":{"type":"string"},"additionalPartnerIdsOnRecord":{"type":"array","items":{"type":"string"}},"attestationAccepted":{"type":"boolean"},"renewsTo":{"type":"object","required":["termDuration"],"properties":{"termDuration":{"type":"string"}}},"provisioningContext":{"type":"object","additionalProperties":{"type":"string"}},"promotionId":{"type":"string"}}},"orderStatus":{"enum":["pending","completed","cancelled","unknown"]},"origin":{"description":"How the record came to be: placed by apply, adopted from a listed order, or imported.","enum":["created","adopted","imported"]},"stateOrder":{"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"creationDate":{"type":"string"},"recordedAt":{"type":"string"},"status":{"$ref":"#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/orderContent"},"remoteLineItems":{"description":"Line items as Partner Center answered them: the wire shape (subscription ids once provisioned).","type":"array","items":{"$ref":"partner-center/order.json#/$defs/lineItem"}},"origin":{"$ref":"#/$defs/origin"},"replaced":{"description":"Earlier orders of this name superseded by --replace; not cancelled, so kept (oldest first).","type":"array","items":{"$ref":"#/$defs/stateOrder"}},"seatChanges":{"description":"Seat changes made in place since the order was placed, oldest first; applied stays the content as placed.","type":"array","items":{"$ref":"#/$defs/seatChange"}}}},"seatChange":{"description":"A seat change sent by orderform, or seats observed when the order was imported or generated.","anyOf":[{"$ref":"#/$defs/sentSeatChange"},{"$ref":"#/$defs/observedSeatChange"}]},"observedSeatChange":{"description":"Seats changed outside orderform before the order was imported or generated: from = the order's quantity as placed, to = the subscription's seats when it was read. Nothing was sent, so there is no request id.","type":"object","required":["lineItemNumber","subscriptionId","from","to","observed","at"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"observed":{"const":true},"requestId":false,"at":{"description":"When orderform read the subscription (the import).","type":"string"}}},"sentSeatChange":{"description":"A seat change orderform sent (PATCH of the subscription), recorded after Partner Center's answer.","type":"object","required":["lineItemNumber","subscriptionId","from","to","requestId","at"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"observed":false,"at":{"type":"string"},"by":{"type":"string"},"commit":{"type":"string"},"ci":{"type":"string"}}},"pendingUpdate":{"type":"object","required":["name","customer","orderId","lineItemNumber","subscriptionId","from","to","requestId","startedAt"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"}}},"pendingIntent":{"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"},"content":{"$ref":"#/$defs/orderContent"},"generation":{"description":"The request-id generation this create used (docs/exactly-once.md); absent in intents with a random id.","type":"integer","minimum":0}}},"failureRecord":{"type":"object","required":["name","customer","requestId","at","httpStatus","code","description"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"at":{"type":"string"},"httpStatus":{"type":"integer"},"code":{"type":"string"},"description":{"type":"string"},"lineItemNumber":{"description":"Set when the failed attempt was a seat change of this line item (the order stays placed).","type":"integer","minimum":0}}},"journalEntry":{"description":"One line of the journal (P.journal), after its header line.","type":"object","required":["type"],"oneOf":[{"properties":{"type":{"const":"intent"},"intent":{"$ref":"#/$defs/pendingIntent"}},"required":["type","intent"]},{"properties":{"type":{"const":"created"},"order":{"$ref":"#/$defs/stateOrder"}},"required":["type","order"]},{"properties":{"type":{"const":"failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]},{"properties":{"type":{"const":"status"},"name":{"$ref":"#/$defs/nonEmptyString"},"status":{"$ref":"#/$defs/orderStatus"}},"required":["type","name","status"]},{"properties":{"type":{"const":"forget"},"name":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","name"]},{"properties":{"type":{"const":"move"},"from":{"$ref":"#/$defs/nonEmptyString"},"to":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","from","to"]},{"properties":{"type":{"const":"update-intent"},"update":{"$ref":"#/$defs/pendingUpdate"}},"required":["type","update"]},{"properties":{"type":{"const":"update-done"},"name":{"$ref":"#/$defs/nonEmptyString"},"change":{"$ref":"#/$defs/sentSeatChange"}},"required":["type","name","change"]},{"properties":{"type":{"const":"update-failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]}]},"historyMeta":{"type":"object","required":["serial","lineage","time","command","user","host","summary"],"properties":{"serial":{"type":"integer","minimum":1},"lineage":{"type":"string"},"time":{"type":"string"},"command":{"type":"string"},"user":{"type":"string"},"host":{"type":"string"},"gitCommit":{"type":"string"},"ordersWorktree":{"description":"Whether the order files had uncommitted changes (git status of the orders path) when the command that wrote this version ran: clean, dirty, or unknown when the project is not a git work tree or git is missing. Absent in versions written before orderform recorded it.","enum":["clean","dirty","unknown"]},"summary":{"type":"string"},"seatChanges":{"description":"Seat changes this version records (update-done journal records folded); absent when none.","type":"integer","minimum":1}}}}};
 const formats0 = /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
 const schema1 = {"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"creationDate":{"type":"string"},"recordedAt":{"type":"string"},"status":{"$ref":"#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/orderContent"},"remoteLineItems":{"description":"Line items as Partner Center answered them: the wire shape (subscription ids once provisioned).","type":"array","items":{"$ref":"partner-center/order.json#/$defs/lineItem"}},"origin":{"$ref":"#/$defs/origin"},"replaced":{"description":"Earlier orders of this name superseded by --replace; not cancelled, so kept (oldest first).","type":"array","items":{"$ref":"#/$defs/stateOrder"}},"seatChanges":{"description":"Seat changes made in place since the order was placed, oldest first; applied stays the content as placed.","type":"array","items":{"$ref":"#/$defs/seatChange"}}}};
 const schema2 = {"type":"string","minLength":1};
@@ -385,12 +385,13 @@ return errors === 0;
 }
 validate2.evaluated = {"props":{"customer":true,"billingCycle":true,"partnerOnRecordAttestationAccepted":true,"lineItems":true},"dynamicProps":false,"dynamicItems":false};
 
-const schema15 = {"type":"object","required":["lineItemNumber","subscriptionId","from","to","requestId","at"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"at":{"type":"string"},"by":{"type":"string"},"commit":{"type":"string"},"ci":{"type":"string"}}};
+const schema15 = {"description":"A seat change sent by orderform, or seats observed when the order was imported or generated.","anyOf":[{"$ref":"#/$defs/sentSeatChange"},{"$ref":"#/$defs/observedSeatChange"}]};
+const schema16 = {"description":"A seat change orderform sent (PATCH of the subscription), recorded after Partner Center's answer.","type":"object","required":["lineItemNumber","subscriptionId","from","to","requestId","at"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"observed":false,"at":{"type":"string"},"by":{"type":"string"},"commit":{"type":"string"},"ci":{"type":"string"}}};
 
-function validate7(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate8(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate7.evaluated;
+const evaluated0 = validate8.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -401,7 +402,7 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((data.lineItemNumber === undefined) && (missing0 = "lineItemNumber")) || ((data.subscriptionId === undefined) && (missing0 = "subscriptionId"))) || ((data.from === undefined) && (missing0 = "from"))) || ((data.to === undefined) && (missing0 = "to"))) || ((data.requestId === undefined) && (missing0 = "requestId"))) || ((data.at === undefined) && (missing0 = "at"))){
-validate7.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate8.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
@@ -409,13 +410,13 @@ if(data.lineItemNumber !== undefined){
 let data0 = data.lineItemNumber;
 const _errs1 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate7.errors = [{instancePath:instancePath+"/lineItemNumber",schemaPath:"#/properties/lineItemNumber/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate8.errors = [{instancePath:instancePath+"/lineItemNumber",schemaPath:"#/properties/lineItemNumber/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs1){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 < 0 || isNaN(data0)){
-validate7.errors = [{instancePath:instancePath+"/lineItemNumber",schemaPath:"#/properties/lineItemNumber/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate8.errors = [{instancePath:instancePath+"/lineItemNumber",schemaPath:"#/properties/lineItemNumber/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -433,12 +434,12 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func0(data1) < 1){
-validate7.errors = [{instancePath:instancePath+"/subscriptionId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate8.errors = [{instancePath:instancePath+"/subscriptionId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate7.errors = [{instancePath:instancePath+"/subscriptionId",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate8.errors = [{instancePath:instancePath+"/subscriptionId",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -452,13 +453,13 @@ if(data.from !== undefined){
 let data2 = data.from;
 const _errs6 = errors;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-validate7.errors = [{instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate8.errors = [{instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs6){
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 < 0 || isNaN(data2)){
-validate7.errors = [{instancePath:instancePath+"/from",schemaPath:"#/properties/from/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate8.errors = [{instancePath:instancePath+"/from",schemaPath:"#/properties/from/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -473,13 +474,13 @@ if(data.to !== undefined){
 let data3 = data.to;
 const _errs8 = errors;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-validate7.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate8.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs8){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 < 0 || isNaN(data3)){
-validate7.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/to/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate8.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/to/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -497,12 +498,12 @@ const _errs11 = errors;
 if(errors === _errs11){
 if(typeof data4 === "string"){
 if(func0(data4) < 1){
-validate7.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate8.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate7.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate8.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -512,10 +513,19 @@ else {
 var valid0 = true;
 }
 if(valid0){
+if(data.observed !== undefined){
+var valid0 = false;
+validate8.errors = [{instancePath:instancePath+"/observed",schemaPath:"#/properties/observed/false schema",keyword:"false schema",params:{},message:"boolean schema is false"}];
+return false;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
 if(data.at !== undefined){
 const _errs13 = errors;
 if(typeof data.at !== "string"){
-validate7.errors = [{instancePath:instancePath+"/at",schemaPath:"#/properties/at/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate8.errors = [{instancePath:instancePath+"/at",schemaPath:"#/properties/at/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs13 === errors;
@@ -527,7 +537,7 @@ if(valid0){
 if(data.by !== undefined){
 const _errs15 = errors;
 if(typeof data.by !== "string"){
-validate7.errors = [{instancePath:instancePath+"/by",schemaPath:"#/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate8.errors = [{instancePath:instancePath+"/by",schemaPath:"#/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs15 === errors;
@@ -539,7 +549,7 @@ if(valid0){
 if(data.commit !== undefined){
 const _errs17 = errors;
 if(typeof data.commit !== "string"){
-validate7.errors = [{instancePath:instancePath+"/commit",schemaPath:"#/properties/commit/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate8.errors = [{instancePath:instancePath+"/commit",schemaPath:"#/properties/commit/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs17 === errors;
@@ -551,7 +561,7 @@ if(valid0){
 if(data.ci !== undefined){
 const _errs19 = errors;
 if(typeof data.ci !== "string"){
-validate7.errors = [{instancePath:instancePath+"/ci",schemaPath:"#/properties/ci/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate8.errors = [{instancePath:instancePath+"/ci",schemaPath:"#/properties/ci/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs19 === errors;
@@ -569,15 +579,252 @@ var valid0 = true;
 }
 }
 }
+}
 else {
-validate7.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate8.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate7.errors = vErrors;
+validate8.errors = vErrors;
 return errors === 0;
 }
-validate7.evaluated = {"props":{"lineItemNumber":true,"subscriptionId":true,"from":true,"to":true,"requestId":true,"at":true,"by":true,"commit":true,"ci":true},"dynamicProps":false,"dynamicItems":false};
+validate8.evaluated = {"props":{"lineItemNumber":true,"subscriptionId":true,"from":true,"to":true,"requestId":true,"observed":true,"at":true,"by":true,"commit":true,"ci":true},"dynamicProps":false,"dynamicItems":false};
+
+const schema19 = {"description":"Seats changed outside orderform before the order was imported or generated: from = the order's quantity as placed, to = the subscription's seats when it was read. Nothing was sent, so there is no request id.","type":"object","required":["lineItemNumber","subscriptionId","from","to","observed","at"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"observed":{"const":true},"requestId":false,"at":{"description":"When orderform read the subscription (the import).","type":"string"}}};
+
+function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate10.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((((data.lineItemNumber === undefined) && (missing0 = "lineItemNumber")) || ((data.subscriptionId === undefined) && (missing0 = "subscriptionId"))) || ((data.from === undefined) && (missing0 = "from"))) || ((data.to === undefined) && (missing0 = "to"))) || ((data.observed === undefined) && (missing0 = "observed"))) || ((data.at === undefined) && (missing0 = "at"))){
+validate10.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.lineItemNumber !== undefined){
+let data0 = data.lineItemNumber;
+const _errs1 = errors;
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+validate10.errors = [{instancePath:instancePath+"/lineItemNumber",schemaPath:"#/properties/lineItemNumber/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs1){
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 < 0 || isNaN(data0)){
+validate10.errors = [{instancePath:instancePath+"/lineItemNumber",schemaPath:"#/properties/lineItemNumber/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.subscriptionId !== undefined){
+let data1 = data.subscriptionId;
+const _errs3 = errors;
+const _errs4 = errors;
+if(errors === _errs4){
+if(typeof data1 === "string"){
+if(func0(data1) < 1){
+validate10.errors = [{instancePath:instancePath+"/subscriptionId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+else {
+validate10.errors = [{instancePath:instancePath+"/subscriptionId",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.from !== undefined){
+let data2 = data.from;
+const _errs6 = errors;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+validate10.errors = [{instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs6){
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 0 || isNaN(data2)){
+validate10.errors = [{instancePath:instancePath+"/from",schemaPath:"#/properties/from/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.to !== undefined){
+let data3 = data.to;
+const _errs8 = errors;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+validate10.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs8){
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 < 0 || isNaN(data3)){
+validate10.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/to/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.observed !== undefined){
+const _errs10 = errors;
+if(true !== data.observed){
+validate10.errors = [{instancePath:instancePath+"/observed",schemaPath:"#/properties/observed/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant"}];
+return false;
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.requestId !== undefined){
+var valid0 = false;
+validate10.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/false schema",keyword:"false schema",params:{},message:"boolean schema is false"}];
+return false;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.at !== undefined){
+const _errs11 = errors;
+if(typeof data.at !== "string"){
+validate10.errors = [{instancePath:instancePath+"/at",schemaPath:"#/properties/at/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs11 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate10.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate10.errors = vErrors;
+return errors === 0;
+}
+validate10.evaluated = {"props":{"lineItemNumber":true,"subscriptionId":true,"from":true,"to":true,"observed":true,"requestId":true,"at":true},"dynamicProps":false,"dynamicItems":false};
+
+
+function validate7(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate7.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!(validate8(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate8.errors : vErrors.concat(validate8.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+if(_valid0){
+var props0 = {};
+props0.lineItemNumber = true;
+props0.subscriptionId = true;
+props0.from = true;
+props0.to = true;
+props0.requestId = true;
+props0.observed = true;
+props0.at = true;
+props0.by = true;
+props0.commit = true;
+props0.ci = true;
+}
+const _errs2 = errors;
+if(!(validate10(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate10.errors : vErrors.concat(validate10.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+if(_valid0){
+if(props0 !== true){
+props0 = props0 || {};
+props0.lineItemNumber = true;
+props0.subscriptionId = true;
+props0.from = true;
+props0.to = true;
+props0.observed = true;
+props0.requestId = true;
+props0.at = true;
+}
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+validate7.errors = vErrors;
+return false;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate7.errors = vErrors;
+evaluated0.props = props0;
+return errors === 0;
+}
+validate7.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 const wrapper0 = {validate: validate1};
 
@@ -963,12 +1210,12 @@ return errors === 0;
 }
 validate1.evaluated = {"props":{"name":true,"customer":true,"orderId":true,"requestId":true,"creationDate":true,"recordedAt":true,"status":true,"applied":true,"remoteLineItems":true,"origin":true,"replaced":true,"seatChanges":true},"dynamicProps":false,"dynamicItems":false};
 
-const schema18 = {"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"},"content":{"$ref":"#/$defs/orderContent"},"generation":{"description":"The request-id generation this create used (docs/exactly-once.md); absent in intents with a random id.","type":"integer","minimum":0}}};
+const schema21 = {"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"},"content":{"$ref":"#/$defs/orderContent"},"generation":{"description":"The request-id generation this create used (docs/exactly-once.md); absent in intents with a random id.","type":"integer","minimum":0}}};
 
-function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate10.evaluated;
+const evaluated0 = validate14.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -979,7 +1226,7 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((data.name === undefined) && (missing0 = "name")) || ((data.customer === undefined) && (missing0 = "customer"))) || ((data.requestId === undefined) && (missing0 = "requestId"))) || ((data.startedAt === undefined) && (missing0 = "startedAt"))) || ((data.content === undefined) && (missing0 = "content"))){
-validate10.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate14.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
@@ -990,12 +1237,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func0(data0) < 1){
-validate10.errors = [{instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate14.errors = [{instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate10.errors = [{instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate14.errors = [{instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -1012,12 +1259,12 @@ const _errs5 = errors;
 if(errors === _errs5){
 if(typeof data1 === "string"){
 if(func0(data1) < 1){
-validate10.errors = [{instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate14.errors = [{instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate10.errors = [{instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate14.errors = [{instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -1034,12 +1281,12 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data2 === "string"){
 if(func0(data2) < 1){
-validate10.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate14.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate10.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate14.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -1052,7 +1299,7 @@ if(valid0){
 if(data.startedAt !== undefined){
 const _errs10 = errors;
 if(typeof data.startedAt !== "string"){
-validate10.errors = [{instancePath:instancePath+"/startedAt",schemaPath:"#/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate14.errors = [{instancePath:instancePath+"/startedAt",schemaPath:"#/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs10 === errors;
@@ -1077,13 +1324,13 @@ if(data.generation !== undefined){
 let data5 = data.generation;
 const _errs13 = errors;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-validate10.errors = [{instancePath:instancePath+"/generation",schemaPath:"#/properties/generation/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate14.errors = [{instancePath:instancePath+"/generation",schemaPath:"#/properties/generation/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs13){
 if((typeof data5 == "number") && (isFinite(data5))){
 if(data5 < 0 || isNaN(data5)){
-validate10.errors = [{instancePath:instancePath+"/generation",schemaPath:"#/properties/generation/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate14.errors = [{instancePath:instancePath+"/generation",schemaPath:"#/properties/generation/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -1101,21 +1348,21 @@ var valid0 = true;
 }
 }
 else {
-validate10.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate14.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate10.errors = vErrors;
+validate14.errors = vErrors;
 return errors === 0;
 }
-validate10.evaluated = {"props":{"name":true,"customer":true,"requestId":true,"startedAt":true,"content":true,"generation":true},"dynamicProps":false,"dynamicItems":false};
+validate14.evaluated = {"props":{"name":true,"customer":true,"requestId":true,"startedAt":true,"content":true,"generation":true},"dynamicProps":false,"dynamicItems":false};
 
-const schema22 = {"type":"object","required":["name","customer","requestId","at","httpStatus","code","description"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"at":{"type":"string"},"httpStatus":{"type":"integer"},"code":{"type":"string"},"description":{"type":"string"},"lineItemNumber":{"description":"Set when the failed attempt was a seat change of this line item (the order stays placed).","type":"integer","minimum":0}}};
+const schema25 = {"type":"object","required":["name","customer","requestId","at","httpStatus","code","description"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"at":{"type":"string"},"httpStatus":{"type":"integer"},"code":{"type":"string"},"description":{"type":"string"},"lineItemNumber":{"description":"Set when the failed attempt was a seat change of this line item (the order stays placed).","type":"integer","minimum":0}}};
 
-function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate13.evaluated;
+const evaluated0 = validate17.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1126,7 +1373,7 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.name === undefined) && (missing0 = "name")) || ((data.customer === undefined) && (missing0 = "customer"))) || ((data.requestId === undefined) && (missing0 = "requestId"))) || ((data.at === undefined) && (missing0 = "at"))) || ((data.httpStatus === undefined) && (missing0 = "httpStatus"))) || ((data.code === undefined) && (missing0 = "code"))) || ((data.description === undefined) && (missing0 = "description"))){
-validate13.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate17.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
@@ -1137,12 +1384,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func0(data0) < 1){
-validate13.errors = [{instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate17.errors = [{instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [{instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -1159,12 +1406,12 @@ const _errs5 = errors;
 if(errors === _errs5){
 if(typeof data1 === "string"){
 if(func0(data1) < 1){
-validate13.errors = [{instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate17.errors = [{instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate13.errors = [{instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [{instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -1177,7 +1424,7 @@ if(valid0){
 if(data.requestId !== undefined){
 const _errs7 = errors;
 if(typeof data.requestId !== "string"){
-validate13.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs7 === errors;
@@ -1189,7 +1436,7 @@ if(valid0){
 if(data.at !== undefined){
 const _errs9 = errors;
 if(typeof data.at !== "string"){
-validate13.errors = [{instancePath:instancePath+"/at",schemaPath:"#/properties/at/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [{instancePath:instancePath+"/at",schemaPath:"#/properties/at/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs9 === errors;
@@ -1202,7 +1449,7 @@ if(data.httpStatus !== undefined){
 let data4 = data.httpStatus;
 const _errs11 = errors;
 if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-validate13.errors = [{instancePath:instancePath+"/httpStatus",schemaPath:"#/properties/httpStatus/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate17.errors = [{instancePath:instancePath+"/httpStatus",schemaPath:"#/properties/httpStatus/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 var valid0 = _errs11 === errors;
@@ -1214,7 +1461,7 @@ if(valid0){
 if(data.code !== undefined){
 const _errs13 = errors;
 if(typeof data.code !== "string"){
-validate13.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs13 === errors;
@@ -1226,7 +1473,7 @@ if(valid0){
 if(data.description !== undefined){
 const _errs15 = errors;
 if(typeof data.description !== "string"){
-validate13.errors = [{instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [{instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs15 === errors;
@@ -1239,13 +1486,13 @@ if(data.lineItemNumber !== undefined){
 let data7 = data.lineItemNumber;
 const _errs17 = errors;
 if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-validate13.errors = [{instancePath:instancePath+"/lineItemNumber",schemaPath:"#/properties/lineItemNumber/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate17.errors = [{instancePath:instancePath+"/lineItemNumber",schemaPath:"#/properties/lineItemNumber/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs17){
 if((typeof data7 == "number") && (isFinite(data7))){
 if(data7 < 0 || isNaN(data7)){
-validate13.errors = [{instancePath:instancePath+"/lineItemNumber",schemaPath:"#/properties/lineItemNumber/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate17.errors = [{instancePath:instancePath+"/lineItemNumber",schemaPath:"#/properties/lineItemNumber/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -1265,21 +1512,21 @@ var valid0 = true;
 }
 }
 else {
-validate13.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate17.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate13.errors = vErrors;
+validate17.errors = vErrors;
 return errors === 0;
 }
-validate13.evaluated = {"props":{"name":true,"customer":true,"requestId":true,"at":true,"httpStatus":true,"code":true,"description":true,"lineItemNumber":true},"dynamicProps":false,"dynamicItems":false};
+validate17.evaluated = {"props":{"name":true,"customer":true,"requestId":true,"at":true,"httpStatus":true,"code":true,"description":true,"lineItemNumber":true},"dynamicProps":false,"dynamicItems":false};
 
-const schema25 = {"type":"object","required":["name","customer","orderId","lineItemNumber","subscriptionId","from","to","requestId","startedAt"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"}}};
+const schema28 = {"type":"object","required":["name","customer","orderId","lineItemNumber","subscriptionId","from","to","requestId","startedAt"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"}}};
 
-function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate15.evaluated;
+const evaluated0 = validate19.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1290,7 +1537,7 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((((data.name === undefined) && (missing0 = "name")) || ((data.customer === undefined) && (missing0 = "customer"))) || ((data.orderId === undefined) && (missing0 = "orderId"))) || ((data.lineItemNumber === undefined) && (missing0 = "lineItemNumber"))) || ((data.subscriptionId === undefined) && (missing0 = "subscriptionId"))) || ((data.from === undefined) && (missing0 = "from"))) || ((data.to === undefined) && (missing0 = "to"))) || ((data.requestId === undefined) && (missing0 = "requestId"))) || ((data.startedAt === undefined) && (missing0 = "startedAt"))){
-validate15.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate19.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
@@ -1301,12 +1548,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func0(data0) < 1){
-validate15.errors = [{instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate19.errors = [{instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate15.errors = [{instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [{instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -1323,12 +1570,12 @@ const _errs5 = errors;
 if(errors === _errs5){
 if(typeof data1 === "string"){
 if(func0(data1) < 1){
-validate15.errors = [{instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate19.errors = [{instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate15.errors = [{instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [{instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -1345,12 +1592,12 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data2 === "string"){
 if(func0(data2) < 1){
-validate15.errors = [{instancePath:instancePath+"/orderId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate19.errors = [{instancePath:instancePath+"/orderId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate15.errors = [{instancePath:instancePath+"/orderId",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [{instancePath:instancePath+"/orderId",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -1364,13 +1611,13 @@ if(data.lineItemNumber !== undefined){
 let data3 = data.lineItemNumber;
 const _errs10 = errors;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-validate15.errors = [{instancePath:instancePath+"/lineItemNumber",schemaPath:"#/properties/lineItemNumber/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate19.errors = [{instancePath:instancePath+"/lineItemNumber",schemaPath:"#/properties/lineItemNumber/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs10){
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 < 0 || isNaN(data3)){
-validate15.errors = [{instancePath:instancePath+"/lineItemNumber",schemaPath:"#/properties/lineItemNumber/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate19.errors = [{instancePath:instancePath+"/lineItemNumber",schemaPath:"#/properties/lineItemNumber/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -1388,12 +1635,12 @@ const _errs13 = errors;
 if(errors === _errs13){
 if(typeof data4 === "string"){
 if(func0(data4) < 1){
-validate15.errors = [{instancePath:instancePath+"/subscriptionId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate19.errors = [{instancePath:instancePath+"/subscriptionId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate15.errors = [{instancePath:instancePath+"/subscriptionId",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [{instancePath:instancePath+"/subscriptionId",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -1407,13 +1654,13 @@ if(data.from !== undefined){
 let data5 = data.from;
 const _errs15 = errors;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-validate15.errors = [{instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate19.errors = [{instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs15){
 if((typeof data5 == "number") && (isFinite(data5))){
 if(data5 < 0 || isNaN(data5)){
-validate15.errors = [{instancePath:instancePath+"/from",schemaPath:"#/properties/from/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate19.errors = [{instancePath:instancePath+"/from",schemaPath:"#/properties/from/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -1428,13 +1675,13 @@ if(data.to !== undefined){
 let data6 = data.to;
 const _errs17 = errors;
 if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-validate15.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate19.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs17){
 if((typeof data6 == "number") && (isFinite(data6))){
 if(data6 < 0 || isNaN(data6)){
-validate15.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/to/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate19.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/to/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
 }
 }
@@ -1452,12 +1699,12 @@ const _errs20 = errors;
 if(errors === _errs20){
 if(typeof data7 === "string"){
 if(func0(data7) < 1){
-validate15.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate19.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
 }
 else {
-validate15.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 }
@@ -1470,7 +1717,7 @@ if(valid0){
 if(data.startedAt !== undefined){
 const _errs22 = errors;
 if(typeof data.startedAt !== "string"){
-validate15.errors = [{instancePath:instancePath+"/startedAt",schemaPath:"#/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [{instancePath:instancePath+"/startedAt",schemaPath:"#/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs22 === errors;
@@ -1489,14 +1736,14 @@ var valid0 = true;
 }
 }
 else {
-validate15.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate19.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate15.errors = vErrors;
+validate19.errors = vErrors;
 return errors === 0;
 }
-validate15.evaluated = {"props":{"name":true,"customer":true,"orderId":true,"lineItemNumber":true,"subscriptionId":true,"from":true,"to":true,"requestId":true,"startedAt":true},"dynamicProps":false,"dynamicItems":false};
+validate19.evaluated = {"props":{"name":true,"customer":true,"orderId":true,"lineItemNumber":true,"subscriptionId":true,"from":true,"to":true,"requestId":true,"startedAt":true},"dynamicProps":false,"dynamicItems":false};
 
 
 function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -1618,8 +1865,8 @@ if(errors === _errs11){
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 for(const key2 in data5){
 const _errs14 = errors;
-if(!(validate10(data5[key2], {instancePath:instancePath+"/pending/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key2,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate10.errors : vErrors.concat(validate10.errors);
+if(!(validate14(data5[key2], {instancePath:instancePath+"/pending/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key2,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
 errors = vErrors.length;
 }
 var valid2 = _errs14 === errors;
@@ -1646,8 +1893,8 @@ if(errors === _errs15){
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 for(const key3 in data7){
 const _errs18 = errors;
-if(!(validate13(data7[key3], {instancePath:instancePath+"/failures/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data7,parentDataProperty:key3,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+if(!(validate17(data7[key3], {instancePath:instancePath+"/failures/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data7,parentDataProperty:key3,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
 errors = vErrors.length;
 }
 var valid3 = _errs18 === errors;
@@ -1711,8 +1958,8 @@ if(errors === _errs24){
 if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
 for(const key5 in data11){
 const _errs27 = errors;
-if(!(validate15(data11[key5], {instancePath:instancePath+"/pendingUpdates/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data11,parentDataProperty:key5,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+if(!(validate19(data11[key5], {instancePath:instancePath+"/pendingUpdates/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data11,parentDataProperty:key5,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
 errors = vErrors.length;
 }
 var valid5 = _errs27 === errors;
@@ -1751,13 +1998,13 @@ return errors === 0;
 }
 validate0.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const journalEntryCompiled = validate17;
-const schema31 = {"description":"One line of the journal (P.journal), after its header line.","type":"object","required":["type"],"oneOf":[{"properties":{"type":{"const":"intent"},"intent":{"$ref":"#/$defs/pendingIntent"}},"required":["type","intent"]},{"properties":{"type":{"const":"created"},"order":{"$ref":"#/$defs/stateOrder"}},"required":["type","order"]},{"properties":{"type":{"const":"failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]},{"properties":{"type":{"const":"status"},"name":{"$ref":"#/$defs/nonEmptyString"},"status":{"$ref":"#/$defs/orderStatus"}},"required":["type","name","status"]},{"properties":{"type":{"const":"forget"},"name":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","name"]},{"properties":{"type":{"const":"move"},"from":{"$ref":"#/$defs/nonEmptyString"},"to":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","from","to"]},{"properties":{"type":{"const":"update-intent"},"update":{"$ref":"#/$defs/pendingUpdate"}},"required":["type","update"]},{"properties":{"type":{"const":"update-done"},"name":{"$ref":"#/$defs/nonEmptyString"},"change":{"$ref":"#/$defs/seatChange"}},"required":["type","name","change"]},{"properties":{"type":{"const":"update-failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]}]};
+export const journalEntryCompiled = validate21;
+const schema34 = {"description":"One line of the journal (P.journal), after its header line.","type":"object","required":["type"],"oneOf":[{"properties":{"type":{"const":"intent"},"intent":{"$ref":"#/$defs/pendingIntent"}},"required":["type","intent"]},{"properties":{"type":{"const":"created"},"order":{"$ref":"#/$defs/stateOrder"}},"required":["type","order"]},{"properties":{"type":{"const":"failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]},{"properties":{"type":{"const":"status"},"name":{"$ref":"#/$defs/nonEmptyString"},"status":{"$ref":"#/$defs/orderStatus"}},"required":["type","name","status"]},{"properties":{"type":{"const":"forget"},"name":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","name"]},{"properties":{"type":{"const":"move"},"from":{"$ref":"#/$defs/nonEmptyString"},"to":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","from","to"]},{"properties":{"type":{"const":"update-intent"},"update":{"$ref":"#/$defs/pendingUpdate"}},"required":["type","update"]},{"properties":{"type":{"const":"update-done"},"name":{"$ref":"#/$defs/nonEmptyString"},"change":{"$ref":"#/$defs/sentSeatChange"}},"required":["type","name","change"]},{"properties":{"type":{"const":"update-failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]}]};
 
-function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate17.evaluated;
+const evaluated0 = validate21.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1801,8 +2048,8 @@ var valid1 = true;
 if(valid1){
 if(data.intent !== undefined){
 const _errs4 = errors;
-if(!(validate10(data.intent, {instancePath:instancePath+"/intent",parentData:data,parentDataProperty:"intent",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate10.errors : vErrors.concat(validate10.errors);
+if(!(validate14(data.intent, {instancePath:instancePath+"/intent",parentData:data,parentDataProperty:"intent",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs4 === errors;
@@ -1916,8 +2163,8 @@ var valid3 = true;
 if(valid3){
 if(data.failure !== undefined){
 const _errs10 = errors;
-if(!(validate13(data.failure, {instancePath:instancePath+"/failure",parentData:data,parentDataProperty:"failure",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+if(!(validate17(data.failure, {instancePath:instancePath+"/failure",parentData:data,parentDataProperty:"failure",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
 errors = vErrors.length;
 }
 var valid3 = _errs10 === errors;
@@ -2283,8 +2530,8 @@ var valid12 = true;
 if(valid12){
 if(data.update !== undefined){
 const _errs33 = errors;
-if(!(validate15(data.update, {instancePath:instancePath+"/update",parentData:data,parentDataProperty:"update",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+if(!(validate19(data.update, {instancePath:instancePath+"/update",parentData:data,parentDataProperty:"update",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
 errors = vErrors.length;
 }
 var valid12 = _errs33 === errors;
@@ -2378,8 +2625,8 @@ var valid13 = true;
 if(valid13){
 if(data.change !== undefined){
 const _errs39 = errors;
-if(!(validate7(data.change, {instancePath:instancePath+"/change",parentData:data,parentDataProperty:"change",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate7.errors : vErrors.concat(validate7.errors);
+if(!(validate8(data.change, {instancePath:instancePath+"/change",parentData:data,parentDataProperty:"change",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate8.errors : vErrors.concat(validate8.errors);
 errors = vErrors.length;
 }
 var valid13 = _errs39 === errors;
@@ -2441,8 +2688,8 @@ var valid15 = true;
 if(valid15){
 if(data.failure !== undefined){
 const _errs42 = errors;
-if(!(validate13(data.failure, {instancePath:instancePath+"/failure",parentData:data,parentDataProperty:"failure",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+if(!(validate17(data.failure, {instancePath:instancePath+"/failure",parentData:data,parentDataProperty:"failure",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
 errors = vErrors.length;
 }
 var valid15 = _errs42 === errors;
@@ -2485,7 +2732,7 @@ else {
 vErrors.push(err29);
 }
 errors++;
-validate17.errors = vErrors;
+validate21.errors = vErrors;
 return false;
 }
 else {
@@ -2503,28 +2750,28 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing9;
 if((data.type === undefined) && (missing9 = "type")){
-validate17.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing9},message:"must have required property '"+missing9+"'"}];
+validate21.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing9},message:"must have required property '"+missing9+"'"}];
 return false;
 }
 }
 else {
-validate17.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate21.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate17.errors = vErrors;
+validate21.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-validate17.evaluated = {"dynamicProps":true,"dynamicItems":false};
+validate21.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
-export const historyMetaCompiled = validate24;
-const schema38 = {"type":"object","required":["serial","lineage","time","command","user","host","summary"],"properties":{"serial":{"type":"integer","minimum":1},"lineage":{"type":"string"},"time":{"type":"string"},"command":{"type":"string"},"user":{"type":"string"},"host":{"type":"string"},"gitCommit":{"type":"string"},"ordersWorktree":{"description":"Whether the order files had uncommitted changes (git status of the orders path) when the command that wrote this version ran: clean, dirty, or unknown when the project is not a git work tree or git is missing. Absent in versions written before orderform recorded it.","enum":["clean","dirty","unknown"]},"summary":{"type":"string"},"seatChanges":{"description":"Seat changes this version records (update-done journal records folded); absent when none.","type":"integer","minimum":1}}};
+export const historyMetaCompiled = validate28;
+const schema41 = {"type":"object","required":["serial","lineage","time","command","user","host","summary"],"properties":{"serial":{"type":"integer","minimum":1},"lineage":{"type":"string"},"time":{"type":"string"},"command":{"type":"string"},"user":{"type":"string"},"host":{"type":"string"},"gitCommit":{"type":"string"},"ordersWorktree":{"description":"Whether the order files had uncommitted changes (git status of the orders path) when the command that wrote this version ran: clean, dirty, or unknown when the project is not a git work tree or git is missing. Absent in versions written before orderform recorded it.","enum":["clean","dirty","unknown"]},"summary":{"type":"string"},"seatChanges":{"description":"Seat changes this version records (update-done journal records folded); absent when none.","type":"integer","minimum":1}}};
 
-function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate24.evaluated;
+const evaluated0 = validate28.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2535,7 +2782,7 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.serial === undefined) && (missing0 = "serial")) || ((data.lineage === undefined) && (missing0 = "lineage"))) || ((data.time === undefined) && (missing0 = "time"))) || ((data.command === undefined) && (missing0 = "command"))) || ((data.user === undefined) && (missing0 = "user"))) || ((data.host === undefined) && (missing0 = "host"))) || ((data.summary === undefined) && (missing0 = "summary"))){
-validate24.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate28.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
@@ -2543,13 +2790,13 @@ if(data.serial !== undefined){
 let data0 = data.serial;
 const _errs1 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-validate24.errors = [{instancePath:instancePath+"/serial",schemaPath:"#/properties/serial/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate28.errors = [{instancePath:instancePath+"/serial",schemaPath:"#/properties/serial/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs1){
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 < 1 || isNaN(data0)){
-validate24.errors = [{instancePath:instancePath+"/serial",schemaPath:"#/properties/serial/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate28.errors = [{instancePath:instancePath+"/serial",schemaPath:"#/properties/serial/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
 return false;
 }
 }
@@ -2563,7 +2810,7 @@ if(valid0){
 if(data.lineage !== undefined){
 const _errs3 = errors;
 if(typeof data.lineage !== "string"){
-validate24.errors = [{instancePath:instancePath+"/lineage",schemaPath:"#/properties/lineage/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate28.errors = [{instancePath:instancePath+"/lineage",schemaPath:"#/properties/lineage/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -2575,7 +2822,7 @@ if(valid0){
 if(data.time !== undefined){
 const _errs5 = errors;
 if(typeof data.time !== "string"){
-validate24.errors = [{instancePath:instancePath+"/time",schemaPath:"#/properties/time/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate28.errors = [{instancePath:instancePath+"/time",schemaPath:"#/properties/time/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -2587,7 +2834,7 @@ if(valid0){
 if(data.command !== undefined){
 const _errs7 = errors;
 if(typeof data.command !== "string"){
-validate24.errors = [{instancePath:instancePath+"/command",schemaPath:"#/properties/command/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate28.errors = [{instancePath:instancePath+"/command",schemaPath:"#/properties/command/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs7 === errors;
@@ -2599,7 +2846,7 @@ if(valid0){
 if(data.user !== undefined){
 const _errs9 = errors;
 if(typeof data.user !== "string"){
-validate24.errors = [{instancePath:instancePath+"/user",schemaPath:"#/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate28.errors = [{instancePath:instancePath+"/user",schemaPath:"#/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs9 === errors;
@@ -2611,7 +2858,7 @@ if(valid0){
 if(data.host !== undefined){
 const _errs11 = errors;
 if(typeof data.host !== "string"){
-validate24.errors = [{instancePath:instancePath+"/host",schemaPath:"#/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate28.errors = [{instancePath:instancePath+"/host",schemaPath:"#/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs11 === errors;
@@ -2623,7 +2870,7 @@ if(valid0){
 if(data.gitCommit !== undefined){
 const _errs13 = errors;
 if(typeof data.gitCommit !== "string"){
-validate24.errors = [{instancePath:instancePath+"/gitCommit",schemaPath:"#/properties/gitCommit/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate28.errors = [{instancePath:instancePath+"/gitCommit",schemaPath:"#/properties/gitCommit/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs13 === errors;
@@ -2636,7 +2883,7 @@ if(data.ordersWorktree !== undefined){
 let data7 = data.ordersWorktree;
 const _errs15 = errors;
 if(!(((data7 === "clean") || (data7 === "dirty")) || (data7 === "unknown"))){
-validate24.errors = [{instancePath:instancePath+"/ordersWorktree",schemaPath:"#/properties/ordersWorktree/enum",keyword:"enum",params:{allowedValues: schema38.properties.ordersWorktree.enum},message:"must be equal to one of the allowed values"}];
+validate28.errors = [{instancePath:instancePath+"/ordersWorktree",schemaPath:"#/properties/ordersWorktree/enum",keyword:"enum",params:{allowedValues: schema41.properties.ordersWorktree.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs15 === errors;
@@ -2648,7 +2895,7 @@ if(valid0){
 if(data.summary !== undefined){
 const _errs16 = errors;
 if(typeof data.summary !== "string"){
-validate24.errors = [{instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate28.errors = [{instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs16 === errors;
@@ -2661,13 +2908,13 @@ if(data.seatChanges !== undefined){
 let data9 = data.seatChanges;
 const _errs18 = errors;
 if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
-validate24.errors = [{instancePath:instancePath+"/seatChanges",schemaPath:"#/properties/seatChanges/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate28.errors = [{instancePath:instancePath+"/seatChanges",schemaPath:"#/properties/seatChanges/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
 return false;
 }
 if(errors === _errs18){
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 < 1 || isNaN(data9)){
-validate24.errors = [{instancePath:instancePath+"/seatChanges",schemaPath:"#/properties/seatChanges/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate28.errors = [{instancePath:instancePath+"/seatChanges",schemaPath:"#/properties/seatChanges/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
 return false;
 }
 }
@@ -2689,14 +2936,14 @@ var valid0 = true;
 }
 }
 else {
-validate24.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate28.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate24.errors = vErrors;
+validate28.errors = vErrors;
 return errors === 0;
 }
-validate24.evaluated = {"props":{"serial":true,"lineage":true,"time":true,"command":true,"user":true,"host":true,"gitCommit":true,"ordersWorktree":true,"summary":true,"seatChanges":true},"dynamicProps":false,"dynamicItems":false};
+validate28.evaluated = {"props":{"serial":true,"lineage":true,"time":true,"command":true,"user":true,"host":true,"gitCommit":true,"ordersWorktree":true,"summary":true,"seatChanges":true},"dynamicProps":false,"dynamicItems":false};
 
 export const state = stateCompiled as unknown as GeneratedValidator;
 export const journalEntry = journalEntryCompiled as unknown as GeneratedValidator;

@@ -2,8 +2,10 @@
  * The generate operation (docs/generate.md): declare what Partner Center already holds. Under the
  * state lock (as import), it lists the partner's customers (or reads the ones given), lists their
  * orders in parallel, selects the orders nothing in state accounts for (src/core/generate-rules.ts),
- * names them (src/core/generate-names.ts), writes one order file each, then records all of them as
- * imported in one state version (history command `generate`). It never buys anything.
+ * reads the subscriptions of each customer with such an order (the seats now, which the files
+ * declare; src/core/observed-seats.ts), names them (src/core/generate-names.ts), writes one order
+ * file each, then records all of them as imported in one state version (history command
+ * `generate`), each with the seats changed since it was placed as observed. It never buys anything.
  *
  * Order of effects, so that nothing is half-done: the out-dir and the customers are checked before
  * any file is written; the files of each customer are written as its list arrives (runEstate), and
@@ -14,7 +16,6 @@
  * with exactly its content, adopts it and records it.
  */
 import path from "node:path";
-import { createStateOrder } from "../apply/applier.js";
 import { DEFAULT_CLOCK_SKEW_MS } from "../core/adoption.js";
 import { contentOf } from "../core/compare.js";
 import { OrderformError } from "../core/errors.js";
@@ -24,6 +25,7 @@ import {
   createDeclaredMatcher,
   createEmptySelection,
   createOrderAccounting,
+  hasOrdersToDeclare,
   mergeSelection,
   selectCustomerOrders,
   selectLeftoverFiles,
@@ -32,6 +34,7 @@ import {
   type GenerateSelection,
 } from "../core/generate-rules.js";
 import type { RemoteOrder, StateFile } from "../core/model.js";
+import { createObservedRecord } from "../core/observed-seats.js";
 import { renderOrderFile } from "../manifests/render-order-file.js";
 import type { PartnerCenterClient } from "../partner-center/types.js";
 import type { StateSession } from "../state/types.js";
@@ -45,6 +48,7 @@ import {
   writeOrderFiles,
   type PlannedFile,
 } from "./generate-files.js";
+import { createImportedOrder } from "./import.js";
 import { isInvalid, loadUsableProject, type Project } from "./load-project.js";
 import { openPartnerCenter } from "./open-partner-center.js";
 import { openStateStore, resolveFromLocation, selectParallelism } from "./project.js";
@@ -70,6 +74,8 @@ export interface GeneratedFile {
   orderId: string;
   /** Already there with exactly this content (a rerun after a crash): recorded, not written. */
   adopted: boolean;
+  /** Line items declared with their subscription's seats, which changed since the order was placed. */
+  seatsChanged: number;
 }
 
 export interface GenerateSummary {
@@ -155,6 +161,7 @@ export async function runGenerateOperation(
         companyName: generated.companyName,
         orderId: generated.remote.id,
         adopted: adopted.has(createFilePath(generated.declaration.name, outDir)),
+        seatsChanged: selectObservedChanges(generated).length,
       })),
       cancelled: selection.cancelled,
       tracked: selection.tracked,
@@ -238,9 +245,14 @@ async function runEstate(input: {
   async function readCustomer(customer: GenerateCustomer): Promise<void> {
     const list = await client.listOrders(customer.id, { signal });
     orders += list.length;
+    // The seats now are on the subscriptions: read only for a customer with an order to declare.
+    const subscriptions = hasOrdersToDeclare(list, isAccounted)
+      ? await client.listSubscriptions(customer.id, { signal })
+      : [];
     const part = selectCustomerOrders({
       customer,
       list,
+      subscriptions,
       folder: folders.get(customer.id) ?? "",
       isAccounted,
       declaredBy: input.declaredBy,
@@ -327,14 +339,30 @@ function createFilePath(name: string, outDir: string): string {
   return path.join(outDir, ...name.split("/")) + ".yaml";
 }
 
+/** The line items whose subscription holds other seats than the order was placed with. */
+function selectObservedChanges(
+  generated: GeneratedOrder,
+): Array<{ lineItemNumber: number; from: number; to: number }> {
+  const { declaration, remote, lineSubscriptions } = generated;
+  return createObservedRecord(contentOf(declaration), remote, lineSubscriptions, "").seatChanges ?? [];
+}
+
 function createPlannedFile(generated: GeneratedOrder, outDir: string, rootDir: string): PlannedFile {
   const { declaration, remote, companyName } = generated;
   const file = createFilePath(declaration.name, outDir);
+  const changed = selectObservedChanges(generated);
   const text = renderOrderFile(declaration, {
     schemaPath: resolveOrderSchemaPath(path.dirname(file), rootDir),
     note: [
       `${GENERATED_NOTE}${remote.id}`,
       `of ${companyName.replace(/[\r\n]+/g, " ")} (customer ${declaration.customer}), created ${remote.creationDate}.`,
+      ...(changed.length === 0
+        ? []
+        : [
+            `Seats as the subscriptions hold them now; the order was placed with ${changed
+              .map((c) => `lineItems[${c.lineItemNumber}] x${c.from}`)
+              .join(", ")}.`,
+          ]),
     ],
   });
   return { path: file, text };
@@ -350,14 +378,15 @@ async function recordGenerated(
   const now = new Date();
   try {
     await session.appendAll(
-      generated.map(({ declaration, remote }) => ({
+      generated.map(({ declaration, remote, lineSubscriptions }) => ({
         type: "created" as const,
-        order: createStateOrder(declaration.name, contentOf(declaration), "", remote, "imported", now),
+        order: createImportedOrder(declaration.name, contentOf(declaration), remote, lineSubscriptions, now),
       })),
     );
+    const seats = summary.files.reduce((sum, f) => sum + f.seatsChanged, 0);
     await session.commit({
       command: "generate",
-      summary: `generated ${generated.length} order file(s) of ${summary.customers} customer(s) in ${summary.outDir}`,
+      summary: `generated ${generated.length} order file(s) of ${summary.customers} customer(s) in ${summary.outDir}${seats === 0 ? "" : ` (seats observed on ${seats} line item(s))`}`,
     });
   } catch (error) {
     const rerun = ["orderform generate", ...options.customers.map((c) => `--customer ${c}`)];

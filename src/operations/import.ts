@@ -1,13 +1,16 @@
 /**
  * The import operation: bind an existing Partner Center order to a declared order, under the state
- * lock, after the rules in src/core/import-rules.ts allow it.
+ * lock, after the rules in src/core/import-rules.ts allow it. The order's subscriptions are read
+ * with it: the declaration states the seats the partner has now, and the record notes the seats
+ * changed since the order was placed as observed (src/core/observed-seats.ts).
  */
 import { createStateOrder } from "../apply/applier.js";
 import { DEFAULT_CLOCK_SKEW_MS } from "../core/adoption.js";
 import { OrderformError } from "../core/errors.js";
 import { checkImportMatch, checkImportTarget } from "../core/import-rules.js";
 import type { ImportRefusal } from "../core/import-rules.js";
-import type { RemoteOrder } from "../core/model.js";
+import type { OrderContent, RemoteOrder, RemoteSubscription, SeatChange, StateOrder } from "../core/model.js";
+import { createObservedRecord, selectLineItemSubscriptions } from "../core/observed-seats.js";
 import type { FieldDifference } from "../core/plan.js";
 import type { InvalidProject, OperationContext } from "./context.js";
 import { openPartnerCenter } from "./open-partner-center.js";
@@ -26,7 +29,8 @@ export type ImportResult =
   | InvalidProject
   /** Nothing was imported: the order differs from the declaration. */
   | { kind: "mismatch"; differences: FieldDifference[] }
-  | { kind: "imported" };
+  /** `observed`: the seat changes made outside orderform since the order was placed. */
+  | { kind: "imported"; observed: SeatChange[] };
 
 export async function runImportOperation(
   ctx: OperationContext,
@@ -51,27 +55,64 @@ export async function runImportOperation(
     if (refusal !== null) throw createImportError(refusal);
     const pc = await openPartnerCenter(project.loaded, ctx.env, ctx.toolVersion);
     let remote: RemoteOrder | null;
+    let subscriptions: RemoteSubscription[] = [];
     try {
       remote = await pc.client.getOrder(declared.customer, orderId);
+      if (remote !== null)
+        subscriptions = await pc.client.listSubscriptionsByOrder(declared.customer, remote.id);
     } finally {
       await pc.close();
     }
-    const match = checkImportMatch({ declared, orderId, remote, state, clockSkewMs: DEFAULT_CLOCK_SKEW_MS });
+    const match = checkImportMatch({
+      declared,
+      orderId,
+      remote,
+      subscriptions,
+      state,
+      clockSkewMs: DEFAULT_CLOCK_SKEW_MS,
+    });
     if (match.kind === "refused") throw createImportError(match.refusal);
     if (match.kind === "mismatch") return { kind: "mismatch", differences: match.differences };
     if (remote === null) throw new Error("bug: an import bound to no order");
-    await session.append({
-      type: "created",
-      order: createStateOrder(name, match.content, "", remote, "imported", new Date()),
-    });
+    const order = createImportedOrder(
+      name,
+      match.content,
+      remote,
+      selectLineItemSubscriptions(remote, subscriptions),
+      new Date(),
+    );
+    await session.append({ type: "created", order });
     await session.commit({
       command: `import ${name} ${orderId}`,
-      summary: `imported order ${orderId} as ${name}`,
+      summary: `imported order ${orderId} as ${name}${describeObservedSeats(order)}`,
     });
-    return { kind: "imported" };
+    return { kind: "imported", observed: order.seatChanges ?? [] };
   } finally {
     await session.release();
   }
+}
+
+/**
+ * The record of an order orderform did not place, declared as `content` (the seats now): origin
+ * `imported`, `applied` as placed, and the seats changed since as observed seat changes.
+ */
+export function createImportedOrder(
+  name: string,
+  content: OrderContent,
+  remote: RemoteOrder,
+  lineSubscriptions: ReadonlyArray<RemoteSubscription | undefined>,
+  now: Date,
+): StateOrder {
+  const observed = createObservedRecord(content, remote, lineSubscriptions, now.toISOString());
+  const order = createStateOrder(name, observed.applied, "", remote, "imported", now);
+  return observed.seatChanges === undefined ? order : { ...order, seatChanges: observed.seatChanges };
+}
+
+/** The history summary's note of seats observed at import, or "". */
+function describeObservedSeats(order: StateOrder): string {
+  const changes = order.seatChanges ?? [];
+  if (changes.length === 0) return "";
+  return ` (seats observed: ${changes.map((c) => `lineItems[${c.lineItemNumber}] ${c.from} -> ${c.to}`).join(", ")})`;
 }
 
 function createImportError(refusal: ImportRefusal): OrderformError {

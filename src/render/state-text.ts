@@ -83,6 +83,12 @@ export function renderStateOrder(
   });
   if ((order.seatChanges ?? []).length > 0) lines.push("seat changes:");
   for (const c of order.seatChanges ?? []) {
+    if (c.observed === true) {
+      lines.push(
+        `  ${c.at}  lineItems[${c.lineItemNumber}] ${c.from} -> ${c.to}  subscription ${c.subscriptionId}  observed at import (changed outside orderform before it recorded the order; nothing sent)`,
+      );
+      continue;
+    }
     const who = [c.by, c.commit === undefined ? undefined : `commit ${c.commit.slice(0, 8)}`, c.ci]
       .filter((part) => part !== undefined)
       .join(", ");

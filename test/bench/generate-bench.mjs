@@ -1,9 +1,10 @@
 // Generate at scale (docs/performance.md, docs/generate.md): a sandbox (its own process, `orderform
 // sandbox --no-sandbox-limits`) holding 2,000 customers with 2 orders each, untracked, and the
 // latency fault on for every Partner Center route. Times `orderform generate` (built CLI, default
-// --parallelism 10, a fresh project each run: it lists the customers, lists their orders, writes
+// --parallelism 10, a fresh project each run: it lists the customers, their orders and subscriptions, writes
 // 4,000 order files and records them in one state version) against the floor (lib/floor-generate.mjs:
-// a token, then the same list requests at the same concurrency), alternating in the same run.
+// a token, then the same list requests, the subscription lists included, at the same
+// concurrency), alternating in the same run.
 // Reports the median ratio (target <= 1.1x) and checks that every order got a file and a record.
 // Run: npx tsc -p tsconfig.build.json && node test/bench/generate-bench.mjs [customers=2000] [ordersPerCustomer=2] [rounds=3] [latencyMs=50]
 import { readdir, readFile, rm } from "node:fs/promises";

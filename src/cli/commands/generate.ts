@@ -54,7 +54,9 @@ function renderGenerateText(summary: GenerateSummary): string {
       `${summary.tracked} already in state, ${summary.cancelled} cancelled (skipped), ${summary.declared.length} declared but not in state (skipped), ${summary.unsupported.length} not declarable (skipped).`,
   );
   for (const f of summary.files)
-    lines.push(`  ${f.adopted ? "=" : "+"} ${f.file}  ${f.name}  (order ${f.orderId}, ${f.companyName})`);
+    lines.push(
+      `  ${f.adopted ? "=" : "+"} ${f.file}  ${f.name}  (order ${f.orderId}, ${f.companyName}${f.seatsChanged === 0 ? "" : `; seats changed since it was placed on ${f.seatsChanged} line item(s), declared as they are now`})`,
+    );
   for (const d of summary.declared)
     lines.push(
       `  ! order ${d.orderId} of customer ${d.customer} matches ${d.name}, declared but not in state; if it is that declaration's order: orderform import ${d.name} ${d.orderId}`,

@@ -40,13 +40,24 @@ export async function runImport(
         ctx.stderr.write(
           `  ${d.path}: order has ${JSON.stringify(d.before)}, declaration has ${JSON.stringify(d.after)}\n`,
         );
+      if (result.differences.some((d) => /^lineItems\[\d+\]\.quantity$/.test(d.path)))
+        ctx.stderr.write(
+          "A line item's quantity is compared with its subscription's seats now (seats changed since the order was placed count).\n",
+        );
       ctx.stderr.write(
         "Nothing was imported. Edit the declaration to describe the order, or import another order.\n",
       );
       return 1;
     case "imported":
-      if (ctx.global.json) writeJsonResult(ctx, { ok: true, imported: { name, orderId } });
-      else ctx.stdout.write(`Imported order ${orderId} as ${name}.\n`);
+      if (ctx.global.json) {
+        writeJsonResult(ctx, { ok: true, imported: { name, orderId }, observed: result.observed });
+        return 0;
+      }
+      ctx.stdout.write(`Imported order ${orderId} as ${name}.\n`);
+      for (const c of result.observed)
+        ctx.stdout.write(
+          `  lineItems[${c.lineItemNumber}]: seats changed outside orderform since the order was placed (${c.from} -> ${c.to}, subscription ${c.subscriptionId}); recorded as observed.\n`,
+        );
       return 0;
     default: {
       const never: never = result;

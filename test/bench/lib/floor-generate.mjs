@@ -1,8 +1,10 @@
 // The floor for `orderform generate`: the same list requests and nothing else. One token request,
 // then the partner's customers page by page (GET /v1/customers?size=100, following links.next with
-// its MS-ContinuationToken header), then GET /v1/customers/{id}/orders for each customer,
-// `concurrency` at a time over one undici Pool, bodies parsed and discarded. Its own process, so
-// that it pays the same Node start-up as the CLI.
+// its MS-ContinuationToken header), then for each customer GET /v1/customers/{id}/orders and,
+// after it, GET /v1/customers/{id}/subscriptions (generate reads the subscriptions of a customer
+// with an order to declare, which is every customer of the benchmark), `concurrency` customers at a
+// time over one undici Pool, bodies parsed and discarded. Its own process, so that it pays the same
+// Node start-up as the CLI.
 // argv: url concurrency
 import { Pool } from "undici";
 import { fetchSandboxToken } from "./sandbox-token.mjs";
@@ -38,13 +40,15 @@ async function worker() {
   for (;;) {
     const i = next++;
     if (i >= customers.length) return;
-    const { statusCode, body } = await pool.request({
-      method: "GET",
-      path: `/v1/customers/${customers[i]}/orders`,
-      headers,
-    });
-    await body.json();
-    if (statusCode !== 200) failures++;
+    for (const list of ["orders", "subscriptions"]) {
+      const { statusCode, body } = await pool.request({
+        method: "GET",
+        path: `/v1/customers/${customers[i]}/${list}`,
+        headers,
+      });
+      await body.json();
+      if (statusCode !== 200) failures++;
+    }
   }
 }
 await Promise.all(Array.from({ length: CONCURRENCY }, worker));

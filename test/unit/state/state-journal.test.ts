@@ -7,7 +7,7 @@ import {
   foldJournal,
 } from "../../../src/core/state-journal.js";
 import type { JournalEntry } from "../../../src/core/state-journal.js";
-import type { PendingUpdate, SeatChange, StateFile } from "../../../src/core/model.js";
+import type { PendingUpdate, SentSeatChange, StateFile } from "../../../src/core/model.js";
 import { LINEAGE, createFailure, createIntent, createOrder } from "./fixtures.js";
 
 function stateWith(parts: Partial<Pick<StateFile, "orders" | "pending" | "failures">>): StateFile {
@@ -147,7 +147,7 @@ describe("countJournalEntries", () => {
 });
 
 describe("seat changes in the journal", () => {
-  const change = (lineItemNumber: number, requestId: string): SeatChange => ({
+  const change = (lineItemNumber: number, requestId: string): SentSeatChange => ({
     lineItemNumber,
     subscriptionId: `sub-${lineItemNumber}`,
     from: 7,
