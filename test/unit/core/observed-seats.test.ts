@@ -5,7 +5,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { contentOf } from "../../../src/core/compare.js";
-import { createContentFromRemote, selectCustomerOrders } from "../../../src/core/generate-rules.js";
+import {
+  createContentFromRemote,
+  createDeclaredMatcher,
+  selectCustomerOrders,
+} from "../../../src/core/generate-rules.js";
 import { checkImportMatch } from "../../../src/core/import-rules.js";
 import type { DesiredOrder, RemoteOrder, RemoteSubscription, StateOrder } from "../../../src/core/model.js";
 import {
@@ -165,6 +169,7 @@ describe("what is declared and what the record keeps", () => {
       subscriptions: [sub(SUB_A, 0, { status: "deleted" })],
       folder: "contoso",
       isAccounted: () => false,
+      declaredBy: () => undefined,
       used: new Set(),
     });
     expect(selection.generated).toEqual([]);
@@ -261,5 +266,33 @@ describe("a record with observed seats, planned", () => {
     const after = buildState({ orders: byName(record()) });
     expect(record().seatChanges).toHaveLength(1);
     expect(selectSeatChangesMeta(before, after)).toEqual({});
+  });
+});
+
+describe("generate next to a declaration that state does not record", () => {
+  // A record lost after a seat change: the partner's declaration says the seats now, not the
+  // order's quantity. Generated, the order's record would let plan buy that declaration again.
+  it.each([
+    { title: "declared as placed", declared: 5, expected: "contoso/seats" },
+    { title: "declared with its seats now", declared: 9, expected: "contoso/seats" },
+    { title: "declared with other seats: not that order", declared: 4, expected: undefined },
+  ])("$title", ({ declared, expected }) => {
+    const desired = [
+      buildDesired("contoso/seats", {
+        lineItems: [{ lineItemNumber: 0, offerId: OFFER, quantity: declared, termDuration: "P1M" }],
+      }),
+    ];
+    const declaredBy = createDeclaredMatcher({ desired, state: null, ownFiles: new Map() });
+    const selection = selectCustomerOrders({
+      customer: { id: CONTOSO, companyName: "Contoso" },
+      list: [order({ quantity: 5, subscriptionId: SUB_A })],
+      subscriptions: [sub(SUB_A, 9)],
+      folder: "contoso",
+      isAccounted: () => false,
+      declaredBy,
+      used: new Set(),
+    });
+    expect(selection.declared.map((d) => d.name)).toEqual(expected === undefined ? [] : [expected]);
+    expect(selection.generated.length).toBe(expected === undefined ? 1 : 0);
   });
 });
