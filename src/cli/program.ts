@@ -67,6 +67,12 @@ export function createProgram(run: (runner: Runner) => Promise<void>, version: s
     .argument("[planfile]", "a plan saved by `orderform plan --out`")
     .option("--auto-approve", "do not ask for approval (required without a TTY)")
     .option("--parallelism <n>", "concurrent orders across customers", parseInteger)
+    .addOption(
+      new Option(
+        "--refresh <bool>",
+        "false: list only the customers with changes and trust state for the rest (as plan --refresh=false)",
+      ).choices(["true", "false"]),
+    )
     .option("--json", "stream one JSON event per line");
   addSelectionOptions(apply).action((planfile: string | undefined, opts: ApplyCommandFlags & JsonFlag) =>
     run(async (ctx) => (await import("./commands/apply.js")).runApply(withJson(ctx, opts), planfile, opts)),

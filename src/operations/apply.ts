@@ -14,7 +14,7 @@ import type { LockInfo } from "../state/types.js";
 import { checkCustomerFilter } from "../core/customer-filter.js";
 import type { Diagnostic } from "../core/errors.js";
 import { OrderformError } from "../core/errors.js";
-import type { Plan } from "../core/plan.js";
+import type { Plan, PlanRefresh } from "../core/plan.js";
 import { planHasChanges, planHasErrors } from "../core/plan.js";
 import { checkSavedPlanIsCurrent, checkSavedPlanMatchesProject } from "../core/saved-plan-refusals.js";
 import type { InvalidProject, OperationContext } from "./context.js";
@@ -24,6 +24,9 @@ import { readPlanFile } from "./plan-file.js";
 import { isInvalid, loadUsableProject } from "./load-project.js";
 import { openStateStore, resolveFromLocation, selectParallelism } from "./project.js";
 import { fetchCheckedSavedPlan } from "./saved-plan-gate.js";
+
+/** The refresh modes apply plans with; a refresh-only plan is applied from a saved plan only. */
+export type ApplyRefresh = Extract<PlanRefresh, "full" | "skipped">;
 
 /** How a plan made now is approved: --auto-approve, a question on the terminal, or neither. */
 export type Approval =
@@ -51,6 +54,11 @@ export interface ApplyOptions {
   customers: string[];
   replace: string[];
   allowDuplicate: string[];
+  /**
+   * `--refresh=false` ("skipped": list only the customers with work) or `--refresh=true` ("full");
+   * undefined when not given. As plan's (docs/planning.md, "Refresh"); refused with a saved plan.
+   */
+  refresh?: ApplyRefresh;
   /** Concurrent orders across customers; undefined: the config's `parallelism`. */
   parallelism?: number;
   lockTimeoutMs: number;
@@ -77,10 +85,15 @@ export async function runApplyOperation(ctx: OperationContext, options: ApplyOpt
   if (isInvalid(project)) return project;
   const loaded = project.loaded;
   if (savedPlan !== null) {
-    if (options.customers.length > 0 || options.replace.length > 0 || options.allowDuplicate.length > 0) {
+    if (
+      options.customers.length > 0 ||
+      options.replace.length > 0 ||
+      options.allowDuplicate.length > 0 ||
+      options.refresh !== undefined
+    ) {
       throw new OrderformError(
         "apply.plan-flags",
-        "--customer, --replace and --allow-duplicate shape a plan; a saved plan is applied exactly as it was made",
+        "--customer, --replace, --allow-duplicate and --refresh shape a plan; a saved plan is applied exactly as it was made",
         { hint: "Pass them to `orderform plan --out FILE` instead." },
       );
     }

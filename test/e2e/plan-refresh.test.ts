@@ -165,6 +165,45 @@ describe("plan --refresh=false", () => {
   });
 });
 
+describe("apply --refresh=false", () => {
+  it("lists only the customer with work, buys the new order exactly once, and is refused with a saved plan", async () => {
+    await project.writeOrder(
+      "fabrikam-extra.yaml",
+      createOrderYaml("fabrikam/extra", FABRIKAM, LICENSE_OFFER, 2),
+    );
+    const before = await readListRequests();
+    const applied = await project.run(["apply", "--auto-approve", "--refresh=false"]);
+    const after = await readListRequests();
+    expect(applied.stderr).toBe("");
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toContain("+ create fabrikam/extra");
+    expect(applied.stdout).toContain("Drift was not checked (--refresh=false)");
+    expect(applied.stdout).not.toContain("changed outside orderform");
+    // Fabrikam's orders and subscriptions, read once for the plan made inside the lock; the
+    // cancelled tailspin order and contoso are trusted as recorded.
+    expect(after.orders - before.orders).toBe(1);
+    expect(after.subscriptions - before.subscriptions).toBe(1);
+    const fabrikam = (await listSandboxOrders(sandbox.url)).filter((o) => o.customerId === FABRIKAM);
+    expect(fabrikam).toHaveLength(2);
+
+    // Again: the new record is pending, so fabrikam is listed again and nothing is bought.
+    const again = await project.run(["apply", "--auto-approve", "--refresh=false"]);
+    expect(again.code).toBe(0);
+    expect(await listSandboxOrders(sandbox.url)).toHaveLength(4);
+    const state = (await project.readState()) as { orders: Record<string, { orderId: string }> };
+    expect(state.orders["fabrikam/extra"]?.orderId).toBe(
+      fabrikam.find((o) => o.order.id !== state.orders["fabrikam/seats"]?.orderId)?.order.id,
+    );
+
+    const saved = await project.run(["plan", "--out", "full.plan.json"]);
+    expect(saved.code).toBe(0);
+    const refused = await project.run(["apply", "--auto-approve", "--refresh=false", "full.plan.json"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("apply.plan-flags");
+    expect(refused.stderr).toContain("--refresh shape a plan");
+  });
+});
+
 describe("plan --refresh-only", () => {
   it("lists every customer and reports drift alone: no create, no update, exit 2 with --detailed-exitcode", async () => {
     await project.writeOrder(

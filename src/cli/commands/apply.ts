@@ -5,7 +5,7 @@
 import { createInterface } from "node:readline/promises";
 import type { ApplySummary } from "../../apply/events.js";
 import { describeApplySummary, runApplyOperation } from "../../operations/apply.js";
-import type { Approval } from "../../operations/apply.js";
+import type { ApplyRefresh, Approval } from "../../operations/apply.js";
 import { renderPlanText } from "../../render/plan-text.js";
 import { createProgressReporter } from "../apply-progress.js";
 import type { CliContext, CommandResult } from "../context.js";
@@ -14,6 +14,8 @@ import type { PlanFlags } from "../options.js";
 
 export interface ApplyCommandFlags extends PlanFlags {
   autoApprove?: boolean;
+  /** `--refresh=false` / `--refresh=true`, as plan takes it (commander keeps the choice as given). */
+  refresh?: "true" | "false";
 }
 
 export async function runApply(
@@ -38,6 +40,7 @@ export async function runApply(
     customers: flags.customer,
     replace: flags.replace,
     allowDuplicate: flags.allowDuplicate,
+    refresh: selectApplyRefresh(flags.refresh),
     parallelism: flags.parallelism,
     lockTimeoutMs,
     approval,
@@ -68,6 +71,12 @@ export async function runApply(
       throw new Error(`unknown apply result ${JSON.stringify(never)}`);
     }
   }
+}
+
+/** Undefined when the flag is absent: only a given `--refresh` is refused next to a saved plan. */
+function selectApplyRefresh(flag: "true" | "false" | undefined): ApplyRefresh | undefined {
+  if (flag === undefined) return undefined;
+  return flag === "false" ? "skipped" : "full";
 }
 
 async function askApproval(ctx: CliContext): Promise<boolean> {
