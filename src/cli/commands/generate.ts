@@ -5,7 +5,7 @@
 import { OrderformError } from "../../core/errors.js";
 import { runGenerateOperation, type GenerateSummary } from "../../operations/generate.js";
 import type { CliContext, CommandResult } from "../context.js";
-import { createOperationContext, parseLockTimeout, writeDiagnostics } from "../options.js";
+import { createOperationContext, parseLockTimeout, writeFailure } from "../options.js";
 
 export interface GenerateCommandFlags {
   customer: string[];
@@ -36,7 +36,7 @@ export async function runGenerate(ctx: CliContext, flags: GenerateCommandFlags):
     ...(flags.parallelism === undefined ? {} : { parallelism: flags.parallelism }),
   });
   if ("diagnostics" in result) {
-    writeDiagnostics(ctx, result.diagnostics);
+    writeFailure(ctx, result.diagnostics);
     return 1;
   }
   if (ctx.global.json) ctx.stdout.write(JSON.stringify(result, null, 2) + "\n");
