@@ -7,7 +7,8 @@
  * per-request lines appear (those come only with ORDERFORM_LOG=debug, from the client).
  */
 import type { ApplyEvent } from "../apply/events.js";
-import type { ApplyProgress } from "../operations/apply.js";
+import type { ApplyProgress, ApplyWorkItem } from "../operations/apply.js";
+import { renderCustomerLabel } from "../render/customer-label.js";
 import type { CliContext } from "./context.js";
 
 const DEFAULT_HEARTBEAT_MS = 30_000;
@@ -18,7 +19,8 @@ interface InFlight {
   doing: string;
 }
 
-export function createLineReporter(ctx: CliContext): ApplyProgress {
+export function createLineReporter(ctx: CliContext, items: readonly ApplyWorkItem[] = []): ApplyProgress {
+  const names = new Map(items.map((item) => [item.name, item.companyName]));
   const inFlight = new Map<string, InFlight>();
   const write = (name: string, text: string): void => {
     ctx.stdout.write(`${name}: ${text}\n`);
@@ -50,7 +52,7 @@ export function createLineReporter(ctx: CliContext): ApplyProgress {
         inFlight.set(event.name, { startedMs: Date.now(), doing });
         write(
           event.name,
-          `${event.mode === "resume" ? "Resuming" : "Creating"}... [customer ${event.customer}, MS-RequestId ${event.requestId}]`,
+          `${event.mode === "resume" ? "Resuming" : "Creating"}... [customer ${renderCustomerLabel(event.customer, names.get(event.name))}, MS-RequestId ${event.requestId}]`,
         );
         break;
       }

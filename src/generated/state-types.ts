@@ -42,6 +42,11 @@ export type JournalEntry =
       to: NonEmptyString;
     }
   | {
+      type: "customer";
+      customer: NonEmptyString;
+      record: CustomerRecord;
+    }
+  | {
       type: "update-intent";
       update: PendingUpdate;
     }
@@ -85,6 +90,12 @@ export interface StateFile {
    */
   generations?: {
     [k: string]: number;
+  };
+  /**
+   * Tenant id (lower case) -> what orderform last learned of that customer from Partner Center: its company name, shown beside the id (docs/state.md, "Customer names"). Absent in state written before orderform kept names.
+   */
+  customers?: {
+    [k: string]: CustomerRecord;
   };
   /**
    * Seat changes started and not yet confirmed, keyed NAME#LINE_ITEM_NUMBER (docs/exactly-once.md, "Seat changes"). Absent means none.
@@ -182,6 +193,16 @@ export interface FailureRecord {
    * Set when the failed attempt was a seat change of this line item (the order stays placed).
    */
   lineItemNumber?: number;
+}
+export interface CustomerRecord {
+  /**
+   * companyProfile.companyName as Partner Center sent it: untrusted text, escaped where it is shown.
+   */
+  companyName: string;
+  /**
+   * When orderform read it.
+   */
+  seenAt: string;
 }
 export interface PendingUpdate {
   name: NonEmptyString;

@@ -12,14 +12,16 @@ export interface GeneratedValidator {
 }
 
 export const stateCompiled = validate0;
-const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/state.schema.json","title":"orderform state file","description":"The local state snapshot (orderform.state.json). Nested records allow extra properties so that a newer orderform can add optional fields; the top level is closed.","type":"object","additionalProperties":false,"required":["version","lineage","serial","orders","pending","failures"],"properties":{"version":{"const":1,"description":"State format version; another value is refused (state.unknown-version)."},"lineage":{"type":"string","format":"uuid","description":"Identity of this state, fixed at its first write."},"serial":{"type":"integer","minimum":0,"description":"Incremented by every committed version."},"orders":{"type":"object","additionalProperties":{"$ref":"#/$defs/stateOrder"}},"pending":{"type":"object","additionalProperties":{"$ref":"#/$defs/pendingIntent"}},"failures":{"type":"object","additionalProperties":{"$ref":"#/$defs/failureRecord"}},"generations":{"description":"Name -> the generation the next create of that name derives its MS-RequestId from (docs/exactly-once.md). Kept when a record is removed; absent means 0.","type":"object","additionalProperties":{"type":"integer","minimum":0}},"pendingUpdates":{"description":"Seat changes started and not yet confirmed, keyed NAME#LINE_ITEM_NUMBER (docs/exactly-once.md, \"Seat changes\"). Absent means none.","type":"object","additionalProperties":{"$ref":"#/$defs/pendingUpdate"}}},"$defs":{"nonEmptyString":{"type":"string","minLength":1},"billingCycle":{"description":"As normalized from a declaration (any letter case there).","enum":["monthly","annual","triennial","one_time","none"]},"orderContent":{"type":"object","required":["customer","billingCycle","lineItems"],"properties":{"customer":{"$ref":"#/$defs/nonEmptyString"},"billingCycle":{"$ref":"#/$defs/billingCycle"},"partnerOnRecordAttestationAccepted":{"type":"boolean"},"lineItems":{"type":"array","items":{"$ref":"#/$defs/desiredLineItem"}}}},"desiredLineItem":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"$ref":"#/$defs/nonEmptyString"},"quantity":{"type":"integer","minimum":1},"termDuration":{"type":"string"},"friendlyName":{"type":"string"},"partnerIdOnRecord":{"type":"string"},"additionalPartnerIdsOnRecord":{"type":"array","items":{"type":"string"}},"attestationAccepted":{"type":"boolean"},"renewsTo":{"type":"object","required":["termDuration"],"properties":{"termDuration":{"type":"string"}}},"provisioningContext":{"type":"object","additionalProperties":{"type":"string"}},"promotionId":{"type":"string"}}},"orderStatus":{"enum":["pending","completed","cancelled","unknown"]},"origin":{"description":"How the record came to be: placed by apply, adopted from a listed order, or imported.","enum":["created","adopted","imported"]},"stateOrder":{"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"creationDate":{"type":"string"},"recordedAt":{"type":"string"},"status":{"$ref":"#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/orderContent"},"remoteLineItems":{"description":"Line items as Partner Center answered them: the wire shape (subscription ids once provisioned).","type":"array","items":{"$ref":"partner-center/order.json#/$defs/lineItem"}},"origin":{"$ref":"#/$defs/origin"},"replaced":{"description":"Earlier orders of this name superseded by --replace; not cancelled, so kept (oldest first).","type":"array","items":{"$ref":"#/$defs/stateOrder"}},"seatChanges":{"description":"Seat changes made in place since the order was placed, oldest first; applied stays the content as placed.","type":"array","items":{"$ref":"#/$defs/seatChange"}}}},"seatChange":{"type":"object","required":["lineItemNumber","subscriptionId","from","to","requestId","at"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"at":{"type":"string"},"by":{"type":"string"},"commit":{"type":"string"},"ci":{"type":"string"}}},"pendingUpdate":{"type":"object","required":["name","customer","orderId","lineItemNumber","subscriptionId","from","to","requestId","startedAt"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"}}},"pendingIntent":{"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"},"content":{"$ref":"#/$defs/orderContent"},"generation":{"description":"The request-id generation this create used (docs/exactly-once.md); absent in intents with a random id.","type":"integer","minimum":0}}},"failureRecord":{"type":"object","required":["name","customer","requestId","at","httpStatus","code","description"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"at":{"type":"string"},"httpStatus":{"type":"integer"},"code":{"type":"string"},"description":{"type":"string"},"lineItemNumber":{"description":"Set when the failed attempt was a seat change of this line item (the order stays placed).","type":"integer","minimum":0}}},"journalEntry":{"description":"One line of the journal (P.journal), after its header line.","type":"object","required":["type"],"oneOf":[{"properties":{"type":{"const":"intent"},"intent":{"$ref":"#/$defs/pendingIntent"}},"required":["type","intent"]},{"properties":{"type":{"const":"created"},"order":{"$ref":"#/$defs/stateOrder"}},"required":["type","order"]},{"properties":{"type":{"const":"failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]},{"properties":{"type":{"const":"status"},"name":{"$ref":"#/$defs/nonEmptyString"},"status":{"$ref":"#/$defs/orderStatus"}},"required":["type","name","status"]},{"properties":{"type":{"const":"forget"},"name":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","name"]},{"properties":{"type":{"const":"move"},"from":{"$ref":"#/$defs/nonEmptyString"},"to":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","from","to"]},{"properties":{"type":{"const":"update-intent"},"update":{"$ref":"#/$defs/pendingUpdate"}},"required":["type","update"]},{"properties":{"type":{"const":"update-done"},"name":{"$ref":"#/$defs/nonEmptyString"},"change":{"$ref":"#/$defs/seatChange"}},"required":["type","name","change"]},{"properties":{"type":{"const":"update-failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]}]},"historyMeta":{"type":"object","required":["serial","lineage","time","command","user","host","summary"],"properties":{"serial":{"type":"integer","minimum":1},"lineage":{"type":"string"},"time":{"type":"string"},"command":{"type":"string"},"user":{"type":"string"},"host":{"type":"string"},"gitCommit":{"type":"string"},"ordersWorktree":{"description":"Whether the order files had uncommitted changes (git status of the orders path) when the command that wrote this version ran: clean, dirty, or unknown when the project is not a git work tree or git is missing. Absent in versions written before orderform recorded it.","enum":["clean","dirty","unknown"]},"summary":{"type":"string"},"seatChanges":{"description":"Seat changes this version records (update-done journal records folded); absent when none.","type":"integer","minimum":1}}}}};
+const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/state.schema.json","title":"orderform state file","description":"The local state snapshot (orderform.state.json). Nested records allow extra properties so that a newer orderform can add optional fields; the top level is closed.","type":"object","additionalProperties":false,"required":["version","lineage","serial","orders","pending","failures"],"properties":{"version":{"const":1,"description":"State format version; another value is refused (state.unknown-version)."},"lineage":{"type":"string","format":"uuid","description":"Identity of this state, fixed at its first write."},"serial":{"type":"integer","minimum":0,"description":"Incremented by every committed version."},"orders":{"type":"object","additionalProperties":{"$ref":"#/$defs/stateOrder"}},"pending":{"type":"object","additionalProperties":{"$ref":"#/$defs/pendingIntent"}},"failures":{"type":"object","additionalProperties":{"$ref":"#/$defs/failureRecord"}},"generations":{"description":"Name -> the generation the next create of that name derives its MS-RequestId from (docs/exactly-once.md). Kept when a record is removed; absent means 0.","type":"object","additionalProperties":{"type":"integer","minimum":0}},"customers":{"description":"Tenant id (lower case) -> what orderform last learned of that customer from Partner Center: its company name, shown beside the id (docs/state.md, \"Customer names\"). Absent in state written before orderform kept names.","type":"object","additionalProperties":{"$ref":"#/$defs/customerRecord"}},"pendingUpdates":{"description":"Seat changes started and not yet confirmed, keyed NAME#LINE_ITEM_NUMBER (docs/exactly-once.md, \"Seat changes\"). Absent means none.","type":"object","additionalProperties":{"$ref":"#/$defs/pendingUpdate"}}},"$defs":{"nonEmptyString":{"type":"string","minLength":1},"billingCycle":{"description":"As normalized from a declaration (any letter case there).","enum":["monthly","annual","triennial","one_time","none"]},"orderContent":{"type":"object","required":["customer","billingCycle","lineItems"],"properties":{"customer":{"$ref":"#/$defs/nonEmptyString"},"billingCycle":{"$ref":"#/$defs/billingCycle"},"partnerOnRecordAttestationAccepted":{"type":"boolean"},"lineItems":{"type":"array","items":{"$ref":"#/$defs/desiredLineItem"}}}},"desiredLineItem":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"$ref":"#/$defs/nonEmptyString"},"quantity":{"type":"integer","minimum":1},"termDuration":{"type":"string"},"friendlyName":{"type":"string"},"partnerIdOnRecord":{"type":"string"},"additionalPartnerIdsOnRecord":{"type":"array","items":{"type":"string"}},"attestationAccepted":{"type":"boolean"},"renewsTo":{"type":"object","required":["termDuration"],"properties":{"termDuration":{"type":"string"}}},"provisioningContext":{"type":"object","additionalProperties":{"type":"string"}},"promotionId":{"type":"string"}}},"customerRecord":{"type":"object","required":["companyName","seenAt"],"properties":{"companyName":{"description":"companyProfile.companyName as Partner Center sent it: untrusted text, escaped where it is shown.","type":"string"},"seenAt":{"type":"string","description":"When orderform read it."}}},"orderStatus":{"enum":["pending","completed","cancelled","unknown"]},"origin":{"description":"How the record came to be: placed by apply, adopted from a listed order, or imported.","enum":["created","adopted","imported"]},"stateOrder":{"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"creationDate":{"type":"string"},"recordedAt":{"type":"string"},"status":{"$ref":"#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/orderContent"},"remoteLineItems":{"description":"Line items as Partner Center answered them: the wire shape (subscription ids once provisioned).","type":"array","items":{"$ref":"partner-center/order.json#/$defs/lineItem"}},"origin":{"$ref":"#/$defs/origin"},"replaced":{"description":"Earlier orders of this name superseded by --replace; not cancelled, so kept (oldest first).","type":"array","items":{"$ref":"#/$defs/stateOrder"}},"seatChanges":{"description":"Seat changes made in place since the order was placed, oldest first; applied stays the content as placed.","type":"array","items":{"$ref":"#/$defs/seatChange"}}}},"seatChange":{"type":"object","required":["lineItemNumber","subscriptionId","from","to","requestId","at"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"at":{"type":"string"},"by":{"type":"string"},"commit":{"type":"string"},"ci":{"type":"string"}}},"pendingUpdate":{"type":"object","required":["name","customer","orderId","lineItemNumber","subscriptionId","from","to","requestId","startedAt"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"}}},"pendingIntent":{"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"},"content":{"$ref":"#/$defs/orderContent"},"generation":{"description":"The request-id generation this create used (docs/exactly-once.md); absent in intents with a random id.","type":"integer","minimum":0}}},"failureRecord":{"type":"object","required":["name","customer","requestId","at","httpStatus","code","description"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"at":{"type":"string"},"httpStatus":{"type":"integer"},"code":{"type":"string"},"description":{"type":"string"},"lineItemNumber":{"description":"Set when the failed attempt was a seat change of this line item (the order stays placed).","type":"integer","minimum":0}}},"journalEntry":{"description":"One line of the journal (P.journal), after its header line.","type":"object","required":["type"],"oneOf":[{"properties":{"type":{"const":"intent"},"intent":{"$ref":"#/$defs/pendingIntent"}},"required":["type","intent"]},{"properties":{"type":{"const":"created"},"order":{"$ref":"#/$defs/stateOrder"}},"required":["type","order"]},{"properties":{"type":{"const":"failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]},{"properties":{"type":{"const":"status"},"name":{"$ref":"#/$defs/nonEmptyString"},"status":{"$ref":"#/$defs/orderStatus"}},"required":["type","name","status"]},{"properties":{"type":{"const":"forget"},"name":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","name"]},{"properties":{"type":{"const":"move"},"from":{"$ref":"#/$defs/nonEmptyString"},"to":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","from","to"]},{"properties":{"type":{"const":"customer"},"customer":{"$ref":"#/$defs/nonEmptyString"},"record":{"$ref":"#/$defs/customerRecord"}},"required":["type","customer","record"]},{"properties":{"type":{"const":"update-intent"},"update":{"$ref":"#/$defs/pendingUpdate"}},"required":["type","update"]},{"properties":{"type":{"const":"update-done"},"name":{"$ref":"#/$defs/nonEmptyString"},"change":{"$ref":"#/$defs/seatChange"}},"required":["type","name","change"]},{"properties":{"type":{"const":"update-failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]}]},"historyMeta":{"type":"object","required":["serial","lineage","time","command","user","host","summary"],"properties":{"serial":{"type":"integer","minimum":1},"lineage":{"type":"string"},"time":{"type":"string"},"command":{"type":"string"},"user":{"type":"string"},"host":{"type":"string"},"gitCommit":{"type":"string"},"ordersWorktree":{"description":"Whether the order files had uncommitted changes (git status of the orders path) when the command that wrote this version ran: clean, dirty, or unknown when the project is not a git work tree or git is missing. Absent in versions written before orderform recorded it.","enum":["clean","dirty","unknown"]},"summary":{"type":"string"},"seatChanges":{"description":"Seat changes this version records (update-done journal records folded); absent when none.","type":"integer","minimum":1}}}}};
+const schema25 = {"type":"object","required":["companyName","seenAt"],"properties":{"companyName":{"description":"companyProfile.companyName as Partner Center sent it: untrusted text, escaped where it is shown.","type":"string"},"seenAt":{"type":"string","description":"When orderform read it."}}};
+const func0 = Object.prototype.hasOwnProperty;
 const formats0 = /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
 const schema1 = {"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"creationDate":{"type":"string"},"recordedAt":{"type":"string"},"status":{"$ref":"#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/orderContent"},"remoteLineItems":{"description":"Line items as Partner Center answered them: the wire shape (subscription ids once provisioned).","type":"array","items":{"$ref":"partner-center/order.json#/$defs/lineItem"}},"origin":{"$ref":"#/$defs/origin"},"replaced":{"description":"Earlier orders of this name superseded by --replace; not cancelled, so kept (oldest first).","type":"array","items":{"$ref":"#/$defs/stateOrder"}},"seatChanges":{"description":"Seat changes made in place since the order was placed, oldest first; applied stays the content as placed.","type":"array","items":{"$ref":"#/$defs/seatChange"}}}};
 const schema2 = {"type":"string","minLength":1};
 const schema5 = {"enum":["pending","completed","cancelled","unknown"]};
 const schema12 = {"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"type":"string"},"quantity":{"type":"integer"},"termDuration":{"type":"string"},"subscriptionId":{"type":"string"},"friendlyName":{"type":"string"},"partnerIdOnRecord":{"type":"string"}}};
 const schema14 = {"description":"How the record came to be: placed by apply, adopted from a listed order, or imported.","enum":["created","adopted","imported"]};
-const func0 = require("ajv/dist/runtime/ucs2length").default;
+const func1 = require("ajv/dist/runtime/ucs2length").default;
 const schema6 = {"type":"object","required":["customer","billingCycle","lineItems"],"properties":{"customer":{"$ref":"#/$defs/nonEmptyString"},"billingCycle":{"$ref":"#/$defs/billingCycle"},"partnerOnRecordAttestationAccepted":{"type":"boolean"},"lineItems":{"type":"array","items":{"$ref":"#/$defs/desiredLineItem"}}}};
 const schema8 = {"description":"As normalized from a declaration (any letter case there).","enum":["monthly","annual","triennial","one_time","none"]};
 const schema9 = {"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"$ref":"#/$defs/nonEmptyString"},"quantity":{"type":"integer","minimum":1},"termDuration":{"type":"string"},"friendlyName":{"type":"string"},"partnerIdOnRecord":{"type":"string"},"additionalPartnerIdsOnRecord":{"type":"array","items":{"type":"string"}},"attestationAccepted":{"type":"boolean"},"renewsTo":{"type":"object","required":["termDuration"],"properties":{"termDuration":{"type":"string"}}},"provisioningContext":{"type":"object","additionalProperties":{"type":"string"}},"promotionId":{"type":"string"}}};
@@ -69,7 +71,7 @@ const _errs3 = errors;
 const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
-if(func0(data1) < 1){
+if(func1(data1) < 1){
 validate3.errors = [{instancePath:instancePath+"/offerId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -300,7 +302,7 @@ const _errs1 = errors;
 const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
-if(func0(data0) < 1){
+if(func1(data0) < 1){
 validate2.errors = [{instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -432,7 +434,7 @@ const _errs3 = errors;
 const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
-if(func0(data1) < 1){
+if(func1(data1) < 1){
 validate7.errors = [{instancePath:instancePath+"/subscriptionId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -496,7 +498,7 @@ const _errs10 = errors;
 const _errs11 = errors;
 if(errors === _errs11){
 if(typeof data4 === "string"){
-if(func0(data4) < 1){
+if(func1(data4) < 1){
 validate7.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -605,7 +607,7 @@ const _errs1 = errors;
 const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
-if(func0(data0) < 1){
+if(func1(data0) < 1){
 validate1.errors = [{instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -627,7 +629,7 @@ const _errs4 = errors;
 const _errs5 = errors;
 if(errors === _errs5){
 if(typeof data1 === "string"){
-if(func0(data1) < 1){
+if(func1(data1) < 1){
 validate1.errors = [{instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -649,7 +651,7 @@ const _errs7 = errors;
 const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data2 === "string"){
-if(func0(data2) < 1){
+if(func1(data2) < 1){
 validate1.errors = [{instancePath:instancePath+"/orderId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -989,7 +991,7 @@ const _errs1 = errors;
 const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
-if(func0(data0) < 1){
+if(func1(data0) < 1){
 validate10.errors = [{instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -1011,7 +1013,7 @@ const _errs4 = errors;
 const _errs5 = errors;
 if(errors === _errs5){
 if(typeof data1 === "string"){
-if(func0(data1) < 1){
+if(func1(data1) < 1){
 validate10.errors = [{instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -1033,7 +1035,7 @@ const _errs7 = errors;
 const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data2 === "string"){
-if(func0(data2) < 1){
+if(func1(data2) < 1){
 validate10.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -1136,7 +1138,7 @@ const _errs1 = errors;
 const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
-if(func0(data0) < 1){
+if(func1(data0) < 1){
 validate13.errors = [{instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -1158,7 +1160,7 @@ const _errs4 = errors;
 const _errs5 = errors;
 if(errors === _errs5){
 if(typeof data1 === "string"){
-if(func0(data1) < 1){
+if(func1(data1) < 1){
 validate13.errors = [{instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -1274,7 +1276,7 @@ return errors === 0;
 }
 validate13.evaluated = {"props":{"name":true,"customer":true,"requestId":true,"at":true,"httpStatus":true,"code":true,"description":true,"lineItemNumber":true},"dynamicProps":false,"dynamicItems":false};
 
-const schema25 = {"type":"object","required":["name","customer","orderId","lineItemNumber","subscriptionId","from","to","requestId","startedAt"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"}}};
+const schema26 = {"type":"object","required":["name","customer","orderId","lineItemNumber","subscriptionId","from","to","requestId","startedAt"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"}}};
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1300,7 +1302,7 @@ const _errs1 = errors;
 const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
-if(func0(data0) < 1){
+if(func1(data0) < 1){
 validate15.errors = [{instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -1322,7 +1324,7 @@ const _errs4 = errors;
 const _errs5 = errors;
 if(errors === _errs5){
 if(typeof data1 === "string"){
-if(func0(data1) < 1){
+if(func1(data1) < 1){
 validate15.errors = [{instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -1344,7 +1346,7 @@ const _errs7 = errors;
 const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data2 === "string"){
-if(func0(data2) < 1){
+if(func1(data2) < 1){
 validate15.errors = [{instancePath:instancePath+"/orderId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -1387,7 +1389,7 @@ const _errs12 = errors;
 const _errs13 = errors;
 if(errors === _errs13){
 if(typeof data4 === "string"){
-if(func0(data4) < 1){
+if(func1(data4) < 1){
 validate15.errors = [{instancePath:instancePath+"/subscriptionId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -1451,7 +1453,7 @@ const _errs19 = errors;
 const _errs20 = errors;
 if(errors === _errs20){
 if(typeof data7 === "string"){
-if(func0(data7) < 1){
+if(func1(data7) < 1){
 validate15.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -1520,7 +1522,7 @@ return false;
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!((((((((key0 === "version") || (key0 === "lineage")) || (key0 === "serial")) || (key0 === "orders")) || (key0 === "pending")) || (key0 === "failures")) || (key0 === "generations")) || (key0 === "pendingUpdates"))){
+if(!(func0.call(schema0.properties, key0))){
 validate0.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
@@ -1704,19 +1706,84 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.pendingUpdates !== undefined){
-let data11 = data.pendingUpdates;
+if(data.customers !== undefined){
+let data11 = data.customers;
 const _errs24 = errors;
 if(errors === _errs24){
 if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
 for(const key5 in data11){
+let data12 = data11[key5];
 const _errs27 = errors;
-if(!(validate15(data11[key5], {instancePath:instancePath+"/pendingUpdates/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data11,parentDataProperty:key5,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
-errors = vErrors.length;
+const _errs28 = errors;
+if(errors === _errs28){
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+let missing1;
+if(((data12.companyName === undefined) && (missing1 = "companyName")) || ((data12.seenAt === undefined) && (missing1 = "seenAt"))){
+validate0.errors = [{instancePath:instancePath+"/customers/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/customerRecord/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+return false;
+}
+else {
+if(data12.companyName !== undefined){
+const _errs30 = errors;
+if(typeof data12.companyName !== "string"){
+validate0.errors = [{instancePath:instancePath+"/customers/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/companyName",schemaPath:"#/$defs/customerRecord/properties/companyName/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid7 = _errs30 === errors;
+}
+else {
+var valid7 = true;
+}
+if(valid7){
+if(data12.seenAt !== undefined){
+const _errs32 = errors;
+if(typeof data12.seenAt !== "string"){
+validate0.errors = [{instancePath:instancePath+"/customers/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/seenAt",schemaPath:"#/$defs/customerRecord/properties/seenAt/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid7 = _errs32 === errors;
+}
+else {
+var valid7 = true;
+}
+}
+}
+}
+else {
+validate0.errors = [{instancePath:instancePath+"/customers/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/customerRecord/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
 }
 var valid5 = _errs27 === errors;
 if(!valid5){
+break;
+}
+}
+}
+else {
+validate0.errors = [{instancePath:instancePath+"/customers",schemaPath:"#/properties/customers/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid0 = _errs24 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.pendingUpdates !== undefined){
+let data15 = data.pendingUpdates;
+const _errs34 = errors;
+if(errors === _errs34){
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+for(const key6 in data15){
+const _errs37 = errors;
+if(!(validate15(data15[key6], {instancePath:instancePath+"/pendingUpdates/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data15,parentDataProperty:key6,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+var valid8 = _errs37 === errors;
+if(!valid8){
 break;
 }
 }
@@ -1726,10 +1793,11 @@ validate0.errors = [{instancePath:instancePath+"/pendingUpdates",schemaPath:"#/p
 return false;
 }
 }
-var valid0 = _errs24 === errors;
+var valid0 = _errs34 === errors;
 }
 else {
 var valid0 = true;
+}
 }
 }
 }
@@ -1752,7 +1820,7 @@ return errors === 0;
 validate0.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const journalEntryCompiled = validate17;
-const schema31 = {"description":"One line of the journal (P.journal), after its header line.","type":"object","required":["type"],"oneOf":[{"properties":{"type":{"const":"intent"},"intent":{"$ref":"#/$defs/pendingIntent"}},"required":["type","intent"]},{"properties":{"type":{"const":"created"},"order":{"$ref":"#/$defs/stateOrder"}},"required":["type","order"]},{"properties":{"type":{"const":"failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]},{"properties":{"type":{"const":"status"},"name":{"$ref":"#/$defs/nonEmptyString"},"status":{"$ref":"#/$defs/orderStatus"}},"required":["type","name","status"]},{"properties":{"type":{"const":"forget"},"name":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","name"]},{"properties":{"type":{"const":"move"},"from":{"$ref":"#/$defs/nonEmptyString"},"to":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","from","to"]},{"properties":{"type":{"const":"update-intent"},"update":{"$ref":"#/$defs/pendingUpdate"}},"required":["type","update"]},{"properties":{"type":{"const":"update-done"},"name":{"$ref":"#/$defs/nonEmptyString"},"change":{"$ref":"#/$defs/seatChange"}},"required":["type","name","change"]},{"properties":{"type":{"const":"update-failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]}]};
+const schema32 = {"description":"One line of the journal (P.journal), after its header line.","type":"object","required":["type"],"oneOf":[{"properties":{"type":{"const":"intent"},"intent":{"$ref":"#/$defs/pendingIntent"}},"required":["type","intent"]},{"properties":{"type":{"const":"created"},"order":{"$ref":"#/$defs/stateOrder"}},"required":["type","order"]},{"properties":{"type":{"const":"failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]},{"properties":{"type":{"const":"status"},"name":{"$ref":"#/$defs/nonEmptyString"},"status":{"$ref":"#/$defs/orderStatus"}},"required":["type","name","status"]},{"properties":{"type":{"const":"forget"},"name":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","name"]},{"properties":{"type":{"const":"move"},"from":{"$ref":"#/$defs/nonEmptyString"},"to":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","from","to"]},{"properties":{"type":{"const":"customer"},"customer":{"$ref":"#/$defs/nonEmptyString"},"record":{"$ref":"#/$defs/customerRecord"}},"required":["type","customer","record"]},{"properties":{"type":{"const":"update-intent"},"update":{"$ref":"#/$defs/pendingUpdate"}},"required":["type","update"]},{"properties":{"type":{"const":"update-done"},"name":{"$ref":"#/$defs/nonEmptyString"},"change":{"$ref":"#/$defs/seatChange"}},"required":["type","name","change"]},{"properties":{"type":{"const":"update-failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]}]};
 
 function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1981,7 +2049,7 @@ const _errs13 = errors;
 const _errs14 = errors;
 if(errors === _errs14){
 if(typeof data7 === "string"){
-if(func0(data7) < 1){
+if(func1(data7) < 1){
 const err8 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err8];
@@ -2085,7 +2153,7 @@ const _errs20 = errors;
 const _errs21 = errors;
 if(errors === _errs21){
 if(typeof data10 === "string"){
-if(func0(data10) < 1){
+if(func1(data10) < 1){
 const err13 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err13];
@@ -2168,7 +2236,7 @@ const _errs25 = errors;
 const _errs26 = errors;
 if(errors === _errs26){
 if(typeof data12 === "string"){
-if(func0(data12) < 1){
+if(func1(data12) < 1){
 const err17 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err17];
@@ -2202,7 +2270,7 @@ const _errs28 = errors;
 const _errs29 = errors;
 if(errors === _errs29){
 if(typeof data13 === "string"){
-if(func0(data13) < 1){
+if(func1(data13) < 1){
 const err19 = {instancePath:instancePath+"/to",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err19];
@@ -2252,7 +2320,7 @@ props0.to = true;
 const _errs31 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing6;
-if(((data.type === undefined) && (missing6 = "type")) || ((data.update === undefined) && (missing6 = "update"))){
+if((((data.type === undefined) && (missing6 = "type")) || ((data.customer === undefined) && (missing6 = "customer"))) || ((data.record === undefined) && (missing6 = "record"))){
 const err21 = {instancePath,schemaPath:"#/oneOf/6/required",keyword:"required",params:{missingProperty: missing6},message:"must have required property '"+missing6+"'"};
 if(vErrors === null){
 vErrors = [err21];
@@ -2265,8 +2333,8 @@ errors++;
 else {
 if(data.type !== undefined){
 const _errs32 = errors;
-if("update-intent" !== data.type){
-const err22 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/6/properties/type/const",keyword:"const",params:{allowedValue: "update-intent"},message:"must be equal to constant"};
+if("customer" !== data.type){
+const err22 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/6/properties/type/const",keyword:"const",params:{allowedValue: "customer"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2281,16 +2349,112 @@ else {
 var valid12 = true;
 }
 if(valid12){
-if(data.update !== undefined){
+if(data.customer !== undefined){
+let data15 = data.customer;
 const _errs33 = errors;
-if(!(validate15(data.update, {instancePath:instancePath+"/update",parentData:data,parentDataProperty:"update",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
-errors = vErrors.length;
+const _errs34 = errors;
+if(errors === _errs34){
+if(typeof data15 === "string"){
+if(func1(data15) < 1){
+const err23 = {instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
 }
 var valid12 = _errs33 === errors;
 }
 else {
 var valid12 = true;
+}
+if(valid12){
+if(data.record !== undefined){
+let data16 = data.record;
+const _errs36 = errors;
+const _errs37 = errors;
+if(errors === _errs37){
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+let missing7;
+if(((data16.companyName === undefined) && (missing7 = "companyName")) || ((data16.seenAt === undefined) && (missing7 = "seenAt"))){
+const err25 = {instancePath:instancePath+"/record",schemaPath:"#/$defs/customerRecord/required",keyword:"required",params:{missingProperty: missing7},message:"must have required property '"+missing7+"'"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+else {
+if(data16.companyName !== undefined){
+const _errs39 = errors;
+if(typeof data16.companyName !== "string"){
+const err26 = {instancePath:instancePath+"/record/companyName",schemaPath:"#/$defs/customerRecord/properties/companyName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+var valid15 = _errs39 === errors;
+}
+else {
+var valid15 = true;
+}
+if(valid15){
+if(data16.seenAt !== undefined){
+const _errs41 = errors;
+if(typeof data16.seenAt !== "string"){
+const err27 = {instancePath:instancePath+"/record/seenAt",schemaPath:"#/$defs/customerRecord/properties/seenAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+var valid15 = _errs41 === errors;
+}
+else {
+var valid15 = true;
+}
+}
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/record",schemaPath:"#/$defs/customerRecord/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+var valid12 = _errs36 === errors;
+}
+else {
+var valid12 = true;
+}
 }
 }
 }
@@ -2307,91 +2471,57 @@ passing0 = 6;
 if(props0 !== true){
 props0 = props0 || {};
 props0.type = true;
-props0.update = true;
+props0.customer = true;
+props0.record = true;
 }
 }
-const _errs34 = errors;
+const _errs43 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing7;
-if((((data.type === undefined) && (missing7 = "type")) || ((data.name === undefined) && (missing7 = "name"))) || ((data.change === undefined) && (missing7 = "change"))){
-const err23 = {instancePath,schemaPath:"#/oneOf/7/required",keyword:"required",params:{missingProperty: missing7},message:"must have required property '"+missing7+"'"};
+let missing8;
+if(((data.type === undefined) && (missing8 = "type")) || ((data.update === undefined) && (missing8 = "update"))){
+const err29 = {instancePath,schemaPath:"#/oneOf/7/required",keyword:"required",params:{missingProperty: missing8},message:"must have required property '"+missing8+"'"};
 if(vErrors === null){
-vErrors = [err23];
+vErrors = [err29];
 }
 else {
-vErrors.push(err23);
+vErrors.push(err29);
 }
 errors++;
 }
 else {
 if(data.type !== undefined){
-const _errs35 = errors;
-if("update-done" !== data.type){
-const err24 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/7/properties/type/const",keyword:"const",params:{allowedValue: "update-done"},message:"must be equal to constant"};
+const _errs44 = errors;
+if("update-intent" !== data.type){
+const err30 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/7/properties/type/const",keyword:"const",params:{allowedValue: "update-intent"},message:"must be equal to constant"};
 if(vErrors === null){
-vErrors = [err24];
+vErrors = [err30];
 }
 else {
-vErrors.push(err24);
+vErrors.push(err30);
 }
 errors++;
 }
-var valid13 = _errs35 === errors;
+var valid16 = _errs44 === errors;
 }
 else {
-var valid13 = true;
+var valid16 = true;
 }
-if(valid13){
-if(data.name !== undefined){
-let data17 = data.name;
-const _errs36 = errors;
-const _errs37 = errors;
-if(errors === _errs37){
-if(typeof data17 === "string"){
-if(func0(data17) < 1){
-const err25 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-else {
-const err26 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-var valid13 = _errs36 === errors;
-}
-else {
-var valid13 = true;
-}
-if(valid13){
-if(data.change !== undefined){
-const _errs39 = errors;
-if(!(validate7(data.change, {instancePath:instancePath+"/change",parentData:data,parentDataProperty:"change",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate7.errors : vErrors.concat(validate7.errors);
+if(valid16){
+if(data.update !== undefined){
+const _errs45 = errors;
+if(!(validate15(data.update, {instancePath:instancePath+"/update",parentData:data,parentDataProperty:"update",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
 errors = vErrors.length;
 }
-var valid13 = _errs39 === errors;
+var valid16 = _errs45 === errors;
 }
 else {
-var valid13 = true;
+var valid16 = true;
 }
 }
 }
 }
-}
-var _valid0 = _errs34 === errors;
+var _valid0 = _errs43 === errors;
 if(_valid0 && valid0){
 valid0 = false;
 passing0 = [passing0, 7];
@@ -2403,57 +2533,91 @@ passing0 = 7;
 if(props0 !== true){
 props0 = props0 || {};
 props0.type = true;
-props0.name = true;
-props0.change = true;
+props0.update = true;
 }
 }
-const _errs40 = errors;
+const _errs46 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing8;
-if(((data.type === undefined) && (missing8 = "type")) || ((data.failure === undefined) && (missing8 = "failure"))){
-const err27 = {instancePath,schemaPath:"#/oneOf/8/required",keyword:"required",params:{missingProperty: missing8},message:"must have required property '"+missing8+"'"};
+let missing9;
+if((((data.type === undefined) && (missing9 = "type")) || ((data.name === undefined) && (missing9 = "name"))) || ((data.change === undefined) && (missing9 = "change"))){
+const err31 = {instancePath,schemaPath:"#/oneOf/8/required",keyword:"required",params:{missingProperty: missing9},message:"must have required property '"+missing9+"'"};
 if(vErrors === null){
-vErrors = [err27];
+vErrors = [err31];
 }
 else {
-vErrors.push(err27);
+vErrors.push(err31);
 }
 errors++;
 }
 else {
 if(data.type !== undefined){
-const _errs41 = errors;
-if("update-failed" !== data.type){
-const err28 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/8/properties/type/const",keyword:"const",params:{allowedValue: "update-failed"},message:"must be equal to constant"};
+const _errs47 = errors;
+if("update-done" !== data.type){
+const err32 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/8/properties/type/const",keyword:"const",params:{allowedValue: "update-done"},message:"must be equal to constant"};
 if(vErrors === null){
-vErrors = [err28];
+vErrors = [err32];
 }
 else {
-vErrors.push(err28);
+vErrors.push(err32);
 }
 errors++;
 }
-var valid15 = _errs41 === errors;
+var valid17 = _errs47 === errors;
 }
 else {
-var valid15 = true;
+var valid17 = true;
 }
-if(valid15){
-if(data.failure !== undefined){
-const _errs42 = errors;
-if(!(validate13(data.failure, {instancePath:instancePath+"/failure",parentData:data,parentDataProperty:"failure",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+if(valid17){
+if(data.name !== undefined){
+let data22 = data.name;
+const _errs48 = errors;
+const _errs49 = errors;
+if(errors === _errs49){
+if(typeof data22 === "string"){
+if(func1(data22) < 1){
+const err33 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+else {
+const err34 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+var valid17 = _errs48 === errors;
+}
+else {
+var valid17 = true;
+}
+if(valid17){
+if(data.change !== undefined){
+const _errs51 = errors;
+if(!(validate7(data.change, {instancePath:instancePath+"/change",parentData:data,parentDataProperty:"change",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate7.errors : vErrors.concat(validate7.errors);
 errors = vErrors.length;
 }
-var valid15 = _errs42 === errors;
+var valid17 = _errs51 === errors;
 }
 else {
-var valid15 = true;
+var valid17 = true;
 }
 }
 }
 }
-var _valid0 = _errs40 === errors;
+}
+var _valid0 = _errs46 === errors;
 if(_valid0 && valid0){
 valid0 = false;
 passing0 = [passing0, 8];
@@ -2462,6 +2626,68 @@ else {
 if(_valid0){
 valid0 = true;
 passing0 = 8;
+if(props0 !== true){
+props0 = props0 || {};
+props0.type = true;
+props0.name = true;
+props0.change = true;
+}
+}
+const _errs52 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing10;
+if(((data.type === undefined) && (missing10 = "type")) || ((data.failure === undefined) && (missing10 = "failure"))){
+const err35 = {instancePath,schemaPath:"#/oneOf/9/required",keyword:"required",params:{missingProperty: missing10},message:"must have required property '"+missing10+"'"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+else {
+if(data.type !== undefined){
+const _errs53 = errors;
+if("update-failed" !== data.type){
+const err36 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/9/properties/type/const",keyword:"const",params:{allowedValue: "update-failed"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+var valid19 = _errs53 === errors;
+}
+else {
+var valid19 = true;
+}
+if(valid19){
+if(data.failure !== undefined){
+const _errs54 = errors;
+if(!(validate13(data.failure, {instancePath:instancePath+"/failure",parentData:data,parentDataProperty:"failure",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+errors = vErrors.length;
+}
+var valid19 = _errs54 === errors;
+}
+else {
+var valid19 = true;
+}
+}
+}
+}
+var _valid0 = _errs52 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 9];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 9;
 if(props0 !== true){
 props0 = props0 || {};
 props0.type = true;
@@ -2476,13 +2702,14 @@ props0.failure = true;
 }
 }
 }
+}
 if(!valid0){
-const err29 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+const err37 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
-vErrors = [err29];
+vErrors = [err37];
 }
 else {
-vErrors.push(err29);
+vErrors.push(err37);
 }
 errors++;
 validate17.errors = vErrors;
@@ -2501,9 +2728,9 @@ vErrors = null;
 }
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing9;
-if((data.type === undefined) && (missing9 = "type")){
-validate17.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing9},message:"must have required property '"+missing9+"'"}];
+let missing11;
+if((data.type === undefined) && (missing11 = "type")){
+validate17.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing11},message:"must have required property '"+missing11+"'"}];
 return false;
 }
 }
@@ -2519,7 +2746,7 @@ return errors === 0;
 validate17.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 export const historyMetaCompiled = validate24;
-const schema38 = {"type":"object","required":["serial","lineage","time","command","user","host","summary"],"properties":{"serial":{"type":"integer","minimum":1},"lineage":{"type":"string"},"time":{"type":"string"},"command":{"type":"string"},"user":{"type":"string"},"host":{"type":"string"},"gitCommit":{"type":"string"},"ordersWorktree":{"description":"Whether the order files had uncommitted changes (git status of the orders path) when the command that wrote this version ran: clean, dirty, or unknown when the project is not a git work tree or git is missing. Absent in versions written before orderform recorded it.","enum":["clean","dirty","unknown"]},"summary":{"type":"string"},"seatChanges":{"description":"Seat changes this version records (update-done journal records folded); absent when none.","type":"integer","minimum":1}}};
+const schema41 = {"type":"object","required":["serial","lineage","time","command","user","host","summary"],"properties":{"serial":{"type":"integer","minimum":1},"lineage":{"type":"string"},"time":{"type":"string"},"command":{"type":"string"},"user":{"type":"string"},"host":{"type":"string"},"gitCommit":{"type":"string"},"ordersWorktree":{"description":"Whether the order files had uncommitted changes (git status of the orders path) when the command that wrote this version ran: clean, dirty, or unknown when the project is not a git work tree or git is missing. Absent in versions written before orderform recorded it.","enum":["clean","dirty","unknown"]},"summary":{"type":"string"},"seatChanges":{"description":"Seat changes this version records (update-done journal records folded); absent when none.","type":"integer","minimum":1}}};
 
 function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2636,7 +2863,7 @@ if(data.ordersWorktree !== undefined){
 let data7 = data.ordersWorktree;
 const _errs15 = errors;
 if(!(((data7 === "clean") || (data7 === "dirty")) || (data7 === "unknown"))){
-validate24.errors = [{instancePath:instancePath+"/ordersWorktree",schemaPath:"#/properties/ordersWorktree/enum",keyword:"enum",params:{allowedValues: schema38.properties.ordersWorktree.enum},message:"must be equal to one of the allowed values"}];
+validate24.errors = [{instancePath:instancePath+"/ordersWorktree",schemaPath:"#/properties/ordersWorktree/enum",keyword:"enum",params:{allowedValues: schema41.properties.ordersWorktree.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs15 === errors;

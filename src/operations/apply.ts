@@ -10,7 +10,8 @@ import type { ApplyEvent, ApplySummary } from "../apply/events.js";
 import type { SeatChangeActor } from "../apply/seat-updater.js";
 import { readGitHead } from "../state/local-store.js";
 import { readOrdersWorktree } from "./git-worktree.js";
-import type { LockInfo } from "../state/types.js";
+import type { LockInfo, StateSession } from "../state/types.js";
+import { createCustomerEntries, selectPlacedCustomerNames } from "../core/customer-names.js";
 import { checkCustomerFilter } from "../core/customer-filter.js";
 import type { Diagnostic } from "../core/errors.js";
 import { OrderformError } from "../core/errors.js";
@@ -33,6 +34,8 @@ export type Approval =
 export interface ApplyWorkItem {
   name: string;
   customer: string;
+  /** The customer's company name, when the plan knows it (untrusted text). */
+  companyName?: string;
   mode: "create" | "resume" | "update";
   /** For an update: how many line items change (each reports its own outcome). */
   updates?: number;
@@ -157,6 +160,7 @@ export async function runApplyOperation(ctx: OperationContext, options: ApplyOpt
       work.map((action) => ({
         name: action.name,
         customer: action.customer,
+        ...(action.companyName === undefined ? {} : { companyName: action.companyName }),
         mode: action.kind,
         ...(action.kind === "update" ? { updates: action.updates.length } : {}),
       })),
@@ -177,6 +181,7 @@ export async function runApplyOperation(ctx: OperationContext, options: ApplyOpt
     } finally {
       await progress.finish();
     }
+    await recordPlacedCustomerNames(plan, session);
     await session.commit({
       command,
       summary: describeApplySummary(summary),
@@ -194,6 +199,16 @@ export async function runApplyOperation(ctx: OperationContext, options: ApplyOpt
       if (!failed) throw error;
     });
   }
+}
+
+/** Keeps the names of the customers this run placed orders for that state had none for. */
+async function recordPlacedCustomerNames(plan: Plan, session: StateSession): Promise<void> {
+  const state = session.current();
+  const entries = createCustomerEntries(selectPlacedCustomerNames(plan, state), state, {
+    seenAt: new Date().toISOString(),
+    update: false,
+  });
+  if (entries.length > 0) await session.appendAll(entries);
 }
 
 async function readSeatChangeActor(lock: LockInfo, rootDir: string): Promise<SeatChangeActor> {

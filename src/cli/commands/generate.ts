@@ -4,6 +4,7 @@
  */
 import { OrderformError } from "../../core/errors.js";
 import { runGenerateOperation, type GenerateSummary } from "../../operations/generate.js";
+import { renderCustomerLabel } from "../../render/customer-label.js";
 import type { CliContext, CommandResult } from "../context.js";
 import { createOperationContext, parseLockTimeout, writeFailure } from "../options.js";
 
@@ -54,7 +55,9 @@ function renderGenerateText(summary: GenerateSummary): string {
       `${summary.tracked} already in state, ${summary.cancelled} cancelled (skipped), ${summary.unsupported.length} not declarable (skipped).`,
   );
   for (const f of summary.files)
-    lines.push(`  ${f.adopted ? "=" : "+"} ${f.file}  ${f.name}  (order ${f.orderId}, ${f.companyName})`);
+    lines.push(
+      `  ${f.adopted ? "=" : "+"} ${f.file}  ${f.name}  (order ${f.orderId}, customer ${renderCustomerLabel(f.customer, f.companyName)})`,
+    );
   for (const u of summary.unsupported)
     lines.push(
       `  ! order ${u.orderId} of customer ${u.customer}: ${u.reason}; declare it by hand and run orderform import`,
