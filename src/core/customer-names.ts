@@ -7,8 +7,8 @@
  * where they are shown (src/render/customer-label.ts), never used in a decision.
  */
 import { compareStrings } from "./compare.js";
-import type { DesiredOrder, RemoteSnapshot, StateFile } from "./model.js";
-import type { Plan, PlanAction } from "./plan.js";
+import type { CustomerRecord, DesiredOrder, RemoteSnapshot, StateFile } from "./model.js";
+import type { PlanAction } from "./plan.js";
 import { createCustomerFilter, isCustomerSelected } from "./plan-scope.js";
 import type { JournalEntry } from "./state-journal.js";
 import { selectOwnSlot } from "./state-journal.js";
@@ -74,19 +74,16 @@ export function createCustomerEntries(
 }
 
 /**
- * The names apply keeps: those of the customers it placed an order for (a record of the action's
- * name for that customer is in `after`) that state had no name for.
+ * What apply's record of a placed order carries of its customer: the plan's company name when state
+ * has none, so the name is kept with the order that taught it (`{}` otherwise).
  */
-export function selectPlacedCustomerNames(plan: Plan, after: StateFile): Map<string, string> {
-  const names = new Map<string, string>();
-  for (const action of plan.actions) {
-    if (action.kind !== "create" && action.kind !== "resume") continue;
-    if (action.companyName === undefined) continue;
-    const record = selectOwnSlot(after.orders, action.name);
-    if (record?.customer.toLowerCase() !== action.customer.toLowerCase()) continue;
-    names.set(action.customer.toLowerCase(), action.companyName);
-  }
-  return names;
+export function selectNewCustomerName(
+  action: Pick<PlanAction, "customer" | "companyName">,
+  state: StateFile,
+  now: Date,
+): { customer?: CustomerRecord } {
+  if (action.companyName === undefined || selectRecordedName(state, action.customer) !== undefined) return {};
+  return { customer: { companyName: action.companyName, seenAt: now.toISOString() } };
 }
 
 // C0 and C1 controls (ANSI escapes, newlines), DEL, line and paragraph separators, and the

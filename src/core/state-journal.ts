@@ -26,7 +26,9 @@ import { assertNever } from "./plan.js";
  */
 export type JournalEntry =
   | { type: "intent"; intent: PendingIntent }
-  | { type: "created"; order: StateOrder } // removes the pending intent and any failure of that name
+  // Removes the pending intent and any failure of that name; `customer`: the company name of the
+  // order's customer, when state had none (apply learns it from the plan).
+  | { type: "created"; order: StateOrder; customer?: CustomerRecord }
   | { type: "failed"; failure: FailureRecord } // removes the pending intent
   | { type: "status"; name: string; status: StateOrderStatus }
   | { type: "forget"; name: string } // state rm: drops order, intent and failure (not the generation)
@@ -120,6 +122,7 @@ export function foldJournalEntryInPlace(state: StateFile, entry: JournalEntry): 
         state.orders[entry.order.name] = { ...entry.order, replaced: [...earlier, record] };
       }
       // else: a replayed record of an order this one already superseded (recovery): nothing changes.
+      if (entry.customer !== undefined) setCustomer(state, entry.order.customer, entry.customer);
       advanceGeneration(state, entry.order.name);
       delete state.pending[entry.order.name];
       delete state.failures[entry.order.name];
@@ -185,13 +188,17 @@ export function foldJournalEntryInPlace(state: StateFile, entry: JournalEntry): 
       state.failures[entry.failure.name] = entry.failure;
       return;
     case "customer":
-      // The slot is replaced whole: replaying the record (recovery) sets the same value again.
-      state.customers ??= {};
-      state.customers[entry.customer.toLowerCase()] = entry.record;
+      setCustomer(state, entry.customer, entry.record);
       return;
     default:
       assertNever(entry);
   }
+}
+
+/** The slot is replaced whole: replaying the record (recovery) sets the same value again. */
+function setCustomer(state: StateFile, customer: string, record: CustomerRecord): void {
+  state.customers ??= {};
+  state.customers[customer.toLowerCase()] = record;
 }
 
 /** The pending seat changes of one order name, by line item number. */

@@ -22,6 +22,7 @@ export type JournalEntry =
   | {
       type: "created";
       order: StateOrder;
+      customer?: CustomerRecord1;
     }
   | {
       type: "failed";
@@ -214,6 +215,19 @@ export interface PendingUpdate {
   to: number;
   requestId: NonEmptyString;
   startedAt: string;
+}
+/**
+ * The company name of the order's customer, when state had none (docs/state.md, "Customer names").
+ */
+export interface CustomerRecord1 {
+  /**
+   * companyProfile.companyName as Partner Center sent it: untrusted text, escaped where it is shown.
+   */
+  companyName: string;
+  /**
+   * When orderform read it.
+   */
+  seenAt: string;
 }
 export interface HistoryMeta {
   serial: number;

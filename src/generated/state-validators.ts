@@ -12,7 +12,7 @@ export interface GeneratedValidator {
 }
 
 export const stateCompiled = validate0;
-const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/state.schema.json","title":"orderform state file","description":"The local state snapshot (orderform.state.json). Nested records allow extra properties so that a newer orderform can add optional fields; the top level is closed.","type":"object","additionalProperties":false,"required":["version","lineage","serial","orders","pending","failures"],"properties":{"version":{"const":1,"description":"State format version; another value is refused (state.unknown-version)."},"lineage":{"type":"string","format":"uuid","description":"Identity of this state, fixed at its first write."},"serial":{"type":"integer","minimum":0,"description":"Incremented by every committed version."},"orders":{"type":"object","additionalProperties":{"$ref":"#/$defs/stateOrder"}},"pending":{"type":"object","additionalProperties":{"$ref":"#/$defs/pendingIntent"}},"failures":{"type":"object","additionalProperties":{"$ref":"#/$defs/failureRecord"}},"generations":{"description":"Name -> the generation the next create of that name derives its MS-RequestId from (docs/exactly-once.md). Kept when a record is removed; absent means 0.","type":"object","additionalProperties":{"type":"integer","minimum":0}},"customers":{"description":"Tenant id (lower case) -> what orderform last learned of that customer from Partner Center: its company name, shown beside the id (docs/state.md, \"Customer names\"). Absent in state written before orderform kept names.","type":"object","additionalProperties":{"$ref":"#/$defs/customerRecord"}},"pendingUpdates":{"description":"Seat changes started and not yet confirmed, keyed NAME#LINE_ITEM_NUMBER (docs/exactly-once.md, \"Seat changes\"). Absent means none.","type":"object","additionalProperties":{"$ref":"#/$defs/pendingUpdate"}}},"$defs":{"nonEmptyString":{"type":"string","minLength":1},"billingCycle":{"description":"As normalized from a declaration (any letter case there).","enum":["monthly","annual","triennial","one_time","none"]},"orderContent":{"type":"object","required":["customer","billingCycle","lineItems"],"properties":{"customer":{"$ref":"#/$defs/nonEmptyString"},"billingCycle":{"$ref":"#/$defs/billingCycle"},"partnerOnRecordAttestationAccepted":{"type":"boolean"},"lineItems":{"type":"array","items":{"$ref":"#/$defs/desiredLineItem"}}}},"desiredLineItem":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"$ref":"#/$defs/nonEmptyString"},"quantity":{"type":"integer","minimum":1},"termDuration":{"type":"string"},"friendlyName":{"type":"string"},"partnerIdOnRecord":{"type":"string"},"additionalPartnerIdsOnRecord":{"type":"array","items":{"type":"string"}},"attestationAccepted":{"type":"boolean"},"renewsTo":{"type":"object","required":["termDuration"],"properties":{"termDuration":{"type":"string"}}},"provisioningContext":{"type":"object","additionalProperties":{"type":"string"}},"promotionId":{"type":"string"}}},"customerRecord":{"type":"object","required":["companyName","seenAt"],"properties":{"companyName":{"description":"companyProfile.companyName as Partner Center sent it: untrusted text, escaped where it is shown.","type":"string"},"seenAt":{"type":"string","description":"When orderform read it."}}},"orderStatus":{"enum":["pending","completed","cancelled","unknown"]},"origin":{"description":"How the record came to be: placed by apply, adopted from a listed order, or imported.","enum":["created","adopted","imported"]},"stateOrder":{"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"creationDate":{"type":"string"},"recordedAt":{"type":"string"},"status":{"$ref":"#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/orderContent"},"remoteLineItems":{"description":"Line items as Partner Center answered them: the wire shape (subscription ids once provisioned).","type":"array","items":{"$ref":"partner-center/order.json#/$defs/lineItem"}},"origin":{"$ref":"#/$defs/origin"},"replaced":{"description":"Earlier orders of this name superseded by --replace; not cancelled, so kept (oldest first).","type":"array","items":{"$ref":"#/$defs/stateOrder"}},"seatChanges":{"description":"Seat changes made in place since the order was placed, oldest first; applied stays the content as placed.","type":"array","items":{"$ref":"#/$defs/seatChange"}}}},"seatChange":{"type":"object","required":["lineItemNumber","subscriptionId","from","to","requestId","at"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"at":{"type":"string"},"by":{"type":"string"},"commit":{"type":"string"},"ci":{"type":"string"}}},"pendingUpdate":{"type":"object","required":["name","customer","orderId","lineItemNumber","subscriptionId","from","to","requestId","startedAt"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"}}},"pendingIntent":{"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"},"content":{"$ref":"#/$defs/orderContent"},"generation":{"description":"The request-id generation this create used (docs/exactly-once.md); absent in intents with a random id.","type":"integer","minimum":0}}},"failureRecord":{"type":"object","required":["name","customer","requestId","at","httpStatus","code","description"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"at":{"type":"string"},"httpStatus":{"type":"integer"},"code":{"type":"string"},"description":{"type":"string"},"lineItemNumber":{"description":"Set when the failed attempt was a seat change of this line item (the order stays placed).","type":"integer","minimum":0}}},"journalEntry":{"description":"One line of the journal (P.journal), after its header line.","type":"object","required":["type"],"oneOf":[{"properties":{"type":{"const":"intent"},"intent":{"$ref":"#/$defs/pendingIntent"}},"required":["type","intent"]},{"properties":{"type":{"const":"created"},"order":{"$ref":"#/$defs/stateOrder"}},"required":["type","order"]},{"properties":{"type":{"const":"failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]},{"properties":{"type":{"const":"status"},"name":{"$ref":"#/$defs/nonEmptyString"},"status":{"$ref":"#/$defs/orderStatus"}},"required":["type","name","status"]},{"properties":{"type":{"const":"forget"},"name":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","name"]},{"properties":{"type":{"const":"move"},"from":{"$ref":"#/$defs/nonEmptyString"},"to":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","from","to"]},{"properties":{"type":{"const":"customer"},"customer":{"$ref":"#/$defs/nonEmptyString"},"record":{"$ref":"#/$defs/customerRecord"}},"required":["type","customer","record"]},{"properties":{"type":{"const":"update-intent"},"update":{"$ref":"#/$defs/pendingUpdate"}},"required":["type","update"]},{"properties":{"type":{"const":"update-done"},"name":{"$ref":"#/$defs/nonEmptyString"},"change":{"$ref":"#/$defs/seatChange"}},"required":["type","name","change"]},{"properties":{"type":{"const":"update-failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]}]},"historyMeta":{"type":"object","required":["serial","lineage","time","command","user","host","summary"],"properties":{"serial":{"type":"integer","minimum":1},"lineage":{"type":"string"},"time":{"type":"string"},"command":{"type":"string"},"user":{"type":"string"},"host":{"type":"string"},"gitCommit":{"type":"string"},"ordersWorktree":{"description":"Whether the order files had uncommitted changes (git status of the orders path) when the command that wrote this version ran: clean, dirty, or unknown when the project is not a git work tree or git is missing. Absent in versions written before orderform recorded it.","enum":["clean","dirty","unknown"]},"summary":{"type":"string"},"seatChanges":{"description":"Seat changes this version records (update-done journal records folded); absent when none.","type":"integer","minimum":1}}}}};
+const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/state.schema.json","title":"orderform state file","description":"The local state snapshot (orderform.state.json). Nested records allow extra properties so that a newer orderform can add optional fields; the top level is closed.","type":"object","additionalProperties":false,"required":["version","lineage","serial","orders","pending","failures"],"properties":{"version":{"const":1,"description":"State format version; another value is refused (state.unknown-version)."},"lineage":{"type":"string","format":"uuid","description":"Identity of this state, fixed at its first write."},"serial":{"type":"integer","minimum":0,"description":"Incremented by every committed version."},"orders":{"type":"object","additionalProperties":{"$ref":"#/$defs/stateOrder"}},"pending":{"type":"object","additionalProperties":{"$ref":"#/$defs/pendingIntent"}},"failures":{"type":"object","additionalProperties":{"$ref":"#/$defs/failureRecord"}},"generations":{"description":"Name -> the generation the next create of that name derives its MS-RequestId from (docs/exactly-once.md). Kept when a record is removed; absent means 0.","type":"object","additionalProperties":{"type":"integer","minimum":0}},"customers":{"description":"Tenant id (lower case) -> what orderform last learned of that customer from Partner Center: its company name, shown beside the id (docs/state.md, \"Customer names\"). Absent in state written before orderform kept names.","type":"object","additionalProperties":{"$ref":"#/$defs/customerRecord"}},"pendingUpdates":{"description":"Seat changes started and not yet confirmed, keyed NAME#LINE_ITEM_NUMBER (docs/exactly-once.md, \"Seat changes\"). Absent means none.","type":"object","additionalProperties":{"$ref":"#/$defs/pendingUpdate"}}},"$defs":{"nonEmptyString":{"type":"string","minLength":1},"billingCycle":{"description":"As normalized from a declaration (any letter case there).","enum":["monthly","annual","triennial","one_time","none"]},"orderContent":{"type":"object","required":["customer","billingCycle","lineItems"],"properties":{"customer":{"$ref":"#/$defs/nonEmptyString"},"billingCycle":{"$ref":"#/$defs/billingCycle"},"partnerOnRecordAttestationAccepted":{"type":"boolean"},"lineItems":{"type":"array","items":{"$ref":"#/$defs/desiredLineItem"}}}},"desiredLineItem":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"$ref":"#/$defs/nonEmptyString"},"quantity":{"type":"integer","minimum":1},"termDuration":{"type":"string"},"friendlyName":{"type":"string"},"partnerIdOnRecord":{"type":"string"},"additionalPartnerIdsOnRecord":{"type":"array","items":{"type":"string"}},"attestationAccepted":{"type":"boolean"},"renewsTo":{"type":"object","required":["termDuration"],"properties":{"termDuration":{"type":"string"}}},"provisioningContext":{"type":"object","additionalProperties":{"type":"string"}},"promotionId":{"type":"string"}}},"customerRecord":{"type":"object","required":["companyName","seenAt"],"properties":{"companyName":{"description":"companyProfile.companyName as Partner Center sent it: untrusted text, escaped where it is shown.","type":"string"},"seenAt":{"type":"string","description":"When orderform read it."}}},"orderStatus":{"enum":["pending","completed","cancelled","unknown"]},"origin":{"description":"How the record came to be: placed by apply, adopted from a listed order, or imported.","enum":["created","adopted","imported"]},"stateOrder":{"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"creationDate":{"type":"string"},"recordedAt":{"type":"string"},"status":{"$ref":"#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/orderContent"},"remoteLineItems":{"description":"Line items as Partner Center answered them: the wire shape (subscription ids once provisioned).","type":"array","items":{"$ref":"partner-center/order.json#/$defs/lineItem"}},"origin":{"$ref":"#/$defs/origin"},"replaced":{"description":"Earlier orders of this name superseded by --replace; not cancelled, so kept (oldest first).","type":"array","items":{"$ref":"#/$defs/stateOrder"}},"seatChanges":{"description":"Seat changes made in place since the order was placed, oldest first; applied stays the content as placed.","type":"array","items":{"$ref":"#/$defs/seatChange"}}}},"seatChange":{"type":"object","required":["lineItemNumber","subscriptionId","from","to","requestId","at"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"at":{"type":"string"},"by":{"type":"string"},"commit":{"type":"string"},"ci":{"type":"string"}}},"pendingUpdate":{"type":"object","required":["name","customer","orderId","lineItemNumber","subscriptionId","from","to","requestId","startedAt"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"}}},"pendingIntent":{"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"},"content":{"$ref":"#/$defs/orderContent"},"generation":{"description":"The request-id generation this create used (docs/exactly-once.md); absent in intents with a random id.","type":"integer","minimum":0}}},"failureRecord":{"type":"object","required":["name","customer","requestId","at","httpStatus","code","description"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"at":{"type":"string"},"httpStatus":{"type":"integer"},"code":{"type":"string"},"description":{"type":"string"},"lineItemNumber":{"description":"Set when the failed attempt was a seat change of this line item (the order stays placed).","type":"integer","minimum":0}}},"journalEntry":{"description":"One line of the journal (P.journal), after its header line.","type":"object","required":["type"],"oneOf":[{"properties":{"type":{"const":"intent"},"intent":{"$ref":"#/$defs/pendingIntent"}},"required":["type","intent"]},{"properties":{"type":{"const":"created"},"order":{"$ref":"#/$defs/stateOrder"},"customer":{"description":"The company name of the order's customer, when state had none (docs/state.md, \"Customer names\").","$ref":"#/$defs/customerRecord"}},"required":["type","order"]},{"properties":{"type":{"const":"failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]},{"properties":{"type":{"const":"status"},"name":{"$ref":"#/$defs/nonEmptyString"},"status":{"$ref":"#/$defs/orderStatus"}},"required":["type","name","status"]},{"properties":{"type":{"const":"forget"},"name":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","name"]},{"properties":{"type":{"const":"move"},"from":{"$ref":"#/$defs/nonEmptyString"},"to":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","from","to"]},{"properties":{"type":{"const":"customer"},"customer":{"$ref":"#/$defs/nonEmptyString"},"record":{"$ref":"#/$defs/customerRecord"}},"required":["type","customer","record"]},{"properties":{"type":{"const":"update-intent"},"update":{"$ref":"#/$defs/pendingUpdate"}},"required":["type","update"]},{"properties":{"type":{"const":"update-done"},"name":{"$ref":"#/$defs/nonEmptyString"},"change":{"$ref":"#/$defs/seatChange"}},"required":["type","name","change"]},{"properties":{"type":{"const":"update-failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]}]},"historyMeta":{"type":"object","required":["serial","lineage","time","command","user","host","summary"],"properties":{"serial":{"type":"integer","minimum":1},"lineage":{"type":"string"},"time":{"type":"string"},"command":{"type":"string"},"user":{"type":"string"},"host":{"type":"string"},"gitCommit":{"type":"string"},"ordersWorktree":{"description":"Whether the order files had uncommitted changes (git status of the orders path) when the command that wrote this version ran: clean, dirty, or unknown when the project is not a git work tree or git is missing. Absent in versions written before orderform recorded it.","enum":["clean","dirty","unknown"]},"summary":{"type":"string"},"seatChanges":{"description":"Seat changes this version records (update-done journal records folded); absent when none.","type":"integer","minimum":1}}}}};
 const schema25 = {"type":"object","required":["companyName","seenAt"],"properties":{"companyName":{"description":"companyProfile.companyName as Partner Center sent it: untrusted text, escaped where it is shown.","type":"string"},"seenAt":{"type":"string","description":"When orderform read it."}}};
 const func0 = Object.prototype.hasOwnProperty;
 const formats0 = /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
@@ -1820,7 +1820,7 @@ return errors === 0;
 validate0.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const journalEntryCompiled = validate17;
-const schema32 = {"description":"One line of the journal (P.journal), after its header line.","type":"object","required":["type"],"oneOf":[{"properties":{"type":{"const":"intent"},"intent":{"$ref":"#/$defs/pendingIntent"}},"required":["type","intent"]},{"properties":{"type":{"const":"created"},"order":{"$ref":"#/$defs/stateOrder"}},"required":["type","order"]},{"properties":{"type":{"const":"failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]},{"properties":{"type":{"const":"status"},"name":{"$ref":"#/$defs/nonEmptyString"},"status":{"$ref":"#/$defs/orderStatus"}},"required":["type","name","status"]},{"properties":{"type":{"const":"forget"},"name":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","name"]},{"properties":{"type":{"const":"move"},"from":{"$ref":"#/$defs/nonEmptyString"},"to":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","from","to"]},{"properties":{"type":{"const":"customer"},"customer":{"$ref":"#/$defs/nonEmptyString"},"record":{"$ref":"#/$defs/customerRecord"}},"required":["type","customer","record"]},{"properties":{"type":{"const":"update-intent"},"update":{"$ref":"#/$defs/pendingUpdate"}},"required":["type","update"]},{"properties":{"type":{"const":"update-done"},"name":{"$ref":"#/$defs/nonEmptyString"},"change":{"$ref":"#/$defs/seatChange"}},"required":["type","name","change"]},{"properties":{"type":{"const":"update-failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]}]};
+const schema32 = {"description":"One line of the journal (P.journal), after its header line.","type":"object","required":["type"],"oneOf":[{"properties":{"type":{"const":"intent"},"intent":{"$ref":"#/$defs/pendingIntent"}},"required":["type","intent"]},{"properties":{"type":{"const":"created"},"order":{"$ref":"#/$defs/stateOrder"},"customer":{"description":"The company name of the order's customer, when state had none (docs/state.md, \"Customer names\").","$ref":"#/$defs/customerRecord"}},"required":["type","order"]},{"properties":{"type":{"const":"failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]},{"properties":{"type":{"const":"status"},"name":{"$ref":"#/$defs/nonEmptyString"},"status":{"$ref":"#/$defs/orderStatus"}},"required":["type","name","status"]},{"properties":{"type":{"const":"forget"},"name":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","name"]},{"properties":{"type":{"const":"move"},"from":{"$ref":"#/$defs/nonEmptyString"},"to":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","from","to"]},{"properties":{"type":{"const":"customer"},"customer":{"$ref":"#/$defs/nonEmptyString"},"record":{"$ref":"#/$defs/customerRecord"}},"required":["type","customer","record"]},{"properties":{"type":{"const":"update-intent"},"update":{"$ref":"#/$defs/pendingUpdate"}},"required":["type","update"]},{"properties":{"type":{"const":"update-done"},"name":{"$ref":"#/$defs/nonEmptyString"},"change":{"$ref":"#/$defs/seatChange"}},"required":["type","name","change"]},{"properties":{"type":{"const":"update-failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]}]};
 
 function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1932,6 +1932,80 @@ var valid2 = _errs7 === errors;
 else {
 var valid2 = true;
 }
+if(valid2){
+if(data.customer !== undefined){
+let data4 = data.customer;
+const _errs8 = errors;
+const _errs9 = errors;
+if(errors === _errs9){
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+let missing2;
+if(((data4.companyName === undefined) && (missing2 = "companyName")) || ((data4.seenAt === undefined) && (missing2 = "seenAt"))){
+const err4 = {instancePath:instancePath+"/customer",schemaPath:"#/$defs/customerRecord/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+else {
+if(data4.companyName !== undefined){
+const _errs11 = errors;
+if(typeof data4.companyName !== "string"){
+const err5 = {instancePath:instancePath+"/customer/companyName",schemaPath:"#/$defs/customerRecord/properties/companyName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+var valid4 = _errs11 === errors;
+}
+else {
+var valid4 = true;
+}
+if(valid4){
+if(data4.seenAt !== undefined){
+const _errs13 = errors;
+if(typeof data4.seenAt !== "string"){
+const err6 = {instancePath:instancePath+"/customer/seenAt",schemaPath:"#/$defs/customerRecord/properties/seenAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var valid4 = _errs13 === errors;
+}
+else {
+var valid4 = true;
+}
+}
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/customer",schemaPath:"#/$defs/customerRecord/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+var valid2 = _errs8 === errors;
+}
+else {
+var valid2 = true;
+}
+}
 }
 }
 }
@@ -1948,55 +2022,56 @@ if(props0 !== true){
 props0 = props0 || {};
 props0.type = true;
 props0.order = true;
+props0.customer = true;
 }
 }
-const _errs8 = errors;
+const _errs15 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing2;
-if(((data.type === undefined) && (missing2 = "type")) || ((data.failure === undefined) && (missing2 = "failure"))){
-const err4 = {instancePath,schemaPath:"#/oneOf/2/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"};
+let missing3;
+if(((data.type === undefined) && (missing3 = "type")) || ((data.failure === undefined) && (missing3 = "failure"))){
+const err8 = {instancePath,schemaPath:"#/oneOf/2/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"};
 if(vErrors === null){
-vErrors = [err4];
+vErrors = [err8];
 }
 else {
-vErrors.push(err4);
+vErrors.push(err8);
 }
 errors++;
 }
 else {
 if(data.type !== undefined){
-const _errs9 = errors;
+const _errs16 = errors;
 if("failed" !== data.type){
-const err5 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/2/properties/type/const",keyword:"const",params:{allowedValue: "failed"},message:"must be equal to constant"};
+const err9 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/2/properties/type/const",keyword:"const",params:{allowedValue: "failed"},message:"must be equal to constant"};
 if(vErrors === null){
-vErrors = [err5];
+vErrors = [err9];
 }
 else {
-vErrors.push(err5);
+vErrors.push(err9);
 }
 errors++;
 }
-var valid3 = _errs9 === errors;
+var valid5 = _errs16 === errors;
 }
 else {
-var valid3 = true;
+var valid5 = true;
 }
-if(valid3){
+if(valid5){
 if(data.failure !== undefined){
-const _errs10 = errors;
+const _errs17 = errors;
 if(!(validate13(data.failure, {instancePath:instancePath+"/failure",parentData:data,parentDataProperty:"failure",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
 errors = vErrors.length;
 }
-var valid3 = _errs10 === errors;
+var valid5 = _errs17 === errors;
 }
 else {
-var valid3 = true;
+var valid5 = true;
 }
 }
 }
 }
-var _valid0 = _errs8 === errors;
+var _valid0 = _errs15 === errors;
 if(_valid0 && valid0){
 valid0 = false;
 passing0 = [passing0, 2];
@@ -2011,77 +2086,11 @@ props0.type = true;
 props0.failure = true;
 }
 }
-const _errs11 = errors;
+const _errs18 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing3;
-if((((data.type === undefined) && (missing3 = "type")) || ((data.name === undefined) && (missing3 = "name"))) || ((data.status === undefined) && (missing3 = "status"))){
-const err6 = {instancePath,schemaPath:"#/oneOf/3/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-else {
-if(data.type !== undefined){
-const _errs12 = errors;
-if("status" !== data.type){
-const err7 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/3/properties/type/const",keyword:"const",params:{allowedValue: "status"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-var valid4 = _errs12 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data.name !== undefined){
-let data7 = data.name;
-const _errs13 = errors;
-const _errs14 = errors;
-if(errors === _errs14){
-if(typeof data7 === "string"){
-if(func1(data7) < 1){
-const err8 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-else {
-const err9 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-var valid4 = _errs13 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data.status !== undefined){
-let data8 = data.status;
-const _errs16 = errors;
-if(!((((data8 === "pending") || (data8 === "completed")) || (data8 === "cancelled")) || (data8 === "unknown"))){
-const err10 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/orderStatus/enum",keyword:"enum",params:{allowedValues: schema5.enum},message:"must be equal to one of the allowed values"};
+let missing4;
+if((((data.type === undefined) && (missing4 = "type")) || ((data.name === undefined) && (missing4 = "name"))) || ((data.status === undefined) && (missing4 = "status"))){
+const err10 = {instancePath,schemaPath:"#/oneOf/3/required",keyword:"required",params:{missingProperty: missing4},message:"must have required property '"+missing4+"'"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2090,16 +2099,82 @@ vErrors.push(err10);
 }
 errors++;
 }
-var valid4 = _errs16 === errors;
+else {
+if(data.type !== undefined){
+const _errs19 = errors;
+if("status" !== data.type){
+const err11 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/3/properties/type/const",keyword:"const",params:{allowedValue: "status"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err11];
 }
 else {
-var valid4 = true;
+vErrors.push(err11);
+}
+errors++;
+}
+var valid6 = _errs19 === errors;
+}
+else {
+var valid6 = true;
+}
+if(valid6){
+if(data.name !== undefined){
+let data10 = data.name;
+const _errs20 = errors;
+const _errs21 = errors;
+if(errors === _errs21){
+if(typeof data10 === "string"){
+if(func1(data10) < 1){
+const err12 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+var valid6 = _errs20 === errors;
+}
+else {
+var valid6 = true;
+}
+if(valid6){
+if(data.status !== undefined){
+let data11 = data.status;
+const _errs23 = errors;
+if(!((((data11 === "pending") || (data11 === "completed")) || (data11 === "cancelled")) || (data11 === "unknown"))){
+const err14 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/orderStatus/enum",keyword:"enum",params:{allowedValues: schema5.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+var valid6 = _errs23 === errors;
+}
+else {
+var valid6 = true;
 }
 }
 }
 }
 }
-var _valid0 = _errs11 === errors;
+var _valid0 = _errs18 === errors;
 if(_valid0 && valid0){
 valid0 = false;
 passing0 = [passing0, 3];
@@ -2115,75 +2190,75 @@ props0.name = true;
 props0.status = true;
 }
 }
-const _errs18 = errors;
+const _errs25 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing4;
-if(((data.type === undefined) && (missing4 = "type")) || ((data.name === undefined) && (missing4 = "name"))){
-const err11 = {instancePath,schemaPath:"#/oneOf/4/required",keyword:"required",params:{missingProperty: missing4},message:"must have required property '"+missing4+"'"};
+let missing5;
+if(((data.type === undefined) && (missing5 = "type")) || ((data.name === undefined) && (missing5 = "name"))){
+const err15 = {instancePath,schemaPath:"#/oneOf/4/required",keyword:"required",params:{missingProperty: missing5},message:"must have required property '"+missing5+"'"};
 if(vErrors === null){
-vErrors = [err11];
+vErrors = [err15];
 }
 else {
-vErrors.push(err11);
+vErrors.push(err15);
 }
 errors++;
 }
 else {
 if(data.type !== undefined){
-const _errs19 = errors;
+const _errs26 = errors;
 if("forget" !== data.type){
-const err12 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/4/properties/type/const",keyword:"const",params:{allowedValue: "forget"},message:"must be equal to constant"};
+const err16 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/4/properties/type/const",keyword:"const",params:{allowedValue: "forget"},message:"must be equal to constant"};
 if(vErrors === null){
-vErrors = [err12];
+vErrors = [err16];
 }
 else {
-vErrors.push(err12);
+vErrors.push(err16);
 }
 errors++;
 }
-var valid7 = _errs19 === errors;
+var valid9 = _errs26 === errors;
 }
 else {
-var valid7 = true;
+var valid9 = true;
 }
-if(valid7){
+if(valid9){
 if(data.name !== undefined){
-let data10 = data.name;
-const _errs20 = errors;
-const _errs21 = errors;
-if(errors === _errs21){
-if(typeof data10 === "string"){
-if(func1(data10) < 1){
-const err13 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+let data13 = data.name;
+const _errs27 = errors;
+const _errs28 = errors;
+if(errors === _errs28){
+if(typeof data13 === "string"){
+if(func1(data13) < 1){
+const err17 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
-vErrors = [err13];
+vErrors = [err17];
 }
 else {
-vErrors.push(err13);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err18 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err14];
+vErrors = [err18];
 }
 else {
-vErrors.push(err14);
+vErrors.push(err18);
 }
 errors++;
 }
 }
-var valid7 = _errs20 === errors;
+var valid9 = _errs27 === errors;
 }
 else {
-var valid7 = true;
+var valid9 = true;
 }
 }
 }
 }
-var _valid0 = _errs18 === errors;
+var _valid0 = _errs25 === errors;
 if(_valid0 && valid0){
 valid0 = false;
 passing0 = [passing0, 4];
@@ -2198,80 +2273,11 @@ props0.type = true;
 props0.name = true;
 }
 }
-const _errs23 = errors;
+const _errs30 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing5;
-if((((data.type === undefined) && (missing5 = "type")) || ((data.from === undefined) && (missing5 = "from"))) || ((data.to === undefined) && (missing5 = "to"))){
-const err15 = {instancePath,schemaPath:"#/oneOf/5/required",keyword:"required",params:{missingProperty: missing5},message:"must have required property '"+missing5+"'"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-else {
-if(data.type !== undefined){
-const _errs24 = errors;
-if("move" !== data.type){
-const err16 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/5/properties/type/const",keyword:"const",params:{allowedValue: "move"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-var valid9 = _errs24 === errors;
-}
-else {
-var valid9 = true;
-}
-if(valid9){
-if(data.from !== undefined){
-let data12 = data.from;
-const _errs25 = errors;
-const _errs26 = errors;
-if(errors === _errs26){
-if(typeof data12 === "string"){
-if(func1(data12) < 1){
-const err17 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-else {
-const err18 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-var valid9 = _errs25 === errors;
-}
-else {
-var valid9 = true;
-}
-if(valid9){
-if(data.to !== undefined){
-let data13 = data.to;
-const _errs28 = errors;
-const _errs29 = errors;
-if(errors === _errs29){
-if(typeof data13 === "string"){
-if(func1(data13) < 1){
-const err19 = {instancePath:instancePath+"/to",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+let missing6;
+if((((data.type === undefined) && (missing6 = "type")) || ((data.from === undefined) && (missing6 = "from"))) || ((data.to === undefined) && (missing6 = "to"))){
+const err19 = {instancePath,schemaPath:"#/oneOf/5/required",keyword:"required",params:{missingProperty: missing6},message:"must have required property '"+missing6+"'"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2280,9 +2286,11 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
 else {
-const err20 = {instancePath:instancePath+"/to",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.type !== undefined){
+const _errs31 = errors;
+if("move" !== data.type){
+const err20 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/5/properties/type/const",keyword:"const",params:{allowedValue: "move"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2291,17 +2299,84 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-var valid9 = _errs28 === errors;
+var valid11 = _errs31 === errors;
 }
 else {
-var valid9 = true;
+var valid11 = true;
+}
+if(valid11){
+if(data.from !== undefined){
+let data15 = data.from;
+const _errs32 = errors;
+const _errs33 = errors;
+if(errors === _errs33){
+if(typeof data15 === "string"){
+if(func1(data15) < 1){
+const err21 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+var valid11 = _errs32 === errors;
+}
+else {
+var valid11 = true;
+}
+if(valid11){
+if(data.to !== undefined){
+let data16 = data.to;
+const _errs35 = errors;
+const _errs36 = errors;
+if(errors === _errs36){
+if(typeof data16 === "string"){
+if(func1(data16) < 1){
+const err23 = {instancePath:instancePath+"/to",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/to",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+var valid11 = _errs35 === errors;
+}
+else {
+var valid11 = true;
 }
 }
 }
 }
 }
-var _valid0 = _errs23 === errors;
+var _valid0 = _errs30 === errors;
 if(_valid0 && valid0){
 valid0 = false;
 passing0 = [passing0, 5];
@@ -2317,81 +2392,11 @@ props0.from = true;
 props0.to = true;
 }
 }
-const _errs31 = errors;
+const _errs38 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing6;
-if((((data.type === undefined) && (missing6 = "type")) || ((data.customer === undefined) && (missing6 = "customer"))) || ((data.record === undefined) && (missing6 = "record"))){
-const err21 = {instancePath,schemaPath:"#/oneOf/6/required",keyword:"required",params:{missingProperty: missing6},message:"must have required property '"+missing6+"'"};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-else {
-if(data.type !== undefined){
-const _errs32 = errors;
-if("customer" !== data.type){
-const err22 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/6/properties/type/const",keyword:"const",params:{allowedValue: "customer"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-var valid12 = _errs32 === errors;
-}
-else {
-var valid12 = true;
-}
-if(valid12){
-if(data.customer !== undefined){
-let data15 = data.customer;
-const _errs33 = errors;
-const _errs34 = errors;
-if(errors === _errs34){
-if(typeof data15 === "string"){
-if(func1(data15) < 1){
-const err23 = {instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-else {
-const err24 = {instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-}
-var valid12 = _errs33 === errors;
-}
-else {
-var valid12 = true;
-}
-if(valid12){
-if(data.record !== undefined){
-let data16 = data.record;
-const _errs36 = errors;
-const _errs37 = errors;
-if(errors === _errs37){
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
 let missing7;
-if(((data16.companyName === undefined) && (missing7 = "companyName")) || ((data16.seenAt === undefined) && (missing7 = "seenAt"))){
-const err25 = {instancePath:instancePath+"/record",schemaPath:"#/$defs/customerRecord/required",keyword:"required",params:{missingProperty: missing7},message:"must have required property '"+missing7+"'"};
+if((((data.type === undefined) && (missing7 = "type")) || ((data.customer === undefined) && (missing7 = "customer"))) || ((data.record === undefined) && (missing7 = "record"))){
+const err25 = {instancePath,schemaPath:"#/oneOf/6/required",keyword:"required",params:{missingProperty: missing7},message:"must have required property '"+missing7+"'"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -2401,10 +2406,10 @@ vErrors.push(err25);
 errors++;
 }
 else {
-if(data16.companyName !== undefined){
+if(data.type !== undefined){
 const _errs39 = errors;
-if(typeof data16.companyName !== "string"){
-const err26 = {instancePath:instancePath+"/record/companyName",schemaPath:"#/$defs/customerRecord/properties/companyName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if("customer" !== data.type){
+const err26 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/6/properties/type/const",keyword:"const",params:{allowedValue: "customer"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2413,16 +2418,20 @@ vErrors.push(err26);
 }
 errors++;
 }
-var valid15 = _errs39 === errors;
+var valid14 = _errs39 === errors;
 }
 else {
-var valid15 = true;
+var valid14 = true;
 }
-if(valid15){
-if(data16.seenAt !== undefined){
+if(valid14){
+if(data.customer !== undefined){
+let data18 = data.customer;
+const _errs40 = errors;
 const _errs41 = errors;
-if(typeof data16.seenAt !== "string"){
-const err27 = {instancePath:instancePath+"/record/seenAt",schemaPath:"#/$defs/customerRecord/properties/seenAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(errors === _errs41){
+if(typeof data18 === "string"){
+if(func1(data18) < 1){
+const err27 = {instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2431,16 +2440,9 @@ vErrors.push(err27);
 }
 errors++;
 }
-var valid15 = _errs41 === errors;
 }
 else {
-var valid15 = true;
-}
-}
-}
-}
-else {
-const err28 = {instancePath:instancePath+"/record",schemaPath:"#/$defs/customerRecord/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err28 = {instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -2450,16 +2452,89 @@ vErrors.push(err28);
 errors++;
 }
 }
-var valid12 = _errs36 === errors;
+var valid14 = _errs40 === errors;
 }
 else {
-var valid12 = true;
+var valid14 = true;
+}
+if(valid14){
+if(data.record !== undefined){
+let data19 = data.record;
+const _errs43 = errors;
+const _errs44 = errors;
+if(errors === _errs44){
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+let missing8;
+if(((data19.companyName === undefined) && (missing8 = "companyName")) || ((data19.seenAt === undefined) && (missing8 = "seenAt"))){
+const err29 = {instancePath:instancePath+"/record",schemaPath:"#/$defs/customerRecord/required",keyword:"required",params:{missingProperty: missing8},message:"must have required property '"+missing8+"'"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+else {
+if(data19.companyName !== undefined){
+const _errs46 = errors;
+if(typeof data19.companyName !== "string"){
+const err30 = {instancePath:instancePath+"/record/companyName",schemaPath:"#/$defs/customerRecord/properties/companyName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+var valid17 = _errs46 === errors;
+}
+else {
+var valid17 = true;
+}
+if(valid17){
+if(data19.seenAt !== undefined){
+const _errs48 = errors;
+if(typeof data19.seenAt !== "string"){
+const err31 = {instancePath:instancePath+"/record/seenAt",schemaPath:"#/$defs/customerRecord/properties/seenAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+var valid17 = _errs48 === errors;
+}
+else {
+var valid17 = true;
+}
+}
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/record",schemaPath:"#/$defs/customerRecord/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+var valid14 = _errs43 === errors;
+}
+else {
+var valid14 = true;
 }
 }
 }
 }
 }
-var _valid0 = _errs31 === errors;
+var _valid0 = _errs38 === errors;
 if(_valid0 && valid0){
 valid0 = false;
 passing0 = [passing0, 6];
@@ -2475,53 +2550,53 @@ props0.customer = true;
 props0.record = true;
 }
 }
-const _errs43 = errors;
+const _errs50 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing8;
-if(((data.type === undefined) && (missing8 = "type")) || ((data.update === undefined) && (missing8 = "update"))){
-const err29 = {instancePath,schemaPath:"#/oneOf/7/required",keyword:"required",params:{missingProperty: missing8},message:"must have required property '"+missing8+"'"};
+let missing9;
+if(((data.type === undefined) && (missing9 = "type")) || ((data.update === undefined) && (missing9 = "update"))){
+const err33 = {instancePath,schemaPath:"#/oneOf/7/required",keyword:"required",params:{missingProperty: missing9},message:"must have required property '"+missing9+"'"};
 if(vErrors === null){
-vErrors = [err29];
+vErrors = [err33];
 }
 else {
-vErrors.push(err29);
+vErrors.push(err33);
 }
 errors++;
 }
 else {
 if(data.type !== undefined){
-const _errs44 = errors;
+const _errs51 = errors;
 if("update-intent" !== data.type){
-const err30 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/7/properties/type/const",keyword:"const",params:{allowedValue: "update-intent"},message:"must be equal to constant"};
+const err34 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/7/properties/type/const",keyword:"const",params:{allowedValue: "update-intent"},message:"must be equal to constant"};
 if(vErrors === null){
-vErrors = [err30];
+vErrors = [err34];
 }
 else {
-vErrors.push(err30);
+vErrors.push(err34);
 }
 errors++;
 }
-var valid16 = _errs44 === errors;
+var valid18 = _errs51 === errors;
 }
 else {
-var valid16 = true;
+var valid18 = true;
 }
-if(valid16){
+if(valid18){
 if(data.update !== undefined){
-const _errs45 = errors;
+const _errs52 = errors;
 if(!(validate15(data.update, {instancePath:instancePath+"/update",parentData:data,parentDataProperty:"update",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
 errors = vErrors.length;
 }
-var valid16 = _errs45 === errors;
+var valid18 = _errs52 === errors;
 }
 else {
-var valid16 = true;
+var valid18 = true;
 }
 }
 }
 }
-var _valid0 = _errs43 === errors;
+var _valid0 = _errs50 === errors;
 if(_valid0 && valid0){
 valid0 = false;
 passing0 = [passing0, 7];
@@ -2536,88 +2611,88 @@ props0.type = true;
 props0.update = true;
 }
 }
-const _errs46 = errors;
+const _errs53 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing9;
-if((((data.type === undefined) && (missing9 = "type")) || ((data.name === undefined) && (missing9 = "name"))) || ((data.change === undefined) && (missing9 = "change"))){
-const err31 = {instancePath,schemaPath:"#/oneOf/8/required",keyword:"required",params:{missingProperty: missing9},message:"must have required property '"+missing9+"'"};
+let missing10;
+if((((data.type === undefined) && (missing10 = "type")) || ((data.name === undefined) && (missing10 = "name"))) || ((data.change === undefined) && (missing10 = "change"))){
+const err35 = {instancePath,schemaPath:"#/oneOf/8/required",keyword:"required",params:{missingProperty: missing10},message:"must have required property '"+missing10+"'"};
 if(vErrors === null){
-vErrors = [err31];
+vErrors = [err35];
 }
 else {
-vErrors.push(err31);
+vErrors.push(err35);
 }
 errors++;
 }
 else {
 if(data.type !== undefined){
-const _errs47 = errors;
+const _errs54 = errors;
 if("update-done" !== data.type){
-const err32 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/8/properties/type/const",keyword:"const",params:{allowedValue: "update-done"},message:"must be equal to constant"};
+const err36 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/8/properties/type/const",keyword:"const",params:{allowedValue: "update-done"},message:"must be equal to constant"};
 if(vErrors === null){
-vErrors = [err32];
+vErrors = [err36];
 }
 else {
-vErrors.push(err32);
+vErrors.push(err36);
 }
 errors++;
 }
-var valid17 = _errs47 === errors;
+var valid19 = _errs54 === errors;
 }
 else {
-var valid17 = true;
+var valid19 = true;
 }
-if(valid17){
+if(valid19){
 if(data.name !== undefined){
-let data22 = data.name;
-const _errs48 = errors;
-const _errs49 = errors;
-if(errors === _errs49){
-if(typeof data22 === "string"){
-if(func1(data22) < 1){
-const err33 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+let data25 = data.name;
+const _errs55 = errors;
+const _errs56 = errors;
+if(errors === _errs56){
+if(typeof data25 === "string"){
+if(func1(data25) < 1){
+const err37 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
-vErrors = [err33];
+vErrors = [err37];
 }
 else {
-vErrors.push(err33);
+vErrors.push(err37);
 }
 errors++;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err38 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err34];
+vErrors = [err38];
 }
 else {
-vErrors.push(err34);
+vErrors.push(err38);
 }
 errors++;
 }
 }
-var valid17 = _errs48 === errors;
+var valid19 = _errs55 === errors;
 }
 else {
-var valid17 = true;
+var valid19 = true;
 }
-if(valid17){
+if(valid19){
 if(data.change !== undefined){
-const _errs51 = errors;
+const _errs58 = errors;
 if(!(validate7(data.change, {instancePath:instancePath+"/change",parentData:data,parentDataProperty:"change",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate7.errors : vErrors.concat(validate7.errors);
 errors = vErrors.length;
 }
-var valid17 = _errs51 === errors;
+var valid19 = _errs58 === errors;
 }
 else {
-var valid17 = true;
+var valid19 = true;
 }
 }
 }
 }
 }
-var _valid0 = _errs46 === errors;
+var _valid0 = _errs53 === errors;
 if(_valid0 && valid0){
 valid0 = false;
 passing0 = [passing0, 8];
@@ -2633,53 +2708,53 @@ props0.name = true;
 props0.change = true;
 }
 }
-const _errs52 = errors;
+const _errs59 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing10;
-if(((data.type === undefined) && (missing10 = "type")) || ((data.failure === undefined) && (missing10 = "failure"))){
-const err35 = {instancePath,schemaPath:"#/oneOf/9/required",keyword:"required",params:{missingProperty: missing10},message:"must have required property '"+missing10+"'"};
+let missing11;
+if(((data.type === undefined) && (missing11 = "type")) || ((data.failure === undefined) && (missing11 = "failure"))){
+const err39 = {instancePath,schemaPath:"#/oneOf/9/required",keyword:"required",params:{missingProperty: missing11},message:"must have required property '"+missing11+"'"};
 if(vErrors === null){
-vErrors = [err35];
+vErrors = [err39];
 }
 else {
-vErrors.push(err35);
+vErrors.push(err39);
 }
 errors++;
 }
 else {
 if(data.type !== undefined){
-const _errs53 = errors;
+const _errs60 = errors;
 if("update-failed" !== data.type){
-const err36 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/9/properties/type/const",keyword:"const",params:{allowedValue: "update-failed"},message:"must be equal to constant"};
+const err40 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/9/properties/type/const",keyword:"const",params:{allowedValue: "update-failed"},message:"must be equal to constant"};
 if(vErrors === null){
-vErrors = [err36];
+vErrors = [err40];
 }
 else {
-vErrors.push(err36);
+vErrors.push(err40);
 }
 errors++;
 }
-var valid19 = _errs53 === errors;
+var valid21 = _errs60 === errors;
 }
 else {
-var valid19 = true;
+var valid21 = true;
 }
-if(valid19){
+if(valid21){
 if(data.failure !== undefined){
-const _errs54 = errors;
+const _errs61 = errors;
 if(!(validate13(data.failure, {instancePath:instancePath+"/failure",parentData:data,parentDataProperty:"failure",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
 errors = vErrors.length;
 }
-var valid19 = _errs54 === errors;
+var valid21 = _errs61 === errors;
 }
 else {
-var valid19 = true;
+var valid21 = true;
 }
 }
 }
 }
-var _valid0 = _errs52 === errors;
+var _valid0 = _errs59 === errors;
 if(_valid0 && valid0){
 valid0 = false;
 passing0 = [passing0, 9];
@@ -2704,12 +2779,12 @@ props0.failure = true;
 }
 }
 if(!valid0){
-const err37 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+const err41 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
-vErrors = [err37];
+vErrors = [err41];
 }
 else {
-vErrors.push(err37);
+vErrors.push(err41);
 }
 errors++;
 validate17.errors = vErrors;
@@ -2728,9 +2803,9 @@ vErrors = null;
 }
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing11;
-if((data.type === undefined) && (missing11 = "type")){
-validate17.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing11},message:"must have required property '"+missing11+"'"}];
+let missing12;
+if((data.type === undefined) && (missing12 = "type")){
+validate17.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing12},message:"must have required property '"+missing12+"'"}];
 return false;
 }
 }
@@ -2746,7 +2821,7 @@ return errors === 0;
 validate17.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 export const historyMetaCompiled = validate24;
-const schema41 = {"type":"object","required":["serial","lineage","time","command","user","host","summary"],"properties":{"serial":{"type":"integer","minimum":1},"lineage":{"type":"string"},"time":{"type":"string"},"command":{"type":"string"},"user":{"type":"string"},"host":{"type":"string"},"gitCommit":{"type":"string"},"ordersWorktree":{"description":"Whether the order files had uncommitted changes (git status of the orders path) when the command that wrote this version ran: clean, dirty, or unknown when the project is not a git work tree or git is missing. Absent in versions written before orderform recorded it.","enum":["clean","dirty","unknown"]},"summary":{"type":"string"},"seatChanges":{"description":"Seat changes this version records (update-done journal records folded); absent when none.","type":"integer","minimum":1}}};
+const schema42 = {"type":"object","required":["serial","lineage","time","command","user","host","summary"],"properties":{"serial":{"type":"integer","minimum":1},"lineage":{"type":"string"},"time":{"type":"string"},"command":{"type":"string"},"user":{"type":"string"},"host":{"type":"string"},"gitCommit":{"type":"string"},"ordersWorktree":{"description":"Whether the order files had uncommitted changes (git status of the orders path) when the command that wrote this version ran: clean, dirty, or unknown when the project is not a git work tree or git is missing. Absent in versions written before orderform recorded it.","enum":["clean","dirty","unknown"]},"summary":{"type":"string"},"seatChanges":{"description":"Seat changes this version records (update-done journal records folded); absent when none.","type":"integer","minimum":1}}};
 
 function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2863,7 +2938,7 @@ if(data.ordersWorktree !== undefined){
 let data7 = data.ordersWorktree;
 const _errs15 = errors;
 if(!(((data7 === "clean") || (data7 === "dirty")) || (data7 === "unknown"))){
-validate24.errors = [{instancePath:instancePath+"/ordersWorktree",schemaPath:"#/properties/ordersWorktree/enum",keyword:"enum",params:{allowedValues: schema41.properties.ordersWorktree.enum},message:"must be equal to one of the allowed values"}];
+validate24.errors = [{instancePath:instancePath+"/ordersWorktree",schemaPath:"#/properties/ordersWorktree/enum",keyword:"enum",params:{allowedValues: schema42.properties.ordersWorktree.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs15 === errors;

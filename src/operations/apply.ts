@@ -10,8 +10,7 @@ import type { ApplyEvent, ApplySummary } from "../apply/events.js";
 import type { SeatChangeActor } from "../apply/seat-updater.js";
 import { readGitHead } from "../state/local-store.js";
 import { readOrdersWorktree } from "./git-worktree.js";
-import type { LockInfo, StateSession } from "../state/types.js";
-import { createCustomerEntries, selectPlacedCustomerNames } from "../core/customer-names.js";
+import type { LockInfo } from "../state/types.js";
 import { checkCustomerFilter } from "../core/customer-filter.js";
 import type { Diagnostic } from "../core/errors.js";
 import { OrderformError } from "../core/errors.js";
@@ -181,7 +180,6 @@ export async function runApplyOperation(ctx: OperationContext, options: ApplyOpt
     } finally {
       await progress.finish();
     }
-    await recordPlacedCustomerNames(plan, session);
     await session.commit({
       command,
       summary: describeApplySummary(summary),
@@ -199,16 +197,6 @@ export async function runApplyOperation(ctx: OperationContext, options: ApplyOpt
       if (!failed) throw error;
     });
   }
-}
-
-/** Keeps the names of the customers this run placed orders for that state had none for. */
-async function recordPlacedCustomerNames(plan: Plan, session: StateSession): Promise<void> {
-  const state = session.current();
-  const entries = createCustomerEntries(selectPlacedCustomerNames(plan, state), state, {
-    seenAt: new Date().toISOString(),
-    update: false,
-  });
-  if (entries.length > 0) await session.appendAll(entries);
 }
 
 async function readSeatChangeActor(lock: LockInfo, rootDir: string): Promise<SeatChangeActor> {

@@ -46,12 +46,14 @@ export async function fetchRemoteSnapshot(
   };
   const remote: RemoteSnapshot = { lists: {}, byId: {} };
   const diagnostics: Diagnostic[] = [];
-  const inScope =
+  const customers =
     input.refresh === "skipped"
       ? selectCustomersWithWork({ desired: input.desired, state: input.state, now: input.now, options })
       : selectCustomersToList(input.desired, input.state, options);
   // Names first (docs/planning.md, "Customer names"): a tenant id that is not the partner's
-  // customer is one diagnostic, and its list is not requested.
+  // customer is one diagnostic. Its list is still requested, so that another partner's customer
+  // (403) stops the run as an authorization failure, as it did before names were read; any other
+  // failure of that list adds nothing to the diagnostic.
   const toName =
     input.refresh === "only"
       ? []
@@ -61,7 +63,7 @@ export async function fetchRemoteSnapshot(
   const placed = new Set(Object.values(input.state?.orders ?? {}).map((o) => o.customer.toLowerCase()));
   const subscriptions: Record<string, RemoteSubscription[]> = {};
   let listed = 0;
-  if (inScope.length > 0) await input.client.signIn({ signal: input.signal });
+  if (customers.length > 0) await input.client.signIn({ signal: input.signal });
   const stop = new AbortController();
   const signal = input.signal === undefined ? stop.signal : AbortSignal.any([input.signal, stop.signal]);
   let refused: OrderformError | undefined;
@@ -90,7 +92,7 @@ export async function fetchRemoteSnapshot(
   });
   if (refused !== undefined) throw refused;
   if (Object.keys(companyNames).length > 0) remote.companyNames = companyNames;
-  const customers = inScope.filter((c) => !unknown.has(c));
+
   await runPool(customers, input.parallelism, async (customer) => {
     if (refused !== undefined) return;
     try {
@@ -104,7 +106,8 @@ export async function fetchRemoteSnapshot(
       if (subs !== undefined) subscriptions[customer] = subs.map(mapSubscription);
     } catch (error) {
       const what = `listing the orders of customer ${customer}`;
-      if (!stopOnRefusal(error, what)) diagnostics.push(createFetchDiagnostic(what, error));
+      if (!stopOnRefusal(error, what) && !unknown.has(customer))
+        diagnostics.push(createFetchDiagnostic(what, error));
     }
     listed += 1;
     input.onProgress?.(listed, customers.length);

@@ -66,7 +66,7 @@ describe("customer names", () => {
 
     const applied = await project.run(["apply", "--auto-approve"]);
     expect(applied.code).toBe(0);
-    expect(applied.stdout).toContain(`[customer ${FABRIKAM} (Fabrikam), MS-RequestId`);
+    expect(applied.stdout).toContain(`\nCustomer ${FABRIKAM} (Fabrikam)\nfabrikam/`);
     expect(await readCustomers()).toMatchObject({ [FABRIKAM]: { companyName: "Fabrikam" } });
 
     // Named in state now: a further create for the customer costs no read.

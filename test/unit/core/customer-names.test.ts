@@ -3,7 +3,7 @@ import {
   createCustomerEntries,
   normalizePrintable,
   selectCustomersToName,
-  selectPlacedCustomerNames,
+  selectNewCustomerName,
 } from "../../../src/core/customer-names.js";
 import { createPlan } from "../../../src/core/planner.js";
 import { foldJournal } from "../../../src/core/state-journal.js";
@@ -78,21 +78,22 @@ describe("company names in a plan", () => {
     expect(unnamed.actions.every((a) => !("companyName" in a))).toBe(true);
   });
 
-  it("keeps the names of the customers apply placed an order for", () => {
-    const desired = [buildDesired("contoso/new"), buildDesired("fabrikam/new", { customer: FABRIKAM })];
+  it("apply's record of a placed order carries the plan's name when state has none, and folding keeps it", () => {
+    const desired = buildDesired("contoso/new");
     const plan = createPlan(
-      buildInput({ desired, remote: { companyNames: { [CONTOSO]: "Contoso", [FABRIKAM]: "Fabrikam" } } }),
+      buildInput({ desired: [desired], remote: { companyNames: { [CONTOSO]: "Contoso" } } }),
     );
-    // Only contoso/new was placed (fabrikam/new was refused, say).
-    const after = buildState({ orders: byName(buildStateOrder(desired[0]!)) });
-    const names = selectPlacedCustomerNames(plan, after);
-    expect([...names]).toEqual([[CONTOSO, "Contoso"]]);
-    const entries = createCustomerEntries(names, after, { seenAt: "2025-03-01T12:00:00Z", update: false });
-    const folded = foldJournal(after, entries);
-    expect(folded.customers).toEqual({
-      [CONTOSO]: { companyName: "Contoso", seenAt: "2025-03-01T12:00:00Z" },
-    });
-    // Folding the same records again (recovery) changes nothing.
+    const action = plan.actions[0]!;
+    const now = new Date("2025-03-01T12:00:00Z");
+    const carried = selectNewCustomerName(action, buildState(), now);
+    expect(carried).toEqual({ customer: { companyName: "Contoso", seenAt: "2025-03-01T12:00:00.000Z" } });
+    expect(selectNewCustomerName(action, named(buildState(), CONTOSO, "Contoso Ltd"), now)).toEqual({});
+    expect(selectNewCustomerName({ customer: CONTOSO }, buildState(), now)).toEqual({});
+
+    const entries = [{ type: "created" as const, order: buildStateOrder(desired), ...carried }];
+    const folded = foldJournal(buildState(), entries);
+    expect(folded.customers).toEqual({ [CONTOSO]: carried.customer });
+    // Folding the same record again (recovery) changes nothing.
     expect(foldJournal(folded, entries)).toEqual(folded);
   });
 });
