@@ -33,6 +33,7 @@ export const TYPE_FILES = [
       "state.schema.json#/$defs/desiredLineItem": "StateLineItem",
       "state.schema.json#/$defs/pendingIntent": "PendingIntent",
       "state.schema.json#/$defs/failureRecord": "FailureRecord",
+      "state.schema.json#/$defs/customerRecord": "CustomerRecord",
       "state.schema.json#/$defs/journalEntry": "JournalEntry",
       "state.schema.json#/$defs/historyMeta": "HistoryMeta",
       "state.schema.json#/$defs/billingCycle": "BillingCycle",
@@ -40,7 +41,7 @@ export const TYPE_FILES = [
       "state.schema.json#/$defs/origin": "StateOrderOrigin",
       "partner-center/order.json#/$defs/lineItem": "WireLineItem",
     },
-    exports: ["StateFile", "JournalEntry", "HistoryMeta"],
+    exports: ["StateFile", "JournalEntry", "HistoryMeta", "CustomerRecord"],
   },
   {
     file: "src/generated/plan-types.ts",

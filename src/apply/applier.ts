@@ -15,6 +15,7 @@ import type { CreateAction, Plan, PlanAction, ResumeAction, UpdateAction } from 
 import { assertNever } from "../core/plan.js";
 import { createRequestId } from "../core/request-id.js";
 import { selectNextGeneration } from "../core/state-journal.js";
+import { selectNewCustomerName } from "../core/customer-names.js";
 import {
   PartnerCenterError,
   createCredentialsRefusal,
@@ -239,9 +240,11 @@ async function applyAction(action: CreateAction | ResumeAction, options: ActionO
   // For a resume this is the authoritative answer: the order the intent's request id made, even
   // when the plan named another listed order as a fallback. A failure to record it is thrown as a
   // state failure (the order exists), never taken for a failed create.
+  const now = options.now();
   await session.append({
     type: "created",
-    order: createStateOrder(action.name, content, requestId, order, "created", options.now()),
+    order: createStateOrder(action.name, content, requestId, order, "created", now),
+    ...selectNewCustomerName(action, session.current(), now),
   });
   onEvent({
     type: "order_created",
@@ -313,9 +316,11 @@ async function recordAdoption(
   options: ApplyOptions,
 ): Promise<Outcome> {
   const { intent } = action;
+  const now = options.now();
   await options.session.append({
     type: "created",
-    order: createStateOrder(action.name, intent.content, intent.requestId, order, "adopted", options.now()),
+    order: createStateOrder(action.name, intent.content, intent.requestId, order, "adopted", now),
+    ...selectNewCustomerName(action, options.session.current(), now),
   });
   options.onEvent({
     type: "order_created",

@@ -3,11 +3,13 @@
  * for thousands of orders, in Terraform's words. One line when an order (or a seat change) starts,
  * one when it ends with `[id=...]`, a line naming the order for each retry (rate limits included),
  * and on long waits a "Still creating..." line per order in flight every heartbeat interval
- * (`ORDERFORM_HEARTBEAT_MS`, default 30 s). Queued orders are not listed up front, and no
+ * (`ORDERFORM_HEARTBEAT_MS`, default 30 s). A `Customer ID (Company)` line comes before each
+ * customer's first order (docs/state.md, "Customer names"). Queued orders are not listed up front, and no
  * per-request lines appear (those come only with ORDERFORM_LOG=debug, from the client).
  */
 import type { ApplyEvent } from "../apply/events.js";
-import type { ApplyProgress } from "../operations/apply.js";
+import type { ApplyProgress, ApplyWorkItem } from "../operations/apply.js";
+import { renderCustomerLabel } from "../render/customer-label.js";
 import type { CliContext } from "./context.js";
 
 const DEFAULT_HEARTBEAT_MS = 30_000;
@@ -18,7 +20,9 @@ interface InFlight {
   doing: string;
 }
 
-export function createLineReporter(ctx: CliContext): ApplyProgress {
+export function createLineReporter(ctx: CliContext, items: readonly ApplyWorkItem[] = []): ApplyProgress {
+  const names = new Map(items.map((item) => [item.name, item.companyName]));
+  const announced = new Set<string>();
   const inFlight = new Map<string, InFlight>();
   const write = (name: string, text: string): void => {
     ctx.stdout.write(`${name}: ${text}\n`);
@@ -46,6 +50,12 @@ export function createLineReporter(ctx: CliContext): ApplyProgress {
   const onEvent = (event: ApplyEvent): void => {
     switch (event.type) {
       case "order_started": {
+        // Once per customer, before its first order: whose tenant it is. A line of its own, so the
+        // order lines keep their shape for whoever parses them.
+        if (!announced.has(event.customer)) {
+          announced.add(event.customer);
+          ctx.stdout.write(`Customer ${renderCustomerLabel(event.customer, names.get(event.name))}\n`);
+        }
         const doing = event.mode === "resume" ? "resuming" : "creating";
         inFlight.set(event.name, { startedMs: Date.now(), doing });
         write(

@@ -6,6 +6,7 @@
 import { Listr } from "listr2";
 import type { ApplyEvent } from "../apply/events.js";
 import type { ApplyProgress, ApplyWorkItem } from "../operations/apply.js";
+import { renderCustomerLabel } from "../render/customer-label.js";
 import { createLineReporter } from "./apply-lines.js";
 import type { CliContext } from "./context.js";
 
@@ -22,7 +23,7 @@ export function createProgressReporter(ctx: CliContext, items: ApplyWorkItem[]):
     ctx.env.CI !== undefined && ctx.env.CI !== "" && ctx.env.CI !== "false"
       ? true
       : ctx.stdout.isTTY !== true;
-  if (plain) return createLineReporter(ctx);
+  if (plain) return createLineReporter(ctx, items);
 
   interface Waiter {
     resolve: (outcome: { skipped?: string }) => void;
@@ -34,7 +35,7 @@ export function createProgressReporter(ctx: CliContext, items: ApplyWorkItem[]):
 
   const listr = new Listr(
     items.map((item) => ({
-      title: `${selectVerb(item.mode)} ${item.name} (customer ${item.customer})`,
+      title: `${selectVerb(item.mode)} ${item.name} (customer ${renderCustomerLabel(item.customer, item.companyName)})`,
       task: async (_: unknown, task: { output: string; title: string; skip: (message?: string) => void }) => {
         const outcome = await new Promise<{ skipped?: string }>((resolve, reject) => {
           waiters.set(item.name, { resolve, reject, output: (text) => (task.output = text) });

@@ -152,6 +152,10 @@ const PLAN_CODES = {
     kind: "diagnostic",
     meaning: "--allow-duplicate names no order the plan creates",
   },
+  "plan.unknown-customer": {
+    kind: "diagnostic",
+    meaning: "an order is declared for a tenant id that is not one of the partner's customers",
+  },
   "plan.file-unwritable": { kind: "error", meaning: "the plan file (--out) cannot be written" },
   "plan.file-unreadable": { kind: "error", meaning: "the saved plan file cannot be read" },
   "plan.file-corrupt": { kind: "error", meaning: "the saved plan file is not JSON" },

@@ -187,7 +187,16 @@ export interface StateFile {
   generations?: Record<string, number>;
   /** Started seat changes, keyed `NAME#LINE_ITEM_NUMBER` (selectPendingUpdateKey). Absent means none. */
   pendingUpdates?: Record<string, PendingUpdate>;
+  /**
+   * Tenant id (lower case) -> the customer's company name as orderform last read it, shown beside
+   * the id (docs/state.md, "Customer names"). Absent in state written before names were kept.
+   */
+  customers?: Record<string, CustomerRecord>;
 }
+
+/** What state keeps of a customer: its company name (untrusted text) and when it was read. */
+export type { CustomerRecord } from "../generated/state-types.js";
+import type { CustomerRecord } from "../generated/state-types.js";
 
 /** A subscription as the planner needs it (mapped from the client's Subscription by src/operations). */
 export interface RemoteSubscription {
@@ -211,4 +220,9 @@ export interface RemoteSnapshot {
    * customer not read is absent (then no subscription drift is checked and no id is looked up).
    */
   subscriptions?: Record<string, RemoteSubscription[]>;
+  /**
+   * Customer id -> its company name, read for the customers with creates that state has no name
+   * for (docs/planning.md, "Customer names"). A customer not read is absent.
+   */
+  companyNames?: Record<string, string>;
 }

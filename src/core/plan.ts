@@ -37,6 +37,8 @@ export type AdoptMode = "fallback" | "instead";
 interface ActionBase {
   name: string;
   customer: string;
+  /** The customer's company name, from state or read by the plan (untrusted text); absent: unknown. */
+  companyName?: string;
   /** Human-readable why, one sentence. */
   reason: string;
 }

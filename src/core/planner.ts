@@ -22,6 +22,7 @@ import { createNoOp, describeDrift, observe } from "./observe.js";
 import { describeReplacedOrder, selectOpenWindows } from "./order-window.js";
 import { createCustomerFilter, indexDesired, isCustomerSelected, requireTimestamp } from "./plan-scope.js";
 import type { CustomerFilter } from "./plan-scope.js";
+import { nameActions } from "./customer-names.js";
 import { createDiagnostic } from "./errors.js";
 import {
   describeSubscriptionDrift,
@@ -165,7 +166,8 @@ function assemblePlan(
   },
 ): Plan {
   const { state, options } = input;
-  const { filter, actions } = parts;
+  const { filter } = parts;
+  const actions = nameActions(parts.actions, state, input.remote);
   const refresh = options.refresh ?? "full";
   const windows = selectOpenWindows(actions, requireTimestamp(input.now, "now"));
   return {

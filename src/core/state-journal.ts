@@ -7,6 +7,7 @@
  * after the snapshot was renamed and before the journal was truncated.
  */
 import type {
+  CustomerRecord,
   FailureRecord,
   PendingIntent,
   PendingUpdate,
@@ -25,7 +26,9 @@ import { assertNever } from "./plan.js";
  */
 export type JournalEntry =
   | { type: "intent"; intent: PendingIntent }
-  | { type: "created"; order: StateOrder } // removes the pending intent and any failure of that name
+  // Removes the pending intent and any failure of that name; `customer`: the company name of the
+  // order's customer, when state had none (apply learns it from the plan).
+  | { type: "created"; order: StateOrder; customer?: CustomerRecord }
   | { type: "failed"; failure: FailureRecord } // removes the pending intent
   | { type: "status"; name: string; status: StateOrderStatus }
   | { type: "forget"; name: string } // state rm: drops order, intent and failure (not the generation)
@@ -35,7 +38,9 @@ export type JournalEntry =
   | { type: "update-done"; name: string; change: SentSeatChange } // records the change, ends the intent
   // A refusal, or a stop before sending: ends the intent, keeps the failure for the plan to show.
   // failure.lineItemNumber names the line item whose intent ends.
-  | { type: "update-failed"; failure: FailureRecord };
+  | { type: "update-failed"; failure: FailureRecord }
+  // A customer's company name as read from Partner Center (docs/state.md, "Customer names").
+  | { type: "customer"; customer: string; record: CustomerRecord };
 
 /** The key of a line item's pending seat change in `pendingUpdates`. */
 export function selectPendingUpdateKey(name: string, lineItemNumber: number): string {
@@ -65,6 +70,7 @@ export function copyStateMaps(state: StateFile): StateFile {
     failures: { ...state.failures },
     ...(state.generations === undefined ? {} : { generations: { ...state.generations } }),
     ...(state.pendingUpdates === undefined ? {} : { pendingUpdates: { ...state.pendingUpdates } }),
+    ...(state.customers === undefined ? {} : { customers: { ...state.customers } }),
   };
 }
 
@@ -116,6 +122,7 @@ export function foldJournalEntryInPlace(state: StateFile, entry: JournalEntry): 
         state.orders[entry.order.name] = { ...entry.order, replaced: [...earlier, record] };
       }
       // else: a replayed record of an order this one already superseded (recovery): nothing changes.
+      if (entry.customer !== undefined) setCustomer(state, entry.order.customer, entry.customer);
       advanceGeneration(state, entry.order.name);
       delete state.pending[entry.order.name];
       delete state.failures[entry.order.name];
@@ -180,9 +187,18 @@ export function foldJournalEntryInPlace(state: StateFile, entry: JournalEntry): 
       }
       state.failures[entry.failure.name] = entry.failure;
       return;
+    case "customer":
+      setCustomer(state, entry.customer, entry.record);
+      return;
     default:
       assertNever(entry);
   }
+}
+
+/** The slot is replaced whole: replaying the record (recovery) sets the same value again. */
+function setCustomer(state: StateFile, customer: string, record: CustomerRecord): void {
+  state.customers ??= {};
+  state.customers[customer.toLowerCase()] = record;
 }
 
 /** The pending seat changes of one order name, by line item number. */
@@ -216,9 +232,15 @@ function ownSlot<T>(map: Record<string, T>, key: string): T | undefined {
   return Object.prototype.hasOwnProperty.call(map, key) ? map[key] : undefined;
 }
 
-/** Counts entries by type, for history summaries such as "recovered 3 journal records (1 intent, 2 created)". */
-export function countJournalEntries(entries: readonly JournalEntry[]): Record<JournalEntry["type"], number> {
-  const counts: Record<JournalEntry["type"], number> = {
+/**
+ * Counts entries by type, for history summaries such as "recovered 3 journal records (1 intent, 2
+ * created)". Customer names are counted only when there are some, so summaries of runs without
+ * them read as before.
+ */
+export function countJournalEntries(
+  entries: readonly JournalEntry[],
+): Record<Exclude<JournalEntry["type"], "customer">, number> & { customer?: number } {
+  const counts: Record<Exclude<JournalEntry["type"], "customer">, number> & { customer?: number } = {
     intent: 0,
     created: 0,
     failed: 0,
@@ -229,6 +251,6 @@ export function countJournalEntries(entries: readonly JournalEntry[]): Record<Jo
     "update-done": 0,
     "update-failed": 0,
   };
-  for (const entry of entries) counts[entry.type] += 1;
+  for (const entry of entries) counts[entry.type] = (counts[entry.type] ?? 0) + 1;
   return counts;
 }

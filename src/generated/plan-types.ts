@@ -33,6 +33,7 @@ export type PlanDocumentAction = (
       kind?: "create";
       name?: unknown;
       customer?: unknown;
+      companyName?: unknown;
       reason?: unknown;
       content: PlanContent;
       replaces?: {
@@ -43,6 +44,7 @@ export type PlanDocumentAction = (
       kind?: "resume";
       name?: unknown;
       customer?: unknown;
+      companyName?: unknown;
       reason?: unknown;
       intent: PlanIntent;
       adopt?: {
@@ -59,6 +61,7 @@ export type PlanDocumentAction = (
       kind?: "update";
       name?: unknown;
       customer?: unknown;
+      companyName?: unknown;
       reason?: unknown;
       stateOrder: PlanStateOrder;
       /**
@@ -70,6 +73,7 @@ export type PlanDocumentAction = (
       kind?: "no-op";
       name?: unknown;
       customer?: unknown;
+      companyName?: unknown;
       reason?: unknown;
       stateOrder: PlanStateOrder;
       seen: "listed" | "fetched" | "not-yet-visible" | "not-checked";
@@ -79,6 +83,7 @@ export type PlanDocumentAction = (
       kind?: "drift";
       name?: unknown;
       customer?: unknown;
+      companyName?: unknown;
       reason?: unknown;
       stateOrder: PlanStateOrder;
       remote: PlanRemoteOrder | null;
@@ -88,6 +93,7 @@ export type PlanDocumentAction = (
       kind?: "conflict";
       name?: unknown;
       customer?: unknown;
+      companyName?: unknown;
       reason?: unknown;
       stateOrder: PlanStateOrder;
       content: PlanContent;
@@ -97,6 +103,7 @@ export type PlanDocumentAction = (
       kind?: "undeclared";
       name?: unknown;
       customer?: unknown;
+      companyName?: unknown;
       reason?: unknown;
       stateOrder?: PlanStateOrder;
       intent?: PlanIntent;
@@ -105,6 +112,10 @@ export type PlanDocumentAction = (
   kind: "create" | "resume" | "update" | "no-op" | "drift" | "conflict" | "undeclared";
   name: string;
   customer: string;
+  /**
+   * The customer's company name, from state or read by this plan (docs/planning.md); absent when not known. Untrusted text.
+   */
+  companyName?: string;
   reason: string;
 };
 export type Timestamp = string;

@@ -12,11 +12,11 @@ export interface GeneratedValidator {
 }
 
 export const planCompiled = validate0;
-const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/plan.schema.json","title":"orderform plan","description":"A plan made by `orderform plan` (saved with --out, printed with --format json). Plan-owned objects are closed; embedded records owned by other parts (state orders, intents, remote orders) accept added fields so that a compatible addition does not invalidate saved plans.","type":"object","required":["formatVersion","toolVersion","createdAt","state","options","desired","actions","summary","diagnostics"],"additionalProperties":false,"properties":{"formatVersion":{"description":"3: seat changes in place (update actions, summary.update); 2: resumes re-send before adopting (adopt.mode) and options.allowDuplicate; another version is refused.","const":3},"toolVersion":{"type":"string","minLength":1},"createdAt":{"type":"string","format":"date-time"},"state":{"description":"The state the plan was made against; lineage null means there was no state yet (serial 0).","type":"object","required":["lineage","serial"],"additionalProperties":false,"properties":{"lineage":{"oneOf":[{"type":"string","minLength":1},{"type":"null"}]},"serial":{"type":"integer","minimum":0}}},"options":{"type":"object","required":["customers","replace","allowDuplicate"],"additionalProperties":false,"properties":{"customers":{"type":"array","items":{"$ref":"#/$defs/customer"},"uniqueItems":true},"replace":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"allowDuplicate":{"description":"Names whose create may go ahead next to an identical order that nothing in state accounts for (--allow-duplicate).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}},"refresh":{"description":"How far the plan looked at Partner Center (docs/planning.md, \"Refresh\"). Absent: every customer in scope was listed (the default). skipped: --refresh=false, only the customers with work or unconfirmed records were listed, the other orders are trusted as recorded and their drift was not checked. only: --refresh-only, every customer was listed and the plan reports drift alone (drift and unchanged orders, nothing to buy).","enum":["skipped","only"]},"desired":{"type":"array","items":{"$ref":"#/$defs/desiredOrder"}},"actions":{"type":"array","items":{"$ref":"#/$defs/action"}},"summary":{"type":"object","required":["create","update","resume","noop","drift","conflict","undeclared"],"additionalProperties":false,"properties":{"create":{"$ref":"#/$defs/count"},"update":{"$ref":"#/$defs/count"},"resume":{"$ref":"#/$defs/count"},"noop":{"$ref":"#/$defs/count"},"drift":{"$ref":"#/$defs/count"},"conflict":{"$ref":"#/$defs/count"},"undeclared":{"$ref":"#/$defs/count"}}},"diagnostics":{"type":"array","items":{"$ref":"#/$defs/diagnostic"}},"cancellationWindows":{"description":"The placed orders in the plan's scope whose new-commerce cancellation window is open at createdAt: until then their seats can be reduced, or the order cancelled, in Partner Center (docs/subscriptions.md). Absent when there is none.","type":"array","items":{"type":"object","required":["name","customer","orderId","until"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1},"customer":{"$ref":"#/$defs/customer"},"orderId":{"type":"string","minLength":1},"until":{"$ref":"#/$defs/timestamp"}}}}},"$defs":{"count":{"type":"integer","minimum":0},"customer":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"timestamp":{"type":"string","minLength":1},"billingCycle":{"$ref":"state.schema.json#/$defs/billingCycle"},"lineItem":{"description":"The state's line item (schemas/state.schema.json), with the term durations orderform declares (checked first, so that a bad term reports the enum).","allOf":[{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y","P3Y"]},"additionalPartnerIdsOnRecord":{"type":"array","maxItems":5},"renewsTo":{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y"]}}}}},{"$ref":"state.schema.json#/$defs/desiredLineItem"}]},"content":{"description":"The purchase content of an order: what is sent to Partner Center and what state records.","type":"object","required":["customer","billingCycle","lineItems"],"properties":{"customer":{"$ref":"#/$defs/customer"},"billingCycle":{"$ref":"#/$defs/billingCycle"},"partnerOnRecordAttestationAccepted":{"type":"boolean"},"lineItems":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/lineItem"}}}},"desiredOrder":{"allOf":[{"$ref":"#/$defs/content"}],"required":["name"],"properties":{"name":{"type":"string","minLength":1},"source":{"type":"object","required":["file","line","column"],"properties":{"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}},"type":"object"},"remoteOrder":{"type":"object","required":["id","customer","billingCycle","status","creationDate","lineItems"],"properties":{"id":{"type":"string","minLength":1},"alternateId":{"type":"string"},"customer":{"type":"string"},"billingCycle":{"type":"string"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"creationDate":{"$ref":"#/$defs/timestamp"},"lineItems":{"type":"array","items":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"type":"string"},"quantity":{"type":"integer"}}}}}},"stateOrder":{"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"orderId":{"type":"string","minLength":1},"requestId":{"description":"Empty for an imported order: orderform sent no request for it.","type":"string"},"creationDate":{"$ref":"#/$defs/timestamp"},"recordedAt":{"$ref":"#/$defs/timestamp"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/content"},"remoteLineItems":{"type":"array","items":{"type":"object"}},"origin":{"$ref":"state.schema.json#/$defs/origin"}}},"intent":{"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"requestId":{"type":"string","minLength":1},"startedAt":{"$ref":"#/$defs/timestamp"},"content":{"$ref":"#/$defs/content"},"generation":{"type":"integer","minimum":0}}},"seatUpdate":{"description":"One line item's seat change in place; subscriptionId null: not provisioned yet (apply skips it).","type":"object","required":["lineItemNumber","subscriptionId","from","to","window"],"additionalProperties":false,"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"oneOf":[{"type":"string","minLength":1},{"type":"null"}]},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"window":{"oneOf":[{"type":"object","required":["until","source"],"additionalProperties":false,"properties":{"until":{"$ref":"#/$defs/timestamp"},"source":{"enum":["service","policy"]}}},{"type":"null"}]},"pending":{"$ref":"state.schema.json#/$defs/pendingUpdate"}}},"difference":{"description":"One differing field; before is the recorded side, after the declared (conflict, resume) or remote (drift) side; null means absent.","type":"object","required":["path","before","after"],"additionalProperties":false,"properties":{"path":{"type":"string","minLength":1},"before":true,"after":true}},"differences":{"type":"array","items":{"$ref":"#/$defs/difference"}},"actionBase":{"type":"object","required":["kind","name","customer","reason"],"properties":{"kind":{"enum":["create","resume","update","no-op","drift","conflict","undeclared"]},"name":{"type":"string","minLength":1},"customer":{"type":"string"},"reason":{"type":"string","minLength":1}}},"action":{"$ref":"#/$defs/actionBase","oneOf":[{"properties":{"kind":{"const":"create"},"name":true,"customer":true,"reason":true,"content":{"$ref":"#/$defs/content"},"replaces":{"type":"object","required":["orderId"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1}}}},"required":["content"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"resume"},"name":true,"customer":true,"reason":true,"intent":{"$ref":"#/$defs/intent"},"adopt":{"type":"object","required":["orderId","order","mode"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1},"mode":{"description":"fallback: recorded only when the re-sent request cannot be answered; instead: recorded without re-sending (the intent is older than request ids are assumed to be remembered).","enum":["fallback","instead"]},"order":{"$ref":"#/$defs/remoteOrder"}}},"differences":{"$ref":"#/$defs/differences"}},"required":["intent"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"update"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"updates":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/seatUpdate"}}},"required":["stateOrder","updates"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"no-op"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"seen":{"enum":["listed","fetched","not-yet-visible","not-checked"]},"remoteStatus":{"$ref":"state.schema.json#/$defs/orderStatus"}},"required":["stateOrder","seen"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"drift"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"remote":{"oneOf":[{"$ref":"#/$defs/remoteOrder"},{"type":"null"}]},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","remote","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"conflict"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"content":{"$ref":"#/$defs/content"},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","content","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"undeclared"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"intent":{"$ref":"#/$defs/intent"}},"anyOf":[{"type":"object","required":["stateOrder"]},{"type":"object","required":["intent"]}],"additionalProperties":false,"type":"object"}],"type":"object"},"diagnostic":{"type":"object","required":["code","severity","message"],"additionalProperties":false,"properties":{"code":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$"},"severity":{"enum":["error","warning"]},"message":{"type":"string"},"hint":{"type":"string"},"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1},"sourceLine":{"type":"string"}}}}};
+const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/plan.schema.json","title":"orderform plan","description":"A plan made by `orderform plan` (saved with --out, printed with --format json). Plan-owned objects are closed; embedded records owned by other parts (state orders, intents, remote orders) accept added fields so that a compatible addition does not invalidate saved plans.","type":"object","required":["formatVersion","toolVersion","createdAt","state","options","desired","actions","summary","diagnostics"],"additionalProperties":false,"properties":{"formatVersion":{"description":"3: seat changes in place (update actions, summary.update); 2: resumes re-send before adopting (adopt.mode) and options.allowDuplicate; another version is refused.","const":3},"toolVersion":{"type":"string","minLength":1},"createdAt":{"type":"string","format":"date-time"},"state":{"description":"The state the plan was made against; lineage null means there was no state yet (serial 0).","type":"object","required":["lineage","serial"],"additionalProperties":false,"properties":{"lineage":{"oneOf":[{"type":"string","minLength":1},{"type":"null"}]},"serial":{"type":"integer","minimum":0}}},"options":{"type":"object","required":["customers","replace","allowDuplicate"],"additionalProperties":false,"properties":{"customers":{"type":"array","items":{"$ref":"#/$defs/customer"},"uniqueItems":true},"replace":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"allowDuplicate":{"description":"Names whose create may go ahead next to an identical order that nothing in state accounts for (--allow-duplicate).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}},"refresh":{"description":"How far the plan looked at Partner Center (docs/planning.md, \"Refresh\"). Absent: every customer in scope was listed (the default). skipped: --refresh=false, only the customers with work or unconfirmed records were listed, the other orders are trusted as recorded and their drift was not checked. only: --refresh-only, every customer was listed and the plan reports drift alone (drift and unchanged orders, nothing to buy).","enum":["skipped","only"]},"desired":{"type":"array","items":{"$ref":"#/$defs/desiredOrder"}},"actions":{"type":"array","items":{"$ref":"#/$defs/action"}},"summary":{"type":"object","required":["create","update","resume","noop","drift","conflict","undeclared"],"additionalProperties":false,"properties":{"create":{"$ref":"#/$defs/count"},"update":{"$ref":"#/$defs/count"},"resume":{"$ref":"#/$defs/count"},"noop":{"$ref":"#/$defs/count"},"drift":{"$ref":"#/$defs/count"},"conflict":{"$ref":"#/$defs/count"},"undeclared":{"$ref":"#/$defs/count"}}},"diagnostics":{"type":"array","items":{"$ref":"#/$defs/diagnostic"}},"cancellationWindows":{"description":"The placed orders in the plan's scope whose new-commerce cancellation window is open at createdAt: until then their seats can be reduced, or the order cancelled, in Partner Center (docs/subscriptions.md). Absent when there is none.","type":"array","items":{"type":"object","required":["name","customer","orderId","until"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1},"customer":{"$ref":"#/$defs/customer"},"orderId":{"type":"string","minLength":1},"until":{"$ref":"#/$defs/timestamp"}}}}},"$defs":{"count":{"type":"integer","minimum":0},"customer":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"timestamp":{"type":"string","minLength":1},"billingCycle":{"$ref":"state.schema.json#/$defs/billingCycle"},"lineItem":{"description":"The state's line item (schemas/state.schema.json), with the term durations orderform declares (checked first, so that a bad term reports the enum).","allOf":[{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y","P3Y"]},"additionalPartnerIdsOnRecord":{"type":"array","maxItems":5},"renewsTo":{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y"]}}}}},{"$ref":"state.schema.json#/$defs/desiredLineItem"}]},"content":{"description":"The purchase content of an order: what is sent to Partner Center and what state records.","type":"object","required":["customer","billingCycle","lineItems"],"properties":{"customer":{"$ref":"#/$defs/customer"},"billingCycle":{"$ref":"#/$defs/billingCycle"},"partnerOnRecordAttestationAccepted":{"type":"boolean"},"lineItems":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/lineItem"}}}},"desiredOrder":{"allOf":[{"$ref":"#/$defs/content"}],"required":["name"],"properties":{"name":{"type":"string","minLength":1},"source":{"type":"object","required":["file","line","column"],"properties":{"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}},"type":"object"},"remoteOrder":{"type":"object","required":["id","customer","billingCycle","status","creationDate","lineItems"],"properties":{"id":{"type":"string","minLength":1},"alternateId":{"type":"string"},"customer":{"type":"string"},"billingCycle":{"type":"string"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"creationDate":{"$ref":"#/$defs/timestamp"},"lineItems":{"type":"array","items":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"type":"string"},"quantity":{"type":"integer"}}}}}},"stateOrder":{"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"orderId":{"type":"string","minLength":1},"requestId":{"description":"Empty for an imported order: orderform sent no request for it.","type":"string"},"creationDate":{"$ref":"#/$defs/timestamp"},"recordedAt":{"$ref":"#/$defs/timestamp"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/content"},"remoteLineItems":{"type":"array","items":{"type":"object"}},"origin":{"$ref":"state.schema.json#/$defs/origin"}}},"intent":{"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"requestId":{"type":"string","minLength":1},"startedAt":{"$ref":"#/$defs/timestamp"},"content":{"$ref":"#/$defs/content"},"generation":{"type":"integer","minimum":0}}},"seatUpdate":{"description":"One line item's seat change in place; subscriptionId null: not provisioned yet (apply skips it).","type":"object","required":["lineItemNumber","subscriptionId","from","to","window"],"additionalProperties":false,"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"oneOf":[{"type":"string","minLength":1},{"type":"null"}]},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"window":{"oneOf":[{"type":"object","required":["until","source"],"additionalProperties":false,"properties":{"until":{"$ref":"#/$defs/timestamp"},"source":{"enum":["service","policy"]}}},{"type":"null"}]},"pending":{"$ref":"state.schema.json#/$defs/pendingUpdate"}}},"difference":{"description":"One differing field; before is the recorded side, after the declared (conflict, resume) or remote (drift) side; null means absent.","type":"object","required":["path","before","after"],"additionalProperties":false,"properties":{"path":{"type":"string","minLength":1},"before":true,"after":true}},"differences":{"type":"array","items":{"$ref":"#/$defs/difference"}},"actionBase":{"type":"object","required":["kind","name","customer","reason"],"properties":{"kind":{"enum":["create","resume","update","no-op","drift","conflict","undeclared"]},"name":{"type":"string","minLength":1},"customer":{"type":"string"},"companyName":{"description":"The customer's company name, from state or read by this plan (docs/planning.md); absent when not known. Untrusted text.","type":"string"},"reason":{"type":"string","minLength":1}}},"action":{"$ref":"#/$defs/actionBase","oneOf":[{"properties":{"kind":{"const":"create"},"name":true,"customer":true,"companyName":true,"reason":true,"content":{"$ref":"#/$defs/content"},"replaces":{"type":"object","required":["orderId"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1}}}},"required":["content"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"resume"},"name":true,"customer":true,"companyName":true,"reason":true,"intent":{"$ref":"#/$defs/intent"},"adopt":{"type":"object","required":["orderId","order","mode"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1},"mode":{"description":"fallback: recorded only when the re-sent request cannot be answered; instead: recorded without re-sending (the intent is older than request ids are assumed to be remembered).","enum":["fallback","instead"]},"order":{"$ref":"#/$defs/remoteOrder"}}},"differences":{"$ref":"#/$defs/differences"}},"required":["intent"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"update"},"name":true,"customer":true,"companyName":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"updates":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/seatUpdate"}}},"required":["stateOrder","updates"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"no-op"},"name":true,"customer":true,"companyName":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"seen":{"enum":["listed","fetched","not-yet-visible","not-checked"]},"remoteStatus":{"$ref":"state.schema.json#/$defs/orderStatus"}},"required":["stateOrder","seen"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"drift"},"name":true,"customer":true,"companyName":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"remote":{"oneOf":[{"$ref":"#/$defs/remoteOrder"},{"type":"null"}]},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","remote","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"conflict"},"name":true,"customer":true,"companyName":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"content":{"$ref":"#/$defs/content"},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","content","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"undeclared"},"name":true,"customer":true,"companyName":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"intent":{"$ref":"#/$defs/intent"}},"anyOf":[{"type":"object","required":["stateOrder"]},{"type":"object","required":["intent"]}],"additionalProperties":false,"type":"object"}],"type":"object"},"diagnostic":{"type":"object","required":["code","severity","message"],"additionalProperties":false,"properties":{"code":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$"},"severity":{"enum":["error","warning"]},"message":{"type":"string"},"hint":{"type":"string"},"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1},"sourceLine":{"type":"string"}}}}};
 const schema1 = {"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"};
-const schema66 = {"type":"integer","minimum":0};
-const schema73 = {"type":"object","required":["code","severity","message"],"additionalProperties":false,"properties":{"code":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$"},"severity":{"enum":["error","warning"]},"message":{"type":"string"},"hint":{"type":"string"},"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1},"sourceLine":{"type":"string"}}};
-const schema46 = {"type":"string","minLength":1};
+const schema67 = {"type":"integer","minimum":0};
+const schema74 = {"type":"object","required":["code","severity","message"],"additionalProperties":false,"properties":{"code":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$"},"severity":{"enum":["error","warning"]},"message":{"type":"string"},"hint":{"type":"string"},"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1},"sourceLine":{"type":"string"}}};
+const schema47 = {"type":"string","minLength":1};
 const func0 = Object.prototype.hasOwnProperty;
 const func1 = require("ajv/dist/runtime/ucs2length").default;
 const func3 = require("ajv/dist/runtime/equal").default;
@@ -26,7 +26,7 @@ const pattern2 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]*$", "u");
 const schema2 = {"allOf":[{"$ref":"#/$defs/content"}],"required":["name"],"properties":{"name":{"type":"string","minLength":1},"source":{"type":"object","required":["file","line","column"],"properties":{"file":{"type":"string"},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}},"type":"object"};
 const schema3 = {"description":"The purchase content of an order: what is sent to Partner Center and what state records.","type":"object","required":["customer","billingCycle","lineItems"],"properties":{"customer":{"$ref":"#/$defs/customer"},"billingCycle":{"$ref":"#/$defs/billingCycle"},"partnerOnRecordAttestationAccepted":{"type":"boolean"},"lineItems":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/lineItem"}}}};
 const schema13 = {"description":"As normalized from a declaration (any letter case there).","enum":["monthly","annual","triennial","one_time","none"]};
-const schema40 = {"description":"The state's line item (schemas/state.schema.json), with the term durations orderform declares (checked first, so that a bad term reports the enum).","allOf":[{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y","P3Y"]},"additionalPartnerIdsOnRecord":{"type":"array","maxItems":5},"renewsTo":{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y"]}}}}},{"$ref":"state.schema.json#/$defs/desiredLineItem"}]};
+const schema41 = {"description":"The state's line item (schemas/state.schema.json), with the term durations orderform declares (checked first, so that a bad term reports the enum).","allOf":[{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y","P3Y"]},"additionalPartnerIdsOnRecord":{"type":"array","maxItems":5},"renewsTo":{"type":"object","properties":{"termDuration":{"enum":["P1M","P1Y"]}}}}},{"$ref":"state.schema.json#/$defs/desiredLineItem"}]};
 const schema14 = {"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"$ref":"#/$defs/nonEmptyString"},"quantity":{"type":"integer","minimum":1},"termDuration":{"type":"string"},"friendlyName":{"type":"string"},"partnerIdOnRecord":{"type":"string"},"additionalPartnerIdsOnRecord":{"type":"array","items":{"type":"string"}},"attestationAccepted":{"type":"boolean"},"renewsTo":{"type":"object","required":["termDuration"],"properties":{"termDuration":{"type":"string"}}},"provisioningContext":{"type":"object","additionalProperties":{"type":"string"}},"promotionId":{"type":"string"}}};
 const schema7 = {"type":"string","minLength":1};
 
@@ -329,7 +329,7 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.termDuration !== undefined){
 let data0 = data.termDuration;
 if(!(((data0 === "P1M") || (data0 === "P1Y")) || (data0 === "P3Y"))){
-const err0 = {instancePath:instancePath+"/termDuration",schemaPath:"#/allOf/0/properties/termDuration/enum",keyword:"enum",params:{allowedValues: schema40.allOf[0].properties.termDuration.enum},message:"must be equal to one of the allowed values"};
+const err0 = {instancePath:instancePath+"/termDuration",schemaPath:"#/allOf/0/properties/termDuration/enum",keyword:"enum",params:{allowedValues: schema41.allOf[0].properties.termDuration.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -370,7 +370,7 @@ if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 if(data2.termDuration !== undefined){
 let data3 = data2.termDuration;
 if(!((data3 === "P1M") || (data3 === "P1Y"))){
-const err3 = {instancePath:instancePath+"/renewsTo/termDuration",schemaPath:"#/allOf/0/properties/renewsTo/properties/termDuration/enum",keyword:"enum",params:{allowedValues: schema40.allOf[0].properties.renewsTo.properties.termDuration.enum},message:"must be equal to one of the allowed values"};
+const err3 = {instancePath:instancePath+"/renewsTo/termDuration",schemaPath:"#/allOf/0/properties/renewsTo/properties/termDuration/enum",keyword:"enum",params:{allowedValues: schema41.allOf[0].properties.renewsTo.properties.termDuration.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -726,10 +726,10 @@ return errors === 0;
 }
 validate1.evaluated = {"props":{"name":true,"source":true,"customer":true,"billingCycle":true,"partnerOnRecordAttestationAccepted":true,"lineItems":true},"dynamicProps":false,"dynamicItems":false};
 
-const schema43 = {"$ref":"#/$defs/actionBase","oneOf":[{"properties":{"kind":{"const":"create"},"name":true,"customer":true,"reason":true,"content":{"$ref":"#/$defs/content"},"replaces":{"type":"object","required":["orderId"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1}}}},"required":["content"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"resume"},"name":true,"customer":true,"reason":true,"intent":{"$ref":"#/$defs/intent"},"adopt":{"type":"object","required":["orderId","order","mode"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1},"mode":{"description":"fallback: recorded only when the re-sent request cannot be answered; instead: recorded without re-sending (the intent is older than request ids are assumed to be remembered).","enum":["fallback","instead"]},"order":{"$ref":"#/$defs/remoteOrder"}}},"differences":{"$ref":"#/$defs/differences"}},"required":["intent"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"update"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"updates":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/seatUpdate"}}},"required":["stateOrder","updates"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"no-op"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"seen":{"enum":["listed","fetched","not-yet-visible","not-checked"]},"remoteStatus":{"$ref":"state.schema.json#/$defs/orderStatus"}},"required":["stateOrder","seen"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"drift"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"remote":{"oneOf":[{"$ref":"#/$defs/remoteOrder"},{"type":"null"}]},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","remote","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"conflict"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"content":{"$ref":"#/$defs/content"},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","content","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"undeclared"},"name":true,"customer":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"intent":{"$ref":"#/$defs/intent"}},"anyOf":[{"type":"object","required":["stateOrder"]},{"type":"object","required":["intent"]}],"additionalProperties":false,"type":"object"}],"type":"object"};
-const schema44 = {"type":"object","required":["kind","name","customer","reason"],"properties":{"kind":{"enum":["create","resume","update","no-op","drift","conflict","undeclared"]},"name":{"type":"string","minLength":1},"customer":{"type":"string"},"reason":{"type":"string","minLength":1}}};
+const schema44 = {"$ref":"#/$defs/actionBase","oneOf":[{"properties":{"kind":{"const":"create"},"name":true,"customer":true,"companyName":true,"reason":true,"content":{"$ref":"#/$defs/content"},"replaces":{"type":"object","required":["orderId"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1}}}},"required":["content"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"resume"},"name":true,"customer":true,"companyName":true,"reason":true,"intent":{"$ref":"#/$defs/intent"},"adopt":{"type":"object","required":["orderId","order","mode"],"additionalProperties":false,"properties":{"orderId":{"type":"string","minLength":1},"mode":{"description":"fallback: recorded only when the re-sent request cannot be answered; instead: recorded without re-sending (the intent is older than request ids are assumed to be remembered).","enum":["fallback","instead"]},"order":{"$ref":"#/$defs/remoteOrder"}}},"differences":{"$ref":"#/$defs/differences"}},"required":["intent"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"update"},"name":true,"customer":true,"companyName":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"updates":{"type":"array","minItems":1,"items":{"$ref":"#/$defs/seatUpdate"}}},"required":["stateOrder","updates"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"no-op"},"name":true,"customer":true,"companyName":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"seen":{"enum":["listed","fetched","not-yet-visible","not-checked"]},"remoteStatus":{"$ref":"state.schema.json#/$defs/orderStatus"}},"required":["stateOrder","seen"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"drift"},"name":true,"customer":true,"companyName":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"remote":{"oneOf":[{"$ref":"#/$defs/remoteOrder"},{"type":"null"}]},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","remote","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"conflict"},"name":true,"customer":true,"companyName":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"content":{"$ref":"#/$defs/content"},"differences":{"$ref":"#/$defs/differences","minItems":1,"type":"array"}},"required":["stateOrder","content","differences"],"additionalProperties":false,"type":"object"},{"properties":{"kind":{"const":"undeclared"},"name":true,"customer":true,"companyName":true,"reason":true,"stateOrder":{"$ref":"#/$defs/stateOrder"},"intent":{"$ref":"#/$defs/intent"}},"anyOf":[{"type":"object","required":["stateOrder"]},{"type":"object","required":["intent"]}],"additionalProperties":false,"type":"object"}],"type":"object"};
+const schema45 = {"type":"object","required":["kind","name","customer","reason"],"properties":{"kind":{"enum":["create","resume","update","no-op","drift","conflict","undeclared"]},"name":{"type":"string","minLength":1},"customer":{"type":"string"},"companyName":{"description":"The customer's company name, from state or read by this plan (docs/planning.md); absent when not known. Untrusted text.","type":"string"},"reason":{"type":"string","minLength":1}}};
 const schema10 = {"enum":["pending","completed","cancelled","unknown"]};
-const schema45 = {"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"requestId":{"type":"string","minLength":1},"startedAt":{"$ref":"#/$defs/timestamp"},"content":{"$ref":"#/$defs/content"},"generation":{"type":"integer","minimum":0}}};
+const schema46 = {"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"requestId":{"type":"string","minLength":1},"startedAt":{"$ref":"#/$defs/timestamp"},"content":{"$ref":"#/$defs/content"},"generation":{"type":"integer","minimum":0}}};
 
 function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -926,7 +926,7 @@ return errors === 0;
 }
 validate32.evaluated = {"props":{"name":true,"customer":true,"requestId":true,"startedAt":true,"content":true,"generation":true},"dynamicProps":false,"dynamicItems":false};
 
-const schema47 = {"type":"object","required":["id","customer","billingCycle","status","creationDate","lineItems"],"properties":{"id":{"type":"string","minLength":1},"alternateId":{"type":"string"},"customer":{"type":"string"},"billingCycle":{"type":"string"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"creationDate":{"$ref":"#/$defs/timestamp"},"lineItems":{"type":"array","items":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"type":"string"},"quantity":{"type":"integer"}}}}}};
+const schema48 = {"type":"object","required":["id","customer","billingCycle","status","creationDate","lineItems"],"properties":{"id":{"type":"string","minLength":1},"alternateId":{"type":"string"},"customer":{"type":"string"},"billingCycle":{"type":"string"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"creationDate":{"$ref":"#/$defs/timestamp"},"lineItems":{"type":"array","items":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"type":"string"},"quantity":{"type":"integer"}}}}}};
 
 function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1225,8 +1225,8 @@ return errors === 0;
 }
 validate35.evaluated = {"props":{"id":true,"alternateId":true,"customer":true,"billingCycle":true,"status":true,"creationDate":true,"lineItems":true},"dynamicProps":false,"dynamicItems":false};
 
-const schema50 = {"type":"array","items":{"$ref":"#/$defs/difference"}};
-const schema51 = {"description":"One differing field; before is the recorded side, after the declared (conflict, resume) or remote (drift) side; null means absent.","type":"object","required":["path","before","after"],"additionalProperties":false,"properties":{"path":{"type":"string","minLength":1},"before":true,"after":true}};
+const schema51 = {"type":"array","items":{"$ref":"#/$defs/difference"}};
+const schema52 = {"description":"One differing field; before is the recorded side, after the declared (conflict, resume) or remote (drift) side; null means absent.","type":"object","required":["path","before","after"],"additionalProperties":false,"properties":{"path":{"type":"string","minLength":1},"before":true,"after":true}};
 
 function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1338,7 +1338,7 @@ return errors === 0;
 }
 validate37.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema52 = {"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"orderId":{"type":"string","minLength":1},"requestId":{"description":"Empty for an imported order: orderform sent no request for it.","type":"string"},"creationDate":{"$ref":"#/$defs/timestamp"},"recordedAt":{"$ref":"#/$defs/timestamp"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/content"},"remoteLineItems":{"type":"array","items":{"type":"object"}},"origin":{"$ref":"state.schema.json#/$defs/origin"}}};
+const schema53 = {"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"type":"string","minLength":1},"customer":{"type":"string"},"orderId":{"type":"string","minLength":1},"requestId":{"description":"Empty for an imported order: orderform sent no request for it.","type":"string"},"creationDate":{"$ref":"#/$defs/timestamp"},"recordedAt":{"$ref":"#/$defs/timestamp"},"status":{"$ref":"state.schema.json#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/content"},"remoteLineItems":{"type":"array","items":{"type":"object"}},"origin":{"$ref":"state.schema.json#/$defs/origin"}}};
 const schema19 = {"description":"How the record came to be: placed by apply, adopted from a listed order, or imported.","enum":["created","adopted","imported"]};
 
 function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -1643,8 +1643,8 @@ return errors === 0;
 }
 validate39.evaluated = {"props":{"name":true,"customer":true,"orderId":true,"requestId":true,"creationDate":true,"recordedAt":true,"status":true,"applied":true,"remoteLineItems":true,"origin":true},"dynamicProps":false,"dynamicItems":false};
 
-const schema57 = {"description":"One line item's seat change in place; subscriptionId null: not provisioned yet (apply skips it).","type":"object","required":["lineItemNumber","subscriptionId","from","to","window"],"additionalProperties":false,"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"oneOf":[{"type":"string","minLength":1},{"type":"null"}]},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"window":{"oneOf":[{"type":"object","required":["until","source"],"additionalProperties":false,"properties":{"until":{"$ref":"#/$defs/timestamp"},"source":{"enum":["service","policy"]}}},{"type":"null"}]},"pending":{"$ref":"state.schema.json#/$defs/pendingUpdate"}}};
-const schema33 = {"type":"object","required":["name","customer","orderId","lineItemNumber","subscriptionId","from","to","requestId","startedAt"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"}}};
+const schema58 = {"description":"One line item's seat change in place; subscriptionId null: not provisioned yet (apply skips it).","type":"object","required":["lineItemNumber","subscriptionId","from","to","window"],"additionalProperties":false,"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"oneOf":[{"type":"string","minLength":1},{"type":"null"}]},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"window":{"oneOf":[{"type":"object","required":["until","source"],"additionalProperties":false,"properties":{"until":{"$ref":"#/$defs/timestamp"},"source":{"enum":["service","policy"]}}},{"type":"null"}]},"pending":{"$ref":"state.schema.json#/$defs/pendingUpdate"}}};
+const schema34 = {"type":"object","required":["name","customer","orderId","lineItemNumber","subscriptionId","from","to","requestId","startedAt"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"}}};
 
 function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2268,7 +2268,7 @@ errors++;
 if(data4.source !== undefined){
 let data6 = data4.source;
 if(!((data6 === "service") || (data6 === "policy"))){
-const err21 = {instancePath:instancePath+"/window/source",schemaPath:"#/properties/window/oneOf/0/properties/source/enum",keyword:"enum",params:{allowedValues: schema57.properties.window.oneOf[0].properties.source.enum},message:"must be equal to one of the allowed values"};
+const err21 = {instancePath:instancePath+"/window/source",schemaPath:"#/properties/window/oneOf/0/properties/source/enum",keyword:"enum",params:{allowedValues: schema58.properties.window.oneOf[0].properties.source.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2425,7 +2425,7 @@ errors++;
 if(data.kind !== undefined){
 let data0 = data.kind;
 if(!(((((((data0 === "create") || (data0 === "resume")) || (data0 === "update")) || (data0 === "no-op")) || (data0 === "drift")) || (data0 === "conflict")) || (data0 === "undeclared"))){
-const err5 = {instancePath:instancePath+"/kind",schemaPath:"#/$defs/actionBase/properties/kind/enum",keyword:"enum",params:{allowedValues: schema44.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/kind",schemaPath:"#/$defs/actionBase/properties/kind/enum",keyword:"enum",params:{allowedValues: schema45.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2472,11 +2472,9 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.reason !== undefined){
-let data3 = data.reason;
-if(typeof data3 === "string"){
-if(func1(data3) < 1){
-const err9 = {instancePath:instancePath+"/reason",schemaPath:"#/$defs/actionBase/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data.companyName !== undefined){
+if(typeof data.companyName !== "string"){
+const err9 = {instancePath:instancePath+"/companyName",schemaPath:"#/$defs/actionBase/properties/companyName/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2486,8 +2484,11 @@ vErrors.push(err9);
 errors++;
 }
 }
-else {
-const err10 = {instancePath:instancePath+"/reason",schemaPath:"#/$defs/actionBase/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.reason !== undefined){
+let data4 = data.reason;
+if(typeof data4 === "string"){
+if(func1(data4) < 1){
+const err10 = {instancePath:instancePath+"/reason",schemaPath:"#/$defs/actionBase/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2497,9 +2498,8 @@ vErrors.push(err10);
 errors++;
 }
 }
-}
 else {
-const err11 = {instancePath,schemaPath:"#/$defs/actionBase/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err11 = {instancePath:instancePath+"/reason",schemaPath:"#/$defs/actionBase/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2508,13 +2508,10 @@ vErrors.push(err11);
 }
 errors++;
 }
-const _errs10 = errors;
-let valid2 = false;
-let passing0 = null;
-const _errs11 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.content === undefined){
-const err12 = {instancePath,schemaPath:"#/oneOf/0/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/$defs/actionBase/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2523,9 +2520,13 @@ vErrors.push(err12);
 }
 errors++;
 }
-for(const key0 in data){
-if(!((((((key0 === "kind") || (key0 === "name")) || (key0 === "customer")) || (key0 === "reason")) || (key0 === "content")) || (key0 === "replaces"))){
-const err13 = {instancePath,schemaPath:"#/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+const _errs12 = errors;
+let valid2 = false;
+let passing0 = null;
+const _errs13 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.content === undefined){
+const err13 = {instancePath,schemaPath:"#/oneOf/0/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2534,15 +2535,26 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-if(data.kind !== undefined){
-if("create" !== data.kind){
-const err14 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/0/properties/kind/const",keyword:"const",params:{allowedValue: "create"},message:"must be equal to constant"};
+for(const key0 in data){
+if(!(((((((key0 === "kind") || (key0 === "name")) || (key0 === "customer")) || (key0 === "companyName")) || (key0 === "reason")) || (key0 === "content")) || (key0 === "replaces"))){
+const err14 = {instancePath,schemaPath:"#/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err14];
 }
 else {
 vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+if("create" !== data.kind){
+const err15 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/0/properties/kind/const",keyword:"const",params:{allowedValue: "create"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
 }
 errors++;
 }
@@ -2554,21 +2566,10 @@ errors = vErrors.length;
 }
 }
 if(data.replaces !== undefined){
-let data6 = data.replaces;
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-if(data6.orderId === undefined){
-const err15 = {instancePath:instancePath+"/replaces",schemaPath:"#/oneOf/0/properties/replaces/required",keyword:"required",params:{missingProperty: "orderId"},message:"must have required property '"+"orderId"+"'"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-for(const key1 in data6){
-if(!(key1 === "orderId")){
-const err16 = {instancePath:instancePath+"/replaces",schemaPath:"#/oneOf/0/properties/replaces/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+let data7 = data.replaces;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.orderId === undefined){
+const err16 = {instancePath:instancePath+"/replaces",schemaPath:"#/oneOf/0/properties/replaces/required",keyword:"required",params:{missingProperty: "orderId"},message:"must have required property '"+"orderId"+"'"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2577,12 +2578,9 @@ vErrors.push(err16);
 }
 errors++;
 }
-}
-if(data6.orderId !== undefined){
-let data7 = data6.orderId;
-if(typeof data7 === "string"){
-if(func1(data7) < 1){
-const err17 = {instancePath:instancePath+"/replaces/orderId",schemaPath:"#/oneOf/0/properties/replaces/properties/orderId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+for(const key1 in data7){
+if(!(key1 === "orderId")){
+const err17 = {instancePath:instancePath+"/replaces",schemaPath:"#/oneOf/0/properties/replaces/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2592,8 +2590,11 @@ vErrors.push(err17);
 errors++;
 }
 }
-else {
-const err18 = {instancePath:instancePath+"/replaces/orderId",schemaPath:"#/oneOf/0/properties/replaces/properties/orderId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.orderId !== undefined){
+let data8 = data7.orderId;
+if(typeof data8 === "string"){
+if(func1(data8) < 1){
+const err18 = {instancePath:instancePath+"/replaces/orderId",schemaPath:"#/oneOf/0/properties/replaces/properties/orderId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2603,9 +2604,8 @@ vErrors.push(err18);
 errors++;
 }
 }
-}
 else {
-const err19 = {instancePath:instancePath+"/replaces",schemaPath:"#/oneOf/0/properties/replaces/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err19 = {instancePath:instancePath+"/replaces/orderId",schemaPath:"#/oneOf/0/properties/replaces/properties/orderId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2617,7 +2617,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath,schemaPath:"#/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err20 = {instancePath:instancePath+"/replaces",schemaPath:"#/oneOf/0/properties/replaces/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2626,16 +2626,10 @@ vErrors.push(err20);
 }
 errors++;
 }
-var _valid0 = _errs11 === errors;
-if(_valid0){
-valid2 = true;
-passing0 = 0;
-var props0 = true;
 }
-const _errs21 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.intent === undefined){
-const err21 = {instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: "intent"},message:"must have required property '"+"intent"+"'"};
+}
+else {
+const err21 = {instancePath,schemaPath:"#/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2644,9 +2638,16 @@ vErrors.push(err21);
 }
 errors++;
 }
-for(const key2 in data){
-if(!(((((((key2 === "kind") || (key2 === "name")) || (key2 === "customer")) || (key2 === "reason")) || (key2 === "intent")) || (key2 === "adopt")) || (key2 === "differences"))){
-const err22 = {instancePath,schemaPath:"#/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+var _valid0 = _errs13 === errors;
+if(_valid0){
+valid2 = true;
+passing0 = 0;
+var props0 = true;
+}
+const _errs23 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.intent === undefined){
+const err22 = {instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: "intent"},message:"must have required property '"+"intent"+"'"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2655,15 +2656,26 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-if(data.kind !== undefined){
-if("resume" !== data.kind){
-const err23 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/1/properties/kind/const",keyword:"const",params:{allowedValue: "resume"},message:"must be equal to constant"};
+for(const key2 in data){
+if(!((((((((key2 === "kind") || (key2 === "name")) || (key2 === "customer")) || (key2 === "companyName")) || (key2 === "reason")) || (key2 === "intent")) || (key2 === "adopt")) || (key2 === "differences"))){
+const err23 = {instancePath,schemaPath:"#/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err23];
 }
 else {
 vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+if("resume" !== data.kind){
+const err24 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/1/properties/kind/const",keyword:"const",params:{allowedValue: "resume"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
 }
 errors++;
 }
@@ -2675,20 +2687,10 @@ errors = vErrors.length;
 }
 }
 if(data.adopt !== undefined){
-let data10 = data.adopt;
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-if(data10.orderId === undefined){
-const err24 = {instancePath:instancePath+"/adopt",schemaPath:"#/oneOf/1/properties/adopt/required",keyword:"required",params:{missingProperty: "orderId"},message:"must have required property '"+"orderId"+"'"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-if(data10.order === undefined){
-const err25 = {instancePath:instancePath+"/adopt",schemaPath:"#/oneOf/1/properties/adopt/required",keyword:"required",params:{missingProperty: "order"},message:"must have required property '"+"order"+"'"};
+let data11 = data.adopt;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(data11.orderId === undefined){
+const err25 = {instancePath:instancePath+"/adopt",schemaPath:"#/oneOf/1/properties/adopt/required",keyword:"required",params:{missingProperty: "orderId"},message:"must have required property '"+"orderId"+"'"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -2697,8 +2699,8 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(data10.mode === undefined){
-const err26 = {instancePath:instancePath+"/adopt",schemaPath:"#/oneOf/1/properties/adopt/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'"};
+if(data11.order === undefined){
+const err26 = {instancePath:instancePath+"/adopt",schemaPath:"#/oneOf/1/properties/adopt/required",keyword:"required",params:{missingProperty: "order"},message:"must have required property '"+"order"+"'"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2707,9 +2709,8 @@ vErrors.push(err26);
 }
 errors++;
 }
-for(const key3 in data10){
-if(!(((key3 === "orderId") || (key3 === "mode")) || (key3 === "order"))){
-const err27 = {instancePath:instancePath+"/adopt",schemaPath:"#/oneOf/1/properties/adopt/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(data11.mode === undefined){
+const err27 = {instancePath:instancePath+"/adopt",schemaPath:"#/oneOf/1/properties/adopt/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2718,12 +2719,9 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-if(data10.orderId !== undefined){
-let data11 = data10.orderId;
-if(typeof data11 === "string"){
-if(func1(data11) < 1){
-const err28 = {instancePath:instancePath+"/adopt/orderId",schemaPath:"#/oneOf/1/properties/adopt/properties/orderId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+for(const key3 in data11){
+if(!(((key3 === "orderId") || (key3 === "mode")) || (key3 === "order"))){
+const err28 = {instancePath:instancePath+"/adopt",schemaPath:"#/oneOf/1/properties/adopt/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -2733,8 +2731,11 @@ vErrors.push(err28);
 errors++;
 }
 }
-else {
-const err29 = {instancePath:instancePath+"/adopt/orderId",schemaPath:"#/oneOf/1/properties/adopt/properties/orderId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data11.orderId !== undefined){
+let data12 = data11.orderId;
+if(typeof data12 === "string"){
+if(func1(data12) < 1){
+const err29 = {instancePath:instancePath+"/adopt/orderId",schemaPath:"#/oneOf/1/properties/adopt/properties/orderId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -2744,10 +2745,8 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data10.mode !== undefined){
-let data12 = data10.mode;
-if(!((data12 === "fallback") || (data12 === "instead"))){
-const err30 = {instancePath:instancePath+"/adopt/mode",schemaPath:"#/oneOf/1/properties/adopt/properties/mode/enum",keyword:"enum",params:{allowedValues: schema43.oneOf[1].properties.adopt.properties.mode.enum},message:"must be equal to one of the allowed values"};
+else {
+const err30 = {instancePath:instancePath+"/adopt/orderId",schemaPath:"#/oneOf/1/properties/adopt/properties/orderId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -2757,20 +2756,33 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data10.order !== undefined){
-if(!(validate35(data10.order, {instancePath:instancePath+"/adopt/order",parentData:data10,parentDataProperty:"order",rootData,dynamicAnchors}))){
+if(data11.mode !== undefined){
+let data13 = data11.mode;
+if(!((data13 === "fallback") || (data13 === "instead"))){
+const err31 = {instancePath:instancePath+"/adopt/mode",schemaPath:"#/oneOf/1/properties/adopt/properties/mode/enum",keyword:"enum",params:{allowedValues: schema44.oneOf[1].properties.adopt.properties.mode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data11.order !== undefined){
+if(!(validate35(data11.order, {instancePath:instancePath+"/adopt/order",parentData:data11,parentDataProperty:"order",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err31 = {instancePath:instancePath+"/adopt",schemaPath:"#/oneOf/1/properties/adopt/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err32 = {instancePath:instancePath+"/adopt",schemaPath:"#/oneOf/1/properties/adopt/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err31];
+vErrors = [err32];
 }
 else {
-vErrors.push(err31);
+vErrors.push(err32);
 }
 errors++;
 }
@@ -2783,16 +2795,16 @@ errors = vErrors.length;
 }
 }
 else {
-const err32 = {instancePath,schemaPath:"#/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err33 = {instancePath,schemaPath:"#/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err32];
+vErrors = [err33];
 }
 else {
-vErrors.push(err32);
+vErrors.push(err33);
 }
 errors++;
 }
-var _valid0 = _errs21 === errors;
+var _valid0 = _errs23 === errors;
 if(_valid0 && valid2){
 valid2 = false;
 passing0 = [passing0, 1];
@@ -2805,20 +2817,10 @@ if(props0 !== true){
 props0 = true;
 }
 }
-const _errs34 = errors;
+const _errs36 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.stateOrder === undefined){
-const err33 = {instancePath,schemaPath:"#/oneOf/2/required",keyword:"required",params:{missingProperty: "stateOrder"},message:"must have required property '"+"stateOrder"+"'"};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-if(data.updates === undefined){
-const err34 = {instancePath,schemaPath:"#/oneOf/2/required",keyword:"required",params:{missingProperty: "updates"},message:"must have required property '"+"updates"+"'"};
+const err34 = {instancePath,schemaPath:"#/oneOf/2/required",keyword:"required",params:{missingProperty: "stateOrder"},message:"must have required property '"+"stateOrder"+"'"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -2827,9 +2829,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-for(const key4 in data){
-if(!((((((key4 === "kind") || (key4 === "name")) || (key4 === "customer")) || (key4 === "reason")) || (key4 === "stateOrder")) || (key4 === "updates"))){
-const err35 = {instancePath,schemaPath:"#/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(data.updates === undefined){
+const err35 = {instancePath,schemaPath:"#/oneOf/2/required",keyword:"required",params:{missingProperty: "updates"},message:"must have required property '"+"updates"+"'"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -2838,15 +2839,26 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-if(data.kind !== undefined){
-if("update" !== data.kind){
-const err36 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/2/properties/kind/const",keyword:"const",params:{allowedValue: "update"},message:"must be equal to constant"};
+for(const key4 in data){
+if(!(((((((key4 === "kind") || (key4 === "name")) || (key4 === "customer")) || (key4 === "companyName")) || (key4 === "reason")) || (key4 === "stateOrder")) || (key4 === "updates"))){
+const err36 = {instancePath,schemaPath:"#/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err36];
 }
 else {
 vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+if("update" !== data.kind){
+const err37 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/2/properties/kind/const",keyword:"const",params:{allowedValue: "update"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
 }
 errors++;
 }
@@ -2858,28 +2870,10 @@ errors = vErrors.length;
 }
 }
 if(data.updates !== undefined){
-let data17 = data.updates;
-if(Array.isArray(data17)){
-if(data17.length < 1){
-const err37 = {instancePath:instancePath+"/updates",schemaPath:"#/oneOf/2/properties/updates/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-const len0 = data17.length;
-for(let i0=0; i0<len0; i0++){
-if(!(validate42(data17[i0], {instancePath:instancePath+"/updates/" + i0,parentData:data17,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err38 = {instancePath:instancePath+"/updates",schemaPath:"#/oneOf/2/properties/updates/type",keyword:"type",params:{type: "array"},message:"must be array"};
+let data18 = data.updates;
+if(Array.isArray(data18)){
+if(data18.length < 1){
+const err38 = {instancePath:instancePath+"/updates",schemaPath:"#/oneOf/2/properties/updates/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -2888,10 +2882,16 @@ vErrors.push(err38);
 }
 errors++;
 }
+const len0 = data18.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate42(data18[i0], {instancePath:instancePath+"/updates/" + i0,parentData:data18,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+errors = vErrors.length;
+}
 }
 }
 else {
-const err39 = {instancePath,schemaPath:"#/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err39 = {instancePath:instancePath+"/updates",schemaPath:"#/oneOf/2/properties/updates/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -2900,7 +2900,19 @@ vErrors.push(err39);
 }
 errors++;
 }
-var _valid0 = _errs34 === errors;
+}
+}
+else {
+const err40 = {instancePath,schemaPath:"#/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+var _valid0 = _errs36 === errors;
 if(_valid0 && valid2){
 valid2 = false;
 passing0 = [passing0, 2];
@@ -2913,20 +2925,10 @@ if(props0 !== true){
 props0 = true;
 }
 }
-const _errs42 = errors;
+const _errs44 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.stateOrder === undefined){
-const err40 = {instancePath,schemaPath:"#/oneOf/3/required",keyword:"required",params:{missingProperty: "stateOrder"},message:"must have required property '"+"stateOrder"+"'"};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-if(data.seen === undefined){
-const err41 = {instancePath,schemaPath:"#/oneOf/3/required",keyword:"required",params:{missingProperty: "seen"},message:"must have required property '"+"seen"+"'"};
+const err41 = {instancePath,schemaPath:"#/oneOf/3/required",keyword:"required",params:{missingProperty: "stateOrder"},message:"must have required property '"+"stateOrder"+"'"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -2935,9 +2937,8 @@ vErrors.push(err41);
 }
 errors++;
 }
-for(const key5 in data){
-if(!(((((((key5 === "kind") || (key5 === "name")) || (key5 === "customer")) || (key5 === "reason")) || (key5 === "stateOrder")) || (key5 === "seen")) || (key5 === "remoteStatus"))){
-const err42 = {instancePath,schemaPath:"#/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(data.seen === undefined){
+const err42 = {instancePath,schemaPath:"#/oneOf/3/required",keyword:"required",params:{missingProperty: "seen"},message:"must have required property '"+"seen"+"'"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -2946,15 +2947,26 @@ vErrors.push(err42);
 }
 errors++;
 }
-}
-if(data.kind !== undefined){
-if("no-op" !== data.kind){
-const err43 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/3/properties/kind/const",keyword:"const",params:{allowedValue: "no-op"},message:"must be equal to constant"};
+for(const key5 in data){
+if(!((((((((key5 === "kind") || (key5 === "name")) || (key5 === "customer")) || (key5 === "companyName")) || (key5 === "reason")) || (key5 === "stateOrder")) || (key5 === "seen")) || (key5 === "remoteStatus"))){
+const err43 = {instancePath,schemaPath:"#/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err43];
 }
 else {
 vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+if("no-op" !== data.kind){
+const err44 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/3/properties/kind/const",keyword:"const",params:{allowedValue: "no-op"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
 }
 errors++;
 }
@@ -2966,22 +2978,9 @@ errors = vErrors.length;
 }
 }
 if(data.seen !== undefined){
-let data21 = data.seen;
-if(!((((data21 === "listed") || (data21 === "fetched")) || (data21 === "not-yet-visible")) || (data21 === "not-checked"))){
-const err44 = {instancePath:instancePath+"/seen",schemaPath:"#/oneOf/3/properties/seen/enum",keyword:"enum",params:{allowedValues: schema43.oneOf[3].properties.seen.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err44];
-}
-else {
-vErrors.push(err44);
-}
-errors++;
-}
-}
-if(data.remoteStatus !== undefined){
-let data22 = data.remoteStatus;
-if(!((((data22 === "pending") || (data22 === "completed")) || (data22 === "cancelled")) || (data22 === "unknown"))){
-const err45 = {instancePath:instancePath+"/remoteStatus",schemaPath:"state.schema.json#/$defs/orderStatus/enum",keyword:"enum",params:{allowedValues: schema10.enum},message:"must be equal to one of the allowed values"};
+let data22 = data.seen;
+if(!((((data22 === "listed") || (data22 === "fetched")) || (data22 === "not-yet-visible")) || (data22 === "not-checked"))){
+const err45 = {instancePath:instancePath+"/seen",schemaPath:"#/oneOf/3/properties/seen/enum",keyword:"enum",params:{allowedValues: schema44.oneOf[3].properties.seen.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -2991,9 +2990,10 @@ vErrors.push(err45);
 errors++;
 }
 }
-}
-else {
-const err46 = {instancePath,schemaPath:"#/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.remoteStatus !== undefined){
+let data23 = data.remoteStatus;
+if(!((((data23 === "pending") || (data23 === "completed")) || (data23 === "cancelled")) || (data23 === "unknown"))){
+const err46 = {instancePath:instancePath+"/remoteStatus",schemaPath:"state.schema.json#/$defs/orderStatus/enum",keyword:"enum",params:{allowedValues: schema10.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -3002,7 +3002,19 @@ vErrors.push(err46);
 }
 errors++;
 }
-var _valid0 = _errs42 === errors;
+}
+}
+else {
+const err47 = {instancePath,schemaPath:"#/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+var _valid0 = _errs44 === errors;
 if(_valid0 && valid2){
 valid2 = false;
 passing0 = [passing0, 3];
@@ -3015,20 +3027,10 @@ if(props0 !== true){
 props0 = true;
 }
 }
-const _errs50 = errors;
+const _errs52 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.stateOrder === undefined){
-const err47 = {instancePath,schemaPath:"#/oneOf/4/required",keyword:"required",params:{missingProperty: "stateOrder"},message:"must have required property '"+"stateOrder"+"'"};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
-if(data.remote === undefined){
-const err48 = {instancePath,schemaPath:"#/oneOf/4/required",keyword:"required",params:{missingProperty: "remote"},message:"must have required property '"+"remote"+"'"};
+const err48 = {instancePath,schemaPath:"#/oneOf/4/required",keyword:"required",params:{missingProperty: "stateOrder"},message:"must have required property '"+"stateOrder"+"'"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -3037,8 +3039,8 @@ vErrors.push(err48);
 }
 errors++;
 }
-if(data.differences === undefined){
-const err49 = {instancePath,schemaPath:"#/oneOf/4/required",keyword:"required",params:{missingProperty: "differences"},message:"must have required property '"+"differences"+"'"};
+if(data.remote === undefined){
+const err49 = {instancePath,schemaPath:"#/oneOf/4/required",keyword:"required",params:{missingProperty: "remote"},message:"must have required property '"+"remote"+"'"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -3047,9 +3049,8 @@ vErrors.push(err49);
 }
 errors++;
 }
-for(const key6 in data){
-if(!(((((((key6 === "kind") || (key6 === "name")) || (key6 === "customer")) || (key6 === "reason")) || (key6 === "stateOrder")) || (key6 === "remote")) || (key6 === "differences"))){
-const err50 = {instancePath,schemaPath:"#/oneOf/4/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(data.differences === undefined){
+const err50 = {instancePath,schemaPath:"#/oneOf/4/required",keyword:"required",params:{missingProperty: "differences"},message:"must have required property '"+"differences"+"'"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -3058,15 +3059,26 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-if(data.kind !== undefined){
-if("drift" !== data.kind){
-const err51 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/4/properties/kind/const",keyword:"const",params:{allowedValue: "drift"},message:"must be equal to constant"};
+for(const key6 in data){
+if(!((((((((key6 === "kind") || (key6 === "name")) || (key6 === "customer")) || (key6 === "companyName")) || (key6 === "reason")) || (key6 === "stateOrder")) || (key6 === "remote")) || (key6 === "differences"))){
+const err51 = {instancePath,schemaPath:"#/oneOf/4/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err51];
 }
 else {
 vErrors.push(err51);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+if("drift" !== data.kind){
+const err52 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/4/properties/kind/const",keyword:"const",params:{allowedValue: "drift"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
 }
 errors++;
 }
@@ -3078,16 +3090,16 @@ errors = vErrors.length;
 }
 }
 if(data.remote !== undefined){
-let data25 = data.remote;
-const _errs56 = errors;
+let data26 = data.remote;
+const _errs58 = errors;
 let valid13 = false;
 let passing1 = null;
-const _errs57 = errors;
-if(!(validate35(data25, {instancePath:instancePath+"/remote",parentData:data,parentDataProperty:"remote",rootData,dynamicAnchors}))){
+const _errs59 = errors;
+if(!(validate35(data26, {instancePath:instancePath+"/remote",parentData:data,parentDataProperty:"remote",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
 errors = vErrors.length;
 }
-var _valid1 = _errs57 === errors;
+var _valid1 = _errs59 === errors;
 if(_valid1){
 valid13 = true;
 passing1 = 0;
@@ -3100,18 +3112,18 @@ props1.status = true;
 props1.creationDate = true;
 props1.lineItems = true;
 }
-const _errs58 = errors;
-if(data25 !== null){
-const err52 = {instancePath:instancePath+"/remote",schemaPath:"#/oneOf/4/properties/remote/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+const _errs60 = errors;
+if(data26 !== null){
+const err53 = {instancePath:instancePath+"/remote",schemaPath:"#/oneOf/4/properties/remote/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
-vErrors = [err52];
+vErrors = [err53];
 }
 else {
-vErrors.push(err52);
+vErrors.push(err53);
 }
 errors++;
 }
-var _valid1 = _errs58 === errors;
+var _valid1 = _errs60 === errors;
 if(_valid1 && valid13){
 valid13 = false;
 passing1 = [passing1, 1];
@@ -3123,36 +3135,7 @@ passing1 = 1;
 }
 }
 if(!valid13){
-const err53 = {instancePath:instancePath+"/remote",schemaPath:"#/oneOf/4/properties/remote/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err53];
-}
-else {
-vErrors.push(err53);
-}
-errors++;
-}
-else {
-errors = _errs56;
-if(vErrors !== null){
-if(_errs56){
-vErrors.length = _errs56;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.differences !== undefined){
-let data26 = data.differences;
-if(!(validate37(data26, {instancePath:instancePath+"/differences",parentData:data,parentDataProperty:"differences",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
-errors = vErrors.length;
-}
-if(Array.isArray(data26)){
-if(data26.length < 1){
-const err54 = {instancePath:instancePath+"/differences",schemaPath:"#/oneOf/4/properties/differences/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+const err54 = {instancePath:instancePath+"/remote",schemaPath:"#/oneOf/4/properties/remote/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -3161,9 +3144,27 @@ vErrors.push(err54);
 }
 errors++;
 }
+else {
+errors = _errs58;
+if(vErrors !== null){
+if(_errs58){
+vErrors.length = _errs58;
 }
 else {
-const err55 = {instancePath:instancePath+"/differences",schemaPath:"#/oneOf/4/properties/differences/type",keyword:"type",params:{type: "array"},message:"must be array"};
+vErrors = null;
+}
+}
+}
+}
+if(data.differences !== undefined){
+let data27 = data.differences;
+if(!(validate37(data27, {instancePath:instancePath+"/differences",parentData:data,parentDataProperty:"differences",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+errors = vErrors.length;
+}
+if(Array.isArray(data27)){
+if(data27.length < 1){
+const err55 = {instancePath:instancePath+"/differences",schemaPath:"#/oneOf/4/properties/differences/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -3173,9 +3174,8 @@ vErrors.push(err55);
 errors++;
 }
 }
-}
 else {
-const err56 = {instancePath,schemaPath:"#/oneOf/4/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err56 = {instancePath:instancePath+"/differences",schemaPath:"#/oneOf/4/properties/differences/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -3184,7 +3184,19 @@ vErrors.push(err56);
 }
 errors++;
 }
-var _valid0 = _errs50 === errors;
+}
+}
+else {
+const err57 = {instancePath,schemaPath:"#/oneOf/4/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+var _valid0 = _errs52 === errors;
 if(_valid0 && valid2){
 valid2 = false;
 passing0 = [passing0, 4];
@@ -3197,20 +3209,10 @@ if(props0 !== true){
 props0 = true;
 }
 }
-const _errs62 = errors;
+const _errs64 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.stateOrder === undefined){
-const err57 = {instancePath,schemaPath:"#/oneOf/5/required",keyword:"required",params:{missingProperty: "stateOrder"},message:"must have required property '"+"stateOrder"+"'"};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
-}
-errors++;
-}
-if(data.content === undefined){
-const err58 = {instancePath,schemaPath:"#/oneOf/5/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
+const err58 = {instancePath,schemaPath:"#/oneOf/5/required",keyword:"required",params:{missingProperty: "stateOrder"},message:"must have required property '"+"stateOrder"+"'"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -3219,8 +3221,8 @@ vErrors.push(err58);
 }
 errors++;
 }
-if(data.differences === undefined){
-const err59 = {instancePath,schemaPath:"#/oneOf/5/required",keyword:"required",params:{missingProperty: "differences"},message:"must have required property '"+"differences"+"'"};
+if(data.content === undefined){
+const err59 = {instancePath,schemaPath:"#/oneOf/5/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -3229,9 +3231,8 @@ vErrors.push(err59);
 }
 errors++;
 }
-for(const key7 in data){
-if(!(((((((key7 === "kind") || (key7 === "name")) || (key7 === "customer")) || (key7 === "reason")) || (key7 === "stateOrder")) || (key7 === "content")) || (key7 === "differences"))){
-const err60 = {instancePath,schemaPath:"#/oneOf/5/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+if(data.differences === undefined){
+const err60 = {instancePath,schemaPath:"#/oneOf/5/required",keyword:"required",params:{missingProperty: "differences"},message:"must have required property '"+"differences"+"'"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -3240,15 +3241,26 @@ vErrors.push(err60);
 }
 errors++;
 }
-}
-if(data.kind !== undefined){
-if("conflict" !== data.kind){
-const err61 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/5/properties/kind/const",keyword:"const",params:{allowedValue: "conflict"},message:"must be equal to constant"};
+for(const key7 in data){
+if(!((((((((key7 === "kind") || (key7 === "name")) || (key7 === "customer")) || (key7 === "companyName")) || (key7 === "reason")) || (key7 === "stateOrder")) || (key7 === "content")) || (key7 === "differences"))){
+const err61 = {instancePath,schemaPath:"#/oneOf/5/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err61];
 }
 else {
 vErrors.push(err61);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+if("conflict" !== data.kind){
+const err62 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/5/properties/kind/const",keyword:"const",params:{allowedValue: "conflict"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
 }
 errors++;
 }
@@ -3266,25 +3278,14 @@ errors = vErrors.length;
 }
 }
 if(data.differences !== undefined){
-let data30 = data.differences;
-if(!(validate37(data30, {instancePath:instancePath+"/differences",parentData:data,parentDataProperty:"differences",rootData,dynamicAnchors}))){
+let data31 = data.differences;
+if(!(validate37(data31, {instancePath:instancePath+"/differences",parentData:data,parentDataProperty:"differences",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
 errors = vErrors.length;
 }
-if(Array.isArray(data30)){
-if(data30.length < 1){
-const err62 = {instancePath:instancePath+"/differences",schemaPath:"#/oneOf/5/properties/differences/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err62];
-}
-else {
-vErrors.push(err62);
-}
-errors++;
-}
-}
-else {
-const err63 = {instancePath:instancePath+"/differences",schemaPath:"#/oneOf/5/properties/differences/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(Array.isArray(data31)){
+if(data31.length < 1){
+const err63 = {instancePath:instancePath+"/differences",schemaPath:"#/oneOf/5/properties/differences/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -3294,9 +3295,8 @@ vErrors.push(err63);
 errors++;
 }
 }
-}
 else {
-const err64 = {instancePath,schemaPath:"#/oneOf/5/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err64 = {instancePath:instancePath+"/differences",schemaPath:"#/oneOf/5/properties/differences/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -3305,7 +3305,19 @@ vErrors.push(err64);
 }
 errors++;
 }
-var _valid0 = _errs62 === errors;
+}
+}
+else {
+const err65 = {instancePath,schemaPath:"#/oneOf/5/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+var _valid0 = _errs64 === errors;
 if(_valid0 && valid2){
 valid2 = false;
 passing0 = [passing0, 5];
@@ -3318,24 +3330,13 @@ if(props0 !== true){
 props0 = true;
 }
 }
-const _errs70 = errors;
 const _errs72 = errors;
+const _errs74 = errors;
 let valid15 = false;
-const _errs73 = errors;
+const _errs75 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.stateOrder === undefined){
-const err65 = {instancePath,schemaPath:"#/oneOf/6/anyOf/0/required",keyword:"required",params:{missingProperty: "stateOrder"},message:"must have required property '"+"stateOrder"+"'"};
-if(vErrors === null){
-vErrors = [err65];
-}
-else {
-vErrors.push(err65);
-}
-errors++;
-}
-}
-else {
-const err66 = {instancePath,schemaPath:"#/oneOf/6/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err66 = {instancePath,schemaPath:"#/oneOf/6/anyOf/0/required",keyword:"required",params:{missingProperty: "stateOrder"},message:"must have required property '"+"stateOrder"+"'"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -3344,12 +3345,9 @@ vErrors.push(err66);
 }
 errors++;
 }
-var _valid2 = _errs73 === errors;
-valid15 = valid15 || _valid2;
-const _errs75 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.intent === undefined){
-const err67 = {instancePath,schemaPath:"#/oneOf/6/anyOf/1/required",keyword:"required",params:{missingProperty: "intent"},message:"must have required property '"+"intent"+"'"};
+}
+else {
+const err67 = {instancePath,schemaPath:"#/oneOf/6/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -3358,9 +3356,12 @@ vErrors.push(err67);
 }
 errors++;
 }
-}
-else {
-const err68 = {instancePath,schemaPath:"#/oneOf/6/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var _valid2 = _errs75 === errors;
+valid15 = valid15 || _valid2;
+const _errs77 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.intent === undefined){
+const err68 = {instancePath,schemaPath:"#/oneOf/6/anyOf/1/required",keyword:"required",params:{missingProperty: "intent"},message:"must have required property '"+"intent"+"'"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -3369,10 +3370,9 @@ vErrors.push(err68);
 }
 errors++;
 }
-var _valid2 = _errs75 === errors;
-valid15 = valid15 || _valid2;
-if(!valid15){
-const err69 = {instancePath,schemaPath:"#/oneOf/6/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+}
+else {
+const err69 = {instancePath,schemaPath:"#/oneOf/6/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -3381,21 +3381,10 @@ vErrors.push(err69);
 }
 errors++;
 }
-else {
-errors = _errs72;
-if(vErrors !== null){
-if(_errs72){
-vErrors.length = _errs72;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key8 in data){
-if(!((((((key8 === "kind") || (key8 === "name")) || (key8 === "customer")) || (key8 === "reason")) || (key8 === "stateOrder")) || (key8 === "intent"))){
-const err70 = {instancePath,schemaPath:"#/oneOf/6/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+var _valid2 = _errs77 === errors;
+valid15 = valid15 || _valid2;
+if(!valid15){
+const err70 = {instancePath,schemaPath:"#/oneOf/6/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -3404,15 +3393,38 @@ vErrors.push(err70);
 }
 errors++;
 }
+else {
+errors = _errs74;
+if(vErrors !== null){
+if(_errs74){
+vErrors.length = _errs74;
 }
-if(data.kind !== undefined){
-if("undeclared" !== data.kind){
-const err71 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/6/properties/kind/const",keyword:"const",params:{allowedValue: "undeclared"},message:"must be equal to constant"};
+else {
+vErrors = null;
+}
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key8 in data){
+if(!(((((((key8 === "kind") || (key8 === "name")) || (key8 === "customer")) || (key8 === "companyName")) || (key8 === "reason")) || (key8 === "stateOrder")) || (key8 === "intent"))){
+const err71 = {instancePath,schemaPath:"#/oneOf/6/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err71];
 }
 else {
 vErrors.push(err71);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+if("undeclared" !== data.kind){
+const err72 = {instancePath:instancePath+"/kind",schemaPath:"#/oneOf/6/properties/kind/const",keyword:"const",params:{allowedValue: "undeclared"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
 }
 errors++;
 }
@@ -3431,16 +3443,16 @@ errors = vErrors.length;
 }
 }
 else {
-const err72 = {instancePath,schemaPath:"#/oneOf/6/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err73 = {instancePath,schemaPath:"#/oneOf/6/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err72];
+vErrors = [err73];
 }
 else {
-vErrors.push(err72);
+vErrors.push(err73);
 }
 errors++;
 }
-var _valid0 = _errs70 === errors;
+var _valid0 = _errs72 === errors;
 if(_valid0 && valid2){
 valid2 = false;
 passing0 = [passing0, 6];
@@ -3460,20 +3472,20 @@ props0 = true;
 }
 }
 if(!valid2){
-const err73 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+const err74 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
-vErrors = [err73];
+vErrors = [err74];
 }
 else {
-vErrors.push(err73);
+vErrors.push(err74);
 }
 errors++;
 }
 else {
-errors = _errs10;
+errors = _errs12;
 if(vErrors !== null){
-if(_errs10){
-vErrors.length = _errs10;
+if(_errs12){
+vErrors.length = _errs12;
 }
 else {
 vErrors = null;
@@ -4466,7 +4478,7 @@ errors++;
 if(data27.severity !== undefined){
 let data29 = data27.severity;
 if(!((data29 === "error") || (data29 === "warning"))){
-const err74 = {instancePath:instancePath+"/diagnostics/" + i8+"/severity",schemaPath:"#/$defs/diagnostic/properties/severity/enum",keyword:"enum",params:{allowedValues: schema73.properties.severity.enum},message:"must be equal to one of the allowed values"};
+const err74 = {instancePath:instancePath+"/diagnostics/" + i8+"/severity",schemaPath:"#/$defs/diagnostic/properties/severity/enum",keyword:"enum",params:{allowedValues: schema74.properties.severity.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err74];
 }

@@ -26,6 +26,7 @@ export type JournalEntry =
   | {
       type: "created";
       order: StateOrder;
+      customer?: CustomerRecord1;
     }
   | {
       type: "failed";
@@ -44,6 +45,11 @@ export type JournalEntry =
       type: "move";
       from: NonEmptyString;
       to: NonEmptyString;
+    }
+  | {
+      type: "customer";
+      customer: NonEmptyString;
+      record: CustomerRecord;
     }
   | {
       type: "update-intent";
@@ -89,6 +95,12 @@ export interface StateFile {
    */
   generations?: {
     [k: string]: number;
+  };
+  /**
+   * Tenant id (lower case) -> what orderform last learned of that customer from Partner Center: its company name, shown beside the id (docs/state.md, "Customer names"). Absent in state written before orderform kept names.
+   */
+  customers?: {
+    [k: string]: CustomerRecord;
   };
   /**
    * Seat changes started and not yet confirmed, keyed NAME#LINE_ITEM_NUMBER (docs/exactly-once.md, "Seat changes"). Absent means none.
@@ -206,6 +218,16 @@ export interface FailureRecord {
    */
   lineItemNumber?: number;
 }
+export interface CustomerRecord {
+  /**
+   * companyProfile.companyName as Partner Center sent it: untrusted text, escaped where it is shown.
+   */
+  companyName: string;
+  /**
+   * When orderform read it.
+   */
+  seenAt: string;
+}
 export interface PendingUpdate {
   name: NonEmptyString;
   customer: NonEmptyString;
@@ -216,6 +238,19 @@ export interface PendingUpdate {
   to: number;
   requestId: NonEmptyString;
   startedAt: string;
+}
+/**
+ * The company name of the order's customer, when state had none (docs/state.md, "Customer names").
+ */
+export interface CustomerRecord1 {
+  /**
+   * companyProfile.companyName as Partner Center sent it: untrusted text, escaped where it is shown.
+   */
+  companyName: string;
+  /**
+   * When orderform read it.
+   */
+  seenAt: string;
 }
 export interface HistoryMeta {
   serial: number;

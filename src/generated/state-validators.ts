@@ -12,14 +12,16 @@ export interface GeneratedValidator {
 }
 
 export const stateCompiled = validate0;
-const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/state.schema.json","title":"orderform state file","description":"The local state snapshot (orderform.state.json). Nested records allow extra properties so that a newer orderform can add optional fields; the top level is closed.","type":"object","additionalProperties":false,"required":["version","lineage","serial","orders","pending","failures"],"properties":{"version":{"const":1,"description":"State format version; another value is refused (state.unknown-version)."},"lineage":{"type":"string","format":"uuid","description":"Identity of this state, fixed at its first write."},"serial":{"type":"integer","minimum":0,"description":"Incremented by every committed version."},"orders":{"type":"object","additionalProperties":{"$ref":"#/$defs/stateOrder"}},"pending":{"type":"object","additionalProperties":{"$ref":"#/$defs/pendingIntent"}},"failures":{"type":"object","additionalProperties":{"$ref":"#/$defs/failureRecord"}},"generations":{"description":"Name -> the generation the next create of that name derives its MS-RequestId from (docs/exactly-once.md). Kept when a record is removed; absent means 0.","type":"object","additionalProperties":{"type":"integer","minimum":0}},"pendingUpdates":{"description":"Seat changes started and not yet confirmed, keyed NAME#LINE_ITEM_NUMBER (docs/exactly-once.md, \"Seat changes\"). Absent means none.","type":"object","additionalProperties":{"$ref":"#/$defs/pendingUpdate"}}},"$defs":{"nonEmptyString":{"type":"string","minLength":1},"billingCycle":{"description":"As normalized from a declaration (any letter case there).","enum":["monthly","annual","triennial","one_time","none"]},"orderContent":{"type":"object","required":["customer","billingCycle","lineItems"],"properties":{"customer":{"$ref":"#/$defs/nonEmptyString"},"billingCycle":{"$ref":"#/$defs/billingCycle"},"partnerOnRecordAttestationAccepted":{"type":"boolean"},"lineItems":{"type":"array","items":{"$ref":"#/$defs/desiredLineItem"}}}},"desiredLineItem":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"$ref":"#/$defs/nonEmptyString"},"quantity":{"type":"integer","minimum":1},"termDuration":{"type":"string"},"friendlyName":{"type":"string"},"partnerIdOnRecord":{"type":"string"},"additionalPartnerIdsOnRecord":{"type":"array","items":{"type":"string"}},"attestationAccepted":{"type":"boolean"},"renewsTo":{"type":"object","required":["termDuration"],"properties":{"termDuration":{"type":"string"}}},"provisioningContext":{"type":"object","additionalProperties":{"type":"string"}},"promotionId":{"type":"string"}}},"orderStatus":{"enum":["pending","completed","cancelled","unknown"]},"origin":{"description":"How the record came to be: placed by apply, adopted from a listed order, or imported.","enum":["created","adopted","imported"]},"stateOrder":{"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"creationDate":{"type":"string"},"recordedAt":{"type":"string"},"status":{"$ref":"#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/orderContent"},"remoteLineItems":{"description":"Line items as Partner Center answered them: the wire shape (subscription ids once provisioned).","type":"array","items":{"$ref":"partner-center/order.json#/$defs/lineItem"}},"origin":{"$ref":"#/$defs/origin"},"replaced":{"description":"Earlier orders of this name superseded by --replace; not cancelled, so kept (oldest first).","type":"array","items":{"$ref":"#/$defs/stateOrder"}},"seatChanges":{"description":"Seat changes made in place since the order was placed, oldest first; applied stays the content as placed.","type":"array","items":{"$ref":"#/$defs/seatChange"}}}},"seatChange":{"description":"A seat change sent by orderform, or seats observed when the order was imported or generated.","anyOf":[{"$ref":"#/$defs/sentSeatChange"},{"$ref":"#/$defs/observedSeatChange"}]},"observedSeatChange":{"description":"Seats changed outside orderform before the order was imported or generated: from = the order's quantity as placed, to = the subscription's seats when it was read. Nothing was sent, so there is no request id.","type":"object","required":["lineItemNumber","subscriptionId","from","to","observed","at"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"observed":{"const":true},"requestId":false,"at":{"description":"When orderform read the subscription (the import).","type":"string"}}},"sentSeatChange":{"description":"A seat change orderform sent (PATCH of the subscription), recorded after Partner Center's answer.","type":"object","required":["lineItemNumber","subscriptionId","from","to","requestId","at"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"observed":false,"at":{"type":"string"},"by":{"type":"string"},"commit":{"type":"string"},"ci":{"type":"string"}}},"pendingUpdate":{"type":"object","required":["name","customer","orderId","lineItemNumber","subscriptionId","from","to","requestId","startedAt"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"}}},"pendingIntent":{"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"},"content":{"$ref":"#/$defs/orderContent"},"generation":{"description":"The request-id generation this create used (docs/exactly-once.md); absent in intents with a random id.","type":"integer","minimum":0}}},"failureRecord":{"type":"object","required":["name","customer","requestId","at","httpStatus","code","description"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"at":{"type":"string"},"httpStatus":{"type":"integer"},"code":{"type":"string"},"description":{"type":"string"},"lineItemNumber":{"description":"Set when the failed attempt was a seat change of this line item (the order stays placed).","type":"integer","minimum":0}}},"journalEntry":{"description":"One line of the journal (P.journal), after its header line.","type":"object","required":["type"],"oneOf":[{"properties":{"type":{"const":"intent"},"intent":{"$ref":"#/$defs/pendingIntent"}},"required":["type","intent"]},{"properties":{"type":{"const":"created"},"order":{"$ref":"#/$defs/stateOrder"}},"required":["type","order"]},{"properties":{"type":{"const":"failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]},{"properties":{"type":{"const":"status"},"name":{"$ref":"#/$defs/nonEmptyString"},"status":{"$ref":"#/$defs/orderStatus"}},"required":["type","name","status"]},{"properties":{"type":{"const":"forget"},"name":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","name"]},{"properties":{"type":{"const":"move"},"from":{"$ref":"#/$defs/nonEmptyString"},"to":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","from","to"]},{"properties":{"type":{"const":"update-intent"},"update":{"$ref":"#/$defs/pendingUpdate"}},"required":["type","update"]},{"properties":{"type":{"const":"update-done"},"name":{"$ref":"#/$defs/nonEmptyString"},"change":{"$ref":"#/$defs/sentSeatChange"}},"required":["type","name","change"]},{"properties":{"type":{"const":"update-failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]}]},"historyMeta":{"type":"object","required":["serial","lineage","time","command","user","host","summary"],"properties":{"serial":{"type":"integer","minimum":1},"lineage":{"type":"string"},"time":{"type":"string"},"command":{"type":"string"},"user":{"type":"string"},"host":{"type":"string"},"gitCommit":{"type":"string"},"ordersWorktree":{"description":"Whether the order files had uncommitted changes (git status of the orders path) when the command that wrote this version ran: clean, dirty, or unknown when the project is not a git work tree or git is missing. Absent in versions written before orderform recorded it.","enum":["clean","dirty","unknown"]},"summary":{"type":"string"},"seatChanges":{"description":"Seat changes this version records (update-done journal records folded); absent when none.","type":"integer","minimum":1}}}}};
+const schema0 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://orderform.dev/schemas/state.schema.json","title":"orderform state file","description":"The local state snapshot (orderform.state.json). Nested records allow extra properties so that a newer orderform can add optional fields; the top level is closed.","type":"object","additionalProperties":false,"required":["version","lineage","serial","orders","pending","failures"],"properties":{"version":{"const":1,"description":"State format version; another value is refused (state.unknown-version)."},"lineage":{"type":"string","format":"uuid","description":"Identity of this state, fixed at its first write."},"serial":{"type":"integer","minimum":0,"description":"Incremented by every committed version."},"orders":{"type":"object","additionalProperties":{"$ref":"#/$defs/stateOrder"}},"pending":{"type":"object","additionalProperties":{"$ref":"#/$defs/pendingIntent"}},"failures":{"type":"object","additionalProperties":{"$ref":"#/$defs/failureRecord"}},"generations":{"description":"Name -> the generation the next create of that name derives its MS-RequestId from (docs/exactly-once.md). Kept when a record is removed; absent means 0.","type":"object","additionalProperties":{"type":"integer","minimum":0}},"customers":{"description":"Tenant id (lower case) -> what orderform last learned of that customer from Partner Center: its company name, shown beside the id (docs/state.md, \"Customer names\"). Absent in state written before orderform kept names.","type":"object","additionalProperties":{"$ref":"#/$defs/customerRecord"}},"pendingUpdates":{"description":"Seat changes started and not yet confirmed, keyed NAME#LINE_ITEM_NUMBER (docs/exactly-once.md, \"Seat changes\"). Absent means none.","type":"object","additionalProperties":{"$ref":"#/$defs/pendingUpdate"}}},"$defs":{"nonEmptyString":{"type":"string","minLength":1},"billingCycle":{"description":"As normalized from a declaration (any letter case there).","enum":["monthly","annual","triennial","one_time","none"]},"orderContent":{"type":"object","required":["customer","billingCycle","lineItems"],"properties":{"customer":{"$ref":"#/$defs/nonEmptyString"},"billingCycle":{"$ref":"#/$defs/billingCycle"},"partnerOnRecordAttestationAccepted":{"type":"boolean"},"lineItems":{"type":"array","items":{"$ref":"#/$defs/desiredLineItem"}}}},"desiredLineItem":{"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"$ref":"#/$defs/nonEmptyString"},"quantity":{"type":"integer","minimum":1},"termDuration":{"type":"string"},"friendlyName":{"type":"string"},"partnerIdOnRecord":{"type":"string"},"additionalPartnerIdsOnRecord":{"type":"array","items":{"type":"string"}},"attestationAccepted":{"type":"boolean"},"renewsTo":{"type":"object","required":["termDuration"],"properties":{"termDuration":{"type":"string"}}},"provisioningContext":{"type":"object","additionalProperties":{"type":"string"}},"promotionId":{"type":"string"}}},"customerRecord":{"type":"object","required":["companyName","seenAt"],"properties":{"companyName":{"description":"companyProfile.companyName as Partner Center sent it: untrusted text, escaped where it is shown.","type":"string"},"seenAt":{"type":"string","description":"When orderform read it."}}},"orderStatus":{"enum":["pending","completed","cancelled","unknown"]},"origin":{"description":"How the record came to be: placed by apply, adopted from a listed order, or imported.","enum":["created","adopted","imported"]},"stateOrder":{"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"creationDate":{"type":"string"},"recordedAt":{"type":"string"},"status":{"$ref":"#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/orderContent"},"remoteLineItems":{"description":"Line items as Partner Center answered them: the wire shape (subscription ids once provisioned).","type":"array","items":{"$ref":"partner-center/order.json#/$defs/lineItem"}},"origin":{"$ref":"#/$defs/origin"},"replaced":{"description":"Earlier orders of this name superseded by --replace; not cancelled, so kept (oldest first).","type":"array","items":{"$ref":"#/$defs/stateOrder"}},"seatChanges":{"description":"Seat changes made in place since the order was placed, oldest first; applied stays the content as placed.","type":"array","items":{"$ref":"#/$defs/seatChange"}}}},"seatChange":{"description":"A seat change sent by orderform, or seats observed when the order was imported or generated.","anyOf":[{"$ref":"#/$defs/sentSeatChange"},{"$ref":"#/$defs/observedSeatChange"}]},"observedSeatChange":{"description":"Seats changed outside orderform before the order was imported or generated: from = the order's quantity as placed, to = the subscription's seats when it was read. Nothing was sent, so there is no request id.","type":"object","required":["lineItemNumber","subscriptionId","from","to","observed","at"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"observed":{"const":true},"requestId":false,"at":{"description":"When orderform read the subscription (the import).","type":"string"}}},"sentSeatChange":{"description":"A seat change orderform sent (PATCH of the subscription), recorded after Partner Center's answer.","type":"object","required":["lineItemNumber","subscriptionId","from","to","requestId","at"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"observed":false,"at":{"type":"string"},"by":{"type":"string"},"commit":{"type":"string"},"ci":{"type":"string"}}},"pendingUpdate":{"type":"object","required":["name","customer","orderId","lineItemNumber","subscriptionId","from","to","requestId","startedAt"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"}}},"pendingIntent":{"type":"object","required":["name","customer","requestId","startedAt","content"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"},"content":{"$ref":"#/$defs/orderContent"},"generation":{"description":"The request-id generation this create used (docs/exactly-once.md); absent in intents with a random id.","type":"integer","minimum":0}}},"failureRecord":{"type":"object","required":["name","customer","requestId","at","httpStatus","code","description"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"at":{"type":"string"},"httpStatus":{"type":"integer"},"code":{"type":"string"},"description":{"type":"string"},"lineItemNumber":{"description":"Set when the failed attempt was a seat change of this line item (the order stays placed).","type":"integer","minimum":0}}},"journalEntry":{"description":"One line of the journal (P.journal), after its header line.","type":"object","required":["type"],"oneOf":[{"properties":{"type":{"const":"intent"},"intent":{"$ref":"#/$defs/pendingIntent"}},"required":["type","intent"]},{"properties":{"type":{"const":"created"},"order":{"$ref":"#/$defs/stateOrder"},"customer":{"description":"The company name of the order's customer, when state had none (docs/state.md, \"Customer names\").","$ref":"#/$defs/customerRecord"}},"required":["type","order"]},{"properties":{"type":{"const":"failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]},{"properties":{"type":{"const":"status"},"name":{"$ref":"#/$defs/nonEmptyString"},"status":{"$ref":"#/$defs/orderStatus"}},"required":["type","name","status"]},{"properties":{"type":{"const":"forget"},"name":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","name"]},{"properties":{"type":{"const":"move"},"from":{"$ref":"#/$defs/nonEmptyString"},"to":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","from","to"]},{"properties":{"type":{"const":"customer"},"customer":{"$ref":"#/$defs/nonEmptyString"},"record":{"$ref":"#/$defs/customerRecord"}},"required":["type","customer","record"]},{"properties":{"type":{"const":"update-intent"},"update":{"$ref":"#/$defs/pendingUpdate"}},"required":["type","update"]},{"properties":{"type":{"const":"update-done"},"name":{"$ref":"#/$defs/nonEmptyString"},"change":{"$ref":"#/$defs/sentSeatChange"}},"required":["type","name","change"]},{"properties":{"type":{"const":"update-failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]}]},"historyMeta":{"type":"object","required":["serial","lineage","time","command","user","host","summary"],"properties":{"serial":{"type":"integer","minimum":1},"lineage":{"type":"string"},"time":{"type":"string"},"command":{"type":"string"},"user":{"type":"string"},"host":{"type":"string"},"gitCommit":{"type":"string"},"ordersWorktree":{"description":"Whether the order files had uncommitted changes (git status of the orders path) when the command that wrote this version ran: clean, dirty, or unknown when the project is not a git work tree or git is missing. Absent in versions written before orderform recorded it.","enum":["clean","dirty","unknown"]},"summary":{"type":"string"},"seatChanges":{"description":"Seat changes this version records (update-done journal records folded); absent when none.","type":"integer","minimum":1}}}}};
+const schema28 = {"type":"object","required":["companyName","seenAt"],"properties":{"companyName":{"description":"companyProfile.companyName as Partner Center sent it: untrusted text, escaped where it is shown.","type":"string"},"seenAt":{"type":"string","description":"When orderform read it."}}};
+const func0 = Object.prototype.hasOwnProperty;
 const formats0 = /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
 const schema1 = {"type":"object","required":["name","customer","orderId","requestId","creationDate","recordedAt","status","applied","origin"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"requestId":{"type":"string"},"creationDate":{"type":"string"},"recordedAt":{"type":"string"},"status":{"$ref":"#/$defs/orderStatus"},"applied":{"$ref":"#/$defs/orderContent"},"remoteLineItems":{"description":"Line items as Partner Center answered them: the wire shape (subscription ids once provisioned).","type":"array","items":{"$ref":"partner-center/order.json#/$defs/lineItem"}},"origin":{"$ref":"#/$defs/origin"},"replaced":{"description":"Earlier orders of this name superseded by --replace; not cancelled, so kept (oldest first).","type":"array","items":{"$ref":"#/$defs/stateOrder"}},"seatChanges":{"description":"Seat changes made in place since the order was placed, oldest first; applied stays the content as placed.","type":"array","items":{"$ref":"#/$defs/seatChange"}}}};
 const schema2 = {"type":"string","minLength":1};
 const schema5 = {"enum":["pending","completed","cancelled","unknown"]};
 const schema12 = {"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"type":"string"},"quantity":{"type":"integer"},"termDuration":{"type":"string"},"subscriptionId":{"type":"string"},"friendlyName":{"type":"string"},"partnerIdOnRecord":{"type":"string"}}};
 const schema14 = {"description":"How the record came to be: placed by apply, adopted from a listed order, or imported.","enum":["created","adopted","imported"]};
-const func0 = require("ajv/dist/runtime/ucs2length").default;
+const func1 = require("ajv/dist/runtime/ucs2length").default;
 const schema6 = {"type":"object","required":["customer","billingCycle","lineItems"],"properties":{"customer":{"$ref":"#/$defs/nonEmptyString"},"billingCycle":{"$ref":"#/$defs/billingCycle"},"partnerOnRecordAttestationAccepted":{"type":"boolean"},"lineItems":{"type":"array","items":{"$ref":"#/$defs/desiredLineItem"}}}};
 const schema8 = {"description":"As normalized from a declaration (any letter case there).","enum":["monthly","annual","triennial","one_time","none"]};
 const schema9 = {"type":"object","required":["lineItemNumber","offerId","quantity"],"properties":{"lineItemNumber":{"type":"integer","minimum":0},"offerId":{"$ref":"#/$defs/nonEmptyString"},"quantity":{"type":"integer","minimum":1},"termDuration":{"type":"string"},"friendlyName":{"type":"string"},"partnerIdOnRecord":{"type":"string"},"additionalPartnerIdsOnRecord":{"type":"array","items":{"type":"string"}},"attestationAccepted":{"type":"boolean"},"renewsTo":{"type":"object","required":["termDuration"],"properties":{"termDuration":{"type":"string"}}},"provisioningContext":{"type":"object","additionalProperties":{"type":"string"}},"promotionId":{"type":"string"}}};
@@ -69,7 +71,7 @@ const _errs3 = errors;
 const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
-if(func0(data1) < 1){
+if(func1(data1) < 1){
 validate3.errors = [{instancePath:instancePath+"/offerId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -300,7 +302,7 @@ const _errs1 = errors;
 const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
-if(func0(data0) < 1){
+if(func1(data0) < 1){
 validate2.errors = [{instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -433,7 +435,7 @@ const _errs3 = errors;
 const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
-if(func0(data1) < 1){
+if(func1(data1) < 1){
 validate8.errors = [{instancePath:instancePath+"/subscriptionId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -497,7 +499,7 @@ const _errs10 = errors;
 const _errs11 = errors;
 if(errors === _errs11){
 if(typeof data4 === "string"){
-if(func0(data4) < 1){
+if(func1(data4) < 1){
 validate8.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -637,7 +639,7 @@ const _errs3 = errors;
 const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
-if(func0(data1) < 1){
+if(func1(data1) < 1){
 validate10.errors = [{instancePath:instancePath+"/subscriptionId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -852,7 +854,7 @@ const _errs1 = errors;
 const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
-if(func0(data0) < 1){
+if(func1(data0) < 1){
 validate1.errors = [{instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -874,7 +876,7 @@ const _errs4 = errors;
 const _errs5 = errors;
 if(errors === _errs5){
 if(typeof data1 === "string"){
-if(func0(data1) < 1){
+if(func1(data1) < 1){
 validate1.errors = [{instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -896,7 +898,7 @@ const _errs7 = errors;
 const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data2 === "string"){
-if(func0(data2) < 1){
+if(func1(data2) < 1){
 validate1.errors = [{instancePath:instancePath+"/orderId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -1236,7 +1238,7 @@ const _errs1 = errors;
 const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
-if(func0(data0) < 1){
+if(func1(data0) < 1){
 validate14.errors = [{instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -1258,7 +1260,7 @@ const _errs4 = errors;
 const _errs5 = errors;
 if(errors === _errs5){
 if(typeof data1 === "string"){
-if(func0(data1) < 1){
+if(func1(data1) < 1){
 validate14.errors = [{instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -1280,7 +1282,7 @@ const _errs7 = errors;
 const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data2 === "string"){
-if(func0(data2) < 1){
+if(func1(data2) < 1){
 validate14.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -1383,7 +1385,7 @@ const _errs1 = errors;
 const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
-if(func0(data0) < 1){
+if(func1(data0) < 1){
 validate17.errors = [{instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -1405,7 +1407,7 @@ const _errs4 = errors;
 const _errs5 = errors;
 if(errors === _errs5){
 if(typeof data1 === "string"){
-if(func0(data1) < 1){
+if(func1(data1) < 1){
 validate17.errors = [{instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -1521,7 +1523,7 @@ return errors === 0;
 }
 validate17.evaluated = {"props":{"name":true,"customer":true,"requestId":true,"at":true,"httpStatus":true,"code":true,"description":true,"lineItemNumber":true},"dynamicProps":false,"dynamicItems":false};
 
-const schema28 = {"type":"object","required":["name","customer","orderId","lineItemNumber","subscriptionId","from","to","requestId","startedAt"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"}}};
+const schema29 = {"type":"object","required":["name","customer","orderId","lineItemNumber","subscriptionId","from","to","requestId","startedAt"],"properties":{"name":{"$ref":"#/$defs/nonEmptyString"},"customer":{"$ref":"#/$defs/nonEmptyString"},"orderId":{"$ref":"#/$defs/nonEmptyString"},"lineItemNumber":{"type":"integer","minimum":0},"subscriptionId":{"$ref":"#/$defs/nonEmptyString"},"from":{"type":"integer","minimum":0},"to":{"type":"integer","minimum":0},"requestId":{"$ref":"#/$defs/nonEmptyString"},"startedAt":{"type":"string"}}};
 
 function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1547,7 +1549,7 @@ const _errs1 = errors;
 const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
-if(func0(data0) < 1){
+if(func1(data0) < 1){
 validate19.errors = [{instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -1569,7 +1571,7 @@ const _errs4 = errors;
 const _errs5 = errors;
 if(errors === _errs5){
 if(typeof data1 === "string"){
-if(func0(data1) < 1){
+if(func1(data1) < 1){
 validate19.errors = [{instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -1591,7 +1593,7 @@ const _errs7 = errors;
 const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data2 === "string"){
-if(func0(data2) < 1){
+if(func1(data2) < 1){
 validate19.errors = [{instancePath:instancePath+"/orderId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -1634,7 +1636,7 @@ const _errs12 = errors;
 const _errs13 = errors;
 if(errors === _errs13){
 if(typeof data4 === "string"){
-if(func0(data4) < 1){
+if(func1(data4) < 1){
 validate19.errors = [{instancePath:instancePath+"/subscriptionId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -1698,7 +1700,7 @@ const _errs19 = errors;
 const _errs20 = errors;
 if(errors === _errs20){
 if(typeof data7 === "string"){
-if(func0(data7) < 1){
+if(func1(data7) < 1){
 validate19.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -1767,7 +1769,7 @@ return false;
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!((((((((key0 === "version") || (key0 === "lineage")) || (key0 === "serial")) || (key0 === "orders")) || (key0 === "pending")) || (key0 === "failures")) || (key0 === "generations")) || (key0 === "pendingUpdates"))){
+if(!(func0.call(schema0.properties, key0))){
 validate0.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
@@ -1951,19 +1953,84 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.pendingUpdates !== undefined){
-let data11 = data.pendingUpdates;
+if(data.customers !== undefined){
+let data11 = data.customers;
 const _errs24 = errors;
 if(errors === _errs24){
 if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
 for(const key5 in data11){
+let data12 = data11[key5];
 const _errs27 = errors;
-if(!(validate19(data11[key5], {instancePath:instancePath+"/pendingUpdates/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data11,parentDataProperty:key5,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
-errors = vErrors.length;
+const _errs28 = errors;
+if(errors === _errs28){
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+let missing1;
+if(((data12.companyName === undefined) && (missing1 = "companyName")) || ((data12.seenAt === undefined) && (missing1 = "seenAt"))){
+validate0.errors = [{instancePath:instancePath+"/customers/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/customerRecord/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+return false;
+}
+else {
+if(data12.companyName !== undefined){
+const _errs30 = errors;
+if(typeof data12.companyName !== "string"){
+validate0.errors = [{instancePath:instancePath+"/customers/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/companyName",schemaPath:"#/$defs/customerRecord/properties/companyName/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid7 = _errs30 === errors;
+}
+else {
+var valid7 = true;
+}
+if(valid7){
+if(data12.seenAt !== undefined){
+const _errs32 = errors;
+if(typeof data12.seenAt !== "string"){
+validate0.errors = [{instancePath:instancePath+"/customers/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/seenAt",schemaPath:"#/$defs/customerRecord/properties/seenAt/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid7 = _errs32 === errors;
+}
+else {
+var valid7 = true;
+}
+}
+}
+}
+else {
+validate0.errors = [{instancePath:instancePath+"/customers/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/customerRecord/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
 }
 var valid5 = _errs27 === errors;
 if(!valid5){
+break;
+}
+}
+}
+else {
+validate0.errors = [{instancePath:instancePath+"/customers",schemaPath:"#/properties/customers/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid0 = _errs24 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.pendingUpdates !== undefined){
+let data15 = data.pendingUpdates;
+const _errs34 = errors;
+if(errors === _errs34){
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+for(const key6 in data15){
+const _errs37 = errors;
+if(!(validate19(data15[key6], {instancePath:instancePath+"/pendingUpdates/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data15,parentDataProperty:key6,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
+errors = vErrors.length;
+}
+var valid8 = _errs37 === errors;
+if(!valid8){
 break;
 }
 }
@@ -1973,10 +2040,11 @@ validate0.errors = [{instancePath:instancePath+"/pendingUpdates",schemaPath:"#/p
 return false;
 }
 }
-var valid0 = _errs24 === errors;
+var valid0 = _errs34 === errors;
 }
 else {
 var valid0 = true;
+}
 }
 }
 }
@@ -1999,7 +2067,7 @@ return errors === 0;
 validate0.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const journalEntryCompiled = validate21;
-const schema34 = {"description":"One line of the journal (P.journal), after its header line.","type":"object","required":["type"],"oneOf":[{"properties":{"type":{"const":"intent"},"intent":{"$ref":"#/$defs/pendingIntent"}},"required":["type","intent"]},{"properties":{"type":{"const":"created"},"order":{"$ref":"#/$defs/stateOrder"}},"required":["type","order"]},{"properties":{"type":{"const":"failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]},{"properties":{"type":{"const":"status"},"name":{"$ref":"#/$defs/nonEmptyString"},"status":{"$ref":"#/$defs/orderStatus"}},"required":["type","name","status"]},{"properties":{"type":{"const":"forget"},"name":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","name"]},{"properties":{"type":{"const":"move"},"from":{"$ref":"#/$defs/nonEmptyString"},"to":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","from","to"]},{"properties":{"type":{"const":"update-intent"},"update":{"$ref":"#/$defs/pendingUpdate"}},"required":["type","update"]},{"properties":{"type":{"const":"update-done"},"name":{"$ref":"#/$defs/nonEmptyString"},"change":{"$ref":"#/$defs/sentSeatChange"}},"required":["type","name","change"]},{"properties":{"type":{"const":"update-failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]}]};
+const schema35 = {"description":"One line of the journal (P.journal), after its header line.","type":"object","required":["type"],"oneOf":[{"properties":{"type":{"const":"intent"},"intent":{"$ref":"#/$defs/pendingIntent"}},"required":["type","intent"]},{"properties":{"type":{"const":"created"},"order":{"$ref":"#/$defs/stateOrder"},"customer":{"description":"The company name of the order's customer, when state had none (docs/state.md, \"Customer names\").","$ref":"#/$defs/customerRecord"}},"required":["type","order"]},{"properties":{"type":{"const":"failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]},{"properties":{"type":{"const":"status"},"name":{"$ref":"#/$defs/nonEmptyString"},"status":{"$ref":"#/$defs/orderStatus"}},"required":["type","name","status"]},{"properties":{"type":{"const":"forget"},"name":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","name"]},{"properties":{"type":{"const":"move"},"from":{"$ref":"#/$defs/nonEmptyString"},"to":{"$ref":"#/$defs/nonEmptyString"}},"required":["type","from","to"]},{"properties":{"type":{"const":"customer"},"customer":{"$ref":"#/$defs/nonEmptyString"},"record":{"$ref":"#/$defs/customerRecord"}},"required":["type","customer","record"]},{"properties":{"type":{"const":"update-intent"},"update":{"$ref":"#/$defs/pendingUpdate"}},"required":["type","update"]},{"properties":{"type":{"const":"update-done"},"name":{"$ref":"#/$defs/nonEmptyString"},"change":{"$ref":"#/$defs/sentSeatChange"}},"required":["type","name","change"]},{"properties":{"type":{"const":"update-failed"},"failure":{"$ref":"#/$defs/failureRecord"}},"required":["type","failure"]}]};
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2111,6 +2179,80 @@ var valid2 = _errs7 === errors;
 else {
 var valid2 = true;
 }
+if(valid2){
+if(data.customer !== undefined){
+let data4 = data.customer;
+const _errs8 = errors;
+const _errs9 = errors;
+if(errors === _errs9){
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+let missing2;
+if(((data4.companyName === undefined) && (missing2 = "companyName")) || ((data4.seenAt === undefined) && (missing2 = "seenAt"))){
+const err4 = {instancePath:instancePath+"/customer",schemaPath:"#/$defs/customerRecord/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+else {
+if(data4.companyName !== undefined){
+const _errs11 = errors;
+if(typeof data4.companyName !== "string"){
+const err5 = {instancePath:instancePath+"/customer/companyName",schemaPath:"#/$defs/customerRecord/properties/companyName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+var valid4 = _errs11 === errors;
+}
+else {
+var valid4 = true;
+}
+if(valid4){
+if(data4.seenAt !== undefined){
+const _errs13 = errors;
+if(typeof data4.seenAt !== "string"){
+const err6 = {instancePath:instancePath+"/customer/seenAt",schemaPath:"#/$defs/customerRecord/properties/seenAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var valid4 = _errs13 === errors;
+}
+else {
+var valid4 = true;
+}
+}
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/customer",schemaPath:"#/$defs/customerRecord/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+var valid2 = _errs8 === errors;
+}
+else {
+var valid2 = true;
+}
+}
 }
 }
 }
@@ -2127,55 +2269,56 @@ if(props0 !== true){
 props0 = props0 || {};
 props0.type = true;
 props0.order = true;
+props0.customer = true;
 }
 }
-const _errs8 = errors;
+const _errs15 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing2;
-if(((data.type === undefined) && (missing2 = "type")) || ((data.failure === undefined) && (missing2 = "failure"))){
-const err4 = {instancePath,schemaPath:"#/oneOf/2/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"};
+let missing3;
+if(((data.type === undefined) && (missing3 = "type")) || ((data.failure === undefined) && (missing3 = "failure"))){
+const err8 = {instancePath,schemaPath:"#/oneOf/2/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"};
 if(vErrors === null){
-vErrors = [err4];
+vErrors = [err8];
 }
 else {
-vErrors.push(err4);
+vErrors.push(err8);
 }
 errors++;
 }
 else {
 if(data.type !== undefined){
-const _errs9 = errors;
+const _errs16 = errors;
 if("failed" !== data.type){
-const err5 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/2/properties/type/const",keyword:"const",params:{allowedValue: "failed"},message:"must be equal to constant"};
+const err9 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/2/properties/type/const",keyword:"const",params:{allowedValue: "failed"},message:"must be equal to constant"};
 if(vErrors === null){
-vErrors = [err5];
+vErrors = [err9];
 }
 else {
-vErrors.push(err5);
+vErrors.push(err9);
 }
 errors++;
 }
-var valid3 = _errs9 === errors;
+var valid5 = _errs16 === errors;
 }
 else {
-var valid3 = true;
+var valid5 = true;
 }
-if(valid3){
+if(valid5){
 if(data.failure !== undefined){
-const _errs10 = errors;
+const _errs17 = errors;
 if(!(validate17(data.failure, {instancePath:instancePath+"/failure",parentData:data,parentDataProperty:"failure",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
 errors = vErrors.length;
 }
-var valid3 = _errs10 === errors;
+var valid5 = _errs17 === errors;
 }
 else {
-var valid3 = true;
+var valid5 = true;
 }
 }
 }
 }
-var _valid0 = _errs8 === errors;
+var _valid0 = _errs15 === errors;
 if(_valid0 && valid0){
 valid0 = false;
 passing0 = [passing0, 2];
@@ -2190,77 +2333,11 @@ props0.type = true;
 props0.failure = true;
 }
 }
-const _errs11 = errors;
+const _errs18 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing3;
-if((((data.type === undefined) && (missing3 = "type")) || ((data.name === undefined) && (missing3 = "name"))) || ((data.status === undefined) && (missing3 = "status"))){
-const err6 = {instancePath,schemaPath:"#/oneOf/3/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-else {
-if(data.type !== undefined){
-const _errs12 = errors;
-if("status" !== data.type){
-const err7 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/3/properties/type/const",keyword:"const",params:{allowedValue: "status"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-var valid4 = _errs12 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data.name !== undefined){
-let data7 = data.name;
-const _errs13 = errors;
-const _errs14 = errors;
-if(errors === _errs14){
-if(typeof data7 === "string"){
-if(func0(data7) < 1){
-const err8 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-else {
-const err9 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-var valid4 = _errs13 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data.status !== undefined){
-let data8 = data.status;
-const _errs16 = errors;
-if(!((((data8 === "pending") || (data8 === "completed")) || (data8 === "cancelled")) || (data8 === "unknown"))){
-const err10 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/orderStatus/enum",keyword:"enum",params:{allowedValues: schema5.enum},message:"must be equal to one of the allowed values"};
+let missing4;
+if((((data.type === undefined) && (missing4 = "type")) || ((data.name === undefined) && (missing4 = "name"))) || ((data.status === undefined) && (missing4 = "status"))){
+const err10 = {instancePath,schemaPath:"#/oneOf/3/required",keyword:"required",params:{missingProperty: missing4},message:"must have required property '"+missing4+"'"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2269,16 +2346,82 @@ vErrors.push(err10);
 }
 errors++;
 }
-var valid4 = _errs16 === errors;
+else {
+if(data.type !== undefined){
+const _errs19 = errors;
+if("status" !== data.type){
+const err11 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/3/properties/type/const",keyword:"const",params:{allowedValue: "status"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err11];
 }
 else {
-var valid4 = true;
+vErrors.push(err11);
+}
+errors++;
+}
+var valid6 = _errs19 === errors;
+}
+else {
+var valid6 = true;
+}
+if(valid6){
+if(data.name !== undefined){
+let data10 = data.name;
+const _errs20 = errors;
+const _errs21 = errors;
+if(errors === _errs21){
+if(typeof data10 === "string"){
+if(func1(data10) < 1){
+const err12 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+var valid6 = _errs20 === errors;
+}
+else {
+var valid6 = true;
+}
+if(valid6){
+if(data.status !== undefined){
+let data11 = data.status;
+const _errs23 = errors;
+if(!((((data11 === "pending") || (data11 === "completed")) || (data11 === "cancelled")) || (data11 === "unknown"))){
+const err14 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/orderStatus/enum",keyword:"enum",params:{allowedValues: schema5.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+var valid6 = _errs23 === errors;
+}
+else {
+var valid6 = true;
 }
 }
 }
 }
 }
-var _valid0 = _errs11 === errors;
+var _valid0 = _errs18 === errors;
 if(_valid0 && valid0){
 valid0 = false;
 passing0 = [passing0, 3];
@@ -2294,75 +2437,75 @@ props0.name = true;
 props0.status = true;
 }
 }
-const _errs18 = errors;
+const _errs25 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing4;
-if(((data.type === undefined) && (missing4 = "type")) || ((data.name === undefined) && (missing4 = "name"))){
-const err11 = {instancePath,schemaPath:"#/oneOf/4/required",keyword:"required",params:{missingProperty: missing4},message:"must have required property '"+missing4+"'"};
+let missing5;
+if(((data.type === undefined) && (missing5 = "type")) || ((data.name === undefined) && (missing5 = "name"))){
+const err15 = {instancePath,schemaPath:"#/oneOf/4/required",keyword:"required",params:{missingProperty: missing5},message:"must have required property '"+missing5+"'"};
 if(vErrors === null){
-vErrors = [err11];
+vErrors = [err15];
 }
 else {
-vErrors.push(err11);
+vErrors.push(err15);
 }
 errors++;
 }
 else {
 if(data.type !== undefined){
-const _errs19 = errors;
+const _errs26 = errors;
 if("forget" !== data.type){
-const err12 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/4/properties/type/const",keyword:"const",params:{allowedValue: "forget"},message:"must be equal to constant"};
+const err16 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/4/properties/type/const",keyword:"const",params:{allowedValue: "forget"},message:"must be equal to constant"};
 if(vErrors === null){
-vErrors = [err12];
+vErrors = [err16];
 }
 else {
-vErrors.push(err12);
+vErrors.push(err16);
 }
 errors++;
 }
-var valid7 = _errs19 === errors;
+var valid9 = _errs26 === errors;
 }
 else {
-var valid7 = true;
+var valid9 = true;
 }
-if(valid7){
+if(valid9){
 if(data.name !== undefined){
-let data10 = data.name;
-const _errs20 = errors;
-const _errs21 = errors;
-if(errors === _errs21){
-if(typeof data10 === "string"){
-if(func0(data10) < 1){
-const err13 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+let data13 = data.name;
+const _errs27 = errors;
+const _errs28 = errors;
+if(errors === _errs28){
+if(typeof data13 === "string"){
+if(func1(data13) < 1){
+const err17 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
-vErrors = [err13];
+vErrors = [err17];
 }
 else {
-vErrors.push(err13);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err18 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err14];
+vErrors = [err18];
 }
 else {
-vErrors.push(err14);
+vErrors.push(err18);
 }
 errors++;
 }
 }
-var valid7 = _errs20 === errors;
+var valid9 = _errs27 === errors;
 }
 else {
-var valid7 = true;
+var valid9 = true;
 }
 }
 }
 }
-var _valid0 = _errs18 === errors;
+var _valid0 = _errs25 === errors;
 if(_valid0 && valid0){
 valid0 = false;
 passing0 = [passing0, 4];
@@ -2377,80 +2520,11 @@ props0.type = true;
 props0.name = true;
 }
 }
-const _errs23 = errors;
+const _errs30 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing5;
-if((((data.type === undefined) && (missing5 = "type")) || ((data.from === undefined) && (missing5 = "from"))) || ((data.to === undefined) && (missing5 = "to"))){
-const err15 = {instancePath,schemaPath:"#/oneOf/5/required",keyword:"required",params:{missingProperty: missing5},message:"must have required property '"+missing5+"'"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-else {
-if(data.type !== undefined){
-const _errs24 = errors;
-if("move" !== data.type){
-const err16 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/5/properties/type/const",keyword:"const",params:{allowedValue: "move"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-var valid9 = _errs24 === errors;
-}
-else {
-var valid9 = true;
-}
-if(valid9){
-if(data.from !== undefined){
-let data12 = data.from;
-const _errs25 = errors;
-const _errs26 = errors;
-if(errors === _errs26){
-if(typeof data12 === "string"){
-if(func0(data12) < 1){
-const err17 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-else {
-const err18 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-var valid9 = _errs25 === errors;
-}
-else {
-var valid9 = true;
-}
-if(valid9){
-if(data.to !== undefined){
-let data13 = data.to;
-const _errs28 = errors;
-const _errs29 = errors;
-if(errors === _errs29){
-if(typeof data13 === "string"){
-if(func0(data13) < 1){
-const err19 = {instancePath:instancePath+"/to",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+let missing6;
+if((((data.type === undefined) && (missing6 = "type")) || ((data.from === undefined) && (missing6 = "from"))) || ((data.to === undefined) && (missing6 = "to"))){
+const err19 = {instancePath,schemaPath:"#/oneOf/5/required",keyword:"required",params:{missingProperty: missing6},message:"must have required property '"+missing6+"'"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2459,9 +2533,11 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
 else {
-const err20 = {instancePath:instancePath+"/to",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.type !== undefined){
+const _errs31 = errors;
+if("move" !== data.type){
+const err20 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/5/properties/type/const",keyword:"const",params:{allowedValue: "move"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2470,17 +2546,84 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-var valid9 = _errs28 === errors;
+var valid11 = _errs31 === errors;
 }
 else {
-var valid9 = true;
+var valid11 = true;
+}
+if(valid11){
+if(data.from !== undefined){
+let data15 = data.from;
+const _errs32 = errors;
+const _errs33 = errors;
+if(errors === _errs33){
+if(typeof data15 === "string"){
+if(func1(data15) < 1){
+const err21 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/from",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+var valid11 = _errs32 === errors;
+}
+else {
+var valid11 = true;
+}
+if(valid11){
+if(data.to !== undefined){
+let data16 = data.to;
+const _errs35 = errors;
+const _errs36 = errors;
+if(errors === _errs36){
+if(typeof data16 === "string"){
+if(func1(data16) < 1){
+const err23 = {instancePath:instancePath+"/to",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/to",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+var valid11 = _errs35 === errors;
+}
+else {
+var valid11 = true;
 }
 }
 }
 }
 }
-var _valid0 = _errs23 === errors;
+var _valid0 = _errs30 === errors;
 if(_valid0 && valid0){
 valid0 = false;
 passing0 = [passing0, 5];
@@ -2496,53 +2639,149 @@ props0.from = true;
 props0.to = true;
 }
 }
-const _errs31 = errors;
+const _errs38 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing6;
-if(((data.type === undefined) && (missing6 = "type")) || ((data.update === undefined) && (missing6 = "update"))){
-const err21 = {instancePath,schemaPath:"#/oneOf/6/required",keyword:"required",params:{missingProperty: missing6},message:"must have required property '"+missing6+"'"};
+let missing7;
+if((((data.type === undefined) && (missing7 = "type")) || ((data.customer === undefined) && (missing7 = "customer"))) || ((data.record === undefined) && (missing7 = "record"))){
+const err25 = {instancePath,schemaPath:"#/oneOf/6/required",keyword:"required",params:{missingProperty: missing7},message:"must have required property '"+missing7+"'"};
 if(vErrors === null){
-vErrors = [err21];
+vErrors = [err25];
 }
 else {
-vErrors.push(err21);
+vErrors.push(err25);
 }
 errors++;
 }
 else {
 if(data.type !== undefined){
-const _errs32 = errors;
-if("update-intent" !== data.type){
-const err22 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/6/properties/type/const",keyword:"const",params:{allowedValue: "update-intent"},message:"must be equal to constant"};
+const _errs39 = errors;
+if("customer" !== data.type){
+const err26 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/6/properties/type/const",keyword:"const",params:{allowedValue: "customer"},message:"must be equal to constant"};
 if(vErrors === null){
-vErrors = [err22];
+vErrors = [err26];
 }
 else {
-vErrors.push(err22);
+vErrors.push(err26);
 }
 errors++;
 }
-var valid12 = _errs32 === errors;
+var valid14 = _errs39 === errors;
 }
 else {
-var valid12 = true;
+var valid14 = true;
 }
-if(valid12){
-if(data.update !== undefined){
-const _errs33 = errors;
-if(!(validate19(data.update, {instancePath:instancePath+"/update",parentData:data,parentDataProperty:"update",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
-errors = vErrors.length;
-}
-var valid12 = _errs33 === errors;
+if(valid14){
+if(data.customer !== undefined){
+let data18 = data.customer;
+const _errs40 = errors;
+const _errs41 = errors;
+if(errors === _errs41){
+if(typeof data18 === "string"){
+if(func1(data18) < 1){
+const err27 = {instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err27];
 }
 else {
-var valid12 = true;
+vErrors.push(err27);
+}
+errors++;
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/customer",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+var valid14 = _errs40 === errors;
+}
+else {
+var valid14 = true;
+}
+if(valid14){
+if(data.record !== undefined){
+let data19 = data.record;
+const _errs43 = errors;
+const _errs44 = errors;
+if(errors === _errs44){
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+let missing8;
+if(((data19.companyName === undefined) && (missing8 = "companyName")) || ((data19.seenAt === undefined) && (missing8 = "seenAt"))){
+const err29 = {instancePath:instancePath+"/record",schemaPath:"#/$defs/customerRecord/required",keyword:"required",params:{missingProperty: missing8},message:"must have required property '"+missing8+"'"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+else {
+if(data19.companyName !== undefined){
+const _errs46 = errors;
+if(typeof data19.companyName !== "string"){
+const err30 = {instancePath:instancePath+"/record/companyName",schemaPath:"#/$defs/customerRecord/properties/companyName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+var valid17 = _errs46 === errors;
+}
+else {
+var valid17 = true;
+}
+if(valid17){
+if(data19.seenAt !== undefined){
+const _errs48 = errors;
+if(typeof data19.seenAt !== "string"){
+const err31 = {instancePath:instancePath+"/record/seenAt",schemaPath:"#/$defs/customerRecord/properties/seenAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+var valid17 = _errs48 === errors;
+}
+else {
+var valid17 = true;
 }
 }
 }
 }
-var _valid0 = _errs31 === errors;
+else {
+const err32 = {instancePath:instancePath+"/record",schemaPath:"#/$defs/customerRecord/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+var valid14 = _errs43 === errors;
+}
+else {
+var valid14 = true;
+}
+}
+}
+}
+}
+var _valid0 = _errs38 === errors;
 if(_valid0 && valid0){
 valid0 = false;
 passing0 = [passing0, 6];
@@ -2554,91 +2793,57 @@ passing0 = 6;
 if(props0 !== true){
 props0 = props0 || {};
 props0.type = true;
-props0.update = true;
+props0.customer = true;
+props0.record = true;
 }
 }
-const _errs34 = errors;
+const _errs50 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing7;
-if((((data.type === undefined) && (missing7 = "type")) || ((data.name === undefined) && (missing7 = "name"))) || ((data.change === undefined) && (missing7 = "change"))){
-const err23 = {instancePath,schemaPath:"#/oneOf/7/required",keyword:"required",params:{missingProperty: missing7},message:"must have required property '"+missing7+"'"};
+let missing9;
+if(((data.type === undefined) && (missing9 = "type")) || ((data.update === undefined) && (missing9 = "update"))){
+const err33 = {instancePath,schemaPath:"#/oneOf/7/required",keyword:"required",params:{missingProperty: missing9},message:"must have required property '"+missing9+"'"};
 if(vErrors === null){
-vErrors = [err23];
+vErrors = [err33];
 }
 else {
-vErrors.push(err23);
+vErrors.push(err33);
 }
 errors++;
 }
 else {
 if(data.type !== undefined){
-const _errs35 = errors;
-if("update-done" !== data.type){
-const err24 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/7/properties/type/const",keyword:"const",params:{allowedValue: "update-done"},message:"must be equal to constant"};
+const _errs51 = errors;
+if("update-intent" !== data.type){
+const err34 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/7/properties/type/const",keyword:"const",params:{allowedValue: "update-intent"},message:"must be equal to constant"};
 if(vErrors === null){
-vErrors = [err24];
+vErrors = [err34];
 }
 else {
-vErrors.push(err24);
+vErrors.push(err34);
 }
 errors++;
 }
-var valid13 = _errs35 === errors;
+var valid18 = _errs51 === errors;
 }
 else {
-var valid13 = true;
+var valid18 = true;
 }
-if(valid13){
-if(data.name !== undefined){
-let data17 = data.name;
-const _errs36 = errors;
-const _errs37 = errors;
-if(errors === _errs37){
-if(typeof data17 === "string"){
-if(func0(data17) < 1){
-const err25 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-else {
-const err26 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-var valid13 = _errs36 === errors;
-}
-else {
-var valid13 = true;
-}
-if(valid13){
-if(data.change !== undefined){
-const _errs39 = errors;
-if(!(validate8(data.change, {instancePath:instancePath+"/change",parentData:data,parentDataProperty:"change",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate8.errors : vErrors.concat(validate8.errors);
+if(valid18){
+if(data.update !== undefined){
+const _errs52 = errors;
+if(!(validate19(data.update, {instancePath:instancePath+"/update",parentData:data,parentDataProperty:"update",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
 errors = vErrors.length;
 }
-var valid13 = _errs39 === errors;
+var valid18 = _errs52 === errors;
 }
 else {
-var valid13 = true;
+var valid18 = true;
 }
 }
 }
 }
-}
-var _valid0 = _errs34 === errors;
+var _valid0 = _errs50 === errors;
 if(_valid0 && valid0){
 valid0 = false;
 passing0 = [passing0, 7];
@@ -2650,57 +2855,91 @@ passing0 = 7;
 if(props0 !== true){
 props0 = props0 || {};
 props0.type = true;
-props0.name = true;
-props0.change = true;
+props0.update = true;
 }
 }
-const _errs40 = errors;
+const _errs53 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing8;
-if(((data.type === undefined) && (missing8 = "type")) || ((data.failure === undefined) && (missing8 = "failure"))){
-const err27 = {instancePath,schemaPath:"#/oneOf/8/required",keyword:"required",params:{missingProperty: missing8},message:"must have required property '"+missing8+"'"};
+let missing10;
+if((((data.type === undefined) && (missing10 = "type")) || ((data.name === undefined) && (missing10 = "name"))) || ((data.change === undefined) && (missing10 = "change"))){
+const err35 = {instancePath,schemaPath:"#/oneOf/8/required",keyword:"required",params:{missingProperty: missing10},message:"must have required property '"+missing10+"'"};
 if(vErrors === null){
-vErrors = [err27];
+vErrors = [err35];
 }
 else {
-vErrors.push(err27);
+vErrors.push(err35);
 }
 errors++;
 }
 else {
 if(data.type !== undefined){
-const _errs41 = errors;
-if("update-failed" !== data.type){
-const err28 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/8/properties/type/const",keyword:"const",params:{allowedValue: "update-failed"},message:"must be equal to constant"};
+const _errs54 = errors;
+if("update-done" !== data.type){
+const err36 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/8/properties/type/const",keyword:"const",params:{allowedValue: "update-done"},message:"must be equal to constant"};
 if(vErrors === null){
-vErrors = [err28];
+vErrors = [err36];
 }
 else {
-vErrors.push(err28);
+vErrors.push(err36);
 }
 errors++;
 }
-var valid15 = _errs41 === errors;
+var valid19 = _errs54 === errors;
 }
 else {
-var valid15 = true;
+var valid19 = true;
 }
-if(valid15){
-if(data.failure !== undefined){
-const _errs42 = errors;
-if(!(validate17(data.failure, {instancePath:instancePath+"/failure",parentData:data,parentDataProperty:"failure",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+if(valid19){
+if(data.name !== undefined){
+let data25 = data.name;
+const _errs55 = errors;
+const _errs56 = errors;
+if(errors === _errs56){
+if(typeof data25 === "string"){
+if(func1(data25) < 1){
+const err37 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+else {
+const err38 = {instancePath:instancePath+"/name",schemaPath:"#/$defs/nonEmptyString/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+var valid19 = _errs55 === errors;
+}
+else {
+var valid19 = true;
+}
+if(valid19){
+if(data.change !== undefined){
+const _errs58 = errors;
+if(!(validate8(data.change, {instancePath:instancePath+"/change",parentData:data,parentDataProperty:"change",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate8.errors : vErrors.concat(validate8.errors);
 errors = vErrors.length;
 }
-var valid15 = _errs42 === errors;
+var valid19 = _errs58 === errors;
 }
 else {
-var valid15 = true;
+var valid19 = true;
 }
 }
 }
 }
-var _valid0 = _errs40 === errors;
+}
+var _valid0 = _errs53 === errors;
 if(_valid0 && valid0){
 valid0 = false;
 passing0 = [passing0, 8];
@@ -2709,6 +2948,68 @@ else {
 if(_valid0){
 valid0 = true;
 passing0 = 8;
+if(props0 !== true){
+props0 = props0 || {};
+props0.type = true;
+props0.name = true;
+props0.change = true;
+}
+}
+const _errs59 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing11;
+if(((data.type === undefined) && (missing11 = "type")) || ((data.failure === undefined) && (missing11 = "failure"))){
+const err39 = {instancePath,schemaPath:"#/oneOf/9/required",keyword:"required",params:{missingProperty: missing11},message:"must have required property '"+missing11+"'"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+else {
+if(data.type !== undefined){
+const _errs60 = errors;
+if("update-failed" !== data.type){
+const err40 = {instancePath:instancePath+"/type",schemaPath:"#/oneOf/9/properties/type/const",keyword:"const",params:{allowedValue: "update-failed"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+var valid21 = _errs60 === errors;
+}
+else {
+var valid21 = true;
+}
+if(valid21){
+if(data.failure !== undefined){
+const _errs61 = errors;
+if(!(validate17(data.failure, {instancePath:instancePath+"/failure",parentData:data,parentDataProperty:"failure",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+errors = vErrors.length;
+}
+var valid21 = _errs61 === errors;
+}
+else {
+var valid21 = true;
+}
+}
+}
+}
+var _valid0 = _errs59 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 9];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 9;
 if(props0 !== true){
 props0 = props0 || {};
 props0.type = true;
@@ -2723,13 +3024,14 @@ props0.failure = true;
 }
 }
 }
+}
 if(!valid0){
-const err29 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+const err41 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
-vErrors = [err29];
+vErrors = [err41];
 }
 else {
-vErrors.push(err29);
+vErrors.push(err41);
 }
 errors++;
 validate21.errors = vErrors;
@@ -2748,9 +3050,9 @@ vErrors = null;
 }
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
-let missing9;
-if((data.type === undefined) && (missing9 = "type")){
-validate21.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing9},message:"must have required property '"+missing9+"'"}];
+let missing12;
+if((data.type === undefined) && (missing12 = "type")){
+validate21.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing12},message:"must have required property '"+missing12+"'"}];
 return false;
 }
 }
@@ -2766,7 +3068,7 @@ return errors === 0;
 validate21.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 export const historyMetaCompiled = validate28;
-const schema41 = {"type":"object","required":["serial","lineage","time","command","user","host","summary"],"properties":{"serial":{"type":"integer","minimum":1},"lineage":{"type":"string"},"time":{"type":"string"},"command":{"type":"string"},"user":{"type":"string"},"host":{"type":"string"},"gitCommit":{"type":"string"},"ordersWorktree":{"description":"Whether the order files had uncommitted changes (git status of the orders path) when the command that wrote this version ran: clean, dirty, or unknown when the project is not a git work tree or git is missing. Absent in versions written before orderform recorded it.","enum":["clean","dirty","unknown"]},"summary":{"type":"string"},"seatChanges":{"description":"Seat changes this version records (update-done journal records folded); absent when none.","type":"integer","minimum":1}}};
+const schema45 = {"type":"object","required":["serial","lineage","time","command","user","host","summary"],"properties":{"serial":{"type":"integer","minimum":1},"lineage":{"type":"string"},"time":{"type":"string"},"command":{"type":"string"},"user":{"type":"string"},"host":{"type":"string"},"gitCommit":{"type":"string"},"ordersWorktree":{"description":"Whether the order files had uncommitted changes (git status of the orders path) when the command that wrote this version ran: clean, dirty, or unknown when the project is not a git work tree or git is missing. Absent in versions written before orderform recorded it.","enum":["clean","dirty","unknown"]},"summary":{"type":"string"},"seatChanges":{"description":"Seat changes this version records (update-done journal records folded); absent when none.","type":"integer","minimum":1}}};
 
 function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2883,7 +3185,7 @@ if(data.ordersWorktree !== undefined){
 let data7 = data.ordersWorktree;
 const _errs15 = errors;
 if(!(((data7 === "clean") || (data7 === "dirty")) || (data7 === "unknown"))){
-validate28.errors = [{instancePath:instancePath+"/ordersWorktree",schemaPath:"#/properties/ordersWorktree/enum",keyword:"enum",params:{allowedValues: schema41.properties.ordersWorktree.enum},message:"must be equal to one of the allowed values"}];
+validate28.errors = [{instancePath:instancePath+"/ordersWorktree",schemaPath:"#/properties/ordersWorktree/enum",keyword:"enum",params:{allowedValues: schema45.properties.ordersWorktree.enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs15 === errors;

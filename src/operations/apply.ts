@@ -36,6 +36,8 @@ export type Approval =
 export interface ApplyWorkItem {
   name: string;
   customer: string;
+  /** The customer's company name, when the plan knows it (untrusted text). */
+  companyName?: string;
   mode: "create" | "resume" | "update";
   /** For an update: how many line items change (each reports its own outcome). */
   updates?: number;
@@ -170,6 +172,7 @@ export async function runApplyOperation(ctx: OperationContext, options: ApplyOpt
       work.map((action) => ({
         name: action.name,
         customer: action.customer,
+        ...(action.companyName === undefined ? {} : { companyName: action.companyName }),
         mode: action.kind,
         ...(action.kind === "update" ? { updates: action.updates.length } : {}),
       })),

@@ -14,6 +14,7 @@ import type { Diagnostic } from "../core/errors.js";
 import { createDiagnostic, OrderformError } from "../core/errors.js";
 import type { DesiredOrder, RemoteSnapshot, RemoteSubscription, StateFile } from "../core/model.js";
 import { compareStrings } from "../core/compare.js";
+import { selectCustomersToName } from "../core/customer-names.js";
 import { selectCustomersToList, selectCustomersWithWork, selectOrdersToFetch } from "../core/plan-scope.js";
 import type { PlanRefresh } from "../core/plan.js";
 import {
@@ -55,6 +56,15 @@ export async function fetchRemoteSnapshot(
     input.refresh === "skipped"
       ? selectCustomersWithWork({ desired: input.desired, state: input.state, now: input.now, options })
       : selectCustomersToList(input.desired, input.state, options);
+  // Names first (docs/planning.md, "Customer names"): a tenant id that is not the partner's
+  // customer is one diagnostic. Its list is still requested, so that another partner's customer
+  // (403) stops the run as an authorization failure, as it did before names were read; any other
+  // failure of that list adds nothing to the diagnostic.
+  const toName =
+    input.refresh === "only"
+      ? []
+      : selectCustomersToName({ desired: input.desired, state: input.state, customers: input.customers });
+  const unknown = new Set<string>();
   // Subscriptions only where state records placed orders: their seats are what can drift or change.
   const placed = new Set(Object.values(input.state?.orders ?? {}).map((o) => o.customer.toLowerCase()));
   const subscriptions: Record<string, RemoteSubscription[]> = {};
@@ -71,6 +81,24 @@ export async function fetchRemoteSnapshot(
     stop.abort(refused);
     return true;
   };
+  const companyNames: Record<string, string> = {};
+  await runPool(toName, input.parallelism, async (customer) => {
+    if (refused !== undefined) return;
+    try {
+      const found = await input.client.getCustomer(customer, { signal });
+      if (found !== null) companyNames[customer] = found.companyName;
+      else {
+        unknown.add(customer);
+        diagnostics.push(createUnknownCustomerDiagnostic(customer, input.desired));
+      }
+    } catch (error) {
+      const what = `reading customer ${customer}`;
+      if (!stopOnRefusal(error, what)) diagnostics.push(createFetchDiagnostic(what, error));
+    }
+  });
+  if (refused !== undefined) throw refused;
+  if (Object.keys(companyNames).length > 0) remote.companyNames = companyNames;
+
   await runPool(customers, input.parallelism, async (customer) => {
     if (refused !== undefined) return;
     try {
@@ -84,7 +112,8 @@ export async function fetchRemoteSnapshot(
       if (subs !== undefined) subscriptions[customer] = subs.map(mapSubscription);
     } catch (error) {
       const what = `listing the orders of customer ${customer}`;
-      if (!stopOnRefusal(error, what)) diagnostics.push(createFetchDiagnostic(what, error));
+      if (!stopOnRefusal(error, what) && !unknown.has(customer))
+        diagnostics.push(createFetchDiagnostic(what, error));
     }
     listed += 1;
     input.onProgress?.(listed, customers.length);
@@ -137,6 +166,17 @@ function selectAuthorizationFailure(error: unknown, what: string): OrderformErro
     return createCredentialsRefusal(error, what, "stopped: nothing was planned or bought");
   }
   return error instanceof OrderformError && error.code.startsWith("auth.") ? error : undefined;
+}
+
+function createUnknownCustomerDiagnostic(customer: string, desired: readonly DesiredOrder[]): Diagnostic {
+  const names = desired.filter((d) => d.customer.toLowerCase() === customer).map((d) => d.name);
+  return createDiagnostic(
+    "plan.unknown-customer",
+    `customer ${customer} is not one of the partner's customers (Partner Center does not know the tenant id); ${names.length === 1 ? "its order" : `its ${names.length} orders`} (${names.join(", ")}) ${names.length === 1 ? "was" : "were"} not planned`,
+    {
+      hint: "Check the GUID in the order file's `customer:`: it is the customer's Microsoft Entra tenant id, as `orderform generate` or the Partner Center portal shows it.",
+    },
+  );
 }
 
 function createFetchDiagnostic(what: string, error: unknown): Diagnostic {

@@ -18,6 +18,7 @@
 import path from "node:path";
 import { DEFAULT_CLOCK_SKEW_MS } from "../core/adoption.js";
 import { contentOf } from "../core/compare.js";
+import { createCustomerEntries, normalizePrintable } from "../core/customer-names.js";
 import { OrderformError } from "../core/errors.js";
 import { selectCustomerFolders, type TakenName } from "../core/generate-names.js";
 import {
@@ -355,7 +356,7 @@ function createPlannedFile(generated: GeneratedOrder, outDir: string, rootDir: s
     schemaPath: resolveOrderSchemaPath(path.dirname(file), rootDir),
     note: [
       `${GENERATED_NOTE}${remote.id}`,
-      `of ${companyName.replace(/[\r\n]+/g, " ")} (customer ${declaration.customer}), created ${remote.creationDate}.`,
+      `of ${normalizePrintable(companyName)} (customer ${declaration.customer}), created ${remote.creationDate}.`,
       ...(changed.length === 0
         ? []
         : [
@@ -376,13 +377,20 @@ async function recordGenerated(
   options: GenerateOptions,
 ): Promise<void> {
   const now = new Date();
+  // The names read for the customers of these orders are kept too (docs/state.md, "Customer names").
+  const names = new Map(generated.map((g) => [g.declaration.customer, g.companyName]));
+  const customers = createCustomerEntries(names, session.current(), {
+    seenAt: now.toISOString(),
+    update: true,
+  });
   try {
-    await session.appendAll(
-      generated.map(({ declaration, remote, lineSubscriptions }) => ({
+    await session.appendAll([
+      ...generated.map(({ declaration, remote, lineSubscriptions }) => ({
         type: "created" as const,
         order: createImportedOrder(declaration.name, contentOf(declaration), remote, lineSubscriptions, now),
       })),
-    );
+      ...customers,
+    ]);
     const seats = summary.files.reduce((sum, f) => sum + f.seatsChanged, 0);
     await session.commit({
       command: "generate",

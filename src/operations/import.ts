@@ -6,12 +6,14 @@
  */
 import { createStateOrder } from "../apply/applier.js";
 import { DEFAULT_CLOCK_SKEW_MS } from "../core/adoption.js";
+import { createCustomerEntries, selectRecordedName } from "../core/customer-names.js";
 import { OrderformError } from "../core/errors.js";
 import { checkImportMatch, checkImportTarget } from "../core/import-rules.js";
 import type { ImportRefusal } from "../core/import-rules.js";
 import type { OrderContent, RemoteOrder, RemoteSubscription, SeatChange, StateOrder } from "../core/model.js";
 import { createObservedRecord, selectLineItemSubscriptions } from "../core/observed-seats.js";
 import type { FieldDifference } from "../core/plan.js";
+import type { Customer } from "../partner-center/types.js";
 import type { InvalidProject, OperationContext } from "./context.js";
 import { openPartnerCenter } from "./open-partner-center.js";
 import { isInvalid, loadUsableProject } from "./load-project.js";
@@ -56,10 +58,14 @@ export async function runImportOperation(
     const pc = await openPartnerCenter(project.loaded, ctx.env, ctx.toolVersion);
     let remote: RemoteOrder | null;
     let subscriptions: RemoteSubscription[] = [];
+    let customer: Customer | null = null;
     try {
       remote = await pc.client.getOrder(declared.customer, orderId);
       if (remote !== null)
         subscriptions = await pc.client.listSubscriptionsByOrder(declared.customer, remote.id);
+      // The customer's name, when state has none (docs/state.md, "Customer names"): one more GET.
+      if (remote !== null && selectRecordedName(state, declared.customer) === undefined)
+        customer = await pc.client.getCustomer(declared.customer);
     } finally {
       await pc.close();
     }
@@ -74,14 +80,20 @@ export async function runImportOperation(
     if (match.kind === "refused") throw createImportError(match.refusal);
     if (match.kind === "mismatch") return { kind: "mismatch", differences: match.differences };
     if (remote === null) throw new Error("bug: an import bound to no order");
+    const now = new Date();
     const order = createImportedOrder(
       name,
       match.content,
       remote,
       selectLineItemSubscriptions(remote, subscriptions),
-      new Date(),
+      now,
     );
     await session.append({ type: "created", order });
+    if (customer !== null) {
+      const names = new Map([[declared.customer, customer.companyName]]);
+      for (const entry of createCustomerEntries(names, state, { seenAt: now.toISOString(), update: false }))
+        await session.append(entry);
+    }
     await session.commit({
       command: `import ${name} ${orderId}`,
       summary: `imported order ${orderId} as ${name}${describeObservedSeats(order)}`,

@@ -7,6 +7,7 @@
  * which a workflow finds the comments it posted for this plan and updates them in place
  * (docs/planning.md, "Pull requests").
  */
+import { renderMarkdownName } from "./customer-label.js";
 import { assertNever, selectPlanRefresh } from "../core/plan.js";
 import type { Plan, PlanAction } from "../core/plan.js";
 import {
@@ -100,7 +101,7 @@ function renderSummary(plan: Plan, budget: number): string[] {
     `| ${label} | ${c.create} |${withUpdates ? ` ${c.update} |` : ""} ${c.resume} | ${c["no-op"]} | ${c.drift} | ${c.conflict} | ${c.undeclared} |\n`;
   const rows: string[] = [];
   for (const [customer, actions] of groupByCustomer(plan.actions)) {
-    rows.push(renderRow(`\`${customer}\``, countKinds(actions)));
+    rows.push(renderRow(`\`${customer}\`${renderNameAfter(actions)}`, countKinds(actions)));
   }
   rows.push(
     renderRow("**Total**", {
@@ -150,7 +151,7 @@ function renderCustomerBlocks(plan: Plan, fence: string, budget: number): string
   const blocks: string[] = [];
   for (const [customer, actions] of groupByCustomer(plan.actions)) {
     const open = (continued: boolean): string =>
-      `<details><summary>Customer <code>${escapeHtml(customer)}</code>: ${describeCounts(actions)}${continued ? " (continued)" : ""}</summary>\n\n${fence}diff\n`;
+      `<details><summary>Customer <code>${escapeHtml(customer)}</code>${renderNameAfter(actions)}: ${describeCounts(actions)}${continued ? " (continued)" : ""}</summary>\n\n${fence}diff\n`;
     const close = `${fence}\n\n</details>\n`;
     const room = budget - open(true).length - close.length;
     let body = "";
@@ -215,6 +216,12 @@ function packBlocks(blocks: string[], budget: number): string[] {
   }
   parts.push(part);
   return parts;
+}
+
+/** " (Company name)" as inert markdown when the group's actions know the customer's name, else "". */
+function renderNameAfter(actions: readonly PlanAction[]): string {
+  const name = renderMarkdownName(actions.find((a) => a.companyName !== undefined)?.companyName);
+  return name === "" ? "" : ` (${name})`;
 }
 
 function groupByCustomer(actions: readonly PlanAction[]): Map<string, PlanAction[]> {

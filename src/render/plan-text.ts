@@ -2,6 +2,7 @@
  * The plan in Terraform's words and layout, for terminals and CI logs. Reads only the Plan.
  * describeAction() is shared with the markdown renderer so both say the same thing.
  */
+import { renderCustomerLabel } from "./customer-label.js";
 import { assertNever, selectPlanRefresh } from "../core/plan.js";
 import type { Diagnostic } from "../core/errors.js";
 import type { DesiredLineItem, OrderContent } from "../core/model.js";
@@ -216,7 +217,7 @@ function renderSections(plan: Plan, c: Colors): string[] {
     for (const action of changes) {
       if (action.customer !== customer) {
         customer = action.customer;
-        out.push(c.bold(`  Customer ${customer}`), "");
+        out.push(c.bold(`  Customer ${renderCustomerLabel(customer, action.companyName)}`), "");
       }
       out.push(...renderAction(action, plan, c), "");
     }

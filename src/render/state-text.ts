@@ -3,7 +3,9 @@ import { isWithinCancellationWindow } from "../core/cancellation-window.js";
 import type { CancellationWindow } from "../core/cancellation-window.js";
 import type { PendingUpdate, StateFile, StateOrder } from "../core/model.js";
 import { selectOrderWindow } from "../core/order-window.js";
+import { selectRecordedName } from "../core/customer-names.js";
 import { selectCurrentContent } from "../core/seat-changes.js";
+import { renderCustomerLabel } from "./customer-label.js";
 import type { DamagedHistoryFile, HistoryEntry } from "../state/types.js";
 
 export function renderStateText(state: StateFile, _options: { color: boolean }): string {
@@ -11,7 +13,9 @@ export function renderStateText(state: StateFile, _options: { color: boolean }):
   const orders = Object.values(state.orders).sort(compareOrders);
   lines.push(orders.length === 0 ? "No orders recorded." : `${orders.length} order(s):`);
   for (const order of orders)
-    lines.push(`  ${order.name}  ${order.orderId}  ${order.status}  customer ${order.customer}`);
+    lines.push(
+      `  ${order.name}  ${order.orderId}  ${order.status}  customer ${renderCustomerLabel(order.customer, selectRecordedName(state, order.customer))}`,
+    );
   const pending = Object.values(state.pending).sort((a, b) => a.name.localeCompare(b.name));
   if (pending.length > 0) {
     lines.push(
@@ -29,13 +33,19 @@ export function renderStateText(state: StateFile, _options: { color: boolean }):
   return lines.join("\n") + "\n";
 }
 
+/**
+ * `state list`: one line per name, sorted; a placed order's line names its customer (with the
+ * company name state keeps), a pending create's line ends in `(pending)`.
+ */
 export function renderStateList(state: StateFile | null): string {
   if (state === null) return "";
-  const names = [
-    ...Object.values(state.orders).map((o) => o.name),
+  const lines = [
+    ...Object.values(state.orders).map(
+      (o) => `${o.name}  customer ${renderCustomerLabel(o.customer, selectRecordedName(state, o.customer))}`,
+    ),
     ...Object.values(state.pending).map((p) => `${p.name} (pending)`),
   ];
-  return names
+  return lines
     .sort()
     .map((n) => `${n}\n`)
     .join("");
@@ -49,12 +59,13 @@ export function renderStateOrder(
   order: StateOrder,
   nowMs: number,
   pending: readonly PendingUpdate[] = [],
+  companyName?: string,
 ): string {
   const window = selectOrderWindow(order);
   const lines = [
     `# ${order.name}`,
     `order id:       ${order.orderId}`,
-    `customer:       ${order.customer}`,
+    `customer:       ${renderCustomerLabel(order.customer, companyName)}`,
     `status:         ${order.status}`,
     `MS-RequestId:   ${order.requestId}`,
     `created:        ${order.creationDate}`,

@@ -25,6 +25,8 @@ export function describeEntry(entry: JournalEntry): string {
       return `the record of the seat change of ${entry.name} (subscription ${entry.change.subscriptionId}, ${entry.change.from} -> ${entry.change.to}, MS-RequestId ${entry.change.requestId})`;
     case "update-failed":
       return `the record that the seat change of ${entry.failure.name} was refused or stopped (MS-RequestId ${entry.failure.requestId})`;
+    case "customer":
+      return `the company name of customer ${entry.customer}`;
     default:
       return assertNever(entry);
   }

@@ -4,6 +4,7 @@
  */
 import { OrderformError } from "../../core/errors.js";
 import { runGenerateOperation, type GenerateSummary } from "../../operations/generate.js";
+import { renderCustomerLabel } from "../../render/customer-label.js";
 import type { CliContext, CommandResult } from "../context.js";
 import { createOperationContext, parseLockTimeout, writeFailure, writeJsonResult } from "../options.js";
 
@@ -55,7 +56,7 @@ function renderGenerateText(summary: GenerateSummary): string {
   );
   for (const f of summary.files)
     lines.push(
-      `  ${f.adopted ? "=" : "+"} ${f.file}  ${f.name}  (order ${f.orderId}, ${f.companyName}${f.seatsChanged === 0 ? "" : `; seats changed since it was placed on ${f.seatsChanged} line item(s), declared as they are now`})`,
+      `  ${f.adopted ? "=" : "+"} ${f.file}  ${f.name}  (order ${f.orderId}, customer ${renderCustomerLabel(f.customer, f.companyName)}${f.seatsChanged === 0 ? "" : `; seats changed since it was placed on ${f.seatsChanged} line item(s), declared as they are now`})`,
     );
   for (const d of summary.declared)
     lines.push(

@@ -1,6 +1,8 @@
 /** `orderform state list | show NAME | history | diff [A] [B] | rm NAME`: render what the state operations read. */
 import { createTwoFilesPatch } from "diff";
+import { selectRecordedName } from "../../core/customer-names.js";
 import { OrderformError } from "../../core/errors.js";
+import type { StateFile } from "../../core/model.js";
 import { selectOwnSlot, selectPendingUpdates } from "../../core/state-journal.js";
 import { isInvalid } from "../../operations/load-project.js";
 import { openProjectStateStore, readStateVersions, runStateRmOperation } from "../../operations/state.js";
@@ -31,6 +33,7 @@ export async function runStateList(ctx: CliContext): Promise<CommandResult> {
     const orders = Object.values(state?.orders ?? {}).map((o) => ({
       name: o.name,
       customer: o.customer,
+      ...companyNameOf(state, o.customer),
       orderId: o.orderId,
       status: o.status,
     }));
@@ -42,6 +45,12 @@ export async function runStateList(ctx: CliContext): Promise<CommandResult> {
     ctx.stdout.write(JSON.stringify({ orders, pending }, null, 2) + "\n");
   } else ctx.stdout.write(renderStateList(state));
   return 0;
+}
+
+/** `{companyName}` when state keeps the customer's name, else nothing (state list --json). */
+function companyNameOf(state: StateFile | null, customer: string): { companyName?: string } {
+  const companyName = selectRecordedName(state, customer);
+  return companyName === undefined ? {} : { companyName };
 }
 
 export async function runStateShow(ctx: CliContext, name: string): Promise<CommandResult> {
@@ -60,7 +69,8 @@ export async function runStateShow(ctx: CliContext, name: string): Promise<Comma
   const pending = selectPendingUpdates(state, name);
   const record = order === undefined ? intent : createStateOrderJson(order, nowMs, pending);
   if (ctx.global.json) ctx.stdout.write(JSON.stringify(record, null, 2) + "\n");
-  else if (order !== undefined) ctx.stdout.write(renderStateOrder(order, nowMs, pending));
+  else if (order !== undefined)
+    ctx.stdout.write(renderStateOrder(order, nowMs, pending, selectRecordedName(state, order.customer)));
   else ctx.stdout.write(`# ${name} (pending intent)\n${JSON.stringify(intent, null, 2)}\n`);
   return 0;
 }
