@@ -61,7 +61,7 @@ describe("seats changed since the order was placed", () => {
 
     const run = await project.run(["generate"]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain(`+ ${FILE}  ${NAME}  (order ${orderId}, Contoso`);
+    expect(run.stdout).toContain(`+ ${FILE}  ${NAME}  (order ${orderId}, customer ${CONTOSO} (Contoso)`);
     expect(run.stdout).toContain(
       "seats changed since it was placed on 1 line item(s), declared as they are now",
     );
