@@ -40,7 +40,7 @@ import type { OrphanJournal } from "./orphan.js";
 import { createStatePaths, readFingerprint } from "./paths.js";
 import type { ProcessStatus } from "./process-identity.js";
 import { readPidNamespace, readProcessStatus as readProcessStatusOnHost } from "./process-identity.js";
-import { parseStateText } from "./validate-state.js";
+import { checkStateValue, parseStateJson } from "./validate-state.js";
 
 export interface LocalStateStoreOptions {
   /** Project root: relative state paths resolve here, and `git rev-parse HEAD` runs here. */
@@ -127,11 +127,27 @@ export function createLocalStateStore(options: LocalStateStoreOptions): StateSto
     return `The last good version is serial ${last} in ${file}; its "state" member is a complete state file (e.g. \`jq .state ${file} > ${paths.state}\`).`;
   }
 
-  async function readSnapshot(): Promise<StateFile | null> {
+  /**
+   * The snapshot's text is read and parsed in a function of its own, so that nothing holds the text
+   * (about 1 KB per order) while the parsed records are validated, and a garbage collection then
+   * does not count it as live (docs/performance.md, "Plan cost").
+   */
+  async function readSnapshotJson(): Promise<{ value: unknown } | null> {
     const text = await readFileIfExists(paths.state);
     if (text === null) return null;
+    return { value: await readWithCorruptHint(() => parseStateJson(text, paths.state)) };
+  }
+
+  async function readSnapshot(): Promise<StateFile | null> {
+    const parsed = await readSnapshotJson();
+    if (parsed === null) return null;
+    return readWithCorruptHint(() => checkStateValue(parsed.value, paths.state));
+  }
+
+  /** `read()`, with the hint to the last good version on a state error. */
+  async function readWithCorruptHint<T>(read: () => T): Promise<T> {
     try {
-      return parseStateText(text, paths.state);
+      return read();
     } catch (error) {
       // Only build the hint (a directory listing) on the failure path.
       if (!(error instanceof OrderformError)) throw error;

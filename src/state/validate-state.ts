@@ -53,9 +53,17 @@ function findStateProblem(
 
 /** Parses and validates a snapshot; `file` is only used in messages. Throws state.corrupt / state.unknown-version. */
 export function parseStateText(text: string, file: string, hint?: string): StateFile {
-  let value: unknown;
+  return checkStateValue(parseStateJson(text, file, hint), file, hint);
+}
+
+/**
+ * The snapshot's JSON value, not yet validated; throws state.corrupt when it is no JSON. Apart from
+ * parseStateText so that a reader can let go of a large text before the records are validated
+ * (docs/performance.md, "Plan cost").
+ */
+export function parseStateJson(text: string, file: string, hint?: string): unknown {
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch (cause) {
     const detail = text.length === 0 ? "is empty" : `is not valid JSON (${(cause as Error).message})`;
     throw createStateError("state.corrupt", `State file ${file} ${detail}. It was left unchanged.`, {
@@ -63,7 +71,6 @@ export function parseStateText(text: string, file: string, hint?: string): State
       cause,
     });
   }
-  return checkStateValue(value, file, hint);
 }
 
 /** Validates an already parsed snapshot; throws state.corrupt / state.unknown-version. */
