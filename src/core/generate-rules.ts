@@ -23,8 +23,8 @@ import { compareStrings, matchesRemote } from "./compare.js";
 import { createOrderBindings, mayIntentHavePlaced } from "./duplicates.js";
 import { createCustomerNames, selectCustomerFolders, type TakenName } from "./generate-names.js";
 import { createCurrentOrder, selectLineItemSubscriptions } from "./observed-seats.js";
+import { normalizeBillingCycle, normalizeTermDuration } from "./order-terms.js";
 import type {
-  BillingCycle,
   DesiredLineItem,
   DesiredOrder,
   OrderContent,
@@ -72,14 +72,6 @@ export interface GenerateSelection {
   declared: DeclaredOrder[];
 }
 
-const BILLING_CYCLES: Record<string, BillingCycle> = {
-  monthly: "monthly",
-  annual: "annual",
-  triennial: "triennial",
-  onetime: "one_time",
-  none: "none",
-};
-const TERMS: Record<string, TermDuration> = { p1m: "P1M", p1y: "P1Y", p3y: "P3Y" };
 /** schemas/order.schema.json's offerId pattern. */
 const OFFER_ID =
   /^(?:[A-Za-z0-9]+:[A-Za-z0-9]+:[A-Za-z0-9]+|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|MS-AZR-[A-Za-z0-9]+)$/;
@@ -289,9 +281,8 @@ export function compareGenerated(a: GeneratedOrder, b: GeneratedOrder): number {
 
 /** The order's purchase content in the declaration's terms, or why it cannot be declared. */
 export function createContentFromRemote(remote: RemoteOrder): OrderContent | string {
-  const billingCycle = BILLING_CYCLES[normalizeEnum(remote.billingCycle)];
-  if (billingCycle === undefined)
-    return `billing cycle ${JSON.stringify(remote.billingCycle)} cannot be declared`;
+  const billingCycle = normalizeBillingCycle(normalizeEnum(remote.billingCycle));
+  if (billingCycle === null) return `billing cycle ${JSON.stringify(remote.billingCycle)} cannot be declared`;
   const items = [...remote.lineItems].sort((a, b) => a.lineItemNumber - b.lineItemNumber);
   if (items.length === 0) return "the order has no line items";
   if (items.length > MAX_LINE_ITEMS)
@@ -303,7 +294,7 @@ export function createContentFromRemote(remote: RemoteOrder): OrderContent | str
       return `quantity ${item.quantity} of line item ${index} is outside 1..${MAX_QUANTITY}`;
     let termDuration: TermDuration | undefined;
     if (item.termDuration !== undefined && item.termDuration !== "") {
-      termDuration = TERMS[item.termDuration.toLowerCase()];
+      termDuration = normalizeTermDuration(item.termDuration) ?? undefined;
       if (termDuration === undefined) return `term ${JSON.stringify(item.termDuration)} cannot be declared`;
     }
     lineItems.push({
@@ -316,6 +307,7 @@ export function createContentFromRemote(remote: RemoteOrder): OrderContent | str
   return { customer: remote.customer.toLowerCase(), billingCycle, lineItems };
 }
 
+/** Partner Center's spelling with every separator dropped ("One-Time" -> "onetime"), before the shared table. */
 function normalizeEnum(value: string): string {
   return value.toLowerCase().replace(/[^a-z0-9]/g, "");
 }

@@ -3,38 +3,13 @@
  * customer, lineItemNumber filled in, and fresh objects holding only known keys (so nothing the
  * YAML produced, e.g. an own `__proto__` property, travels further).
  */
-import type {
-  BillingCycle,
-  DesiredLineItem,
-  DesiredOrder,
-  RenewalTermDuration,
-  SourceLocation,
-  TermDuration,
-} from "../core/model.js";
+import type { DesiredLineItem, DesiredOrder, SourceLocation } from "../core/model.js";
+import {
+  normalizeBillingCycle,
+  normalizeRenewalTermDuration,
+  normalizeTermDuration,
+} from "../core/order-terms.js";
 import type { SchemaValidLineItem, SchemaValidOrder } from "./order-rules.js";
-
-const BILLING_CYCLES: Record<string, BillingCycle> = {
-  monthly: "monthly",
-  annual: "annual",
-  triennial: "triennial",
-  onetime: "one_time",
-  none: "none",
-};
-
-/** "Monthly", "ONE_TIME", "OneTime", "onetime" -> canonical; null when it is no billing cycle. */
-export function normalizeBillingCycle(input: string): BillingCycle | null {
-  return BILLING_CYCLES[input.toLowerCase().replace(/_/g, "")] ?? null;
-}
-
-export function normalizeTermDuration(input: string): TermDuration | null {
-  const upper = input.toUpperCase();
-  return upper === "P1M" || upper === "P1Y" || upper === "P3Y" ? upper : null;
-}
-
-export function normalizeRenewalTermDuration(input: string): RenewalTermDuration | null {
-  const upper = input.toUpperCase();
-  return upper === "P1M" || upper === "P1Y" ? upper : null;
-}
 
 /** Assumes the order schema accepted `value`; an enum the schema let through but we do not know is a bug. */
 export function normalizeOrder(value: SchemaValidOrder, source: SourceLocation): DesiredOrder {

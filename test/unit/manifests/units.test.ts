@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { compareOrders } from "../../../src/manifests/normalize-order.js";
 import {
-  compareOrders,
   normalizeBillingCycle,
   normalizeRenewalTermDuration,
   normalizeTermDuration,
-} from "../../../src/manifests/normalize-order.js";
+} from "../../../src/core/order-terms.js";
 import { parseInstancePath, renderDataPath } from "../../../src/source/schema-diagnostics.js";
 import { measureEditDistance, suggestNearest } from "../../../src/core/suggest.js";
 import { createGlobMatcher } from "../../../src/manifests/discover.js";
