@@ -7,81 +7,65 @@ import { execFile } from "node:child_process";
 import { readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSandbox, type RunningSandbox } from "../../src/sandbox/index.js";
+import { beforeEach, describe, expect, it } from "vitest";
 import {
   CONTOSO,
   LICENSE_OFFER,
   createOrderYaml,
-  createTestProject,
   listSandboxOrders,
-  resetSandbox,
   setSandboxFaults,
+  useSandboxProject,
   writeStandardOrders,
-  type TestProject,
 } from "./helpers.js";
 
-let sandbox: RunningSandbox;
-let project: TestProject;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0 });
-});
-afterAll(async () => {
-  await sandbox.close();
-});
+const env = useSandboxProject();
 beforeEach(async () => {
-  await resetSandbox(sandbox.url);
-  project = await createTestProject(sandbox.url);
-  await writeStandardOrders(project);
-});
-afterEach(async () => {
-  await project.cleanup();
+  await writeStandardOrders(env.project);
 });
 
 const MIB = 1024 * 1024;
 
 describe("plan in a pull request", () => {
   it("takes Terraform's one-dash flags, appends the markdown to the step summary and writes marked parts", async () => {
-    const summary = join(project.dir, "summary.md");
+    const summary = join(env.project.dir, "summary.md");
     await writeFile(summary, "## an earlier step\n");
-    const plan = await project.run(
+    const plan = await env.project.run(
       ["plan", "-detailed-exitcode", "-out=tfplan.json", "--markdown-out", "md", "--markdown-id", "prod"],
       { env: { GITHUB_STEP_SUMMARY: summary } },
     );
     expect(plan.code).toBe(2);
     expect(plan.stdout).toContain("Plan: 3 to create");
-    expect((await stat(join(project.dir, "tfplan.json"))).isFile()).toBe(true);
+    expect((await stat(join(env.project.dir, "tfplan.json"))).isFile()).toBe(true);
     const text = await readFile(summary, "utf8");
     expect(
       text.startsWith("## an earlier step\n<!-- orderform:plan id=prod part=1/1 -->\n### orderform plan\n"),
     ).toBe(true);
-    expect(await readdir(join(project.dir, "md"))).toEqual(["plan-part-1.md"]);
-    const part = await readFile(join(project.dir, "md", "plan-part-1.md"), "utf8");
+    expect(await readdir(join(env.project.dir, "md"))).toEqual(["plan-part-1.md"]);
+    const part = await readFile(join(env.project.dir, "md", "plan-part-1.md"), "utf8");
     expect(part.startsWith("<!-- orderform:plan id=prod part=1/1 -->\n### orderform plan\n")).toBe(true);
     expect(part).toContain("contoso/seats");
 
-    const applied = await project.run(["apply", "tfplan.json", "-auto-approve"]);
+    const applied = await env.project.run(["apply", "tfplan.json", "-auto-approve"]);
     expect(applied.code).toBe(0);
-    expect(await listSandboxOrders(sandbox.url)).toHaveLength(3);
+    expect(await listSandboxOrders(env.sandbox.url)).toHaveLength(3);
   });
 
   it("splits a large plan into parts under GitHub's comment limit and keeps the step summary under 1 MiB", async () => {
     const docs = Array.from({ length: 600 }, (_, i) =>
       createOrderYaml(`contoso/order-${String(i).padStart(3, "0")}`, CONTOSO, LICENSE_OFFER, 1 + (i % 9)),
     );
-    await project.writeOrder("many.yaml", docs.join("---\n"));
-    const summary = join(project.dir, "summary.md");
+    await env.project.writeOrder("many.yaml", docs.join("---\n"));
+    const summary = join(env.project.dir, "summary.md");
     // An earlier step left the summary nearly full: only part of the plan fits.
     await writeFile(summary, "x".repeat(MIB - 70_000) + "\n");
-    const plan = await project.run(["plan", "--markdown-out", "md"], {
+    const plan = await env.project.run(["plan", "--markdown-out", "md"], {
       env: { GITHUB_STEP_SUMMARY: summary },
     });
     expect(plan.code).toBe(0);
-    const files = (await readdir(join(project.dir, "md"))).sort();
+    const files = (await readdir(join(env.project.dir, "md"))).sort();
     expect(files.length).toBeGreaterThan(1);
     for (const [i, file] of files.entries()) {
-      const part = await readFile(join(project.dir, "md", file), "utf8");
+      const part = await readFile(join(env.project.dir, "md", file), "utf8");
       expect(part.length).toBeLessThan(65_536);
       expect(part.startsWith(`<!-- orderform:plan id=. part=${i + 1}/${files.length} -->\n`)).toBe(true);
     }
@@ -92,13 +76,13 @@ describe("plan in a pull request", () => {
     expect(text).toContain(`of ${files.length} plan parts left out`);
 
     // A smaller plan later clears the parts the larger one left.
-    await project.removeOrder("many.yaml");
-    expect((await project.run(["plan", "--markdown-out", "md"])).code).toBe(0);
-    expect(await readdir(join(project.dir, "md"))).toEqual(["plan-part-1.md"]);
+    await env.project.removeOrder("many.yaml");
+    expect((await env.project.run(["plan", "--markdown-out", "md"])).code).toBe(0);
+    expect(await readdir(join(env.project.dir, "md"))).toEqual(["plan-part-1.md"]);
   });
 
   it("refuses a one-dash word that names no option, with the nearest one", async () => {
-    const result = await project.run(["plan", "-detailed-exitcod"]);
+    const result = await env.project.run(["plan", "-detailed-exitcod"]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("unknown option -detailed-exitcod  [cli.unknown-option]");
     expect(result.stderr).toContain("did you mean --detailed-exitcode?");
@@ -111,7 +95,7 @@ describe("--json means JSON, errors too", () => {
     diagnostics: { code: string; message: string }[];
   }
   const failsWith = async (args: string[], code: string): Promise<void> => {
-    const result = await project.run(args);
+    const result = await env.project.run(args);
     expect(result.code).toBe(1);
     const body = JSON.parse(result.stdout) as JsonFailure;
     expect(body.ok).toBe(false);
@@ -122,7 +106,7 @@ describe("--json means JSON, errors too", () => {
     await failsWith(["plan", "--json", "--customer", "not-a-guid"], "cli.invalid-customer");
     await failsWith(["apply", "missing.plan", "--json"], "plan.file-unreadable");
     // apply --json is a stream of JSON lines: its error is one line too.
-    const bad = await project.run(["apply", "-json", "-auto-approve", "--customer", "not-a-guid"]);
+    const bad = await env.project.run(["apply", "-json", "-auto-approve", "--customer", "not-a-guid"]);
     expect(bad.code).toBe(1);
     expect(bad.stdout.trim().split("\n")).toHaveLength(1);
     expect(JSON.parse(bad.stdout)).toMatchObject({
@@ -136,9 +120,9 @@ describe("--json means JSON, errors too", () => {
   });
 
   it("state rm prints its outcome as JSON", async () => {
-    expect((await project.run(["apply", "-auto-approve"])).code).toBe(0);
-    await project.removeOrder("tailspin.yaml");
-    const removed = await project.run(["state", "rm", "tailspin/legacy", "--json"]);
+    expect((await env.project.run(["apply", "-auto-approve"])).code).toBe(0);
+    await env.project.removeOrder("tailspin.yaml");
+    const removed = await env.project.run(["state", "rm", "tailspin/legacy", "--json"]);
     expect(removed.code).toBe(0);
     expect(JSON.parse(removed.stdout)).toMatchObject({ ok: true, removed: "tailspin/legacy" });
   });
@@ -146,12 +130,14 @@ describe("--json means JSON, errors too", () => {
 
 describe("apply in CI", () => {
   it("prints one line per order when it starts and when it ends, with its id, and a heartbeat on long waits", async () => {
-    await setSandboxFaults(sandbox.url, {
+    await setSandboxFaults(env.sandbox.url, {
       latency: { fixedMs: 600, jitterMs: 0, route: { method: "POST", pathPattern: "/orders$" } },
     });
-    const result = await project.run(["apply", "-auto-approve"], { env: { ORDERFORM_HEARTBEAT_MS: "100" } });
+    const result = await env.project.run(["apply", "-auto-approve"], {
+      env: { ORDERFORM_HEARTBEAT_MS: "100" },
+    });
     expect(result.code).toBe(0);
-    const state = (await project.readState()) as { orders: Record<string, { orderId: string }> };
+    const state = (await env.project.readState()) as { orders: Record<string, { orderId: string }> };
     for (const name of ["contoso/seats", "tailspin/legacy", "fabrikam/seats"]) {
       const lines = result.stdout.split("\n").filter((l) => l.startsWith(`${name}: `));
       expect(lines[0]).toMatch(/^[^:]+: Creating\.\.\. \[customer [0-9a-f-]+, MS-RequestId [0-9a-f-]+\]$/);
@@ -164,7 +150,7 @@ describe("apply in CI", () => {
   });
 
   it("names the order on each retry", async () => {
-    await setSandboxFaults(sandbox.url, {
+    await setSandboxFaults(env.sandbox.url, {
       seed: 7,
       throttle: {
         probability: 0.5,
@@ -172,12 +158,12 @@ describe("apply in CI", () => {
         route: { method: "POST", pathPattern: "/orders$" },
       },
     });
-    const result = await project.run(["apply", "-auto-approve"]);
+    const result = await env.project.run(["apply", "-auto-approve"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
       /^(contoso|tailspin|fabrikam)\/[a-z]+: Retrying after .*429.* \(attempt \d+, waiting /m,
     );
-    expect(await listSandboxOrders(sandbox.url)).toHaveLength(3);
+    expect(await listSandboxOrders(env.sandbox.url)).toHaveLength(3);
   });
 });
 
@@ -188,27 +174,27 @@ describe("history of an apply", () => {
     ordersWorktree?: string;
   }
   const readHistory = async (): Promise<HistoryItem[]> =>
-    JSON.parse((await project.run(["state", "history", "--json"])).stdout) as HistoryItem[];
+    JSON.parse((await env.project.run(["state", "history", "--json"])).stdout) as HistoryItem[];
   const git = async (args: string[]): Promise<void> => {
-    await promisify(execFile)("git", args, { cwd: project.dir });
+    await promisify(execFile)("git", args, { cwd: env.project.dir });
   };
 
   it("records whether the order files had uncommitted changes, and unknown outside a git work tree", async () => {
-    expect((await project.run(["apply", "-auto-approve"])).code).toBe(0);
+    expect((await env.project.run(["apply", "-auto-approve"])).code).toBe(0);
     expect((await readHistory()).at(-1)?.ordersWorktree).toBe("unknown");
 
     await git(["init", "-q"]);
     await git(["add", "orders"]);
     await git(["-c", "user.email=e2e@example.com", "-c", "user.name=e2e", "commit", "-qm", "orders"]);
-    await project.writeOrder("contoso.yaml", createOrderYaml("contoso/seats", CONTOSO, LICENSE_OFFER, 9));
-    expect((await project.run(["apply", "-auto-approve"])).code).toBe(0);
+    await env.project.writeOrder("contoso.yaml", createOrderYaml("contoso/seats", CONTOSO, LICENSE_OFFER, 9));
+    expect((await env.project.run(["apply", "-auto-approve"])).code).toBe(0);
     expect((await readHistory()).at(-1)).toMatchObject({ command: "apply", ordersWorktree: "dirty" });
-    expect((await project.run(["state", "history"])).stdout).toMatch(
+    expect((await env.project.run(["state", "history"])).stdout).toMatch(
       /apply: .*\[uncommitted order files\]\n$/,
     );
 
     await git(["-c", "user.email=e2e@example.com", "-c", "user.name=e2e", "commit", "-qam", "nine seats"]);
-    expect((await project.run(["apply", "-auto-approve"])).code).toBe(0);
+    expect((await env.project.run(["apply", "-auto-approve"])).code).toBe(0);
     expect((await readHistory()).at(-1)?.ordersWorktree).toBe("clean");
   });
 });
