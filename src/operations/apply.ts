@@ -122,10 +122,12 @@ export async function runApplyOperation(ctx: OperationContext, options: ApplyOpt
     await session.release();
     return { kind: "failed", diagnostics: badCustomers };
   }
-  const pc = await openPartnerCenter(loaded, ctx.env, ctx.toolVersion).catch(async (error: unknown) => {
-    await session.release();
-    throw error;
-  });
+  const pc = await openPartnerCenter(loaded, ctx.env, ctx.toolVersion, parallelism).catch(
+    async (error: unknown) => {
+      await session.release();
+      throw error;
+    },
+  );
   // Read when the run starts, beside the plan: the files as they were when they were applied.
   const ordersWorktree = readOrdersWorktree(loaded.rootDir, loaded.config.orders);
   let failed = false;

@@ -122,7 +122,7 @@ export async function runGenerateOperation(
   try {
     const state = session === null ? await store.read() : session.current();
     const ownFiles = await readOwnFiles(project, outDir);
-    const pc = await openPartnerCenter(project.loaded, ctx.env, ctx.toolVersion);
+    const pc = await openPartnerCenter(project.loaded, ctx.env, ctx.toolVersion, parallelism);
     const written: string[] = [];
     let run: EstateRun;
     try {

@@ -3,7 +3,7 @@
  * back as diagnostics; only bugs throw. Kept apart from the state store's modules: validate loads
  * this and nothing of state (docs/performance.md, start-up benchmark).
  */
-import { loadConfig } from "../config/load-config.js";
+import { loadConfig, type LoadConfigResult } from "../config/load-config.js";
 import type { LoadedConfig } from "../config/types.js";
 import type { Diagnostic } from "../core/errors.js";
 import { hasErrors } from "../core/errors.js";
@@ -31,7 +31,11 @@ export interface Project {
 
 /** The config and every order file (validate shows all of it, errors included). */
 export async function loadProject(location: ProjectLocation): Promise<LoadedProject> {
-  const config = await loadConfig(location);
+  return loadProjectOrders(await loadConfig(location));
+}
+
+/** The order files of a config already loaded (none when it could not be loaded). */
+async function loadProjectOrders(config: LoadConfigResult): Promise<LoadedProject> {
   if (config.loaded === null) return { loaded: null, orders: [], diagnostics: config.diagnostics, files: [] };
   // The order files load whenever the config could be loaded, even with warnings.
   const orders = await loadOrders(config.loaded);
@@ -45,7 +49,18 @@ export async function loadProject(location: ProjectLocation): Promise<LoadedProj
 
 /** The project, or its diagnostics when it has errors; its warnings go out as an event. */
 export async function loadUsableProject(ctx: OperationContext): Promise<Project | InvalidProject> {
-  const result = await loadProject(ctx.location);
+  return loadUsableOrders(ctx, await loadConfig(ctx.location));
+}
+
+/**
+ * loadUsableProject for a config already loaded: plan reads state and starts listing before the
+ * order files load (./plan.ts). The result is the same: config diagnostics, then the files'.
+ */
+export async function loadUsableOrders(
+  ctx: Pick<OperationContext, "onEvent">,
+  config: LoadConfigResult,
+): Promise<Project | InvalidProject> {
+  const result = await loadProjectOrders(config);
   if (result.loaded === null || hasErrors(result.diagnostics)) {
     return { kind: "invalid", diagnostics: result.diagnostics };
   }

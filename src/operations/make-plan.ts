@@ -10,6 +10,7 @@ import type { PartnerCenterClient } from "../partner-center/types.js";
 import type { OperationContext } from "./context.js";
 import { fetchRemoteSnapshot } from "./fetch-remote.js";
 import type { Project } from "./load-project.js";
+import type { RemoteReader } from "./remote-reader.js";
 
 export interface MakePlanInput {
   project: Project;
@@ -18,6 +19,8 @@ export interface MakePlanInput {
   /** What shapes the plan: --customer, --replace, --allow-duplicate, --refresh; refresh absent: "full". */
   shape: { customers: string[]; replace: string[]; allowDuplicate: string[]; refresh?: PlanRefresh };
   parallelism: number;
+  /** Reads already under way (plan starts listing before the order files load); else new ones. */
+  reader?: RemoteReader;
 }
 
 export type MadePlan =
@@ -42,6 +45,7 @@ export async function fetchAndCreatePlan(
     parallelism: input.parallelism,
     signal: ctx.signal,
     onProgress: (done, total) => ctx.onEvent?.({ type: "list-progress", done, total }),
+    ...(input.reader === undefined ? {} : { reader: input.reader }),
   });
   if (diagnostics.length > 0) return { plan: null, diagnostics };
   const plan = createPlan({

@@ -20,9 +20,11 @@ export async function openPartnerCenter(
   loaded: LoadedConfig,
   env: NodeJS.ProcessEnv,
   version: string,
+  /** The run's `--parallelism`, when it has one: it sizes the connection pool. */
+  parallelism?: number,
 ): Promise<OpenedPartnerCenter> {
   const { config } = loaded;
-  if (config.endpoint !== "sandbox") return openConfiguredPartnerCenter(loaded, env, version);
+  if (config.endpoint !== "sandbox") return openConfiguredPartnerCenter(loaded, env, version, parallelism);
 
   // Dynamic: the sandbox's code is loaded only when it is used.
   const { startSandbox, SANDBOX_PARTNER } = await import("../sandbox/index.js");
@@ -50,6 +52,7 @@ export async function openPartnerCenter(
       },
       env,
       version,
+      parallelism,
     );
     return {
       client: opened.client,

@@ -1,19 +1,26 @@
 /**
- * The plan operation, in one direction: load the project (config, order files), read state
- * (without taking the lock: a saved plan is pinned to the state's lineage and serial, so a plan
- * made while an apply runs is refused later as stale), check --customer, list the customers'
- * orders, run the pure planner, and, with `out`, save the plan. docs/planning.md.
+ * The plan operation: load the config, read state (without taking the lock: a saved plan is pinned
+ * to the state's lineage and serial, so a plan made while an apply runs is refused later as
+ * stale), start listing the customers state records, load the order files meanwhile, check
+ * --customer, list the customers only the files name, run the pure planner, and, with `out`, save
+ * the plan. docs/planning.md; the overlap: docs/performance.md, "Plan cost".
  */
+import { loadConfig } from "../config/load-config.js";
+import type { LoadedConfig } from "../config/types.js";
 import { checkCustomerFilter } from "../core/customer-filter.js";
-import type { Diagnostic } from "../core/errors.js";
+import { hasErrors, type Diagnostic } from "../core/errors.js";
+import type { StateFile } from "../core/model.js";
 import type { Plan, PlanRefresh } from "../core/plan.js";
+import { selectCustomersToList } from "../core/plan-scope.js";
 import { planHasErrors } from "../core/planner.js";
+import type { OpenedPartnerCenter } from "../partner-center/open.js";
 import type { InvalidProject, OperationContext } from "./context.js";
+import { isInvalid, loadUsableOrders } from "./load-project.js";
 import { fetchAndCreatePlan } from "./make-plan.js";
 import { openPartnerCenter } from "./open-partner-center.js";
 import { writePlanFile } from "./plan-file.js";
-import { isInvalid, loadUsableProject } from "./load-project.js";
 import { openStateStore, resolveFromLocation, selectParallelism } from "./project.js";
+import { createRemoteReader, type RemoteReader } from "./remote-reader.js";
 
 export interface PlanOptions {
   /** Only these customers (`--customer`, tenant GUIDs in any case); empty: every customer. */
@@ -40,28 +47,80 @@ export type PlanResult =
   | { kind: "planned"; plan: Plan; saved: "yes" | "no" | "refused-errors" };
 
 export async function runPlanOperation(ctx: OperationContext, options: PlanOptions): Promise<PlanResult> {
-  const project = await loadUsableProject(ctx);
-  if (isInvalid(project)) return project;
-  const parallelism = selectParallelism(options.parallelism, project.loaded);
-  const state = await openStateStore(project.loaded, ctx).read();
-  const badCustomers = checkCustomerFilter(options.customers, project.orders, state);
-  if (badCustomers.length > 0) return { kind: "failed", diagnostics: badCustomers };
-
-  const pc = await openPartnerCenter(project.loaded, ctx.env, ctx.toolVersion);
-  let plan: Plan;
+  const config = await loadConfig(ctx.location);
+  const early =
+    config.loaded === null || hasErrors(config.diagnostics)
+      ? undefined
+      : await startEarlyReads(ctx, config.loaded, options);
   try {
+    const project = await loadUsableOrders(ctx, config);
+    if (isInvalid(project)) return project;
+    if (early === undefined) throw new Error("bug: a usable project without a usable config");
+    // A failure of the early start is reported where it came before the overlap: after the order
+    // files' errors, and, unless it was reading state, after the --customer check.
+    if ("failure" in early && early.state === undefined) throw early.failure;
+    const badCustomers = checkCustomerFilter(options.customers, project.orders, early.state ?? null);
+    if (badCustomers.length > 0) return { kind: "failed", diagnostics: badCustomers };
+    if ("failure" in early) throw early.failure;
+    const { state, pc, reader, parallelism } = early;
     const result = await fetchAndCreatePlan(ctx, {
       project,
       state,
       client: pc.client,
       shape: options,
       parallelism,
+      reader,
     });
     if (result.plan === null) return { kind: "failed", diagnostics: result.diagnostics };
-    plan = result.plan;
+    return await finishPlan(ctx, options, result.plan);
   } finally {
-    await pc.close();
+    if (early !== undefined && !("failure" in early)) {
+      // Reads still under way when the run ends early (bad project or --customer) are stopped.
+      early.reader.stop(new Error("plan ended before its reads"));
+      await early.pc.close();
+    }
   }
+}
+
+interface EarlyReads {
+  state: StateFile | null;
+  pc: OpenedPartnerCenter;
+  reader: RemoteReader;
+  parallelism: number;
+}
+
+/**
+ * What a plan can start before its order files load: read state, open the client and, unless
+ * `--refresh=false`, list the customers state records (every plan that refreshes lists them), so
+ * that the listing overlaps the loading (docs/performance.md, "Plan cost"). A failure is kept, not
+ * thrown, so that the order files' errors still come first.
+ */
+async function startEarlyReads(
+  ctx: OperationContext,
+  loaded: LoadedConfig,
+  options: PlanOptions,
+): Promise<EarlyReads | { failure: unknown; state?: StateFile | null }> {
+  let state: StateFile | null | undefined;
+  try {
+    const parallelism = selectParallelism(options.parallelism, loaded);
+    state = await openStateStore(loaded, ctx).read();
+    const pc = await openPartnerCenter(loaded, ctx.env, ctx.toolVersion, parallelism);
+    const reader = createRemoteReader({
+      client: pc.client,
+      state,
+      parallelism,
+      signal: ctx.signal,
+      onProgress: (done, total) => ctx.onEvent?.({ type: "list-progress", done, total }),
+    });
+    if (options.refresh !== "skipped")
+      reader.startListing(selectCustomersToList([], state, { customers: options.customers }));
+    return { state, pc, reader, parallelism };
+  } catch (failure) {
+    return { failure, ...(state === undefined ? {} : { state }) };
+  }
+}
+
+async function finishPlan(ctx: OperationContext, options: PlanOptions, plan: Plan): Promise<PlanResult> {
   ctx.onEvent?.({ type: "plan-ready", plan });
   if (options.out === undefined) return { kind: "planned", plan, saved: "no" };
   // A plan that apply would refuse is not saved: an artifact that cannot be applied only misleads.

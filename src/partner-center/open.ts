@@ -10,6 +10,7 @@ import { OrderformError } from "../core/errors.js";
 import { createTokenProvider, DEFAULT_AUTHORITY_HOST } from "./auth.js";
 import { createPartnerCenterClient } from "./client.js";
 import { createRateLimiter } from "./rate-limiter.js";
+import { DEFAULT_CONNECTIONS } from "./transport.js";
 import type { PartnerCenterClient } from "./types.js";
 
 export interface OpenedPartnerCenter {
@@ -37,6 +38,7 @@ export function openConfiguredPartnerCenter(
   loaded: LoadedConfig,
   env: NodeJS.ProcessEnv,
   version: string,
+  parallelism?: number,
 ): OpenedPartnerCenter {
   const { config } = loaded;
   if (config.endpoint === "sandbox") {
@@ -56,18 +58,21 @@ export function openConfiguredPartnerCenter(
     { baseUrl: config.endpoint, auth: config.auth, secrets: env, rootDir: loaded.rootDir },
     env,
     version,
+    parallelism,
   );
 }
 
 /**
  * Opens the client on `target` with the config's locale and rate limit; the URLs are the caller's
  * to check. ORDERFORM_LOG=debug in `env` logs every request to stderr (never a secret).
+ * `parallelism` (the run's `--parallelism`, else the config's) sizes the connection pool.
  */
 export function openPartnerCenterClient(
   config: OrderformConfig,
   target: PartnerCenterTarget,
   env: NodeJS.ProcessEnv,
   version: string,
+  parallelism: number = config.parallelism,
 ): OpenedPartnerCenter {
   const logger =
     env.ORDERFORM_LOG === "debug"
@@ -86,8 +91,20 @@ export function openPartnerCenterClient(
     ...(logger === undefined ? {} : { logger }),
     baseUrl: target.baseUrl,
     tokenProvider,
+    connections: selectConnections(parallelism),
   });
   return { client, endpoint: target.baseUrl, close: () => client.close() };
+}
+
+/**
+ * Connections per host for `parallelism` customers at a time: plan and import read a customer's
+ * order and subscription lists together, so two each, and never fewer than the pool's default.
+ * A pool smaller than the requests in flight queues them behind one another: with 16 connections
+ * for 20 requests, a plan under 80 ms of latency per list took 1.13x the time of the same
+ * requests sent at once (docs/performance.md, "Plan cost").
+ */
+function selectConnections(parallelism: number): number {
+  return Math.max(DEFAULT_CONNECTIONS, 2 * parallelism);
 }
 
 /**
