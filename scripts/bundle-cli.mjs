@@ -32,7 +32,12 @@ if (unplaced.length > 0)
 rmSync(new URL("chunks/", DIST), { recursive: true, force: true });
 await build({
   absWorkingDir: fileURLToPath(ROOT),
-  entryPoints: { "cli/main": "src/cli/main.ts" },
+  // The order files worker (src/manifests/order-files-worker.ts) is started by URL from a chunk,
+  // so it is an entry of its own beside the chunks.
+  entryPoints: {
+    "cli/main": "src/cli/main.ts",
+    "chunks/load-orders-worker": "src/manifests/load-orders-worker.ts",
+  },
   outdir: "dist",
   chunkNames: "chunks/[name]-[hash]",
   bundle: true,

@@ -6,9 +6,9 @@ import { readFileSync } from "node:fs";
 import { setImmediate } from "node:timers/promises";
 import path from "node:path";
 import { createDiagnostic } from "../core/errors.js";
-import { createStringPool, internStrings } from "../core/intern.js";
+import { createStringPool, internStrings, REPEATED_KEYS } from "../core/intern.js";
 import type { Diagnostic } from "../core/errors.js";
-import type { DesiredOrder } from "../core/model.js";
+import type { DesiredOrder, SourceLocation } from "../core/model.js";
 import { loadOrderFileList } from "./discover.js";
 import { prepareSchemaValidators } from "../source/json-schemas.js";
 import { compareOrders } from "./normalize-order.js";
@@ -32,22 +32,50 @@ export interface OrderFilesSource {
 const LOAD_SLICE_MS = 4;
 
 export async function loadOrders(loaded: OrderFilesSource): Promise<LoadedOrders> {
+  const orders: DesiredOrder[] = [];
+  const diagnostics: Diagnostic[] = [];
+  // Customer, offer and term ids repeat in every file: one copy each (src/core/intern.ts).
+  const pool = createStringPool();
+  const read = await readOrderFiles(loaded, (batch) => {
+    for (const order of batch.orders) orders.push(internStrings(order, pool, REPEATED_KEYS));
+    diagnostics.push(...batch.diagnostics);
+  });
+  return createLoadedOrders(orders, diagnostics, read);
+}
+
+/** A share of the orders and diagnostics of the files read so far, in file order. */
+export interface OrderBatch {
+  orders: DesiredOrder[];
+  diagnostics: Diagnostic[];
+}
+
+/** What the file loop learns besides the batches: the files, and the names declared twice. */
+export interface OrderFilesRead {
+  files: string[];
+  ambiguous: string[];
+}
+
+/**
+ * Lists and parses every order file, in file order, handing each file's orders and diagnostics to
+ * `collect` and keeping no parsed order itself, so that a caller on another thread
+ * (./load-orders-worker.ts) can pass them on and let them go.
+ */
+export async function readOrderFiles(
+  loaded: OrderFilesSource,
+  collect: (batch: OrderBatch) => void,
+): Promise<OrderFilesRead> {
   const { rootDir, config } = loaded;
   const listed = await loadOrderFileList(rootDir, config.orders);
-  const diagnostics = [...listed.diagnostics];
-  if (listed.files.length === 0)
-    return { orders: [], diagnostics: diagnostics.sort(compareDiagnostics), files: [] };
+  collect({ orders: [], diagnostics: listed.diagnostics });
+  if (listed.files.length === 0) return { files: [], ambiguous: [] };
   await prepareSchemaValidators();
   // Loaded only when there are order files: `yaml` is most of what an empty project's validate
   // would load at start-up (docs/performance.md, start-up).
   const { parseOrderFile } = await import("./parse-order-file.js");
-  const orders: DesiredOrder[] = [];
   // Only the first declaration of each name is kept; a later one is located at once, so no
   // parsed YAML document outlives its file (20,000 retained documents cost ~100 MB of heap).
-  const first = new Map<string, DesiredOrder>();
+  const first = new Map<string, SourceLocation | undefined>();
   const ambiguous = new Set<string>();
-  // Customer, offer and term ids repeat in every file: one copy each (src/core/intern.ts).
-  const pool = createStringPool();
   let sliceStart = performance.now();
   for (const file of listed.files) {
     // Reads that run beside the loading (plan lists state's customers meanwhile) are answered and
@@ -58,34 +86,44 @@ export async function loadOrders(loaded: OrderFilesSource): Promise<LoadedOrders
     }
     const text = readOrderText(path.join(rootDir, file));
     if (typeof text !== "string") {
-      diagnostics.push(
-        createDiagnostic("order.unreadable", `cannot read the file: ${text.message}`, {
-          file,
-          line: 1,
-          column: 1,
-        }),
-      );
+      const diagnostic = createDiagnostic("order.unreadable", `cannot read the file: ${text.message}`, {
+        file,
+        line: 1,
+        column: 1,
+      });
+      collect({ orders: [], diagnostics: [diagnostic] });
       continue;
     }
     const parsed = parseOrderFile(text, file);
-    diagnostics.push(...parsed.diagnostics);
+    const batch: OrderBatch = { orders: [], diagnostics: parsed.diagnostics };
     parsed.orders.forEach((order, index) => {
-      const earlier = first.get(order.name);
-      if (earlier === undefined) {
-        first.set(order.name, order);
-        orders.push(internStrings(order, pool));
+      if (!first.has(order.name)) {
+        first.set(order.name, order.source);
+        batch.orders.push(order);
       } else {
         ambiguous.add(order.name);
-        diagnostics.push(createDuplicateNameDiagnostic(order, earlier, parsed.nameLocations[index]!));
+        batch.diagnostics.push(
+          createDuplicateNameDiagnostic(order, first.get(order.name), parsed.nameLocations[index]!),
+        );
       }
     });
+    collect(batch);
   }
-  // An ambiguous name addresses no order: every declaration of it is left out.
+  return { files: listed.files, ambiguous: [...ambiguous] };
+}
+
+/** The result of the file loop: an ambiguous name addresses no order, so every declaration of it is left out. */
+export function createLoadedOrders(
+  orders: DesiredOrder[],
+  diagnostics: Diagnostic[],
+  read: OrderFilesRead,
+): LoadedOrders {
+  const ambiguous = new Set(read.ambiguous);
   const valid = ambiguous.size === 0 ? orders : orders.filter((o) => !ambiguous.has(o.name));
   return {
     orders: valid.sort(compareOrders),
     diagnostics: diagnostics.sort(compareDiagnostics),
-    files: listed.files,
+    files: read.files,
   };
 }
 
@@ -100,14 +138,11 @@ function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
 /** A declaration of a name after the first (in file order), pointing back at the first. */
 function createDuplicateNameDiagnostic(
   order: DesiredOrder,
-  earlier: DesiredOrder,
+  earlier: SourceLocation | undefined,
   locateName: () => LocatedNode,
 ): Diagnostic {
   const located = locateName();
-  const where =
-    earlier.source === undefined
-      ? "another file"
-      : `${earlier.source.file}:${earlier.source.line}:${earlier.source.column}`;
+  const where = earlier === undefined ? "another file" : `${earlier.file}:${earlier.line}:${earlier.column}`;
   return createDiagnostic(
     "order.duplicate-name",
     `order name "${order.name}" is already declared at ${where}`,

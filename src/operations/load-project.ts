@@ -8,7 +8,7 @@ import type { LoadedConfig } from "../config/types.js";
 import type { Diagnostic } from "../core/errors.js";
 import { hasErrors } from "../core/errors.js";
 import type { DesiredOrder } from "../core/model.js";
-import { loadOrders } from "../manifests/load-orders.js";
+import { loadOrders, type LoadedOrders } from "../manifests/load-orders.js";
 import type { InvalidProject, OperationContext, ProjectLocation } from "./context.js";
 
 export interface LoadedProject {
@@ -35,10 +35,13 @@ export async function loadProject(location: ProjectLocation): Promise<LoadedProj
 }
 
 /** The order files of a config already loaded (none when it could not be loaded). */
-async function loadProjectOrders(config: LoadConfigResult): Promise<LoadedProject> {
+async function loadProjectOrders(
+  config: LoadConfigResult,
+  load: (source: LoadedConfig) => Promise<LoadedOrders> = loadOrders,
+): Promise<LoadedProject> {
   if (config.loaded === null) return { loaded: null, orders: [], diagnostics: config.diagnostics, files: [] };
   // The order files load whenever the config could be loaded, even with warnings.
-  const orders = await loadOrders(config.loaded);
+  const orders = await load(config.loaded);
   return {
     loaded: config.loaded,
     orders: orders.orders,
@@ -59,8 +62,10 @@ export async function loadUsableProject(ctx: OperationContext): Promise<Project 
 export async function loadUsableOrders(
   ctx: Pick<OperationContext, "onEvent">,
   config: LoadConfigResult,
+  /** How the order files load: loadOrders by default; plan loads them on a worker. */
+  load?: (source: LoadedConfig) => Promise<LoadedOrders>,
 ): Promise<Project | InvalidProject> {
-  const result = await loadProjectOrders(config);
+  const result = await loadProjectOrders(config, load);
   if (result.loaded === null || hasErrors(result.diagnostics)) {
     return { kind: "invalid", diagnostics: result.diagnostics };
   }

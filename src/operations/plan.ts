@@ -13,6 +13,7 @@ import type { StateFile } from "../core/model.js";
 import type { Plan, PlanRefresh } from "../core/plan.js";
 import { selectCustomersToList } from "../core/plan-scope.js";
 import { planHasErrors } from "../core/planner.js";
+import { loadOrdersOnWorker } from "../manifests/order-files-worker.js";
 import type { OpenedPartnerCenter } from "../partner-center/open.js";
 import type { InvalidProject, OperationContext } from "./context.js";
 import { isInvalid, loadUsableOrders } from "./load-project.js";
@@ -48,12 +49,12 @@ export type PlanResult =
 
 export async function runPlanOperation(ctx: OperationContext, options: PlanOptions): Promise<PlanResult> {
   const config = await loadConfig(ctx.location);
-  const early =
-    config.loaded === null || hasErrors(config.diagnostics)
-      ? undefined
-      : await startEarlyReads(ctx, config.loaded, options);
+  const usable = config.loaded !== null && !hasErrors(config.diagnostics) ? config.loaded : undefined;
+  // The order files load on a worker from here on, beside everything below (./order-files-worker.ts).
+  const files = usable === undefined ? undefined : loadOrdersOnWorker(usable);
+  const early = usable === undefined ? undefined : await startEarlyReads(ctx, usable, options);
   try {
-    const project = await loadUsableOrders(ctx, config);
+    const project = await loadUsableOrders(ctx, config, files && (() => files.result));
     if (isInvalid(project)) return project;
     if (early === undefined) throw new Error("bug: a usable project without a usable config");
     // A failure of the early start is reported where it came before the overlap: after the order
@@ -74,6 +75,7 @@ export async function runPlanOperation(ctx: OperationContext, options: PlanOptio
     if (result.plan === null) return { kind: "failed", diagnostics: result.diagnostics };
     return await finishPlan(ctx, options, result.plan);
   } finally {
+    files?.stop();
     if (early !== undefined && !("failure" in early)) {
       // Reads still under way when the run ends early (bad project or --customer) are stopped.
       early.reader.stop(new Error("plan ended before its reads"));

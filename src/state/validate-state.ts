@@ -3,7 +3,7 @@
  * Schema 2020-12), compiled ahead of time by scripts/generate-validators.mjs: importing ajv and
  * compiling the schema were ~60 ms on the critical path of every plan (docs/performance.md).
  */
-import { internStrings } from "../core/intern.js";
+import { createStringPool, internStrings, REPEATED_KEYS } from "../core/intern.js";
 import type { StateFile } from "../core/model.js";
 import { STATE_FORMAT_VERSION } from "../core/model.js";
 import type { GeneratedValidator } from "../generated/state-validators.js";
@@ -77,7 +77,7 @@ export function parseStateJson(text: string, file: string, hint?: string): unkno
 /** Validates an already parsed snapshot; throws state.corrupt / state.unknown-version. */
 export function checkStateValue(parsed: unknown, file: string, hint?: string): StateFile {
   // The same tenant and offer ids in every record: one copy each (src/core/intern.ts).
-  const value = internStrings(parsed);
+  const value = internStrings(parsed, createStringPool(), REPEATED_KEYS);
   const problem = findStateProblem(value);
   if (problem !== null) {
     const extra =
