@@ -7,7 +7,7 @@
  */
 import { loadConfig } from "../config/load-config.js";
 import type { LoadedConfig } from "../config/types.js";
-import { checkCustomerFilter } from "../core/customer-filter.js";
+import { checkCustomerFilter, checkCustomersInState } from "../core/customer-filter.js";
 import { hasErrors, type Diagnostic } from "../core/errors.js";
 import type { StateFile } from "../core/model.js";
 import type { Plan, PlanRefresh } from "../core/plan.js";
@@ -114,7 +114,9 @@ async function startEarlyReads(
       signal: ctx.signal,
       onProgress: (done, total) => ctx.onEvent?.({ type: "list-progress", done, total }),
     });
-    if (options.refresh !== "skipped")
+    // --customer is checked before any request is sent (src/core/customer-filter.ts): the
+    // listing starts early only when every value is a customer state records; else after the check.
+    if (options.refresh !== "skipped" && checkCustomersInState(options.customers, state))
       reader.startListing(selectCustomersToList([], state, { customers: options.customers }));
     return { state, pc, reader, parallelism };
   } catch (failure) {

@@ -103,7 +103,7 @@ export function openPartnerCenterClient(
  * for 20 requests, a plan under 80 ms of latency per list took 1.13x the time of the same
  * requests sent at once (docs/performance.md, "Plan cost").
  */
-function selectConnections(parallelism: number): number {
+export function selectConnections(parallelism: number): number {
   return Math.max(DEFAULT_CONNECTIONS, 2 * parallelism);
 }
 

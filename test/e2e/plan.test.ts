@@ -479,26 +479,4 @@ describe("plan", () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toContain("Plan: 3 to create, 0 to resume, 0 unchanged.");
   });
-
-  it("reports order-file errors at once even when the endpoint accepts connections and never answers", async () => {
-    // The early listing (started while order files load) must not hold the error report back.
-    const { createServer } = await import("node:net");
-    const silent = createServer((socket) => socket.on("data", () => undefined));
-    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-    const port = (silent.address() as { port: number }).port;
-    const dead = await createTestProject(`http://127.0.0.1:${port}`);
-    try {
-      // State that names a customer, so there is something to list early.
-      const { copyFile } = await import("node:fs/promises");
-      expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
-      await copyFile(`${project.dir}/orderform.state.json`, `${dead.dir}/orderform.state.json`);
-      await dead.writeOrder("broken.yaml", "name: [\n");
-      const result = await dead.run(["plan"]);
-      expect(result.code).toBe(1);
-      expect(result.stdout + result.stderr).toContain("orders/broken.yaml:1:7  yaml.syntax");
-    } finally {
-      await dead.cleanup();
-      silent.close();
-    }
-  });
 });

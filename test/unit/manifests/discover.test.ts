@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,9 +6,18 @@ import { loadOrderFileList } from "../../../src/manifests/discover.js";
 
 let root: string;
 
+/** A new temporary directory holding `files` (each "name: x"). */
+function createTree(prefix: string, files: readonly string[]): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  for (const file of files) {
+    mkdirSync(path.join(dir, path.dirname(file)), { recursive: true });
+    writeFileSync(path.join(dir, file), "name: x\n");
+  }
+  return dir;
+}
+
 beforeAll(() => {
-  root = mkdtempSync(path.join(tmpdir(), "orderform-discover-"));
-  for (const file of [
+  root = createTree("orderform-discover-", [
     "orders/b.yaml",
     "orders/a.yml",
     "orders/Z.yaml",
@@ -17,10 +26,7 @@ beforeAll(() => {
     "orders/.git/config.yaml",
     "orders/contoso/.draft.yaml",
     "other/one.yaml",
-  ]) {
-    mkdirSync(path.join(root, path.dirname(file)), { recursive: true });
-    writeFileSync(path.join(root, file), "name: x\n");
-  }
+  ]);
   mkdirSync(path.join(root, "empty"));
 });
 
@@ -48,5 +54,61 @@ describe("loadOrderFileList", () => {
     const result = await loadOrderFileList(root, pattern);
     expect(result.files).toEqual([]);
     expect(result.diagnostics.map((d) => [d.code, d.severity])).toEqual([[code, severity]]);
+  });
+});
+
+describe("the walk of an orders directory", () => {
+  let tree: string;
+  const deep = Array.from({ length: 40 }, (_, i) => `d${i}`).join("/");
+
+  beforeAll(() => {
+    tree = createTree("orderform-walk-", [
+      "orders/a.yaml",
+      "orders/a-b.yaml",
+      "orders/a/b.yaml",
+      "orders/B.YML",
+      "orders/contoso/.cache/old.yaml",
+      "orders/contoso/x/.git/objects/y.yaml",
+      "orders/contoso/x/z.yaml",
+      `orders/${deep}/leaf.yaml`,
+      "outside/far.yaml",
+    ]);
+    // Links are neither followed nor listed: to a directory, to a file, to an ancestor (a loop
+    // if followed), and a dangling one.
+    symlinkSync(path.join(tree, "outside"), path.join(tree, "orders/linked"), "dir");
+    symlinkSync(path.join(tree, "orders/a.yaml"), path.join(tree, "orders/alias.yaml"), "file");
+    symlinkSync(path.join(tree, "orders"), path.join(tree, "orders/contoso/loop"), "dir");
+    symlinkSync(path.join(tree, "missing.yaml"), path.join(tree, "orders/dangling.yaml"), "file");
+    // The configured path itself may be a link: it is followed (only what lies under it is not).
+    symlinkSync(path.join(tree, "orders/contoso"), path.join(tree, "contoso-link"), "dir");
+  });
+
+  afterAll(() => rmSync(tree, { recursive: true, force: true }));
+
+  const listed = [
+    "orders/B.YML",
+    "orders/a-b.yaml",
+    "orders/a.yaml",
+    "orders/a/b.yaml",
+    "orders/contoso/x/z.yaml",
+    `orders/${deep}/leaf.yaml`,
+  ];
+
+  it.each([
+    ["orders", listed],
+    ["orders/**/*.{yaml,YML}", listed],
+    ["orders/*/*.yaml", ["orders/a/b.yaml"]],
+    ["contoso-link", ["contoso-link/x/z.yaml"]],
+  ])(
+    "%j: files at any depth in code-unit order, no hidden entry at any depth, no link under it",
+    async (pattern, files) => {
+      expect(await loadOrderFileList(tree, pattern)).toEqual({ files, diagnostics: [] });
+    },
+  );
+
+  it("a glob whose fixed part is a file finds no directory to walk", async () => {
+    const result = await loadOrderFileList(tree, "orders/a.yaml/*.yaml");
+    expect(result.files).toEqual([]);
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["config.orders-not-found"]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createTokenProvider } from "../../../src/partner-center/auth.js";
-import { checkEndpointUrl, isLoopbackHost } from "../../../src/partner-center/open.js";
+import { checkEndpointUrl, isLoopbackHost, selectConnections } from "../../../src/partner-center/open.js";
 
 describe("isLoopbackHost", () => {
   it.each([
@@ -28,6 +28,19 @@ describe("checkEndpointUrl", () => {
   ])("$url", ({ url, code }) => {
     if (code === undefined) expect(() => checkEndpointUrl(url, "endpoint")).not.toThrow();
     else expect(() => checkEndpointUrl(url, "endpoint")).toThrow(expect.objectContaining({ code }));
+  });
+});
+
+describe("selectConnections", () => {
+  // Two requests per customer read at once (its order and subscription lists), never fewer than 16.
+  it.each([
+    [1, 16],
+    [8, 16],
+    [9, 18],
+    [10, 20],
+    [100, 200],
+  ])("parallelism %i -> %i connections", (parallelism, connections) => {
+    expect(selectConnections(parallelism)).toBe(connections);
   });
 });
 
