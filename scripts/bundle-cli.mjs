@@ -32,11 +32,12 @@ if (unplaced.length > 0)
 rmSync(new URL("chunks/", DIST), { recursive: true, force: true });
 await build({
   absWorkingDir: fileURLToPath(ROOT),
-  // The order files worker (src/manifests/order-files-worker.ts) is started by URL from a chunk,
-  // so it is an entry of its own beside the chunks.
+  // Plan's workers (src/manifests/order-files-worker.ts, src/state/state-worker.ts) are started
+  // by URL from a chunk, so each is an entry of its own beside the chunks.
   entryPoints: {
     "cli/main": "src/cli/main.ts",
     "chunks/load-orders-worker": "src/manifests/load-orders-worker.ts",
+    "chunks/read-state-worker": "src/state/read-state-worker.ts",
   },
   outdir: "dist",
   chunkNames: "chunks/[name]-[hash]",

@@ -14,13 +14,14 @@ import type { Plan, PlanRefresh } from "../core/plan.js";
 import { selectCustomersToList } from "../core/plan-scope.js";
 import { planHasErrors } from "../core/planner.js";
 import { loadOrdersOnWorker } from "../manifests/order-files-worker.js";
+import { readStateOnWorker } from "../state/state-worker.js";
 import type { OpenedPartnerCenter } from "../partner-center/open.js";
 import type { InvalidProject, OperationContext } from "./context.js";
 import { isInvalid, loadUsableOrders } from "./load-project.js";
 import { fetchAndCreatePlan } from "./make-plan.js";
 import { openPartnerCenter } from "./open-partner-center.js";
 import { writePlanFile } from "./plan-file.js";
-import { openStateStore, resolveFromLocation, selectParallelism } from "./project.js";
+import { resolveFromLocation, selectParallelism } from "./project.js";
 import { createRemoteReader, type RemoteReader } from "./remote-reader.js";
 
 export interface PlanOptions {
@@ -105,7 +106,11 @@ async function startEarlyReads(
   let state: StateFile | null | undefined;
   try {
     const parallelism = selectParallelism(options.parallelism, loaded);
-    state = await openStateStore(loaded, ctx).read();
+    // On a worker, as the order files (src/state/state-worker.ts).
+    state = await readStateOnWorker(loaded, {
+      env: ctx.env,
+      notify: (text) => ctx.onEvent?.({ type: "state-notice", text }),
+    });
     const pc = await openPartnerCenter(loaded, ctx.env, ctx.toolVersion, parallelism);
     const reader = createRemoteReader({
       client: pc.client,

@@ -3,11 +3,11 @@
  * Secrets come only from the environment variables the config names; a missing one is reported
  * by the variable's name, before anything is read or written.
  */
-import { isAbsolute, resolve } from "node:path";
 import type { AuthConfig, LoadedConfig } from "../config/types.js";
 import { createTokenProvider } from "../partner-center/auth.js";
 import { createStateError } from "./errors.js";
-import { createLocalStateStore, readGitHead } from "./local-store.js";
+import { readGitHead } from "./local-store.js";
+import { openLocalStateStore } from "./open-local-store.js";
 import { createAzblobContainerClient, renderAzblobDescription } from "./remote/azblob-client.js";
 import { createAzblobDriver } from "./remote/azblob-driver.js";
 import { createPgDriver } from "./remote/pg-driver.js";
@@ -27,10 +27,8 @@ export function openConfiguredStateStore(loaded: LoadedConfig, options: OpenStat
   const notify = options.notify === undefined ? {} : { notify: options.notify };
   const readGitCommit = (): Promise<string | undefined> => readGitHead(loaded.rootDir);
   switch (state.backend) {
-    case "local": {
-      const path = isAbsolute(state.path) ? state.path : resolve(loaded.rootDir, state.path);
-      return createLocalStateStore({ rootDir: loaded.rootDir, path, env: options.env, ...notify });
-    }
+    case "local":
+      return openLocalStateStore(loaded, state, options);
     case "pg": {
       const connectionString = readBackendSecret(
         options.env,
