@@ -22,29 +22,28 @@ export function createStringPool(): StringPool {
 
 /**
  * Replaces every string in a parsed JSON value (objects, arrays, strings) with the pool's copy, in
- * place, and returns the value. Keys are left alone: the parser already shares them.
+ * place, and returns the value. Keys are left alone: the parser already shares them. Walked with a
+ * stack of its own, not by recursion: JSON.parse accepts nesting deeper than the call stack.
  */
 export function internStrings<T>(value: T, pool: StringPool = createStringPool()): T {
-  internValue(value, pool);
-  return value;
-}
-
-function internValue(value: unknown, pool: StringPool): void {
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i += 1) {
-      const item: unknown = value[i];
-      if (typeof item === "string") value[i] = pool(item);
-      else internValue(item, pool);
+  const open: unknown[] = [value];
+  for (let container = open.pop(); container !== undefined; container = open.pop()) {
+    if (Array.isArray(container)) {
+      for (let i = 0; i < container.length; i += 1) {
+        const item: unknown = container[i];
+        if (typeof item === "string") container[i] = pool(item);
+        else if (item !== null && typeof item === "object") open.push(item);
+      }
+    } else if (container !== null && typeof container === "object") {
+      const record = container as Record<string, unknown>;
+      for (const key in record) {
+        const item = record[key];
+        if (typeof item === "string") record[key] = pool(item);
+        else if (item !== null && typeof item === "object") open.push(item);
+      }
     }
-    return;
   }
-  if (value === null || typeof value !== "object") return;
-  const record = value as Record<string, unknown>;
-  for (const key in record) {
-    const item = record[key];
-    if (typeof item === "string") record[key] = pool(item);
-    else internValue(item, pool);
-  }
+  return value;
 }
 
 /**
