@@ -7,7 +7,7 @@
  */
 import { loadConfig } from "../config/load-config.js";
 import type { LoadedConfig } from "../config/types.js";
-import { checkCustomerFilter } from "../core/customer-filter.js";
+import { checkCustomerFilter, checkCustomersInState } from "../core/customer-filter.js";
 import { hasErrors, type Diagnostic } from "../core/errors.js";
 import type { StateFile } from "../core/model.js";
 import type { Plan, PlanRefresh } from "../core/plan.js";
@@ -63,6 +63,7 @@ export async function runPlanOperation(ctx: OperationContext, options: PlanOptio
     if (badCustomers.length > 0) return { kind: "failed", diagnostics: badCustomers };
     if ("failure" in early) throw early.failure;
     const { state, pc, reader, parallelism } = early;
+    early.showProgress();
     const result = await fetchAndCreatePlan(ctx, {
       project,
       state,
@@ -87,13 +88,18 @@ interface EarlyReads {
   pc: OpenedPartnerCenter;
   reader: RemoteReader;
   parallelism: number;
+  /** From now on the reads' progress goes out as events: the project is usable. */
+  showProgress(): void;
 }
 
 /**
  * What a plan can start before its order files load: read state, open the client and, unless
  * `--refresh=false`, list the customers state records (every plan that refreshes lists them), so
  * that the listing overlaps the loading (docs/performance.md, "Plan cost"). A failure is kept, not
- * thrown, so that the order files' errors still come first.
+ * thrown, so that the order files' errors still come first. Nothing is listed early when a
+ * `--customer` value could still be refused (no GUID, or not in state): those are refused before
+ * any request (README, `orderform plan`). Progress events wait for showProgress, so that a run
+ * that ends on its order files or `--customer` shows their diagnostics alone.
  */
 async function startEarlyReads(
   ctx: OperationContext,
@@ -105,16 +111,22 @@ async function startEarlyReads(
     const parallelism = selectParallelism(options.parallelism, loaded);
     state = await openStateStore(loaded, ctx).read();
     const pc = await openPartnerCenter(loaded, ctx.env, ctx.toolVersion, parallelism);
+    let shown = false;
     const reader = createRemoteReader({
       client: pc.client,
       state,
       parallelism,
       signal: ctx.signal,
-      onProgress: (done, total) => ctx.onEvent?.({ type: "list-progress", done, total }),
+      onProgress: (done, total) => {
+        if (shown) ctx.onEvent?.({ type: "list-progress", done, total });
+      },
     });
-    if (options.refresh !== "skipped")
+    if (options.refresh !== "skipped" && checkCustomersInState(options.customers, state))
       reader.startListing(selectCustomersToList([], state, { customers: options.customers }));
-    return { state, pc, reader, parallelism };
+    const showProgress = (): void => {
+      shown = true;
+    };
+    return { state, pc, reader, parallelism, showProgress };
   } catch (failure) {
     return { failure, ...(state === undefined ? {} : { state }) };
   }

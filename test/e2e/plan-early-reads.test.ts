@@ -1,0 +1,43 @@
+/**
+ * Plan starts listing the customers state records before its order files load (src/operations/plan.ts,
+ * src/operations/remote-reader.ts). What must still hold with a state present, through the built CLI:
+ * a refused `--customer` sends nothing (README, `orderform plan`).
+ */
+import { describe, expect, it } from "vitest";
+import { CONTOSO, fetchJson, useSandboxProject, writeStandardOrders, type TestProject } from "./helpers.js";
+
+const harness = useSandboxProject();
+
+/** Requests the client under test sent (admin calls are not counted). */
+async function countRequests(): Promise<number> {
+  return (await fetchJson<{ total: number }>(`${harness.sandbox.url}/_sandbox/stats`)).total;
+}
+
+/** A project whose state records orders of three customers. */
+async function createAppliedProject(): Promise<TestProject> {
+  const { project } = harness;
+  await writeStandardOrders(project);
+  expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
+  return project;
+}
+
+describe.each([
+  ["plan", ["plan"]],
+  ["apply", ["apply", "--auto-approve"]],
+])("%s with a state refuses --customer before sending anything", (_command, args) => {
+  it.each([
+    ["no GUID", "contoso", 'cli.invalid-customer  --customer "contoso" is not a tenant id (GUID)'],
+    [
+      "named by nothing",
+      "00000000-0000-4000-8000-0000000000ff",
+      "cli.unknown-customer  --customer 00000000-0000-4000-8000-0000000000ff is named by no declared order",
+    ],
+  ])("beside a customer state records: %s", async (_label, value, message) => {
+    const project = await createAppliedProject();
+    const before = await countRequests();
+    const result = await project.run([...args, "--customer", CONTOSO, "--customer", value]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(message);
+    expect(await countRequests()).toBe(before);
+  });
+});
