@@ -1,10 +1,18 @@
 /**
  * Plan starts listing the customers state records before its order files load (src/operations/plan.ts,
  * src/operations/remote-reader.ts). What must still hold with a state present, through the built CLI:
- * a refused `--customer` sends nothing (README, `orderform plan`).
+ * a refused `--customer` sends nothing (README, `orderform plan`), and an interrupt while lists are
+ * in flight ends the run with the interrupt alone, not one diagnostic per customer.
  */
 import { describe, expect, it } from "vitest";
-import { CONTOSO, fetchJson, useSandboxProject, writeStandardOrders, type TestProject } from "./helpers.js";
+import {
+  CONTOSO,
+  fetchJson,
+  setSandboxFaults,
+  useSandboxProject,
+  writeStandardOrders,
+  type TestProject,
+} from "./helpers.js";
 
 const harness = useSandboxProject();
 
@@ -39,5 +47,41 @@ describe.each([
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(message);
     expect(await countRequests()).toBe(before);
+  });
+});
+
+describe.each([
+  ["plan", ["plan"]],
+  ["apply", ["apply", "--auto-approve"]],
+])("%s interrupted while listing", (_command, args) => {
+  it("ends with one cli.interrupted error, not a diagnostic per customer", async () => {
+    const project = await createAppliedProject();
+    await setSandboxFaults(harness.sandbox.url, {
+      latency: {
+        fixedMs: 30_000,
+        jitterMs: 0,
+        route: { method: "GET", pathPattern: "^/v1/customers/[^/]+/(orders|subscriptions)$" },
+      },
+    });
+    project.env.ORDERFORM_LOG = "debug";
+    const child = project.spawn([...args, "--parallelism", "1"]);
+    let log = "";
+    await new Promise<void>((resolve) => {
+      const onData = (chunk: Buffer): void => {
+        log += chunk.toString();
+        if (!/-> GET \/v1\/customers\/[^/]+\/orders/.test(log)) return;
+        // One SIGINT: a second one exits at once (130).
+        child.stderr?.off("data", onData);
+        child.kill("SIGINT");
+        resolve();
+      };
+      child.stderr?.on("data", onData);
+    });
+    await new Promise((resolve) => child.on("close", resolve));
+    await setSandboxFaults(harness.sandbox.url, {});
+    const result = child.output();
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("interrupted by SIGINT  [cli.interrupted]");
+    expect(result.stderr).not.toContain("listing the orders of customer");
   });
 });
