@@ -48,13 +48,18 @@ export type PlanResult =
 
 export async function runPlanOperation(ctx: OperationContext, options: PlanOptions): Promise<PlanResult> {
   const config = await loadConfig(ctx.location);
-  const early =
+  // Started, not awaited: state is read and the client opened while the order files load, so that
+  // their errors are reported without waiting for the state backend or the sign-in.
+  const ended = new AbortController();
+  const starting =
     config.loaded === null || hasErrors(config.diagnostics)
       ? undefined
-      : await startEarlyReads(ctx, config.loaded, options);
+      : startEarlyReads(ctx, config.loaded, options, ended.signal);
+  let early: EarlyReads | EarlyFailure | undefined;
   try {
     const project = await loadUsableOrders(ctx, config);
     if (isInvalid(project)) return project;
+    early = await starting;
     if (early === undefined) throw new Error("bug: a usable project without a usable config");
     // A failure of the early start is reported where it came before the overlap: after the order
     // files' errors, and, unless it was reading state, after the --customer check.
@@ -75,12 +80,25 @@ export async function runPlanOperation(ctx: OperationContext, options: PlanOptio
     if (result.plan === null) return { kind: "failed", diagnostics: result.diagnostics };
     return await finishPlan(ctx, options, result.plan);
   } finally {
-    if (early !== undefined && !("failure" in early)) {
-      // Reads still under way when the run ends early (bad project or --customer) are stopped.
-      early.reader.stop(new Error("plan ended before its reads"));
-      await early.pc.close();
-    }
+    ended.abort(new Error("plan ended before its reads"));
+    if (early !== undefined) await closeEarlyReads(early);
+    // A run that ended on its order files does not wait for the early start: what it opens is
+    // closed when it is done (a client is not opened after the end).
+    else void starting?.then(closeEarlyReads).catch(() => undefined);
   }
+}
+
+/** Stops the reads still under way (the run ended before it needed them) and closes the client. */
+async function closeEarlyReads(early: EarlyReads | EarlyFailure): Promise<void> {
+  if ("failure" in early) return;
+  early.reader.stop(new Error("plan ended before its reads"));
+  await early.pc.close();
+}
+
+interface EarlyFailure {
+  failure: unknown;
+  /** The state, when the failure came after reading it. */
+  state?: StateFile | null;
 }
 
 interface EarlyReads {
@@ -105,11 +123,13 @@ async function startEarlyReads(
   ctx: OperationContext,
   loaded: LoadedConfig,
   options: PlanOptions,
-): Promise<EarlyReads | { failure: unknown; state?: StateFile | null }> {
+  ended: AbortSignal,
+): Promise<EarlyReads | EarlyFailure> {
   let state: StateFile | null | undefined;
   try {
     const parallelism = selectParallelism(options.parallelism, loaded);
     state = await openStateStore(loaded, ctx).read();
+    ended.throwIfAborted();
     const pc = await openPartnerCenter(loaded, ctx.env, ctx.toolVersion, parallelism);
     let shown = false;
     const reader = createRemoteReader({

@@ -1,9 +1,13 @@
 /**
  * Plan starts listing the customers state records before its order files load (src/operations/plan.ts,
  * src/operations/remote-reader.ts). What must still hold with a state present, through the built CLI:
- * a refused `--customer` sends nothing (README, `orderform plan`), and an interrupt while lists are
+ * an error in the order files is reported without waiting for the state backend, a refused
+ * `--customer` sends nothing (README, `orderform plan`), and an interrupt while lists are
  * in flight ends the run with the interrupt alone, not one diagnostic per customer.
  */
+import { writeFile } from "node:fs/promises";
+import { createServer, type Socket } from "node:net";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   CONTOSO,
@@ -84,4 +88,49 @@ describe.each([
     expect(result.stderr).toContain("interrupted by SIGINT  [cli.interrupted]");
     expect(result.stderr).not.toContain("listing the orders of customer");
   });
+});
+
+it("plan reports its order files' errors while the state backend has not answered yet", async () => {
+  // A PostgreSQL that accepts the connection and never answers: the state read waits on it.
+  const sockets = new Set<Socket>();
+  const silent = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.resume();
+  });
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  const { port } = silent.address() as { port: number };
+  try {
+    const { project } = harness;
+    await writeFile(
+      join(project.dir, "orderform.config.yaml"),
+      [
+        "endpoint: sandbox",
+        "state:",
+        "  backend: pg",
+        "  connectionStringEnv: ORDERFORM_PG_URL",
+        "  schema: orderform",
+        "  name: prod",
+      ].join("\n") + "\n",
+    );
+    await project.writeOrder("broken.yaml", "name: [\n");
+    project.env.ORDERFORM_PG_URL = `postgres://orderform:secret@127.0.0.1:${port}/orderform`;
+    const child = project.spawn(["plan"]);
+    const heldWhenReported = await new Promise<number>((resolve) => {
+      const onData = (): void => {
+        if (!child.output().stderr.includes("orders/broken.yaml:1:7  yaml.syntax")) return;
+        child.stderr?.off("data", onData);
+        resolve(sockets.size);
+      };
+      child.stderr?.on("data", onData);
+    });
+    // Let the state read fail now, so that the run ends.
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => child.on("close", resolve));
+    expect(heldWhenReported).toBe(1);
+    expect(child.output().code).toBe(1);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+  }
 });
