@@ -55,9 +55,8 @@ async function loadFromPath(rootDir: string, relative: string): Promise<OrderFil
  * Every regular file under dir, dir-relative with forward slashes; null when dir cannot be read.
  * Synchronous: nothing else runs while a command lists its order files, and Node 20's recursive
  * fs/promises readdir walks one directory per thread-pool round trip. Walked one directory at a
- * time rather than with readdirSync's `recursive` option, which grew faster than the tree (3 s for
- * 50,000 customer directories against 0.5 s here, docs/performance.md). Symbolic links are
- * neither followed nor listed, and hidden entries (and everything under them) are skipped.
+ * time rather than with readdirSync's `recursive` option: a little faster (docs/performance.md),
+ * and hidden directories are not entered at all. Symbolic links are neither followed nor listed.
  */
 function readTree(dir: string): string[] | null {
   const out: string[] = [];

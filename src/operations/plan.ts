@@ -53,10 +53,15 @@ export async function runPlanOperation(ctx: OperationContext, options: PlanOptio
   const usable = config.loaded !== null && !hasErrors(config.diagnostics) ? config.loaded : undefined;
   // The order files load on a worker from here on, beside everything below (./order-files-worker.ts).
   const files = usable === undefined ? undefined : loadOrdersOnWorker(usable);
-  const early = usable === undefined ? undefined : await startEarlyReads(ctx, usable, options);
+  // Started, not awaited: state is read and the client opened while the order files load, so that
+  // their errors are reported without waiting for the state backend or the sign-in.
+  const ended = new AbortController();
+  const starting = usable === undefined ? undefined : startEarlyReads(ctx, usable, options, ended.signal);
+  let early: EarlyReads | EarlyFailure | undefined;
   try {
     const project = await loadUsableOrders(ctx, config, files && (() => files.result));
     if (isInvalid(project)) return project;
+    early = await starting;
     if (early === undefined) throw new Error("bug: a usable project without a usable config");
     // A failure of the early start is reported where it came before the overlap: after the order
     // files' errors, and, unless it was reading state, after the --customer check.
@@ -65,6 +70,7 @@ export async function runPlanOperation(ctx: OperationContext, options: PlanOptio
     if (badCustomers.length > 0) return { kind: "failed", diagnostics: badCustomers };
     if ("failure" in early) throw early.failure;
     const { state, pc, reader, parallelism } = early;
+    early.showProgress();
     const result = await fetchAndCreatePlan(ctx, {
       project,
       state,
@@ -77,12 +83,25 @@ export async function runPlanOperation(ctx: OperationContext, options: PlanOptio
     return await finishPlan(ctx, options, result.plan);
   } finally {
     files?.stop();
-    if (early !== undefined && !("failure" in early)) {
-      // Reads still under way when the run ends early (bad project or --customer) are stopped.
-      early.reader.stop(new Error("plan ended before its reads"));
-      await early.pc.close();
-    }
+    ended.abort(new Error("plan ended before its reads"));
+    if (early !== undefined) await closeEarlyReads(early);
+    // A run that ended on its order files does not wait for the early start: what it opens is
+    // closed when it is done (a client is not opened after the end).
+    else void starting?.then(closeEarlyReads).catch(() => undefined);
   }
+}
+
+/** Stops the reads still under way (the run ended before it needed them) and closes the client. */
+async function closeEarlyReads(early: EarlyReads | EarlyFailure): Promise<void> {
+  if ("failure" in early) return;
+  early.reader.stop(new Error("plan ended before its reads"));
+  await early.pc.close();
+}
+
+interface EarlyFailure {
+  failure: unknown;
+  /** The state, when the failure came after reading it. */
+  state?: StateFile | null;
 }
 
 interface EarlyReads {
@@ -90,19 +109,25 @@ interface EarlyReads {
   pc: OpenedPartnerCenter;
   reader: RemoteReader;
   parallelism: number;
+  /** From now on the reads' progress goes out as events: the project is usable. */
+  showProgress(): void;
 }
 
 /**
  * What a plan can start before its order files load: read state, open the client and, unless
  * `--refresh=false`, list the customers state records (every plan that refreshes lists them), so
  * that the listing overlaps the loading (docs/performance.md, "Plan cost"). A failure is kept, not
- * thrown, so that the order files' errors still come first.
+ * thrown, so that the order files' errors still come first. Nothing is listed early when a
+ * `--customer` value could still be refused (no GUID, or not in state): those are refused before
+ * any request (README, `orderform plan`). Progress events wait for showProgress, so that a run
+ * that ends on its order files or `--customer` shows their diagnostics alone.
  */
 async function startEarlyReads(
   ctx: OperationContext,
   loaded: LoadedConfig,
   options: PlanOptions,
-): Promise<EarlyReads | { failure: unknown; state?: StateFile | null }> {
+  ended: AbortSignal,
+): Promise<EarlyReads | EarlyFailure> {
   let state: StateFile | null | undefined;
   try {
     const parallelism = selectParallelism(options.parallelism, loaded);
@@ -110,20 +135,28 @@ async function startEarlyReads(
     state = await readStateOnWorker(loaded, {
       env: ctx.env,
       notify: (text) => ctx.onEvent?.({ type: "state-notice", text }),
+      signal: ended,
     });
+    ended.throwIfAborted();
     const pc = await openPartnerCenter(loaded, ctx.env, ctx.toolVersion, parallelism);
+    let shown = false;
     const reader = createRemoteReader({
       client: pc.client,
       state,
       parallelism,
       signal: ctx.signal,
-      onProgress: (done, total) => ctx.onEvent?.({ type: "list-progress", done, total }),
+      onProgress: (done, total) => {
+        if (shown) ctx.onEvent?.({ type: "list-progress", done, total });
+      },
     });
     // --customer is checked before any request is sent (src/core/customer-filter.ts): the
     // listing starts early only when every value is a customer state records; else after the check.
     if (options.refresh !== "skipped" && checkCustomersInState(options.customers, state))
       reader.startListing(selectCustomersToList([], state, { customers: options.customers }));
-    return { state, pc, reader, parallelism };
+    const showProgress = (): void => {
+      shown = true;
+    };
+    return { state, pc, reader, parallelism, showProgress };
   } catch (failure) {
     return { failure, ...(state === undefined ? {} : { state }) };
   }

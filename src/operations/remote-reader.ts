@@ -6,8 +6,9 @@
  *
  * Fail fast (docs/sign-in.md): the client signs in once, before the first read, and a sign-in or
  * authorization failure (an auth.* error, a 401, or a 403 that refuses the credentials) stops the
- * other reads; `finish` then throws that one error. Any other failure is kept for the caller to
- * report as a diagnostic of the customer or order it concerns.
+ * other reads; `finish` then throws that one error. So does an abort of `signal` (the first
+ * Ctrl-C): `finish` throws its reason, once, and no read starts after it. Any other failure is kept
+ * for the caller to report as a diagnostic of the customer or order it concerns.
  */
 import { OrderformError } from "../core/errors.js";
 import { createStringPool, internRemoteLists } from "../core/intern.js";
@@ -88,6 +89,9 @@ export function createRemoteReader(input: RemoteReaderInput): RemoteReader {
   let active = 0;
   const idle: (() => void)[] = [];
 
+  /** Whether the caller's signal stopped the run (its own `stop` aside). */
+  const isInterrupted = (): boolean => input.signal?.aborted === true;
+
   /** Whether `error` ends the run; the first such error is kept and the other reads stopped. */
   const stopOnRefusal = (error: unknown, what: string): boolean => {
     if (stopping !== undefined) return true;
@@ -100,7 +104,7 @@ export function createRemoteReader(input: RemoteReaderInput): RemoteReader {
 
   const run = (what: string, read: () => Promise<void>, listed?: string): void => {
     tasks.push(async () => {
-      if (stopping !== undefined) return;
+      if (stopping !== undefined || isInterrupted()) return;
       try {
         signedIn ??= client.signIn({ signal });
         await signedIn;
@@ -115,6 +119,8 @@ export function createRemoteReader(input: RemoteReaderInput): RemoteReader {
       try {
         await read();
       } catch (error) {
+        // An interrupted run ends with the interrupt alone (`finish`), not a diagnostic per read.
+        if (isInterrupted()) return;
         if (!stopOnRefusal(error, what))
           reads.failures.push({ what, error, ...(listed === undefined ? {} : { listed }) });
       }
@@ -188,6 +194,7 @@ export function createRemoteReader(input: RemoteReaderInput): RemoteReader {
     async finish() {
       if (active > 0 || next < tasks.length) await new Promise<void>((resolve) => idle.push(resolve));
       if (stopping !== undefined) throw stopping.error;
+      if (isInterrupted()) throw input.signal?.reason;
       return reads;
     },
     stop(reason) {

@@ -26,7 +26,12 @@ export type StateWorkerMessage =
 
 export function readStateOnWorker(
   loaded: LoadedConfig,
-  options: { env: NodeJS.ProcessEnv; notify?: (text: string) => void },
+  options: {
+    env: NodeJS.ProcessEnv;
+    notify?: (text: string) => void;
+    /** Ends the read (and the worker) when it aborts: a backend that never answers does not keep the process alive. */
+    signal?: AbortSignal;
+  },
 ): Promise<StateFile | null> {
   const worker = new Worker(new URL("./read-state-worker.js", import.meta.url), {
     workerData: loaded,
@@ -77,6 +82,16 @@ export function readStateOnWorker(
       }
     });
     worker.once("error", (error) => settle(() => reject(error)));
+    options.signal?.addEventListener(
+      "abort",
+      () =>
+        settle(() => {
+          const reason: unknown = options.signal?.reason;
+          reject(reason instanceof Error ? reason : new Error(String(reason)));
+          void worker.terminate();
+        }),
+      { once: true },
+    );
     worker.once("exit", (code) =>
       settle(() => reject(new Error(`bug: the state reading worker exited with code ${code} early`))),
     );

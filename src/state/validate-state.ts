@@ -75,16 +75,16 @@ export function parseStateJson(text: string, file: string, hint?: string): unkno
 }
 
 /** Validates an already parsed snapshot; throws state.corrupt / state.unknown-version. */
-export function checkStateValue(parsed: unknown, file: string, hint?: string): StateFile {
-  // The same tenant and offer ids in every record: one copy each (src/core/intern.ts).
-  const value = internStrings(parsed, createStringPool(), REPEATED_KEYS);
+export function checkStateValue(value: unknown, file: string, hint?: string): StateFile {
   const problem = findStateProblem(value);
   if (problem !== null) {
     const extra =
       problem.code === "state.corrupt" ? " It was left unchanged." : " Upgrade orderform to read it.";
     throw createStateError(problem.code, `State file ${file} ${problem.detail}.${extra}`, { hint });
   }
-  return value as StateFile;
+  // The same tenant and offer ids in every record: one copy each (src/core/intern.ts). After the
+  // check, so that a file that is no state is reported as state.corrupt whatever it holds.
+  return internStrings(value as StateFile, createStringPool(), REPEATED_KEYS);
 }
 
 /** Throws (a bug in the caller, not a user problem) when a state about to be written is invalid. */

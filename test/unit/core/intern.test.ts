@@ -7,7 +7,12 @@
 import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createStringPool, internRemoteLists, internStrings } from "../../../src/core/intern.js";
+import {
+  createStringPool,
+  internRemoteLists,
+  internStrings,
+  REPEATED_KEYS,
+} from "../../../src/core/intern.js";
 import type { RemoteLineItem, RemoteOrder, RemoteSubscription } from "../../../src/core/model.js";
 import { CONTOSO, FABRIKAM, OFFER } from "./builders.js";
 
@@ -226,5 +231,25 @@ describe("internRemoteLists", () => {
     }
     expectUnchanged(lists, before);
     expect(lists.map((l) => l.orders[0]?.customer)).toEqual([CONTOSO, FABRIKAM, CONTOSO.toUpperCase()]);
+  });
+});
+
+describe("internStrings, deep and keyed", () => {
+  it("walks nesting deeper than the call stack", () => {
+    const depth = 100_000;
+    const parsed: unknown = JSON.parse(`${"[".repeat(depth)}"deep"${"]".repeat(depth)}`);
+    let inner: unknown = internStrings(parsed);
+    for (let i = 0; i < depth; i += 1) inner = (inner as unknown[])[0];
+    expect(inner).toBe("deep");
+  });
+
+  it("leaves every parsed JSON value equal to what it was when only REPEATED_KEYS are shared", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const text = JSON.stringify(value);
+        const parsed: unknown = JSON.parse(text);
+        expect(JSON.stringify(internStrings(parsed, createStringPool(), REPEATED_KEYS))).toBe(text);
+      }),
+    );
   });
 });

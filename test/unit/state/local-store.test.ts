@@ -198,6 +198,12 @@ describe("local state store: damaged files", () => {
       content: JSON.stringify({ ...createEmptyState(LINEAGE), version: 2 }),
       code: "state.unknown-version",
     },
+    {
+      // JSON.parse takes nesting deeper than the call stack: the file is still just corrupt.
+      name: "a record nested 100,000 arrays deep",
+      content: `{"version":1,"lineage":"${LINEAGE}","serial":1,"orders":{"x":${"[".repeat(100_000)}"x"${"]".repeat(100_000)}},"pending":{},"failures":{}}`,
+      code: "state.corrupt",
+    },
   ];
   for (const c of invalid) {
     it(`refuses a snapshot with ${c.name} (${c.code})`, async () => {
