@@ -27,8 +27,9 @@ try {
   const state = await store.read();
   if (state === null) post({ kind: "head", head: null });
   else {
-    const { orders, ...head } = state;
-    post({ kind: "head", head });
+    const { orders } = state;
+    // Replacing the empty `orders` keeps its place: the key order is read()'s (./state-worker.ts).
+    post({ kind: "head", head: { ...state, orders: {} } });
     let batch: StateOrder[] = [];
     for (const name in orders) {
       batch.push(orders[name] as StateOrder);

@@ -19,7 +19,8 @@ import type { StateFile, StateOrder } from "../core/model.js";
 
 export type StateWorkerMessage =
   | { kind: "notice"; text: string }
-  | { kind: "head"; head: Omit<StateFile, "orders"> | null }
+  // The state with `orders` empty but in its place among the keys; the records follow.
+  | { kind: "head"; head: StateFile | null }
   | { kind: "orders"; orders: StateOrder[] }
   | { kind: "done" }
   | { kind: "failed"; code?: ErrorCode; message: string; hint?: string; diagnostics?: Diagnostic[] };
@@ -38,7 +39,7 @@ export function readStateOnWorker(
     env: options.env,
   });
   return new Promise<StateFile | null>((resolve, reject) => {
-    let head: Omit<StateFile, "orders"> | null = null;
+    let head: StateFile | null = null;
     const orders: Record<string, StateOrder> = {};
     // Structured clone gives every string its own copy again: one copy each.
     const pool = createStringPool();
@@ -61,7 +62,7 @@ export function readStateOnWorker(
             orders[record.name] = internStrings(record, pool, REPEATED_KEYS);
           break;
         case "done":
-          settle(() => resolve(head === null ? null : ({ ...head, orders } as StateFile)));
+          settle(() => resolve(head === null ? null : { ...head, orders }));
           break;
         case "failed":
           settle(() =>

@@ -288,7 +288,7 @@ describe.each(BACKENDS.filter((b) => b !== "local"))("state migrate into %s", (b
   }, 90_000);
 });
 
-describe("bad backend input: a clear error, nothing bought", () => {
+describe("bad backend input: a clear error, the same from plan as from state list, nothing bought", () => {
   const cases: { name: string; section: () => string; env?: () => Record<string, string>; says: RegExp }[] = [
     {
       name: "azblob with a wrong key",
@@ -342,6 +342,11 @@ describe("bad backend input: a clear error, nothing bought", () => {
       expect(apply.stderr).toMatch(says);
       expect(apply.stderr).not.toContain(AZURITE_KEY);
       expect(apply.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      // plan reads state on a worker (src/state/state-worker.ts): state list's error, read in-thread.
+      const plan = await project.run(["plan"]);
+      expect(plan).toEqual(await project.run(["state", "list"]));
+      expect(plan.code).toBe(1);
+      expect(plan.stderr).toMatch(says);
       expect(await listSandboxOrders(fixture.sandbox.url)).toHaveLength(0);
     },
     60_000,
