@@ -32,15 +32,8 @@ export interface OrderFilesSource {
 const LOAD_SLICE_MS = 4;
 
 export async function loadOrders(loaded: OrderFilesSource): Promise<LoadedOrders> {
-  const orders: DesiredOrder[] = [];
-  const diagnostics: Diagnostic[] = [];
-  // Customer, offer and term ids repeat in every file: one copy each (src/core/intern.ts).
-  const pool = createStringPool();
-  const read = await readOrderFiles(loaded, (batch) => {
-    for (const order of batch.orders) orders.push(internStrings(order, pool, REPEATED_KEYS));
-    diagnostics.push(...batch.diagnostics);
-  });
-  return createLoadedOrders(orders, diagnostics, read);
+  const collector = createOrderCollector();
+  return collector.finish(await readOrderFiles(loaded, collector.collect));
 }
 
 /** A share of the orders and diagnostics of the files read so far, in file order. */
@@ -112,18 +105,34 @@ export async function readOrderFiles(
   return { files: listed.files, ambiguous: [...ambiguous] };
 }
 
-/** The result of the file loop: an ambiguous name addresses no order, so every declaration of it is left out. */
-export function createLoadedOrders(
-  orders: DesiredOrder[],
-  diagnostics: Diagnostic[],
-  read: OrderFilesRead,
-): LoadedOrders {
-  const ambiguous = new Set(read.ambiguous);
-  const valid = ambiguous.size === 0 ? orders : orders.filter((o) => !ambiguous.has(o.name));
+/**
+ * Gathers the batches of the file loop, here or from a worker (./order-files-worker.ts), and makes
+ * loadOrders' result of them: an ambiguous name addresses no order, so every declaration of it is
+ * left out.
+ */
+export function createOrderCollector(): {
+  collect: (batch: OrderBatch) => void;
+  finish: (read: OrderFilesRead) => LoadedOrders;
+} {
+  const orders: DesiredOrder[] = [];
+  const diagnostics: Diagnostic[] = [];
+  // Customer, offer and term ids repeat in every file, and structured clone copies every string
+  // again: one copy each (src/core/intern.ts).
+  const pool = createStringPool();
   return {
-    orders: valid.sort(compareOrders),
-    diagnostics: diagnostics.sort(compareDiagnostics),
-    files: read.files,
+    collect: (batch) => {
+      for (const order of batch.orders) orders.push(internStrings(order, pool, REPEATED_KEYS));
+      diagnostics.push(...batch.diagnostics);
+    },
+    finish: (read) => {
+      const ambiguous = new Set(read.ambiguous);
+      const valid = ambiguous.size === 0 ? orders : orders.filter((o) => !ambiguous.has(o.name));
+      return {
+        orders: valid.sort(compareOrders),
+        diagnostics: diagnostics.sort(compareDiagnostics),
+        files: read.files,
+      };
+    },
   };
 }
 

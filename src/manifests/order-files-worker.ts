@@ -9,11 +9,8 @@
  * module that starts it (scripts/bundle-cli.mjs places it beside the CLI's chunks).
  */
 import { Worker } from "node:worker_threads";
-import { createStringPool, internStrings, REPEATED_KEYS } from "../core/intern.js";
-import type { DesiredOrder } from "../core/model.js";
-import type { Diagnostic } from "../core/errors.js";
 import {
-  createLoadedOrders,
+  createOrderCollector,
   type LoadedOrders,
   type OrderBatch,
   type OrderFilesRead,
@@ -34,22 +31,18 @@ export function loadOrdersOnWorker(source: OrderFilesSource): OrderFilesLoad {
   const worker = new Worker(new URL("./load-orders-worker.js", import.meta.url), {
     workerData: { rootDir: source.rootDir, config: { orders: source.config.orders } },
   });
-  const orders: DesiredOrder[] = [];
-  const diagnostics: Diagnostic[] = [];
-  // Structured clone gives every string its own copy again: one copy each (src/core/intern.ts).
-  const pool = createStringPool();
+  const collector = createOrderCollector();
   let done = false;
   let rejectResult: (error: Error) => void = () => undefined;
   const result = new Promise<LoadedOrders>((resolve, reject) => {
     rejectResult = reject;
     worker.on("message", (message: OrderFilesWorkerMessage) => {
       if (message.kind === "batch") {
-        for (const order of message.batch.orders) orders.push(internStrings(order, pool, REPEATED_KEYS));
-        diagnostics.push(...message.batch.diagnostics);
+        collector.collect(message.batch);
         return;
       }
       done = true;
-      resolve(createLoadedOrders(orders, diagnostics, message.read));
+      resolve(collector.finish(message.read));
     });
     // A bug in the loader rejects, as it would throw in loadOrders.
     worker.once("error", (error) => {
