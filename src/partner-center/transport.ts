@@ -7,6 +7,7 @@
  * `signal` throws its reason. Retries, headers and rate limits are the caller's (./attempts.ts).
  * The pool and timeouts are the ones README.md ("The Partner Center client") documents.
  */
+import { EventEmitter } from "node:events";
 import { Agent, type Dispatcher } from "undici";
 
 export interface ClientTimeouts {
@@ -53,10 +54,39 @@ export async function sendHttp(dispatcher: Dispatcher, request: HttpRequest): Pr
     method: request.method,
     headers: request.headers,
     ...(request.body === undefined ? {} : { body: request.body }),
-    ...(request.signal === undefined ? {} : { signal: request.signal }),
+    ...(request.signal === undefined ? {} : { signal: relayAbort(request.signal) }),
   });
   const text = await response.body.text();
   return { status: response.statusCode, headers: response.headers, text };
+}
+
+/**
+ * What a request's `signal` becomes for undici: an EventEmitter that follows the AbortSignal (undici
+ * takes either). undici adds one "abort" listener per request and removes it once the answer is
+ * read. On an AbortSignal that a whole run shares, that churn kept each request's objects, its
+ * answer's text among them, alive until V8's next full collection: about 4 KB per request, so a
+ * plan of 100,000 lists grew its heap by hundreds of MB of garbage (docs/performance.md, "Where a
+ * plan's memory goes"). On an EventEmitter the same listeners cost nothing after their request.
+ * One relay per signal, made at its first request; it reports the signal's `aborted` and `reason`,
+ * and emits "abort" when the signal aborts.
+ */
+type AbortRelay = EventEmitter & { readonly aborted: boolean; readonly reason: unknown };
+const relays = new WeakMap<AbortSignal, AbortRelay>();
+
+export function relayAbort(signal: AbortSignal): AbortRelay {
+  let relay = relays.get(signal);
+  if (relay === undefined) {
+    const emitter = new EventEmitter();
+    emitter.setMaxListeners(0); // one per request in flight, all expected
+    relay = Object.defineProperties(emitter, {
+      aborted: { get: () => signal.aborted },
+      reason: { get: (): unknown => signal.reason },
+    }) as AbortRelay;
+    const target = relay;
+    signal.addEventListener("abort", () => target.emit("abort"), { once: true });
+    relays.set(signal, relay);
+  }
+  return relay;
 }
 
 /**

@@ -178,11 +178,34 @@ function formatValue(value: unknown): string {
 }
 
 export function renderPlanText(plan: Plan, options: { color: boolean }): string {
-  return renderSections(plan, createColors(options.color)).join("\n") + "\n";
+  return [...renderPlanTextChunks(plan, options)].join("");
 }
 
-function renderSections(plan: Plan, c: Colors): string[] {
-  const out: string[] = [];
+/** How much text renderPlanTextChunks gathers before it hands a piece on. */
+const CHUNK_CHARS = 64 * 1024;
+
+/**
+ * renderPlanText's text in pieces of about 64 KB, in order, for a caller that writes them as they
+ * come: a plan over 100,000 orders prints a line for each open cancellation window, and holding
+ * those lines, their joined text and its bytes at once raised the run's peak memory by tens of MB
+ * (docs/performance.md, "Where a plan's memory goes").
+ */
+export function* renderPlanTextChunks(plan: Plan, options: { color: boolean }): Generator<string, void> {
+  let piece: string[] = [];
+  let size = 0;
+  for (const line of renderLines(plan, createColors(options.color))) {
+    piece.push(line, "\n");
+    size += line.length + 1;
+    if (size >= CHUNK_CHARS) {
+      yield piece.join("");
+      piece = [];
+      size = 0;
+    }
+  }
+  if (piece.length > 0) yield piece.join("");
+}
+
+function* renderLines(plan: Plan, c: Colors): Generator<string, void> {
   const of = <K extends PlanAction["kind"]>(kind: K): Extract<PlanAction, { kind: K }>[] =>
     plan.actions.filter((a): a is Extract<PlanAction, { kind: K }> => a.kind === kind);
   const drifts = of("drift");
@@ -195,85 +218,85 @@ function renderSections(plan: Plan, c: Colors): string[] {
   // are nearly every order, one line each would bury the change under the estate.
   const unseen = of("no-op").filter((a) => a.seen === "not-yet-visible");
   const refreshNote = describeRefreshNote(plan);
-  if (refreshNote !== undefined) out.push(c.bold(refreshNote), "");
+  if (refreshNote !== undefined) yield* [c.bold(refreshNote), ""];
 
   if (drifts.length > 0) {
-    out.push(c.bold("Note: Objects have changed outside orderform"), "");
-    out.push(
+    yield* [c.bold("Note: Objects have changed outside orderform"), ""];
+    yield* [
       "orderform detected the following changes made outside orderform since the orders were placed:",
       "",
-    );
-    for (const action of drifts) out.push(...renderAction(action, plan, c), "");
+    ];
+    for (const action of drifts) yield* [...renderAction(action, plan, c), ""];
   }
 
   if (conflicts.length > 0) {
-    out.push(c.red(c.bold("Error: declarations were edited after their orders were placed")), "");
-    for (const action of conflicts) out.push(...renderAction(action, plan, c), "");
+    yield* [c.red(c.bold("Error: declarations were edited after their orders were placed")), ""];
+    for (const action of conflicts) yield* [...renderAction(action, plan, c), ""];
   }
 
   if (changes.length > 0) {
-    out.push("orderform will perform the following actions:", "");
+    yield* ["orderform will perform the following actions:", ""];
     let customer: string | undefined;
     for (const action of changes) {
       if (action.customer !== customer) {
         customer = action.customer;
-        out.push(c.bold(`  Customer ${renderCustomerLabel(customer, action.companyName)}`), "");
+        yield* [c.bold(`  Customer ${renderCustomerLabel(customer, action.companyName)}`), ""];
       }
-      out.push(...renderAction(action, plan, c), "");
+      yield* [...renderAction(action, plan, c), ""];
     }
   }
 
   if (undeclared.length > 0) {
-    out.push(c.bold("Undeclared orders (in state, no longer in any file):"), "");
-    for (const action of undeclared) out.push(...renderAction(action, plan, c), "");
+    yield* [c.bold("Undeclared orders (in state, no longer in any file):"), ""];
+    for (const action of undeclared) yield* [...renderAction(action, plan, c), ""];
   }
 
   if (unseen.length > 0) {
-    out.push(c.dim("Not yet confirmed by Partner Center (never placed again):"));
-    for (const action of unseen) out.push(c.dim(`  ${action.name}: ${action.reason}`));
-    out.push("");
+    yield* [c.dim("Not yet confirmed by Partner Center (never placed again):")];
+    for (const action of unseen) yield* [c.dim(`  ${action.name}: ${action.reason}`)];
+    yield* [""];
   }
 
   const windows = plan.cancellationWindows ?? [];
   if (windows.length > 0) {
-    out.push(OPEN_WINDOWS_HEADING);
-    for (const w of windows) out.push(`  ${describeOpenWindow(w)}`);
-    out.push("");
+    yield* [OPEN_WINDOWS_HEADING];
+    for (const w of windows) yield* [`  ${describeOpenWindow(w)}`];
+    yield* [""];
   }
 
-  for (const d of plan.diagnostics) out.push(...renderDiagnostic(d, c), "");
+  for (const d of plan.diagnostics) yield* [...renderDiagnostic(d, c), ""];
 
   const s = plan.summary;
   if (selectPlanRefresh(plan) === "only") {
-    out.push(
+    yield* [
       drifts.length === 0
         ? `${c.green(c.bold("No drift."))} ${plural(s.noop, "order")} ${s.noop === 1 ? "matches" : "match"} what Partner Center shows.`
         : c.bold(`Drift: ${plural(drifts.length, "order")} changed outside orderform, ${s.noop} unchanged.`),
-    );
-    return out;
+    ];
+    return;
   }
   if (changes.length === 0 && drifts.length === 0 && conflicts.length === 0) {
-    out.push(c.green(c.bold("No changes.")) + " Your orders match the declarations.");
-    return out;
+    yield* [c.green(c.bold("No changes.")) + " Your orders match the declarations."];
+    return;
   }
-  out.push(c.bold(`Plan: ${describeSummaryCounts(s)}.`));
+  yield* [c.bold(`Plan: ${describeSummaryCounts(s)}.`)];
   const errors = plan.diagnostics.filter((d) => d.severity === "error").length;
   if (errors > 0) {
-    out.push(c.red(`${plural(errors, "error")} above: this plan cannot be applied until resolved.`));
+    yield* [c.red(`${plural(errors, "error")} above: this plan cannot be applied until resolved.`)];
   }
   if (drifts.length > 0) {
     const them = drifts.length === 1 ? "it" : "them";
-    out.push(`${plural(drifts.length, "order")} changed outside orderform; nothing is bought for ${them}.`);
+    yield* [`${plural(drifts.length, "order")} changed outside orderform; nothing is bought for ${them}.`];
   }
   if (conflicts.length > 0) {
     const them = conflicts.length === 1 ? "it" : "them";
-    out.push(
+    yield* [
       c.red(
         `${plural(conflicts.length, "declaration")} in conflict: resolve ${them} before this plan can be applied.`,
       ),
-    );
+    ];
   }
-  return out;
+  return;
 }
 
 /**

@@ -6,7 +6,7 @@ import { createInterface } from "node:readline/promises";
 import type { ApplySummary } from "../../apply/events.js";
 import { describeApplySummary, runApplyOperation } from "../../operations/apply.js";
 import type { ApplyRefresh, Approval } from "../../operations/apply.js";
-import { renderPlanText } from "../../render/plan-text.js";
+import { renderPlanTextChunks } from "../../render/plan-text.js";
 import { createProgressReporter } from "../apply-progress.js";
 import type { CliContext, CommandResult } from "../context.js";
 import { createOperationContext, parseLockTimeout, writeFailure } from "../options.js";
@@ -32,7 +32,8 @@ export async function runApply(
         : { mode: "unavailable" };
   const operation = createOperationContext(ctx, (event) => {
     if (event.type === "plan-ready" && !ctx.global.json) {
-      ctx.stdout.write(renderPlanText(event.plan, { color: ctx.global.color }));
+      for (const piece of renderPlanTextChunks(event.plan, { color: ctx.global.color }))
+        ctx.stdout.write(piece);
     }
   });
   const result = await runApplyOperation(operation, {

@@ -10,7 +10,7 @@ import { runPlanOperation } from "../../operations/plan.js";
 import { appendStepSummary, writeMarkdownParts } from "../../operations/plan-markdown-files.js";
 import { renderPlanJson } from "../../render/plan-json.js";
 import { renderPlanMarkdown } from "../../render/plan-markdown.js";
-import { renderPlanText } from "../../render/plan-text.js";
+import { renderPlanText, renderPlanTextChunks } from "../../render/plan-text.js";
 import type { CliContext, CommandResult } from "../context.js";
 import { createOperationContext, parseLockTimeout, writeFailure } from "../options.js";
 import type { PlanFlags } from "../options.js";
@@ -34,7 +34,8 @@ export async function runPlan(ctx: CliContext, flags: PlanCommandFlags): Promise
   const operation = createOperationContext(ctx, (event) => {
     // Printed as soon as it is made: a plan file that cannot be written does not hide the plan.
     if (event.type === "plan-ready")
-      ctx.stdout.write(renderPlanIn(event.plan, format, ctx.global.color, flags.markdownId));
+      for (const piece of renderPlanPieces(event.plan, format, ctx.global.color, flags.markdownId))
+        ctx.stdout.write(piece);
   });
   const result = await runPlanOperation(operation, {
     customers: flags.customer,
@@ -97,6 +98,21 @@ async function writePullRequestMarkdown(ctx: CliContext, plan: Plan, flags: Plan
 function createMarkdownId(ctx: CliContext): string {
   const named = [ctx.global.chdir, ctx.global.config].filter((p): p is string => p !== undefined);
   return named.length === 0 ? "." : posix.normalize(named.join("/").replaceAll("\\", "/"));
+}
+
+/**
+ * The plan in `format`, in pieces to write one after the other: the text in pieces of about 64 KB
+ * (renderPlanTextChunks), the other formats whole.
+ */
+export function renderPlanPieces(
+  plan: Plan,
+  format: PlanFormat,
+  color: boolean,
+  markdownId?: string,
+): Iterable<string> {
+  return format === "text"
+    ? renderPlanTextChunks(plan, { color })
+    : [renderPlanIn(plan, format, color, markdownId)];
 }
 
 export function renderPlanIn(plan: Plan, format: PlanFormat, color: boolean, markdownId?: string): string {

@@ -7,7 +7,7 @@ import { renderStateText } from "../../render/state-text.js";
 import type { CliContext, CommandResult } from "../context.js";
 import { createOperationContext, writeFailure } from "../options.js";
 import type { PlanFormat } from "./plan.js";
-import { renderPlanIn } from "./plan.js";
+import { renderPlanPieces } from "./plan.js";
 
 export async function runShow(
   ctx: CliContext,
@@ -18,7 +18,7 @@ export async function runShow(
   if (planfile !== undefined) {
     const plan = await readPlanFile(resolveFromLocation(operation.location, planfile));
     const format: PlanFormat = ctx.global.json ? "json" : (flags.format ?? "text");
-    ctx.stdout.write(renderPlanIn(plan, format, ctx.global.color));
+    for (const piece of renderPlanPieces(plan, format, ctx.global.color)) ctx.stdout.write(piece);
     return 0;
   }
   const store = await openProjectStateStore(operation);

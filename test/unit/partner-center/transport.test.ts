@@ -12,6 +12,7 @@ import {
   DEFAULT_CONNECTIONS,
   DEFAULT_TIMEOUTS,
   parseTransportCode,
+  relayAbort,
   sendHttp,
 } from "../../../src/partner-center/transport.js";
 
@@ -92,9 +93,52 @@ describe("transport", () => {
       signal: controller.signal,
     });
     while (server.seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    // undici listens on the signal's relay, not on the signal itself (see relayAbort).
+    expect(relayAbort(controller.signal).listenerCount("abort")).toBe(1);
     const reason = new Error("user pressed Ctrl-C");
     controller.abort(reason);
     await expect(pending).rejects.toBe(reason);
+  });
+
+  it("shares one abort relay per signal, and leaves no listener on it once the answers are read", async () => {
+    const server = await startServer((_seen, res) => res.end("ok"));
+    const dispatcher = createTestDispatcher();
+    const controller = new AbortController();
+    const relay = relayAbort(controller.signal);
+    expect(relayAbort(controller.signal)).toBe(relay);
+    const send = () =>
+      sendHttp(dispatcher, {
+        origin: server.origin,
+        path: "/v1/fast",
+        method: "GET",
+        headers: {},
+        signal: controller.signal,
+      });
+    const answers = await Promise.all(Array.from({ length: 40 }, send));
+    expect(answers.map((a) => a.text)).toEqual(Array.from({ length: 40 }, () => "ok"));
+    // undici removes its listener when a body is read; wait for the last body's "close".
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(relay.listenerCount("abort")).toBe(0);
+    expect(relay.aborted).toBe(false);
+    const reason = new Error("stopped");
+    controller.abort(reason);
+    expect(relay).toMatchObject({ aborted: true, reason });
+  });
+
+  it("sends nothing when the signal was aborted before the request", async () => {
+    const server = await startServer((_seen, res) => res.end("ok"));
+    const controller = new AbortController();
+    const reason = new Error("stopped before");
+    controller.abort(reason);
+    const pending = sendHttp(createTestDispatcher(), {
+      origin: server.origin,
+      path: "/v1/never",
+      method: "GET",
+      headers: {},
+      signal: controller.signal,
+    });
+    await expect(pending).rejects.toBe(reason);
+    expect(server.seen).toHaveLength(0);
   });
 
   it("names a refused connection by its socket error code", async () => {

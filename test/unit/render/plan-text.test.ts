@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createPlan } from "../../../src/core/planner.js";
 import { createColors, stripColors } from "../../../src/render/colors.js";
-import { renderPlanText } from "../../../src/render/plan-text.js";
+import { renderPlanText, renderPlanTextChunks } from "../../../src/render/plan-text.js";
 import { buildDesired, buildInput } from "../core/builders.js";
 import { createEveryKindPlan, createNoChangesPlan } from "./sample-plans.js";
 
@@ -62,5 +62,21 @@ describe("renderPlanText", () => {
       color: false,
     });
     expect(text.trimEnd().split("\n").at(-1)).toBe("Plan: 1 to create, 0 to resume, 0 unchanged.");
+  });
+
+  it("hands a large plan on in whole lines of about 64 KB, each create once and in plan order", () => {
+    const names = Array.from({ length: 3000 }, (_, i) => `contoso/seats-${String(i).padStart(4, "0")}`);
+    const plan = createPlan(buildInput({ desired: names.map((name) => buildDesired(name)) }));
+    const chunks = [...renderPlanTextChunks(plan, { color: false })];
+    expect(chunks.length).toBeGreaterThan(5);
+    for (const chunk of chunks) {
+      expect(chunk.endsWith("\n")).toBe(true);
+      expect(chunk.length).toBeLessThan(64 * 1024 + 1024);
+    }
+    const text = chunks.join("");
+    expect(text).toBe(renderPlanText(plan, { color: false }));
+    const created = text.split("\n").filter((line) => line.startsWith("  + create "));
+    expect(created).toEqual(names.map((name) => `  + create ${name}`));
+    expect(text.trimEnd().split("\n").at(-1)).toBe("Plan: 3000 to create, 0 to resume, 0 unchanged.");
   });
 });
