@@ -113,7 +113,9 @@ export async function runApplyOperation(ctx: OperationContext, options: ApplyOpt
   }
 
   const command = planfile === undefined ? "apply" : `apply ${planfile}`;
-  const session = await openStateStore(loaded, ctx).open(command, {
+  const session = await (
+    await openStateStore(loaded, ctx)
+  ).open(command, {
     timeoutMs: options.lockTimeoutMs,
     signal: ctx.signal,
   });

@@ -115,7 +115,7 @@ export async function runGenerateOperation(
   const relative = (file: string): string => path.relative(root, file).split(path.sep).join("/");
   const parallelism = selectParallelism(options.parallelism, project.loaded);
   await checkOutDir(outDir, relative, !options.dryRun);
-  const store = openStateStore(project.loaded, ctx);
+  const store = await openStateStore(project.loaded, ctx);
   const session = options.dryRun
     ? null
     : await store.open("generate", { timeoutMs: options.lockTimeoutMs, signal: ctx.signal });

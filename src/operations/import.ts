@@ -47,7 +47,9 @@ export async function runImportOperation(
       hint: "`orderform validate` lists the order files; the name is the `name:` key.",
     });
   }
-  const session = await openStateStore(project.loaded, ctx).open(`import ${name}`, {
+  const session = await (
+    await openStateStore(project.loaded, ctx)
+  ).open(`import ${name}`, {
     timeoutMs: options.lockTimeoutMs,
     signal: ctx.signal,
   });

@@ -13,7 +13,7 @@ import type { OperationContext, ProjectLocation } from "./context.js";
 export function openStateStore(
   loaded: LoadedConfig,
   ctx: Pick<OperationContext, "env" | "onEvent">,
-): StateStore {
+): Promise<StateStore> {
   return openConfiguredStateStore(loaded, {
     env: ctx.env,
     notify: (text: string) => ctx.onEvent?.({ type: "state-notice", text }),

@@ -53,8 +53,8 @@ export async function runStateMigrateOperation(
       hint: "Name another backend, container, schema or state name in the target config.",
     });
   }
-  const sourceStore = openStateStore(source, ctx);
-  const targetStore = openStateStore(target.loaded, ctx);
+  const sourceStore = await openStateStore(source, ctx);
+  const targetStore = await openStateStore(target.loaded, ctx);
   // Held while reading, so that no apply commits to the source between its history and snapshot.
   const before = (await sourceStore.read())?.serial ?? 0;
   const session = await sourceStore.open("state migrate", { timeoutMs: lockTimeoutMs, signal: ctx.signal });

@@ -144,7 +144,9 @@ export async function runStateMvOperation(
       },
     );
   }
-  const session = await openStateStore(loaded, ctx).open(`state mv ${from} ${to}`, {
+  const session = await (
+    await openStateStore(loaded, ctx)
+  ).open(`state mv ${from} ${to}`, {
     timeoutMs: options.lockTimeoutMs,
     signal: ctx.signal,
   });

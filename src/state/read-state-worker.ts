@@ -23,7 +23,7 @@ try {
   const store =
     loaded.config.state.backend === "local"
       ? openLocalStateStore(loaded, loaded.config.state, options)
-      : (await import("./open-store.js")).openConfiguredStateStore(loaded, options);
+      : await (await import("./open-store.js")).openConfiguredStateStore(loaded, options);
   const state = await store.read();
   if (state === null) post({ kind: "head", head: null });
   else {

@@ -70,9 +70,9 @@ export async function readBoth(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Pr
     readStateOnWorker(loaded, { env, notify: (text) => workerNotices.push(text) }),
   );
   expect(await exited).toBe(0);
-  // Opening throws at once for a missing secret; the worker posts that error back.
-  const inThread = await settleRead(() =>
-    openConfiguredStateStore(loaded, { env, notify: (text) => threadNotices.push(text) }).read(),
+  // Opening refuses a missing secret; the worker posts that error back.
+  const inThread = await settleRead(async () =>
+    (await openConfiguredStateStore(loaded, { env, notify: (text) => threadNotices.push(text) })).read(),
   );
   expect(onWorker).toStrictEqual(inThread);
   expect(JSON.stringify(onWorker)).toBe(JSON.stringify(inThread));

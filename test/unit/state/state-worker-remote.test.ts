@@ -93,7 +93,7 @@ describe.each(BACKENDS)("readStateOnWorker, %s: what read() returns", (backend) 
 
   it(`a state of ${MANY_ORDERS} orders and every other section, in batches; then a journal left behind`, async () => {
     const loaded = createLoaded(backend);
-    const store = openConfiguredStateStore(loaded, { env: createEnv() });
+    const store = await openConfiguredStateStore(loaded, { env: createEnv() });
     // Copied in as `state migrate` does: a session would append the records one request each.
     const copied = {
       ...foldJournal(createEmptyState(randomUUID()), createEntries(MANY_ORDERS, "team")),
