@@ -66,7 +66,10 @@ const ORDER_CODES = {
   },
   "order.parent-subscription-id": { kind: "diagnostic", meaning: "add-ons cannot be bought by an order" },
   "order.empty-file": { kind: "diagnostic", meaning: "a file declares no orders (warning)" },
-  "order.unreadable": { kind: "diagnostic", meaning: "an order file cannot be read" },
+  "order.unreadable": {
+    kind: "diagnostic",
+    meaning: "an order file, or a directory under `orders`, cannot be read",
+  },
 } as const satisfies Record<string, CodeEntry>;
 
 const CONFIG_CODES = {

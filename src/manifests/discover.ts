@@ -18,6 +18,8 @@ export interface OrderFileList {
 
 const ORDER_FILE = /\.ya?ml$/i;
 const GLOB_CHARS = /[*?[{]/;
+/** A glob's fixed base that is missing or no directory: reported as an `orders` path not found. */
+const NOT_FOUND: ReadonlySet<string> = new Set(["ENOENT", "ENOTDIR"]);
 
 export async function loadOrderFileList(rootDir: string, pattern: string): Promise<OrderFileList> {
   const normalized = pattern.replace(/\\/g, "/");
@@ -27,14 +29,15 @@ export async function loadOrderFileList(rootDir: string, pattern: string): Promi
   const base = segments.slice(0, firstGlob).join("/");
   const matcher = createGlobMatcher(segments.slice(firstGlob).join("/"));
   const baseAbs = path.resolve(rootDir, base === "" ? "." : base);
-  const entries = readTree(baseAbs);
-  if (entries === null) return { files: [], diagnostics: [createNotFound(pattern)] };
-  const files = entries
+  const tree = readTree(baseAbs);
+  const missing = tree.unreadable.find((u) => u.relative === "" && NOT_FOUND.has(u.message));
+  if (missing !== undefined) return { files: [], diagnostics: [createNotFound(pattern)] };
+  const baseDir = toRootRelative(rootDir, baseAbs);
+  const files = tree.files
     .filter((rel) => matcher.test(rel))
-    .map(createPrefixer(toRootRelative(rootDir, baseAbs)))
+    .map(createPrefixer(baseDir))
     .sort(compareCodeUnits);
-  if (files.length === 0) return { files, diagnostics: [createNoFiles(pattern)] };
-  return { files, diagnostics: [] };
+  return { files, diagnostics: describeTree(tree, files, pattern, baseDir) };
 }
 
 async function loadFromPath(rootDir: string, relative: string): Promise<OrderFileList> {
@@ -42,39 +45,71 @@ async function loadFromPath(rootDir: string, relative: string): Promise<OrderFil
   const info = await stat(abs).catch(() => null);
   if (info === null) return { files: [], diagnostics: [createNotFound(relative)] };
   if (info.isFile()) return { files: [toRootRelative(rootDir, abs)], diagnostics: [] };
-  const entries = readTree(abs) ?? [];
-  const files = entries
+  const base = toRootRelative(rootDir, abs);
+  const tree = readTree(abs);
+  const files = tree.files
     .filter((rel) => ORDER_FILE.test(rel))
-    .map(createPrefixer(toRootRelative(rootDir, abs)))
+    .map(createPrefixer(base))
     .sort(compareCodeUnits);
-  if (files.length === 0) return { files, diagnostics: [createNoFiles(relative)] };
-  return { files, diagnostics: [] };
+  return { files, diagnostics: describeTree(tree, files, relative, base) };
 }
 
 /**
- * Every regular file under dir, dir-relative with forward slashes; null when dir cannot be read.
+ * A directory that cannot be read is an error, not an empty directory: its order files would
+ * otherwise silently drop out of the plan (their orders shown as undeclared). No files at all,
+ * with every directory read, is a warning.
+ */
+function describeTree(tree: OrderTree, files: string[], pattern: string, base: string): Diagnostic[] {
+  const diagnostics = tree.unreadable.map(({ relative, message }) =>
+    createDiagnostic("order.unreadable", `cannot read the directory: ${message}`, {
+      file: [base, relative].filter((part) => part !== "").join("/") || ".",
+      hint: "give orderform read access to every directory under `orders`, or move the directory out of it",
+    }),
+  );
+  if (files.length === 0 && diagnostics.length === 0) diagnostics.push(createNoFiles(pattern));
+  return diagnostics;
+}
+
+/** The regular files under a directory, and the subdirectories that could not be read. */
+interface OrderTree {
+  files: string[];
+  unreadable: { relative: string; message: string }[];
+}
+
+/**
+ * Every regular file under dir, dir-relative with forward slashes, and every directory that could
+ * not be listed, with the reason (dir itself as "").
  * Synchronous: nothing else runs while a command lists its order files, and Node 20's recursive
  * fs/promises readdir walks one directory per thread-pool round trip. Walked one directory at a
  * time rather than with readdirSync's `recursive` option: a little faster (docs/performance.md),
  * and hidden directories are not entered at all. Symbolic links are neither followed nor listed.
  */
-function readTree(dir: string): string[] | null {
-  const out: string[] = [];
-  try {
-    walkTree(dir, "", out);
-  } catch {
-    return null;
-  }
-  return out;
+function readTree(dir: string): OrderTree {
+  const tree: OrderTree = { files: [], unreadable: [] };
+  walkTree(dir, "", tree);
+  return tree;
 }
 
-function walkTree(dir: string, relative: string, out: string[]): void {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+function walkTree(dir: string, relative: string, tree: OrderTree): void {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    tree.unreadable.push({ relative, message: describeFsError(error) });
+    return;
+  }
+  for (const entry of entries) {
     if (entry.name.startsWith(".")) continue;
     const rel = relative === "" ? entry.name : `${relative}/${entry.name}`;
-    if (entry.isFile()) out.push(rel);
-    else if (entry.isDirectory()) walkTree(path.join(dir, entry.name), rel, out);
+    if (entry.isFile()) tree.files.push(rel);
+    else if (entry.isDirectory()) walkTree(path.join(dir, entry.name), rel, tree);
   }
+}
+
+/** The error's code and its text without the path (the diagnostic names the directory itself). */
+function describeFsError(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" ? code : String(error);
 }
 
 /** Glob to RegExp over forward-slash paths: `**` spans directories, `*` and `?` do not. */

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -111,4 +112,39 @@ describe("the walk of an orders directory", () => {
     expect(result.files).toEqual([]);
     expect(result.diagnostics.map((d) => d.code)).toEqual(["config.orders-not-found"]);
   });
+});
+
+describe("a directory under orders that cannot be read", () => {
+  let tree: string;
+  // Even root cannot list a directory whose path is longer than the system allows (ENAMETOOLONG):
+  // made with relative steps, which the kernel accepts, below a readable sibling.
+  const step = "d".repeat(200);
+  const depth = 25;
+
+  beforeAll(() => {
+    tree = createTree("orderform-unreadable-", ["orders/a.yaml", "orders/deep/b.yaml"]);
+    // A shell's `cd` keeps the whole path and stops at the limit; Node's process.chdir does not.
+    const script = `const fs = require("node:fs");
+      for (let i = 0; i < ${depth}; i += 1) { fs.mkdirSync("${step}"); process.chdir("${step}"); }`;
+    execFileSync(process.execPath, ["-e", script], { cwd: path.join(tree, "orders/deep") });
+  });
+
+  // rmSync walks by full paths and cannot remove what is deeper than the system's limit.
+  afterAll(() => execFileSync("rm", ["-rf", tree]));
+
+  it.each(["orders", "orders/**/*.yaml"])(
+    "%j lists what it can read and reports the directory it cannot as an error",
+    async (pattern) => {
+      const result = await loadOrderFileList(tree, pattern);
+      expect(result.files).toEqual(["orders/a.yaml", "orders/deep/b.yaml"]);
+      expect(result.diagnostics).toHaveLength(1);
+      const [d] = result.diagnostics;
+      expect(d).toMatchObject({
+        code: "order.unreadable",
+        severity: "error",
+        message: "cannot read the directory: ENAMETOOLONG",
+      });
+      expect(d?.file).toMatch(new RegExp(`^orders/deep(/${step})+$`));
+    },
+  );
 });
