@@ -156,12 +156,18 @@ export function createRemoteReader(input: RemoteReaderInput): RemoteReader {
           `listing the orders of customer ${customer}`,
           async () => {
             try {
-              const [orders, subs] = await Promise.all([
+              // Both settle before the read counts as done, so that a failed order list does not
+              // leave its subscription list running past the `parallelism` bound or past `finish`.
+              const [listed, subscribed] = await Promise.allSettled([
                 client.listOrders(customer, { signal }),
                 placed.has(customer.toLowerCase())
                   ? client.listSubscriptions(customer, { signal })
                   : undefined,
               ]);
+              if (listed.status === "rejected") throw listed.reason;
+              if (subscribed.status === "rejected") throw subscribed.reason;
+              const orders = listed.value;
+              const subs = subscribed.value;
               const mapped = subs?.map(mapSubscription);
               internRemoteLists(customer, orders, mapped, shared);
               reads.lists[customer] = orders;

@@ -257,4 +257,34 @@ describe("createRemoteReader", () => {
       { what: `listing the orders of customer ${LITWARE}`, listed: LITWARE, status: 403 },
     ]);
   });
+
+  it("a failed order list is done only when the customer's subscription list is too", async () => {
+    const h = await startLoopbackHarness();
+    // Litware's orders are refused at once (another partner's customer); its subscriptions slowly.
+    await h.admin("PUT", "/_sandbox/faults", {
+      latency: { fixedMs: 300, route: { method: "GET", pathPattern: "/subscriptions$" } },
+    });
+    let subscriptionsInFlight = 0;
+    const client = Object.assign(Object.create(h.client) as PartnerCenterClient, {
+      listSubscriptions: async (
+        customer: string,
+        options?: Parameters<PartnerCenterClient["listSubscriptions"]>[1],
+      ) => {
+        subscriptionsInFlight += 1;
+        try {
+          return await h.client.listSubscriptions(customer, options);
+        } finally {
+          subscriptionsInFlight -= 1;
+        }
+      },
+    });
+    const reader = createRemoteReader({ client, state: buildStateOf([LITWARE]), parallelism: 2 });
+    reader.startListing([LITWARE]);
+    const reads = await reader.finish();
+    expect(subscriptionsInFlight).toBe(0);
+    expect(reads.failures.map((f) => [f.what, f.listed])).toEqual([
+      [`listing the orders of customer ${LITWARE}`, LITWARE],
+    ]);
+    expect(await readRouteCounts(h, SUBSCRIPTIONS_ROUTE)).toEqual({ "403": 1 });
+  });
 });
