@@ -87,6 +87,24 @@ function printFatal(error: unknown, json: boolean): void {
   );
 }
 
+/** Whether the words ask for JSON (`--json`, or Terraform's `-json`) before any `--`. */
+function selectJsonFromArgs(args: readonly string[]): boolean {
+  const end = args.indexOf("--");
+  return (end === -1 ? args : args.slice(0, end)).some((word) => word === "--json" || word === "-json");
+}
+
+/** A command line commander refused, as printFatal's JSON document. */
+function printUsageJson(error: unknown): void {
+  const message = (error instanceof Error ? error.message : String(error)).replace(/^error: /, "");
+  const usage: Diagnostic = {
+    severity: "error",
+    code: "cli.usage",
+    message,
+    hint: "`orderform help COMMAND` lists the command's arguments and options",
+  };
+  process.stdout.write(renderDiagnosticsJson([usage], {}, { compact: true }));
+}
+
 async function main(): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
@@ -106,13 +124,15 @@ async function main(): Promise<void> {
     process.exitCode = code;
   };
   program = createProgram(run, VERSION);
-  // The format of a fatal error follows the parsed `--json` of the command that runs.
-  let json = false;
+  // The format of a fatal error follows the parsed `--json` of the command that runs; an error
+  // found before parsing (a word commander or the Terraform spellings refuse) follows the words.
+  const args = process.argv.slice(2);
+  let json = selectJsonFromArgs(args);
   program.hook("preAction", (root, action) => {
     json = root.opts<{ json?: boolean }>().json === true || action.opts<{ json?: boolean }>().json === true;
   });
   try {
-    await program.parseAsync(normalizeTerraformArgs(process.argv.slice(2), program), { from: "user" });
+    await program.parseAsync(normalizeTerraformArgs(args, program), { from: "user" });
   } catch (error) {
     const commanderCode = (error as { code?: string }).code;
     if (typeof commanderCode === "string" && commanderCode.startsWith("commander.")) {
@@ -120,6 +140,8 @@ async function main(): Promise<void> {
         commanderCode === "commander.helpDisplayed" ||
         commanderCode === "commander.version" ||
         commanderCode === "commander.help";
+      // Commander has printed its message on stderr; with --json, stdout gets the JSON of it.
+      if (!ok && json) printUsageJson(error);
       process.exitCode = ok ? 0 : 1;
       return;
     }

@@ -122,6 +122,11 @@ const CLI_CODES = {
   },
   "cli.invalid-duration": { kind: "error", meaning: "--lock-timeout is not a duration" },
   "cli.missing-option": { kind: "error", meaning: "a required option is missing (state migrate --to)" },
+  "cli.usage": {
+    kind: "diagnostic",
+    meaning:
+      "the command line does not parse (an unknown option or command, a missing argument); JSON with --json",
+  },
   "cli.interrupted": { kind: "error", meaning: "the command was stopped by Ctrl-C or SIGTERM" },
   "cli.unknown-option": { kind: "error", meaning: "a one-dash word names no option orderform knows" },
 } as const satisfies Record<string, CodeEntry>;

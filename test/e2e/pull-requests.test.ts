@@ -119,6 +119,17 @@ describe("--json means JSON, errors too", () => {
     await failsWith(["force-unlock", "no-such-lock", "--json"], "state.lock-not-found");
   });
 
+  it("a command line that does not parse is JSON too, and stderr keeps commander's words", async () => {
+    await failsWith(["plan", "--json", "--bogus"], "cli.usage");
+    await failsWith(["state", "rm", "--json"], "cli.usage");
+    await failsWith(["--json", "no-such-command"], "cli.usage");
+    await failsWith(["plan", "-jsn", "-json"], "cli.unknown-option");
+    const refused = await env.project.run(["plan", "--json", "--bogus"]);
+    expect(refused.stderr).toContain("error: unknown option '--bogus'");
+    // Without --json, stdout stays empty.
+    expect((await env.project.run(["plan", "--bogus"])).stdout).toBe("");
+  });
+
   it("state rm prints its outcome as JSON", async () => {
     expect((await env.project.run(["apply", "-auto-approve"])).code).toBe(0);
     await env.project.removeOrder("tailspin.yaml");
