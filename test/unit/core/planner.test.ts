@@ -1,14 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { contentOf } from "../../../src/core/compare.js";
 import type { DesiredOrder, RemoteOrder, StateOrder } from "../../../src/core/model.js";
-import type { Plan, PlanAction } from "../../../src/core/plan.js";
-import {
-  createPlan,
-  planHasChanges,
-  planHasErrors,
-  selectCustomersToList,
-  selectOrdersToFetch,
-} from "../../../src/core/planner.js";
+import { createPlan, planHasChanges, planHasErrors } from "../../../src/core/planner.js";
 import type { PlanInput } from "../../../src/core/planner.js";
 import {
   CONTOSO,
@@ -24,29 +17,13 @@ import {
   buildStateOrder,
   byName,
 } from "./builders.js";
+import { edited, listed, only, placed, recent, seats } from "./planner-fixtures.js";
 
-const seats = buildDesired("contoso/seats");
-const placed = buildStateOrder(seats);
-const listed = (...orders: RemoteOrder[]): Record<string, RemoteOrder[]> => ({ [CONTOSO]: orders });
-const edited = (d: DesiredOrder, quantity: number): DesiredOrder => ({
-  ...d,
-  lineItems: [{ ...(d.lineItems[0] as DesiredOrder["lineItems"][number]), quantity }],
-});
 /** An edit that no seat change can make: the term. */
 const retermed = (d: DesiredOrder): DesiredOrder => ({
   ...d,
   lineItems: [{ ...(d.lineItems[0] as DesiredOrder["lineItems"][number]), termDuration: "P1Y" }],
 });
-/** Recent: placed two minutes before NOW, inside the 15-minute window. */
-const recent = buildStateOrder(seats, {
-  creationDate: "2025-03-01T11:58:00Z",
-  recordedAt: "2025-03-01T11:58:01Z",
-});
-
-function only(plan: Plan): PlanAction {
-  expect(plan.actions).toHaveLength(1);
-  return plan.actions[0] as PlanAction;
-}
 
 interface KindCase {
   name: string;
@@ -445,112 +422,5 @@ describe("createPlan: the whole plan", () => {
 
   it("throws on a bad `now` (a caller bug, not user input)", () => {
     expect(() => createPlan(buildInput({ now: "yesterday" }))).toThrow(/ISO-8601/);
-  });
-});
-
-describe("selectCustomersToList", () => {
-  const state = buildState({
-    orders: byName(
-      buildStateOrder(buildDesired("x/old", { customer: "CCCCCCCC-0000-4000-8000-000000000000" })),
-    ),
-    pending: byName(buildIntent(buildDesired("x/p", { customer: FABRIKAM }))),
-  });
-  it.each([
-    { customers: [], expected: [FABRIKAM, CONTOSO, "cccccccc-0000-4000-8000-000000000000"] },
-    { customers: [FABRIKAM], expected: [FABRIKAM] },
-    { customers: ["dddddddd-0000-4000-8000-000000000000"], expected: [] },
-  ])("customers=$customers", ({ customers, expected }) => {
-    expect(selectCustomersToList([seats], state, { customers })).toEqual(expected);
-  });
-});
-
-describe("selectOrdersToFetch", () => {
-  const other = buildDesired("contoso/other");
-  const otherPlaced = buildStateOrder(other, { orderId: "o-other" });
-  const cases: { name: string; input: Parameters<typeof selectOrdersToFetch>[0]; expected: string[] }[] = [
-    {
-      name: "old and missing from the list",
-      input: {
-        desired: [seats],
-        state: buildState({ orders: byName(placed) }),
-        lists: listed(),
-        now: NOW,
-        options: { customers: [], visibilityWindowMs: 900_000 },
-      },
-      expected: [placed.orderId],
-    },
-    {
-      name: "present in the list (any case)",
-      input: {
-        desired: [seats],
-        state: buildState({ orders: byName(placed) }),
-        lists: listed(buildRemoteFor(placed, { id: placed.orderId.toUpperCase() })),
-        now: NOW,
-        options: { customers: [], visibilityWindowMs: 900_000 },
-      },
-      expected: [],
-    },
-    {
-      name: "young: within the window",
-      input: {
-        desired: [seats],
-        state: buildState({ orders: byName(recent) }),
-        lists: listed(),
-        now: NOW,
-        options: { customers: [], visibilityWindowMs: 900_000 },
-      },
-      expected: [],
-    },
-    {
-      name: "customer not listed",
-      input: {
-        desired: [seats],
-        state: buildState({ orders: byName(placed) }),
-        lists: {},
-        now: NOW,
-        options: { customers: [], visibilityWindowMs: 900_000 },
-      },
-      expected: [],
-    },
-    {
-      name: "undeclared, pending and conflicting orders are not looked up",
-      input: {
-        desired: [edited(other, 2)],
-        state: buildState({ orders: byName(placed, otherPlaced), pending: byName(buildIntent(seats)) }),
-        lists: listed(),
-        now: NOW,
-        options: { customers: [], visibilityWindowMs: 900_000 },
-      },
-      expected: [],
-    },
-    {
-      name: "filtered by customer",
-      input: {
-        desired: [seats],
-        state: buildState({ orders: byName(placed) }),
-        lists: listed(),
-        now: NOW,
-        options: { customers: [FABRIKAM], visibilityWindowMs: 900_000 },
-      },
-      expected: [],
-    },
-  ];
-  it.each(cases)("$name", ({ input, expected }) => {
-    expect(selectOrdersToFetch(input).map((x) => x.orderId)).toEqual(expected);
-  });
-
-  it("what it selects, answered by id, turns the drift into a no-op", () => {
-    const input = buildInput({
-      desired: [seats],
-      state: buildState({ orders: byName(placed) }),
-      remote: { lists: listed() },
-    });
-    expect(only(createPlan(input)).kind).toBe("drift");
-    const toFetch = selectOrdersToFetch({ ...input, lists: input.remote.lists });
-    const byId = Object.fromEntries(toFetch.map((x) => [x.orderId, buildRemoteFor(placed)]));
-    expect(only(createPlan({ ...input, remote: { ...input.remote, byId } }))).toMatchObject({
-      kind: "no-op",
-      seen: "fetched",
-    });
   });
 });
