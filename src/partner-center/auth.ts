@@ -60,6 +60,8 @@ export interface TokenProviderOptions {
   random?: () => number;
   /** Attempts per token fetch on transport errors, 429 and 5xx. */
   maxAttempts?: number;
+  /** How long one attempt may wait for the token endpoint's answer; default 30 s. */
+  attemptTimeoutMs?: number;
   /**
    * The resource the token is for; default Partner Center. The Azure Blob state backend asks for
    * https://storage.azure.com with the same app (docs/backends.md).
@@ -210,6 +212,7 @@ function createEntraTokenProvider(
   const random = options.random ?? Math.random;
   const log = options.logger;
   const maxAttempts = options.maxAttempts ?? 4;
+  const attemptTimeoutMs = options.attemptTimeoutMs ?? TOKEN_ATTEMPT_TIMEOUT_MS;
   const seen: string[] = [];
   let cached: CachedToken | undefined;
   let inFlight: Promise<CachedToken> | undefined;
@@ -232,11 +235,19 @@ function createEntraTokenProvider(
       );
       let status: number;
       let text: string;
-      // A token endpoint that accepts the connection and never answers must not hang the run.
+      // A token endpoint that accepts the connection and never answers must not hang the run. The
+      // timer is held here, not left to AbortSignal.timeout: Node lets a timeout signal that only
+      // AbortSignal.any refers to be collected, and its timer with it, so the attempt waited for
+      // undici's own 300 s headers timeout instead.
+      const timeout = new AbortController();
+      const timer = setTimeout(
+        () => timeout.abort(new DOMException("the token request timed out", "TimeoutError")),
+        attemptTimeoutMs,
+      );
       const attemptSignal = AbortSignal.any([
         ...(signal === undefined ? [] : [signal]),
         lifetime.signal,
-        AbortSignal.timeout(TOKEN_ATTEMPT_TIMEOUT_MS),
+        timeout.signal,
       ]);
       try {
         const response = await fetchImpl(endpoint, {
@@ -253,7 +264,7 @@ function createEntraTokenProvider(
           throw new OrderformError("auth.token-failed", "the token request was abandoned: the client closed");
         }
         const code = attemptSignal.aborted
-          ? `no answer within ${TOKEN_ATTEMPT_TIMEOUT_MS / 1000} s`
+          ? `no answer within ${attemptTimeoutMs / 1000} s`
           : ((error as { cause?: { code?: string }; code?: string }).cause?.code ??
             (error as { code?: string }).code ??
             "network error");
@@ -264,8 +275,11 @@ function createEntraTokenProvider(
             `could not reach the token endpoint ${endpoint}: ${scrub(code)}`,
           );
         }
+        clearTimeout(timer);
         await waitFor(computeBackoffMs(attempt, DEFAULT_RETRY_POLICY, random), stop);
         continue;
+      } finally {
+        clearTimeout(timer);
       }
       log?.(`<- ${status} POST ${endpoint} ${Math.round(now() - started)}ms`);
       if (status >= 200 && status < 300) {

@@ -68,7 +68,9 @@ export async function sendHttp(dispatcher: Dispatcher, request: HttpRequest): Pr
  * plan of 100,000 lists grew its heap by hundreds of MB of garbage (docs/performance.md, "Where a
  * plan's memory goes"). On an EventEmitter the same listeners cost nothing after their request.
  * One relay per signal, made at its first request; it reports the signal's `aborted` and `reason`,
- * and emits "abort" when the signal aborts.
+ * and emits "abort" when the signal aborts. It listens on the signal only while a request listens
+ * on it: Node keeps a signal made by AbortSignal.any or AbortSignal.timeout alive for as long as it
+ * has a listener, and a token attempt makes one such signal per attempt.
  */
 type AbortRelay = EventEmitter & { readonly aborted: boolean; readonly reason: unknown };
 const relays = new WeakMap<AbortSignal, AbortRelay>();
@@ -78,12 +80,22 @@ export function relayAbort(signal: AbortSignal): AbortRelay {
   if (relay === undefined) {
     const emitter = new EventEmitter();
     emitter.setMaxListeners(0); // one per request in flight, all expected
+    const forward = (): void => {
+      emitter.emit("abort");
+    };
+    // "newListener" comes before the listener is added, "removeListener" after it is removed.
+    emitter.on("newListener", (event: string | symbol) => {
+      if (event === "abort" && emitter.listenerCount("abort") === 0)
+        signal.addEventListener("abort", forward, { once: true });
+    });
+    emitter.on("removeListener", (event: string | symbol) => {
+      if (event === "abort" && emitter.listenerCount("abort") === 0)
+        signal.removeEventListener("abort", forward);
+    });
     relay = Object.defineProperties(emitter, {
       aborted: { get: () => signal.aborted },
       reason: { get: (): unknown => signal.reason },
     }) as AbortRelay;
-    const target = relay;
-    signal.addEventListener("abort", () => target.emit("abort"), { once: true });
     relays.set(signal, relay);
   }
   return relay;

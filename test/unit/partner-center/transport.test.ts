@@ -183,4 +183,20 @@ describe("token provider, default transport", () => {
     });
     expect(server.seen.map((s) => s.url)).not.toContain("/elsewhere");
   });
+
+  it("gives up each attempt on a token endpoint that accepts the request and never answers", async () => {
+    const server = await startServer(() => undefined); // never answers
+    const auth = { mode: "app" as const, tenantId: "t-1", clientId: "c-1", authorityHost: server.origin };
+    const provider = createTokenProvider(
+      { ...auth, clientSecretEnv: "S" },
+      { S: "s3cret-value" },
+      { attemptTimeoutMs: 150, maxAttempts: 2, random: () => 0 },
+    );
+    closers.push(() => Promise.resolve(provider.close?.()));
+    await expect(provider.getToken()).rejects.toMatchObject({
+      code: "auth.token-failed",
+      message: expect.stringContaining("no answer within 0.15 s") as unknown,
+    });
+    expect(server.seen).toHaveLength(2);
+  });
 });
