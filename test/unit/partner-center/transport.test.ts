@@ -1,8 +1,10 @@
 /**
  * The transport room (src/partner-center/transport.ts) and the token provider's default POST,
- * against a node:http server on 127.0.0.1: what is sent, what is read back, and that an aborted
- * signal ends a request the server never answers.
+ * against a node:http server on 127.0.0.1: what is sent, what is read back, that an aborted
+ * signal ends a request the server never answers, and that a finished request leaves nothing on
+ * its signal.
  */
+import { getEventListeners } from "node:events";
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
@@ -139,6 +141,28 @@ describe("transport", () => {
     });
     await expect(pending).rejects.toBe(reason);
     expect(server.seen).toHaveLength(0);
+  });
+
+  it("leaves no abort listener on the caller's signal once the answer is read", async () => {
+    const server = await startServer((_seen, res) => res.end("ok"));
+    const dispatcher = createTestDispatcher();
+    const lifetime = new AbortController();
+    // Node keeps a signal made by AbortSignal.any or AbortSignal.timeout alive while it has a
+    // listener: as a token attempt makes one (src/partner-center/auth.ts), as the client's
+    // follower is made (src/partner-center/attempts.ts), and a timeout.
+    const signals = [
+      AbortSignal.any([lifetime.signal, AbortSignal.timeout(30_000)]),
+      AbortSignal.any([lifetime.signal]),
+      AbortSignal.timeout(30_000),
+    ];
+    for (const signal of signals) {
+      const send = { origin: server.origin, path: "/", method: "GET" as const, headers: {}, signal };
+      expect((await sendHttp(dispatcher, send)).text).toBe("ok");
+    }
+    // undici removes its own listener on the body's "close".
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(signals.map((signal) => getEventListeners(signal, "abort").length)).toEqual([0, 0, 0]);
+    lifetime.abort();
   });
 
   it("names a refused connection by its socket error code", async () => {
