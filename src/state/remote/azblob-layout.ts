@@ -126,14 +126,16 @@ export function parseHistoryHead(text: string): unknown {
 export const HISTORY_BLOB = /\/history\/(\d+)\.json$/;
 
 /**
- * The service's classic limit for one append block (Azurite keeps it; newer service versions
- * accept more): a batch of records is sent as several blocks of at most this size.
+ * The most one append block carries: the service's limit before version 2022-11-02 (4 MiB; newer
+ * versions and Azurite take 100 MiB). Staying under the old limit works with any service version
+ * and keeps each request small enough to finish within the client's 30 s try timeout.
  */
 export const MAX_APPEND_BLOCK_BYTES = 4 * 1024 * 1024;
 
 /**
  * The records as JSON lines (the header before the first), packed in order into blocks of at most
- * MAX_APPEND_BLOCK_BYTES; a record longer than that is a block of its own (the service refuses it).
+ * MAX_APPEND_BLOCK_BYTES; a record longer than that is a block of its own, as any record was
+ * before appends were batched.
  */
 export function createAppendBlocks(
   entries: readonly JournalEntry[],

@@ -26,7 +26,7 @@ import type { RemoteLock, RemoteStateDriver } from "./driver.js";
  * Records per driver call in appendAll: bounds one request (about 1-4 MB of generate's records) so
  * that it is sent well within the driver's write timeout (pg: the lock's TTL, at least 15 s).
  */
-const APPEND_ALL_BATCH = 2_000;
+export const APPEND_ALL_BATCH = 2_000;
 
 export interface RemoteSessionInit {
   driver: RemoteStateDriver;
@@ -214,15 +214,19 @@ export class RemoteSession implements StateSession {
     };
   }
 
-  /** appendAll's failure: `recorded` of the `count` records were durable and folded in before it. */
+  /**
+   * appendAll's failure: `recorded` of the `count` records were durable and folded in before it.
+   * What became of the failed batch the driver's message says (azblob: which blocks landed).
+   */
   private createBatchRefusal(count: number, recorded: number, failure: OrderformError): OrderformError {
     const done =
       recorded === 0
         ? `Could not record the ${count} record(s) given at once (no order was sent for them).`
         : `Could not record all ${count} record(s) given at once (no order was sent for them): the first ${recorded} were recorded.`;
+    const earlier = this.uncommitted === 0 ? "" : ` ${this.describeJournalFate()}`;
     return new OrderformError(
       failure.code,
-      `${failure.message} ${done} ${this.describeJournalFate()} Running the command again records what is missing.`,
+      `${failure.message} ${done}${earlier} Running the command again records what is missing.`,
       { hint: failure.hint, cause: failure },
     );
   }
