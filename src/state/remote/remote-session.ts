@@ -97,7 +97,7 @@ export class RemoteSession implements StateSession {
    * session appends and commits nothing more, as after a failed append. Records that reached the
    * journal before the failure, including a leading part of the failed batch on azblob, stay there:
    * the next run that takes the lock folds them in as it folds any journal left behind
-   * (docs/backends.md, "A lock that heals itself"); what did not, a rerun of the command records.
+   * (docs/backends.md, "Records in batches"); what did not, a rerun of the command records.
    */
   appendAll(entries: readonly JournalEntry[]): Promise<void> {
     return this.queue.run(async () => {
