@@ -1,7 +1,9 @@
 // State backends benchmark: lock acquire, journal append and commit at 100 and 20,000 orders, for
 // the local file, Azure Blob Storage (Azurite) and PostgreSQL (a real server), side by side in one
 // run on loopback. A journal append must stay one round trip, flat in the state's size; the commit
-// at 20,000 orders (a ~13 MB state) must stay under 2 s.
+// at 20,000 orders (a ~13 MB state) must stay under 2 s. Then, per backend, the same 2,000 records
+// (generate's imports) recorded by one appendAll and by 2,000 single appends: the ratio is what
+// batching saves, and grows with the store's latency (a real store is not on loopback).
 // Run: npm run build && node test/bench/state-backends-bench.mjs [appendsPerSize]
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -88,6 +90,25 @@ async function measure(store, size) {
   };
 }
 
+const BATCH_RECORDS = 2_000;
+
+/** Milliseconds to record BATCH_RECORDS records, by one appendAll or one append each. */
+async function measureBatch(store, mode) {
+  const session = await store.open("bench", { timeoutMs: 0 });
+  const entries = Array.from({ length: BATCH_RECORDS }, (_, i) => ({
+    type: "created",
+    order: createOrder(`import/${i}`),
+  }));
+  const started = performance.now();
+  if (mode === "appendAll") await session.appendAll(entries);
+  else for (const entry of entries) await session.append(entry);
+  const ms = performance.now() - started;
+  const committed = await session.commit({ command: "bench", summary: `${BATCH_RECORDS} imported` });
+  await session.release();
+  if (Object.keys(committed.orders).length !== BATCH_RECORDS) throw new Error("commit lost records");
+  return ms;
+}
+
 const backends = [];
 const dir = await mkdtemp(join(tmpdir(), "orderform-backends-bench-"));
 backends.push({
@@ -136,12 +157,16 @@ if (findPostgresBinDir() !== undefined) {
 }
 
 const rows = [];
+const batches = [];
 try {
   for (const backend of backends) {
     for (const size of SIZES) {
       const store = backend.createStore(`bench-${size}-${randomUUID().slice(0, 6)}`);
       rows.push({ backend: backend.name, ...(await measure(store, size)) });
     }
+    const single = await measureBatch(backend.createStore(`single-${randomUUID().slice(0, 6)}`), "append");
+    const all = await measureBatch(backend.createStore(`all-${randomUUID().slice(0, 6)}`), "appendAll");
+    batches.push({ backend: backend.name, single, all });
   }
 } finally {
   for (const backend of backends) await backend.stop();
@@ -162,4 +187,11 @@ for (const name of new Set(rows.map((r) => r.backend))) {
       `${name}: append ${large.size} vs ${small.size} orders ${(large.mean / small.mean).toFixed(2)}x (flat ~1x); commit at ${large.size} ${large.commitMs.toFixed(0)} ms (< 2000)`,
     );
   }
+}
+console.log(`\nrecording ${BATCH_RECORDS} records: appendAll vs ${BATCH_RECORDS} single appends`);
+console.log("backend | appendAll ms | single appends ms | per record (single) | ratio");
+for (const b of batches) {
+  console.log(
+    `${b.backend.padEnd(7)} | ${f(b.all).padStart(12)} | ${f(b.single).padStart(17)} | ${f(b.single / BATCH_RECORDS).padStart(19)} | ${(b.single / b.all).toFixed(1)}x`,
+  );
 }

@@ -8,14 +8,17 @@
  *   `orderformversion` (a fresh UUID per commit) is the compare-and-swap token: not the ETag,
  *   which also changes when the lock metadata is set or cleared.
  * - `NAME/journal.jsonl`: append blob, the journal in the local journal's JSON-lines format, one
- *   append block per record (the header shares the block of the first record). It is leased with
- *   the same lease id as the snapshot, so every append carries the lock.
+ *   append block per append: one record (apply), or as many whole records as fit in 4 MiB
+ *   (createAppendBlocks; the header shares the block of the first record). It is leased with the
+ *   same lease id as the snapshot, so every append carries the lock.
  * - `NAME/history/000042.json`: block blobs in the local history file layout, created with
  *   If-None-Match: * and never overwritten; metadata `orderformmeta` holds the meta (base64 JSON)
  *   so that listing history is one request.
  */
-import type { HistoryEntry, LockInfo } from "../types.js";
+import type { HistoryEntry, JournalEntry, LockInfo } from "../types.js";
 import { createHistoryFileName } from "../history.js";
+import type { JournalHeader } from "../journal.js";
+import { renderJournalHeader } from "../journal.js";
 import { isHistoryMeta } from "../validate-state.js";
 
 const LOCK_METADATA = "orderformlock";
@@ -121,3 +124,39 @@ export function parseHistoryHead(text: string): unknown {
 }
 
 export const HISTORY_BLOB = /\/history\/(\d+)\.json$/;
+
+/**
+ * The most one append block carries: the service's limit before version 2022-11-02 (4 MiB; newer
+ * versions and Azurite take 100 MiB). Staying under the old limit works with any service version
+ * and keeps each request small enough to finish within the client's 30 s try timeout.
+ */
+export const MAX_APPEND_BLOCK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The records as JSON lines (the header before the first), packed in order into blocks of at most
+ * MAX_APPEND_BLOCK_BYTES; a record longer than that is a block of its own, as any record was
+ * before appends were batched.
+ */
+export function createAppendBlocks(
+  entries: readonly JournalEntry[],
+  header: JournalHeader | undefined,
+): { body: Buffer; records: number }[] {
+  const blocks: { body: Buffer; records: number }[] = [];
+  let parts: Buffer[] = [];
+  let size = 0;
+  const flush = () => {
+    if (parts.length > 0) blocks.push({ body: Buffer.concat(parts, size), records: parts.length });
+    parts = [];
+    size = 0;
+  };
+  for (const [index, entry] of entries.entries()) {
+    const prefix =
+      index === 0 && header !== undefined ? renderJournalHeader(header.lineage, header.baseSerial) : "";
+    const line = Buffer.from(`${prefix}${JSON.stringify(entry)}\n`, "utf8");
+    if (size + line.length > MAX_APPEND_BLOCK_BYTES) flush();
+    parts.push(line);
+    size += line.length;
+  }
+  flush();
+  return blocks;
+}

@@ -12,7 +12,6 @@ import { performance } from "node:perf_hooks";
 import type { AppendBlobClient, BlobLeaseClient, BlockBlobClient } from "@azure/storage-blob";
 import type { StateFile } from "../../core/model.js";
 import type { JournalHeader } from "../journal.js";
-import { renderJournalHeader } from "../journal.js";
 import { renderHistoryFile } from "../history.js";
 import { createStateError } from "../errors.js";
 import type { HistoryEntry, JournalEntry, LockInfo } from "../types.js";
@@ -23,6 +22,7 @@ import {
   SERIAL_METADATA,
   VERSION_METADATA,
   createHistoryMetadata,
+  createAppendBlocks,
   createLockedMetadata,
   readSnapshotToken,
 } from "./azblob-layout.js";
@@ -124,32 +124,55 @@ export class AzblobLock implements RemoteLock {
     if (this.lostError !== undefined) throw this.lostError;
   }
 
-  appendJournal(entry: JournalEntry, header: JournalHeader | undefined): Promise<void> {
+  /**
+   * One append block per at most MAX_APPEND_BLOCK_BYTES of records (a record is never split, so a
+   * block always ends with a whole line), each conditioned on the lease and on the position the
+   * journal had after the previous block. A failure leaves the blocks before it in the journal.
+   */
+  appendJournal(entries: readonly JournalEntry[], header: JournalHeader | undefined): Promise<void> {
     return this.serialize(async () => {
       this.checkUsable("append a journal record");
+      if (entries.length === 0) throw new Error("appendJournal needs at least one record");
       if (header !== undefined && this.journalLength > 0) {
         throw new Error(
           "a journal header was given, but the journal already holds records (commit them first)",
         );
       }
-      const text = `${header === undefined ? "" : renderJournalHeader(header.lineage, header.baseSerial)}${JSON.stringify(entry)}\n`;
-      const body = Buffer.from(text, "utf8");
-      const position = this.journalLength;
-      try {
-        await this.context.journalBlob.appendBlock(body, body.length, {
-          conditions: { leaseId: this.leaseId, appendPosition: position },
-        });
-      } catch (error) {
-        if (
-          readErrorCode(error) !== "AppendPositionConditionNotMet" ||
-          !(await this.checkLanded(position, body))
-        ) {
-          throw this.createAppendError(error);
-        }
-        // The first try reached the service but its answer was lost; the SDK's retry found it there.
+      const blocks = createAppendBlocks(entries, header);
+      let written = 0;
+      for (const block of blocks) {
+        await this.appendBlock(block.body, this.describeUnwritten(entries.length, written));
+        written += block.records;
       }
-      this.journalLength = position + body.length;
     });
+  }
+
+  /** What became of a batch's records when the block holding record `written` + 1 failed. */
+  private describeUnwritten(count: number, written: number): string {
+    if (count === 1) return "The record was not written, and this run must not place the order it records.";
+    const landed =
+      written === 0
+        ? "none of them was written"
+        : `the first ${written} are in the journal, the next run folds them in; the other ${count - written} were not written`;
+    return `Of the ${count} records appended together, ${landed}.`;
+  }
+
+  private async appendBlock(body: Buffer, consequence: string): Promise<void> {
+    const position = this.journalLength;
+    try {
+      await this.context.journalBlob.appendBlock(body, body.length, {
+        conditions: { leaseId: this.leaseId, appendPosition: position },
+      });
+    } catch (error) {
+      if (
+        readErrorCode(error) !== "AppendPositionConditionNotMet" ||
+        !(await this.checkLanded(position, body))
+      ) {
+        throw this.createAppendError(error, consequence);
+      }
+      // The first try reached the service but its answer was lost; the SDK's retry found it there.
+    }
+    this.journalLength = position + body.length;
   }
 
   /** Whether the journal holds exactly `body` at `position` and nothing after it (a retried append). */
@@ -168,8 +191,7 @@ export class AzblobLock implements RemoteLock {
     }
   }
 
-  private createAppendError(error: unknown): Error {
-    const consequence = "The record was not written, and this run must not place the order it records.";
+  private createAppendError(error: unknown, consequence: string): Error {
     if (isLeaseLost(error))
       return this.markLost(this.createLostError("append a journal record", consequence));
     if (readErrorCode(error) === "AppendPositionConditionNotMet") {

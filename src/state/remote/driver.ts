@@ -12,7 +12,8 @@
  * - Fencing: every journal append and the commit carry the lease (the lease id; the locking
  *   session), so a run that lost its lease can neither record an intent (and therefore cannot
  *   send a create) nor commit. It gets `state.lock-lost`.
- * - A journal append is one round trip, and durable in the store when it resolves.
+ * - A journal append is one round trip (several records at once: one round trip, or one per
+ *   block of the store's request limit), and durable in the store when it resolves.
  *
  * Every failure is an OrderformError with a `state.*` code (src/state/errors.ts) whose message
  * names the store (never a secret) and, where there is one, the remedy. Drivers do no folding,
@@ -72,11 +73,16 @@ export interface RemoteStateDriver {
 /** The lock held by this run. Appends and commits fail with `state.lock-lost` once it is lost. */
 export interface RemoteLock {
   /**
-   * Appends one record, fenced by the lease: one round trip, durable when it resolves. `header`
-   * is given with the first record after the lock was taken or after a commit (the store may keep
-   * it once per journal); records after a commit start a new journal.
+   * Appends `entries` in their order, fenced by the lease, durable when it resolves: one round trip
+   * for one record (apply's appends) and for a batch up to the store's request limit (pg: one
+   * statement for all; azblob: one append block per 4 MiB, a record never split). `header` is given
+   * with the first records after the lock was taken or after a commit (the store may keep it once
+   * per journal); records after a commit start a new journal. A failure may leave a leading part of
+   * the entries durable, whole records in order (azblob: the blocks before the failed one), which
+   * the next run folds in as it folds any journal left behind (docs/backends.md); pg writes all or
+   * none. An empty `entries` is a caller's bug.
    */
-  appendJournal(entry: JournalEntry, header: JournalHeader | undefined): Promise<void>;
+  appendJournal(entries: readonly JournalEntry[], header: JournalHeader | undefined): Promise<void>;
   /**
    * Fenced compare-and-swap commit: if the snapshot's token is still `expectedToken` (null: no
    * snapshot yet), write history version `meta.serial` (create-only: `state.history-exists` if it

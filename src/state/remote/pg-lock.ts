@@ -77,25 +77,29 @@ export class PgLock implements RemoteLock {
     this.stopHeartbeat();
   }
 
-  async appendJournal(entry: JournalEntry, header: JournalHeader | undefined): Promise<void> {
+  /**
+   * One INSERT of every record, all or nothing, under the same advisory-lock check. The rows take
+   * their `seq` (what readJournal orders by) in the order of `entries`: the sorted subquery is not
+   * flattened into the INSERT, so the sequence's default is drawn after the ORDER BY.
+   */
+  async appendJournal(entries: readonly JournalEntry[], header: JournalHeader | undefined): Promise<void> {
+    if (entries.length === 0) throw new Error("appendJournal needs at least one record");
     const { tables: t, name, key } = this.ctx;
-    const text = JSON.stringify(entry);
+    const texts = entries.map((entry) => JSON.stringify(entry));
     await this.runFenced("append to the journal", this.ctx.ttlMs * APPEND_TIMEOUT_FACTOR, async (client) => {
       const held = `EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE pid = pg_backend_pid() AND ${renderAdvisoryMatch("$3")})`;
+      const rows = `INSERT INTO ${t.journal} (name, entry)
+        SELECT $1, u.entry FROM unnest($2::text[]) WITH ORDINALITY AS u(entry, n) WHERE ${held} ORDER BY u.n`;
       const result =
         header === undefined
-          ? await client.query(`INSERT INTO ${t.journal} (name, entry) SELECT $1, $2 WHERE ${held}`, [
-              name,
-              text,
-              key,
-            ])
+          ? await client.query(rows, [name, texts, key])
           : await client.query(
               `WITH h AS (INSERT INTO ${t.journalHeader} (name, format, lineage, base_serial)
                  SELECT $1, $4, $5, $6 WHERE ${held} ON CONFLICT (name) DO NOTHING)
-               INSERT INTO ${t.journal} (name, entry) SELECT $1, $2 WHERE ${held}`,
-              [name, text, key, header.orderformJournal, header.lineage, header.baseSerial],
+               ${rows}`,
+              [name, texts, key, header.orderformJournal, header.lineage, header.baseSerial],
             );
-      if (result.rowCount !== 1)
+      if (result.rowCount !== entries.length)
         throw this.markLost("this database session no longer holds the advisory lock");
     });
   }

@@ -1,9 +1,9 @@
 /**
  * The session of a shared-state backend (docs/backends.md): the run holding the lease appends
- * journal records through the driver (one round trip each, fenced by the lease) and commits new
- * versions by compare-and-swap. What this adds to the driver: folding records into the state in
- * memory, serializing appends from the applier's concurrent workers, numbering versions, and
- * messages that say what became of the records when something fails.
+ * journal records through the driver (one round trip each, fenced by the lease; appendAll's many
+ * at a time) and commits new versions by compare-and-swap. What this adds to the driver: folding
+ * records into the state in memory, serializing appends from the applier's concurrent workers,
+ * numbering versions, and messages that say what became of the records when something fails.
  *
  * A lost lease (state.lock-lost) stops the run: an intent is not recorded, so its order is not
  * sent. A record of an order already bought cannot be written either; its intent is in the shared
@@ -21,6 +21,12 @@ import { assertValidState, isJournalEntry } from "../validate-state.js";
 import { SessionQueue, createHistoryEntry } from "../session-queue.js";
 import { describeEntry } from "../session-messages.js";
 import type { RemoteLock, RemoteStateDriver } from "./driver.js";
+
+/**
+ * Records per driver call in appendAll: bounds one request (about 1-4 MB of generate's records) so
+ * that it is sent well within the driver's write timeout (pg: the lock's TTL, at least 15 s).
+ */
+export const APPEND_ALL_BATCH = 2_000;
 
 export interface RemoteSessionInit {
   driver: RemoteStateDriver;
@@ -73,16 +79,8 @@ export class RemoteSession implements StateSession {
       this.queue.assertOpen("append");
       if (!isJournalEntry(entry)) throw new Error(`invalid journal entry: ${JSON.stringify(entry)}`);
       if (this.failure !== undefined) throw this.createRefusal(entry, this.failure);
-      const header: JournalHeader | undefined =
-        this.uncommitted === 0
-          ? {
-              orderformJournal: JOURNAL_FORMAT_VERSION,
-              lineage: this.working.lineage,
-              baseSerial: this.baseSerial,
-            }
-          : undefined;
       try {
-        await this.init.remoteLock.appendJournal(entry, header);
+        await this.init.remoteLock.appendJournal([entry], this.createHeader());
       } catch (error) {
         this.failure = toOrderformError(error);
         throw this.createRefusal(entry, this.failure);
@@ -93,9 +91,34 @@ export class RemoteSession implements StateSession {
     });
   }
 
-  /** Known limit: one round trip per record, as append (the drivers append one record at a time). */
-  async appendAll(entries: readonly JournalEntry[]): Promise<void> {
-    for (const entry of entries) await this.append(entry);
+  /**
+   * Generate's records, APPEND_ALL_BATCH to a driver call (each one round trip, or one per 4 MiB
+   * block on azblob), each batch folded in once the driver says it is durable. After a failure the
+   * session appends and commits nothing more, as after a failed append. Records that reached the
+   * journal before the failure, including a leading part of the failed batch on azblob, stay there:
+   * the next run that takes the lock folds them in as it folds any journal left behind
+   * (docs/backends.md, "Records in batches"); what did not, a rerun of the command records.
+   */
+  appendAll(entries: readonly JournalEntry[]): Promise<void> {
+    return this.queue.run(async () => {
+      this.queue.assertOpen("append");
+      if (entries.length === 0) return;
+      for (const entry of entries)
+        if (!isJournalEntry(entry)) throw new Error(`invalid journal entry: ${JSON.stringify(entry)}`);
+      if (this.failure !== undefined) throw this.createBatchRefusal(entries.length, 0, this.failure);
+      for (let start = 0; start < entries.length; start += APPEND_ALL_BATCH) {
+        const batch = entries.slice(start, start + APPEND_ALL_BATCH);
+        try {
+          await this.init.remoteLock.appendJournal(batch, this.createHeader());
+        } catch (error) {
+          this.failure = toOrderformError(error);
+          throw this.createBatchRefusal(entries.length, start, this.failure);
+        }
+        for (const entry of batch) foldJournalEntryInPlace(this.working, entry);
+        this.snapshot = undefined;
+        this.uncommitted += batch.length;
+      }
+    });
   }
 
   commit(meta: VersionMeta): Promise<StateFile> {
@@ -177,6 +200,33 @@ export class RemoteSession implements StateSession {
     return new OrderformError(
       failure.code,
       `${failure.message} Could not record ${what}. ${consequence} ${this.describeJournalFate()}`,
+      { hint: failure.hint, cause: failure },
+    );
+  }
+
+  /** The journal's header goes with the first records after open or a commit. */
+  private createHeader(): JournalHeader | undefined {
+    if (this.uncommitted > 0) return undefined;
+    return {
+      orderformJournal: JOURNAL_FORMAT_VERSION,
+      lineage: this.working.lineage,
+      baseSerial: this.baseSerial,
+    };
+  }
+
+  /**
+   * appendAll's failure: `recorded` of the `count` records were durable and folded in before it.
+   * What became of the failed batch the driver's message says (azblob: which blocks landed).
+   */
+  private createBatchRefusal(count: number, recorded: number, failure: OrderformError): OrderformError {
+    const done =
+      recorded === 0
+        ? `Could not record the ${count} record(s) given at once (no order was sent for them).`
+        : `Could not record all ${count} record(s) given at once (no order was sent for them): the first ${recorded} were recorded.`;
+    const earlier = this.uncommitted === 0 ? "" : ` ${this.describeJournalFate()}`;
+    return new OrderformError(
+      failure.code,
+      `${failure.message} ${done}${earlier} Running the command again records what is missing.`,
       { hint: failure.hint, cause: failure },
     );
   }

@@ -106,7 +106,7 @@ describe("azblob: authentication and reachability", () => {
     const driver = createSasDriver(`sas-${randomUUID().slice(0, 8)}`, token);
     const lock = await driver.acquireLock(createLockInfo(), { timeoutMs: 0 });
     const lineage = randomUUID();
-    await lock.appendJournal(createEntry("a"), header(lineage));
+    await lock.appendJournal([createEntry("a")], header(lineage));
     const state: StateFile = { ...createEmptyState(lineage), serial: 1 };
     const token1 = await lock.commit(state, createMeta(state), null);
     expect(await driver.readSnapshot()).toEqual({ state, token: token1 });
@@ -219,11 +219,11 @@ describe("azblob: the lock", () => {
     const info = createLockInfo();
     const lock = await driver.acquireLock(info, { timeoutMs: 0 });
     const lineage = randomUUID();
-    await lock.appendJournal(createEntry("a"), header(lineage));
+    await lock.appendJournal([createEntry("a")], header(lineage));
     expect((await driver.readLockHolder())?.info.id).toBe(info.id);
     expect(await driver.breakLock(info.id)).toEqual(info);
     expect(await driver.readLockHolder()).toBeNull();
-    await expect(lock.appendJournal(createEntry("b"), undefined)).rejects.toMatchObject({
+    await expect(lock.appendJournal([createEntry("b")], undefined)).rejects.toMatchObject({
       code: "state.lock-lost",
     });
     const state: StateFile = { ...createEmptyState(lineage), serial: 1 };
@@ -243,7 +243,7 @@ describe("azblob: the lock", () => {
     const driver = createKeyDriver(name);
     const info = createLockInfo();
     const lock = await driver.acquireLock(info, { timeoutMs: 0 });
-    await lock.appendJournal(createEntry("a"), header(randomUUID()));
+    await lock.appendJournal([createEntry("a")], header(randomUUID()));
     // What the SDK's retry meets when its first try landed: the same bytes, already there.
     const journal = new BlobServiceClient(
       azurite.accountUrl,
@@ -254,14 +254,14 @@ describe("azblob: the lock", () => {
     const entry = createEntry("b");
     const line = `${JSON.stringify(entry)}\n`;
     await journal.appendBlock(line, Buffer.byteLength(line), { conditions: { leaseId: info.id } });
-    await lock.appendJournal(entry, undefined);
+    await lock.appendJournal([entry], undefined);
     const names = async () =>
       (await driver.readJournal()).entries.map((e) => (e.type === "created" ? e.order.name : ""));
     expect(await names()).toEqual(["a", "b"]);
     // Other bytes at that position: the journal changed under this run; nothing is appended.
     const other = `${JSON.stringify(createEntry("intruder"))}\n`;
     await journal.appendBlock(other, Buffer.byteLength(other), { conditions: { leaseId: info.id } });
-    await expect(lock.appendJournal(createEntry("c"), undefined)).rejects.toMatchObject({
+    await expect(lock.appendJournal([createEntry("c")], undefined)).rejects.toMatchObject({
       code: "state.write-failed",
     });
     expect(await names()).toEqual(["a", "b", "intruder"]);
@@ -275,7 +275,7 @@ describe("azblob: the lock", () => {
     const lineage = randomUUID();
     const one: StateFile = { ...createEmptyState(lineage), serial: 1 };
     const token = await lock.commit(one, createMeta(one), null);
-    await lock.appendJournal(createEntry("a"), { ...header(lineage), baseSerial: 1 });
+    await lock.appendJournal([createEntry("a")], { ...header(lineage), baseSerial: 1 });
     // As left by a commit interrupted after its history version: version 2 exists, the snapshot is 1.
     const stray = new BlobServiceClient(
       azurite.accountUrl,
@@ -324,11 +324,11 @@ describe("azblob: cost", () => {
       );
       const state: StateFile = { ...createEmptyState(lineage), serial: count === 100 ? 1 : 2, orders };
       let started = performance.now();
-      await lock.appendJournal(createEntry(`first-${count}`), {
+      await lock.appendJournal([createEntry(`first-${count}`)], {
         ...header(lineage),
         baseSerial: state.serial - 1,
       });
-      for (let i = 0; i < 20; i += 1) await lock.appendJournal(createEntry(`r${i}`), undefined);
+      for (let i = 0; i < 20; i += 1) await lock.appendJournal([createEntry(`r${i}`)], undefined);
       timings[`append (state of ${count})`] = (performance.now() - started) / 21;
       const token = (await driver.readSnapshot())?.token ?? null;
       started = performance.now();

@@ -91,9 +91,9 @@ export function describeDriverContract(
         const lineage = randomUUID();
         const header = { orderformJournal: 1 as const, lineage, baseSerial: 0 };
         const entries = [createIntentEntry("a"), createIntentEntry("b"), createIntentEntry("c")];
-        await lock.appendJournal(entries[0]!, header);
-        await lock.appendJournal(entries[1]!, undefined);
-        await lock.appendJournal(entries[2]!, undefined);
+        await lock.appendJournal([entries[0]!], header);
+        await lock.appendJournal([entries[1]!], undefined);
+        await lock.appendJournal([entries[2]!], undefined);
         expect(await driver.readJournal()).toEqual({ header, entries });
 
         const first: StateFile = { ...createEmptyState(lineage), serial: 1 };
@@ -174,11 +174,11 @@ export function describeDriverContract(
         const info = createLockInfo();
         const lock = await driver.acquireLock(info, { timeoutMs: 0 });
         const header = { orderformJournal: 1 as const, lineage: randomUUID(), baseSerial: 0 };
-        await lock.appendJournal(createIntentEntry("a"), header);
+        await lock.appendJournal([createIntentEntry("a")], header);
         await expect(driver.breakLock(randomUUID())).rejects.toMatchObject({ code: "state.lock-not-found" });
         expect((await driver.breakLock(info.id)).id).toBe(info.id);
         const next = await driver.acquireLock(createLockInfo(), { timeoutMs: 2000 });
-        await expect(lock.appendJournal(createIntentEntry("b"), undefined)).rejects.toMatchObject({
+        await expect(lock.appendJournal([createIntentEntry("b")], undefined)).rejects.toMatchObject({
           code: "state.lock-lost",
         });
         const state: StateFile = { ...createEmptyState(header.lineage), serial: 1 };
@@ -207,7 +207,7 @@ export function describeDriverContract(
           const started = Date.now();
           const next = await driver.acquireLock(createLockInfo(), { timeoutMs: options.leaseMs * 3 });
           expect(Date.now() - started).toBeGreaterThanOrEqual(options.leaseMs / 2);
-          await expect(lock.appendJournal(createIntentEntry("late"), undefined)).rejects.toMatchObject({
+          await expect(lock.appendJournal([createIntentEntry("late")], undefined)).rejects.toMatchObject({
             code: "state.lock-lost",
           });
           await next.release();
@@ -226,7 +226,7 @@ export function describeDriverContract(
           const lock = await driver.acquireLock(createLockInfo(), { timeoutMs: 0 });
           await sleep(options.leaseMs * 1.5);
           expect(lock.lost).toBeUndefined();
-          await lock.appendJournal(createIntentEntry("a"), {
+          await lock.appendJournal([createIntentEntry("a")], {
             orderformJournal: 1,
             lineage: randomUUID(),
             baseSerial: 0,

@@ -32,7 +32,7 @@ for await (const chunk of process.stdin) {
       startedAt: new Date().toISOString(), content: { customer: "b0d70a69-4c42-4b27-b17b-91a835d8686a",
       billingCycle: "monthly", lineItems: [{ lineItemNumber: 0, offerId: "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P", quantity: 1 }] } };
     try {
-      await lock.appendJournal({ type: "intent", intent }, n++ === 0 ? header : undefined);
+      await lock.appendJournal([{ type: "intent", intent }], n++ === 0 ? header : undefined);
       process.stdout.write("appended " + line + "\\n");
     } catch (error) {
       process.stdout.write("failed " + line + " " + error.code + "\\n");

@@ -30,7 +30,7 @@ describe.runIf(postgresAvailable)("pg driver: speed", () => {
         let started = performance.now();
         for (let i = 0; i < appends; i += 1) {
           await lock.appendJournal(
-            { type: "intent", intent: createIntent(`n-${i}`) },
+            [{ type: "intent", intent: createIntent(`n-${i}`) }],
             i === 0 ? header : undefined,
           );
         }

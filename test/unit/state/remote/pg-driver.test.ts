@@ -86,7 +86,7 @@ describe.runIf(postgresAvailable)("pg driver", () => {
       await lock.release();
       await lock.release();
       await expect(
-        lock.appendJournal({ type: "intent", intent: {} } as never, undefined),
+        lock.appendJournal([{ type: "intent", intent: {} } as never], undefined),
       ).rejects.toMatchObject({ code: "state.session-closed" });
     } finally {
       await driver.close();
