@@ -74,4 +74,17 @@ describe("the README's examples", () => {
     expect(run.code).toBe(2);
     expect(normalize(run.output)).toBe(normalize(await readExample("plan-update")));
   });
+
+  it("demo:federated: secretless sign-in against the sandbox, trusted and refused", async () => {
+    const output = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, [join(REPO_ROOT, "scripts/demo-federated.mjs")], {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      });
+      let text = "";
+      child.stdout.on("data", (chunk: Buffer) => (text += chunk.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => (code === 0 ? resolve(text) : reject(new Error(`exit ${code}: ${text}`))));
+    });
+    expect(output).toBe(await readExample("federated-demo"));
+  });
 });
