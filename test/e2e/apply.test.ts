@@ -12,7 +12,6 @@ import {
   TAILSPIN,
   createOrderYaml,
   createTestProject,
-  fetchJson,
   type TestProject,
   listSandboxOrders as listOrdersOf,
   resetSandbox,
@@ -194,110 +193,6 @@ describe("apply", () => {
       /stale: it was made against state serial 1, and the state is now at serial 2/,
     );
     expect(await listSandboxOrders()).toHaveLength(5);
-  });
-
-  it("keeps every state version in history and diffs two of them", async () => {
-    expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
-    await project.writeOrder("more.yaml", createOrderYaml("contoso/legacy", CONTOSO, LEGACY_OFFER, 2));
-    expect((await project.run(["apply", "--auto-approve"])).code).toBe(0);
-    expect((await project.run(["state", "rm", "tailspin/legacy"])).code).toBe(0);
-
-    const history = await project.run(["state", "history", "--json"]);
-    const entries = JSON.parse(history.stdout) as { serial: number; command: string; summary: string }[];
-    expect(entries.map((e) => e.serial)).toEqual([1, 2, 3]);
-    expect(entries.map((e) => e.command)).toEqual(["apply", "apply", "state rm tailspin/legacy"]);
-
-    const diff = await project.run(["state", "diff", "1", "2"]);
-    expect(diff.code).toBe(0);
-    expect(diff.stdout).toContain("--- serial 1");
-    expect(diff.stdout).toContain("+++ serial 2");
-    expect(diff.stdout).toMatch(/^\+ {4}"contoso\/legacy": \{/m);
-    const rmDiff = await project.run(["state", "diff"]);
-    expect(rmDiff.stdout).toMatch(/^- {4}"tailspin\/legacy": \{/m);
-
-    // state rm cancels nothing: the order is still there, and plan now reports it to create again.
-    expect(await listSandboxOrders()).toHaveLength(4);
-    const list = await project.run(["state", "list"]);
-    expect(list.stdout).not.toContain("tailspin/legacy");
-  });
-
-  it("imports an existing order that matches the declaration, and refuses one that does not", async () => {
-    const inserted = await fetchJson<{ items: { order: { id: string } }[] }>(
-      `${sandbox.url}/_sandbox/orders`,
-      {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify([
-          {
-            customer: TAILSPIN,
-            order: {
-              billingCycle: "monthly",
-              lineItems: [{ lineItemNumber: 0, offerId: LEGACY_OFFER, quantity: 3 }],
-            },
-          },
-          {
-            customer: TAILSPIN,
-            order: {
-              billingCycle: "monthly",
-              lineItems: [{ lineItemNumber: 0, offerId: LEGACY_OFFER, quantity: 9 }],
-            },
-          },
-        ]),
-      },
-    );
-    const [matching, other] = inserted.items.map((i) => i.order.id);
-    const refused = await project.run(["import", "tailspin/legacy", other ?? ""]);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain("lineItems[0].quantity: order has 9, declaration has 3");
-    const imported = await project.run(["import", "tailspin/legacy", matching ?? ""]);
-    expect(imported.code).toBe(0);
-    const state = (await project.readState()) as {
-      orders: Record<string, { orderId: string; origin: string }>;
-    };
-    expect(state.orders["tailspin/legacy"]).toMatchObject({ orderId: matching, origin: "imported" });
-    const plan = await project.run(["plan"]);
-    expect(plan.stdout).toContain("Plan: 2 to create, 0 to resume, 1 unchanged.");
-  });
-
-  it("keeps a pending intent safe: state rm and import refuse it, and the next apply resumes it once", async () => {
-    // A slow POST, and the run killed right after its first intent was recorded.
-    await setFaults({
-      latency: { fixedMs: 3000, jitterMs: 0, route: { method: "POST", pathPattern: "/orders$" } },
-    });
-    const child = project.spawn(["apply", "--auto-approve", "--json", "--parallelism", "1"]);
-    await new Promise<void>((resolve) => {
-      child.stdout?.on("data", (chunk: Buffer) => {
-        if (chunk.toString().includes('"order_started"')) {
-          child.kill("SIGKILL");
-          resolve();
-        }
-      });
-    });
-    await new Promise((resolve) => child.on("close", resolve));
-    await setFaults({});
-
-    // The killed run's lock is taken over by the next command (its holder is gone from this host).
-    const locked = await project.run(["state", "rm", "contoso/seats"]);
-    expect(locked.code).toBe(1);
-    expect(locked.stderr).toContain("took over the state lock");
-
-    const list = await project.run(["state", "list"]);
-    const pendingName = /^(\S+) \(pending\)$/m.exec(list.stdout)?.[1];
-    expect(pendingName).toBeDefined();
-    const rm = await project.run(["state", "rm", pendingName ?? ""]);
-    expect(rm.code).toBe(1);
-    expect(rm.stderr).toContain("pending create");
-    expect(rm.stderr).toContain(`state rm ${pendingName} --force`);
-    const imported = await project.run(["import", pendingName ?? "", "000000000000"]);
-    expect(imported.code).toBe(1);
-    expect(imported.stderr).toContain("pending create");
-
-    const resumed = await project.run(["apply", "--auto-approve"]);
-    expect(resumed.code).toBe(0);
-    expect(resumed.stdout).toContain("to resume");
-    const orders = await listSandboxOrders();
-    expect(orders).toHaveLength(3);
-    expect(new Set(orders.map((o) => o.requestId)).size).toBe(3);
   });
 
   it("refuses a saved plan in a project that does not declare its orders, and flags that would change it", async () => {

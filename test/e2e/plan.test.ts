@@ -3,10 +3,8 @@
  * and exit codes, every test that could buy something checks the sandbox's own record of orders
  * (GET /_sandbox/orders): a plan never buys, and a resumed apply never buys twice.
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startSandbox, type RunningSandbox } from "../../src/sandbox/index.js";
 import {
@@ -14,7 +12,6 @@ import {
   FABRIKAM,
   LEGACY_OFFER,
   LICENSE_OFFER,
-  REPO_ROOT,
   SANDBOX_TENANT,
   TAILSPIN,
   createOrderYaml,
@@ -68,49 +65,6 @@ function readActionLines(stdout: string): string[] {
     .split("\n")
     .filter((line) => /^ {2}[+~!x-] \w+ /.test(line))
     .map((line) => line.trim());
-}
-
-/**
- * Replaces what differs from run to run (request ids, lineages, subscription ids and other
- * GUIDs, sandbox order ids, timestamps, the temporary project path, the tool version) with
- * numbered placeholders in order of first appearance, so equal structure gives equal text. The
- * fixed sandbox tenant and customer GUIDs are kept: they say whose order it is.
- */
-function normalizeVolatile(text: string, projectDir: string): string {
-  const keep = new Set([SANDBOX_TENANT, CONTOSO, TAILSPIN, FABRIKAM, LEGACY_OFFER.toLowerCase()]);
-  const numbered = (prefix: string) => {
-    const seen = new Map<string, string>();
-    return (value: string): string => {
-      const key = value.toLowerCase();
-      if (keep.has(key)) return value;
-      let placeholder = seen.get(key);
-      if (placeholder === undefined) {
-        placeholder = `<${prefix}-${seen.size + 1}>`;
-        seen.set(key, placeholder);
-      }
-      return placeholder;
-    };
-  };
-  return (
-    text
-      .split(projectDir)
-      .join("<project>")
-      .replace(/"toolVersion": "[^"]+"/g, '"toolVersion": "<version>"')
-      .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)/g, "<time>")
-      .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, numbered("guid"))
-      // Sandbox catalog order ids: 12 hex digits standing alone, not the last group of a kept GUID.
-      .replace(/(?<![0-9a-f-])[0-9a-f]{12}(?![0-9a-f-])/g, numbered("order"))
-  );
-}
-
-async function loadPlanValidator() {
-  const readSchema = async (path: string) =>
-    JSON.parse(await readFile(join(REPO_ROOT, "schemas", path), "utf8")) as object;
-  const ajv = new Ajv2020({ allErrors: true, strict: false });
-  addFormats.default(ajv); // createdAt is a date-time: check it rather than ignore the format
-  // The plan's line item, billing cycle, statuses and origins are the state schema's (docs/schemas.md).
-  ajv.addSchema([await readSchema("state.schema.json"), await readSchema("partner-center/order.json")]);
-  return ajv.compile(await readSchema("plan.schema.json"));
 }
 
 beforeAll(async () => {
@@ -374,64 +328,6 @@ describe("plan", () => {
     ]);
     const all = await project.run(["plan", "--detailed-exitcode"]);
     expect(all.code).toBe(1);
-  });
-
-  it("renders one fixed scenario as text, JSON and markdown, and saves a plan that show prints back", async () => {
-    await applyAll();
-    const cancelled = await readStateOrderId("tailspin/legacy");
-    await patchSandboxOrder(cancelled, { status: "cancelled" });
-    await project.writeOrder(
-      "contoso-legacy.yaml",
-      createOrderYaml("contoso/legacy", CONTOSO, LEGACY_OFFER, 2),
-    );
-    await project.removeOrder("fabrikam.yaml");
-    const normalize = (text: string) => normalizeVolatile(text, project.dir);
-    const validate = await loadPlanValidator();
-
-    const text = await project.run(["plan", "--out", "saved.plan"]);
-    expect(text.stderr).toBe("");
-    expect(text.code).toBe(0);
-    expect(normalize(text.stdout)).toMatchSnapshot("text");
-
-    const json = await project.run(["plan", "--json"]);
-    expect(json.code).toBe(0);
-    const jsonPlan = JSON.parse(json.stdout) as PlanDocument;
-    expect(validate(jsonPlan), JSON.stringify(validate.errors)).toBe(true);
-    expect(jsonPlan.summary).toEqual({
-      create: 1,
-      update: 0,
-      resume: 0,
-      noop: 1,
-      drift: 1,
-      conflict: 0,
-      undeclared: 1,
-    });
-    expect(normalize(json.stdout)).toMatchSnapshot("json");
-
-    const format = await project.run(["plan", "--format", "json"]);
-    expect(format.code).toBe(0);
-    const formatPlan = JSON.parse(format.stdout) as object;
-    expect(validate(formatPlan), JSON.stringify(validate.errors)).toBe(true);
-    // Two runs differ only in volatile values (createdAt).
-    expect(normalize(format.stdout)).toBe(normalize(json.stdout));
-
-    const markdown = await project.run(["plan", "--format", "markdown"]);
-    expect(markdown.code).toBe(0);
-    expect(markdown.stdout.startsWith("### orderform plan\n")).toBe(true);
-    expect(normalize(markdown.stdout)).toMatchSnapshot("markdown");
-
-    // The saved plan: valid, printed back by show exactly as plan printed it.
-    const saved = JSON.parse(await readFile(join(project.dir, "saved.plan"), "utf8")) as object;
-    expect(validate(saved), JSON.stringify(validate.errors)).toBe(true);
-    const shown = await project.run(["show", "saved.plan"]);
-    expect(shown.code).toBe(0);
-    const trailer = text.stdout.indexOf("\nSaved the plan to: saved.plan\n");
-    expect(trailer).toBeGreaterThan(0);
-    expect(shown.stdout).toBe(text.stdout.slice(0, trailer));
-    const shownJson = await project.run(["show", "saved.plan", "--json"]);
-    expect(shownJson.code).toBe(0);
-    expect(JSON.parse(shownJson.stdout)).toEqual(saved);
-    expect(await listSandboxOrders()).toHaveLength(3);
   });
 
   it("reports a config error or a bad flag alone, with exit 1", async () => {
