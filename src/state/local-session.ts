@@ -36,7 +36,7 @@ import {
   renderRequestId,
   type OrderRecord,
 } from "./session-messages.js";
-import { assertValidState, isJournalEntry } from "./validate-state.js";
+import { assertJournalEntries, assertValidState } from "./validate-state.js";
 import { SessionQueue, createHistoryEntry } from "./session-queue.js";
 import { isSameFingerprint, readFingerprint, type SnapshotFingerprint, type StatePaths } from "./paths.js";
 
@@ -97,7 +97,7 @@ export class LocalSession implements StateSession {
   append(entry: JournalEntry): Promise<void> {
     return this.queue.run(async () => {
       this.queue.assertOpen("append");
-      if (!isJournalEntry(entry)) throw new Error(`invalid journal entry: ${JSON.stringify(entry)}`);
+      assertJournalEntries([entry]);
       const before = await this.checkLock();
       if (!before.held) throw await this.createLockLostError(entry, before, "before");
       if (this.journalFailure !== undefined) {
@@ -124,8 +124,7 @@ export class LocalSession implements StateSession {
     return this.queue.run(async () => {
       this.queue.assertOpen("append");
       if (entries.length === 0) return;
-      for (const entry of entries)
-        if (!isJournalEntry(entry)) throw new Error(`invalid journal entry: ${JSON.stringify(entry)}`);
+      for (const entry of entries) assertJournalEntries([entry]);
       const { journal, lock } = this.init.paths;
       const lost = (check: Extract<LockCheck, { held: false }>, fate: string) =>
         createStateError(

@@ -97,6 +97,12 @@ export function isJournalEntry(value: unknown): value is JournalEntry {
   return journalEntry(value);
 }
 
+/** Throws (a bug in the caller, not a user problem) when a record about to be appended is invalid. */
+export function assertJournalEntries(entries: readonly unknown[]): void {
+  for (const entry of entries)
+    if (!isJournalEntry(entry)) throw new Error(`invalid journal entry: ${JSON.stringify(entry)}`);
+}
+
 export function isHistoryMeta(value: unknown): value is HistoryEntry {
   return historyMeta(value);
 }

@@ -17,7 +17,7 @@ import { selectSeatChangesMeta } from "../../core/seat-changes.js";
 import { JOURNAL_FORMAT_VERSION } from "../journal.js";
 import type { JournalHeader } from "../journal.js";
 import type { JournalEntry, LockInfo, StateSession, VersionMeta } from "../types.js";
-import { assertValidState, isJournalEntry } from "../validate-state.js";
+import { assertJournalEntries, assertValidState } from "../validate-state.js";
 import { SessionQueue, createHistoryEntry } from "../session-queue.js";
 import { describeEntry } from "../session-messages.js";
 import type { RemoteLock, RemoteStateDriver } from "./driver.js";
@@ -77,7 +77,7 @@ export class RemoteSession implements StateSession {
   append(entry: JournalEntry): Promise<void> {
     return this.queue.run(async () => {
       this.queue.assertOpen("append");
-      if (!isJournalEntry(entry)) throw new Error(`invalid journal entry: ${JSON.stringify(entry)}`);
+      assertJournalEntries([entry]);
       if (this.failure !== undefined) throw this.createRefusal(entry, this.failure);
       try {
         await this.init.remoteLock.appendJournal([entry], this.createHeader());
@@ -103,8 +103,7 @@ export class RemoteSession implements StateSession {
     return this.queue.run(async () => {
       this.queue.assertOpen("append");
       if (entries.length === 0) return;
-      for (const entry of entries)
-        if (!isJournalEntry(entry)) throw new Error(`invalid journal entry: ${JSON.stringify(entry)}`);
+      for (const entry of entries) assertJournalEntries([entry]);
       if (this.failure !== undefined) throw this.createBatchRefusal(entries.length, 0, this.failure);
       for (let start = 0; start < entries.length; start += APPEND_ALL_BATCH) {
         const batch = entries.slice(start, start + APPEND_ALL_BATCH);
