@@ -75,7 +75,7 @@ function printFatal(error: unknown, json: boolean): void {
         message: error.message,
         ...(error.hint === undefined ? {} : { hint: error.hint }),
       };
-      process.stdout.write(renderDiagnosticsJson([self, ...error.diagnostics], {}, { compact: true }));
+      writeJsonFailure([self, ...error.diagnostics]);
     }
     process.stderr.write(`Error: ${error.message}${error.code ? `  [${error.code}]` : ""}\n`);
     if (error.hint) process.stderr.write(`  hint: ${error.hint}\n`);
@@ -102,7 +102,12 @@ function printUsageJson(error: unknown): void {
     message,
     hint: "`orderform help COMMAND` lists the command's arguments and options",
   };
-  process.stdout.write(renderDiagnosticsJson([usage], {}, { compact: true }));
+  writeJsonFailure([usage]);
+}
+
+/** A fatal error's JSON document: one line on stdout, the shape every `--json` failure has. */
+function writeJsonFailure(diagnostics: Diagnostic[]): void {
+  process.stdout.write(renderDiagnosticsJson(diagnostics, {}, { compact: true }));
 }
 
 async function main(): Promise<void> {
